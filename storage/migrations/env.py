@@ -1,0 +1,31 @@
+"""Alembic's entry point. The app hands in its own connection; `alembic` on the command line
+(for writing a new migration) reads the URL from the settings."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from storage.tables import metadata
+
+
+def _run(connection: object) -> None:
+    context.configure(
+        connection=connection,  # type: ignore[arg-type]
+        target_metadata=metadata,
+        render_as_batch=True,  # SQLite alters tables by copying them
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+given = context.config.attributes.get("connection")
+if given is not None:
+    _run(given)
+else:
+    from bot.config import load_settings
+
+    engine = create_engine(load_settings().database_url)
+    with engine.begin() as connection:
+        _run(connection)

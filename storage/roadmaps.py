@@ -1,0 +1,412 @@
+"""Roadmaps, their sections, parties, tasks, history, figures and targets in the database.
+
+A store works inside the caller's transaction and never commits: the use case owns the commit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.model import (
+    BaselineFigure,
+    Deadline,
+    Measure,
+    OrganisationKind,
+    Party,
+    Roadmap,
+    Section,
+    Target,
+    Task,
+    TaskStatus,
+)
+from storage.tables import (
+    baseline_figures,
+    parties,
+    party_aliases,
+    roadmaps,
+    sections,
+    targets,
+    task_events,
+    task_parties,
+    tasks,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RoadmapHeader:
+    id: int
+    slug: str
+    title: str
+    document_number: str | None
+    document_date: date | None
+    timezone: str | None
+    imported_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TaskEvent:
+    at: datetime
+    actor: str
+    event: str
+    field: str | None
+    old: str | None
+    new: str | None
+
+
+def _header(row: Any) -> RoadmapHeader:
+    return RoadmapHeader(
+        id=row.id,
+        slug=row.slug,
+        title=row.title,
+        document_number=row.document_number,
+        document_date=row.document_date,
+        timezone=row.timezone,
+        imported_at=row.imported_at,
+        updated_at=row.updated_at,
+    )
+
+
+class RoadmapStore:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+
+    # -- roadmaps -------------------------------------------------------------------------
+
+    async def headers(self) -> list[RoadmapHeader]:
+        rows = await self.connection.execute(select(roadmaps).order_by(roadmaps.c.id))
+        return [_header(row) for row in rows]
+
+    async def find(self, slug: str) -> RoadmapHeader | None:
+        row = (
+            await self.connection.execute(select(roadmaps).where(roadmaps.c.slug == slug))
+        ).first()
+        return _header(row) if row else None
+
+    async def newest(self) -> RoadmapHeader | None:
+        row = (
+            await self.connection.execute(select(roadmaps).order_by(roadmaps.c.id.desc()).limit(1))
+        ).first()
+        return _header(row) if row else None
+
+    async def create(self, roadmap: Roadmap, slug: str, source: str, now: datetime) -> int:
+        result = await self.connection.execute(
+            insert(roadmaps).values(
+                slug=slug,
+                source=source,
+                imported_at=now,
+                updated_at=now,
+                **_roadmap_values(roadmap),
+            )
+        )
+        (roadmap_id,) = result.inserted_primary_key or (None,)
+        assert roadmap_id is not None
+        return int(roadmap_id)
+
+    async def update_header(
+        self, roadmap_id: int, roadmap: Roadmap, source: str, now: datetime
+    ) -> None:
+        await self.connection.execute(
+            update(roadmaps)
+            .where(roadmaps.c.id == roadmap_id)
+            .values(source=source, updated_at=now, **_roadmap_values(roadmap))
+        )
+
+    async def load(self, header: RoadmapHeader) -> Roadmap:
+        """The roadmap as stored, its tasks with ids, tasks removed by a revision left out."""
+        connection = self.connection
+        row = (await connection.execute(select(roadmaps).where(roadmaps.c.id == header.id))).one()
+        section_rows = await connection.execute(
+            select(sections.c.title)
+            .where(sections.c.roadmap_id == header.id)
+            .order_by(sections.c.position)
+        )
+        return Roadmap(
+            title=row.title,
+            issuer=row.issuer,
+            document_number=row.document_number,
+            document_date=row.document_date,
+            goal=row.goal,
+            timezone=row.timezone,
+            sections=tuple(Section(title) for (title,) in section_rows),
+            tasks=tuple(await self.tasks(header.id)),
+            parties=tuple(await self.parties(header.id)),
+            baseline=tuple(await self._baseline(header.id)),
+            targets=tuple(await self._targets(header.id)),
+            slug=row.slug,
+        )
+
+    # -- sections and parties ---------------------------------------------------------------
+
+    async def sync_sections(self, roadmap_id: int, wanted: Sequence[Section]) -> dict[str, int]:
+        """Make the roadmap's sections exactly `wanted`, keeping the ids of those that stay."""
+        rows = await self.connection.execute(
+            select(sections.c.id, sections.c.title).where(sections.c.roadmap_id == roadmap_id)
+        )
+        existing = {title: section_id for section_id, title in rows}
+        ids: dict[str, int] = {}
+        for position, section in enumerate(wanted):
+            if section.title in existing:
+                section_id = existing.pop(section.title)
+                await self.connection.execute(
+                    update(sections).where(sections.c.id == section_id).values(position=position)
+                )
+            else:
+                result = await self.connection.execute(
+                    insert(sections).values(
+                        roadmap_id=roadmap_id, position=position, title=section.title
+                    )
+                )
+                section_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+            ids[section.title] = section_id
+        if existing:
+            await self.connection.execute(
+                delete(sections).where(sections.c.id.in_(existing.values()))
+            )
+        return ids
+
+    async def sync_parties(self, roadmap_id: int, wanted: Sequence[Party]) -> dict[str, int]:
+        """Add or refresh parties; one no longer named is kept (people may be bound to it)."""
+        rows = await self.connection.execute(
+            select(parties.c.id, parties.c.name).where(parties.c.roadmap_id == roadmap_id)
+        )
+        ids = {name: party_id for party_id, name in rows}
+        for party in wanted:
+            if party.name not in ids:
+                result = await self.connection.execute(
+                    insert(parties).values(roadmap_id=roadmap_id, name=party.name)
+                )
+                ids[party.name] = int(result.inserted_primary_key[0])  # type: ignore[index]
+            party_id = ids[party.name]
+            await self.connection.execute(
+                delete(party_aliases).where(party_aliases.c.party_id == party_id)
+            )
+            if party.aliases:
+                await self.connection.execute(
+                    insert(party_aliases),
+                    [
+                        {"party_id": party_id, "alias": alias}
+                        for alias in dict.fromkeys(party.aliases)
+                    ],
+                )
+        return ids
+
+    async def parties(self, roadmap_id: int) -> list[Party]:
+        rows = await self.connection.execute(
+            select(parties.c.name, party_aliases.c.alias)
+            .select_from(parties.outerjoin(party_aliases))
+            .where(parties.c.roadmap_id == roadmap_id)
+            .order_by(parties.c.id, party_aliases.c.id)
+        )
+        aliases: dict[str, list[str]] = {}
+        for name, alias in rows:
+            aliases.setdefault(name, [])
+            if alias is not None:
+                aliases[name].append(alias)
+        return [Party(name, tuple(found)) for name, found in aliases.items()]
+
+    # -- tasks ------------------------------------------------------------------------------
+
+    async def tasks(self, roadmap_id: int) -> list[Task]:
+        rows = await self.connection.execute(
+            select(tasks, sections.c.title.label("section_title"))
+            .select_from(tasks.outerjoin(sections))
+            .where(tasks.c.roadmap_id == roadmap_id, tasks.c.removed_at.is_(None))
+            .order_by(tasks.c.position)
+        )
+        responsible = await self._responsible(roadmap_id)
+        return [
+            Task(
+                id=row.id,
+                number=row.number,
+                title=row.title,
+                section=row.section_title,
+                responsible=tuple(responsible.get(row.id, ())),
+                deadline=Deadline(
+                    text=row.deadline_text,
+                    start=row.deadline_start,
+                    due=row.deadline_due,
+                    recurrence=row.deadline_recurrence,
+                    note=row.deadline_note,
+                ),
+                result=row.result,
+                status=TaskStatus(row.status),
+            )
+            for row in rows
+        ]
+
+    async def _responsible(self, roadmap_id: int) -> Mapping[int, list[str]]:
+        rows = await self.connection.execute(
+            select(task_parties.c.task_id, parties.c.name)
+            .select_from(task_parties.join(parties))
+            .where(parties.c.roadmap_id == roadmap_id)
+            .order_by(task_parties.c.task_id, task_parties.c.position)
+        )
+        found: defaultdict[int, list[str]] = defaultdict(list)
+        for task_id, name in rows:
+            found[task_id].append(name)
+        return found
+
+    async def save_task(
+        self,
+        roadmap_id: int,
+        task: Task,
+        *,
+        position: int,
+        section_ids: Mapping[str, int],
+        party_ids: Mapping[str, int],
+        now: datetime,
+    ) -> int:
+        """Insert a task without an id, or overwrite the stored one with the same id."""
+        values = {
+            "position": position,
+            "section_id": section_ids.get(task.section) if task.section else None,
+            "number": task.number,
+            "title": task.title,
+            "deadline_text": task.deadline.text,
+            "deadline_start": task.deadline.start,
+            "deadline_due": task.deadline.due,
+            "deadline_recurrence": task.deadline.recurrence,
+            "deadline_note": task.deadline.note,
+            "result": task.result,
+            "status": task.status.value,
+            "updated_at": now,
+        }
+        if task.id is None:
+            result = await self.connection.execute(
+                insert(tasks).values(roadmap_id=roadmap_id, created_at=now, **values)
+            )
+            task_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        else:
+            task_id = task.id
+            await self.connection.execute(
+                update(tasks).where(tasks.c.id == task_id).values(**values)
+            )
+            await self.connection.execute(
+                delete(task_parties).where(task_parties.c.task_id == task_id)
+            )
+        if task.responsible:
+            await self.connection.execute(
+                insert(task_parties),
+                [
+                    {"task_id": task_id, "party_id": party_ids[name], "position": index}
+                    for index, name in enumerate(task.responsible)
+                ],
+            )
+        return task_id
+
+    async def mark_removed(self, task_id: int, now: datetime) -> None:
+        await self.connection.execute(
+            update(tasks).where(tasks.c.id == task_id).values(removed_at=now, updated_at=now)
+        )
+
+    async def record(
+        self,
+        task_id: int,
+        *,
+        at: datetime,
+        actor: str,
+        event: str,
+        field: str | None = None,
+        old: str | None = None,
+        new: str | None = None,
+    ) -> None:
+        await self.connection.execute(
+            insert(task_events).values(
+                task_id=task_id, at=at, actor=actor, event=event, field=field, old=old, new=new
+            )
+        )
+
+    async def history(self, task_id: int) -> list[TaskEvent]:
+        rows = await self.connection.execute(
+            select(task_events).where(task_events.c.task_id == task_id).order_by(task_events.c.id)
+        )
+        return [TaskEvent(r.at, r.actor, r.event, r.field, r.old, r.new) for r in rows]
+
+    async def count_removed(self, roadmap_id: int) -> int:
+        return int(
+            await self.connection.scalar(
+                select(func.count())
+                .select_from(tasks)
+                .where(tasks.c.roadmap_id == roadmap_id, tasks.c.removed_at.is_not(None))
+            )
+            or 0
+        )
+
+    # -- figures and targets ------------------------------------------------------------------
+
+    async def replace_figures(
+        self, roadmap_id: int, baseline: Iterable[BaselineFigure], wanted: Iterable[Target]
+    ) -> None:
+        await self.connection.execute(
+            delete(baseline_figures).where(baseline_figures.c.roadmap_id == roadmap_id)
+        )
+        await self.connection.execute(delete(targets).where(targets.c.roadmap_id == roadmap_id))
+        figure_rows = [
+            {
+                "roadmap_id": roadmap_id,
+                "position": position,
+                "scope": figure.scope,
+                "label": figure.label,
+                "value": figure.value,
+                "kind": figure.kind.value if figure.kind else None,
+                "measure": figure.measure.value if figure.measure else None,
+            }
+            for position, figure in enumerate(baseline)
+        ]
+        if figure_rows:
+            await self.connection.execute(insert(baseline_figures), figure_rows)
+        target_rows = [
+            {
+                "roadmap_id": roadmap_id,
+                "position": position,
+                "text": target.text,
+                "percent": target.percent,
+                "value": target.value,
+                "due": target.due,
+            }
+            for position, target in enumerate(wanted)
+        ]
+        if target_rows:
+            await self.connection.execute(insert(targets), target_rows)
+
+    async def _baseline(self, roadmap_id: int) -> list[BaselineFigure]:
+        rows = await self.connection.execute(
+            select(baseline_figures)
+            .where(baseline_figures.c.roadmap_id == roadmap_id)
+            .order_by(baseline_figures.c.position)
+        )
+        return [
+            BaselineFigure(
+                scope=row.scope,
+                label=row.label,
+                value=row.value,
+                kind=OrganisationKind(row.kind) if row.kind else None,
+                measure=Measure(row.measure) if row.measure else None,
+            )
+            for row in rows
+        ]
+
+    async def _targets(self, roadmap_id: int) -> list[Target]:
+        rows = await self.connection.execute(
+            select(targets).where(targets.c.roadmap_id == roadmap_id).order_by(targets.c.position)
+        )
+        return [Target(row.text, row.percent, row.value, row.due) for row in rows]
+
+
+def _roadmap_values(roadmap: Roadmap) -> dict[str, object]:
+    return {
+        "title": roadmap.title,
+        "issuer": roadmap.issuer,
+        "document_number": roadmap.document_number,
+        "document_date": roadmap.document_date,
+        "goal": roadmap.goal,
+        "timezone": roadmap.timezone,
+    }

@@ -1,0 +1,185 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations in storage/migrations create it.
+
+Portable on purpose (SQLite now, PostgreSQL later): no SQLite-only types, dates as DATE,
+instants as timezone-aware DATETIME stored in UTC, enums as short strings checked in Python.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An instant: written as UTC, read back timezone-aware, whatever the backend keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an instant (aware, UTC) is expected")
+        return value.astimezone(UTC).replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+roadmaps = Table(
+    "roadmaps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("slug", String(100), nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("issuer", Text),
+    Column("document_number", String(100)),
+    Column("document_date", Date),
+    Column("goal", Text),
+    Column("timezone", String(64)),
+    Column("source", Text),
+    Column("imported_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+sections = Table(
+    "sections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("roadmap_id", ForeignKey("roadmaps.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    UniqueConstraint("roadmap_id", "title", name="uq_sections_roadmap_title"),
+)
+
+parties = Table(
+    "parties",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("roadmap_id", ForeignKey("roadmaps.id", ondelete="CASCADE"), nullable=False),
+    Column("name", Text, nullable=False),
+    UniqueConstraint("roadmap_id", "name", name="uq_parties_roadmap_name"),
+)
+
+party_aliases = Table(
+    "party_aliases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("party_id", ForeignKey("parties.id", ondelete="CASCADE"), nullable=False),
+    Column("alias", Text, nullable=False),
+    UniqueConstraint("party_id", "alias", name="uq_party_aliases_party_alias"),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("roadmap_id", ForeignKey("roadmaps.id", ondelete="CASCADE"), nullable=False),
+    Column("section_id", ForeignKey("sections.id", ondelete="SET NULL")),
+    Column("position", Integer, nullable=False),
+    Column("number", String(32), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("deadline_text", Text, nullable=False),
+    Column("deadline_start", Date),
+    Column("deadline_due", Date),
+    Column("deadline_recurrence", String(200)),
+    Column("deadline_note", Text),
+    Column("result", Text),
+    Column("status", String(16), nullable=False),
+    # A task dropped from a revised document is kept, marked removed, with its history.
+    Column("removed_at", UtcDateTime()),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_tasks_roadmap_position", "roadmap_id", "position"),
+)
+
+task_parties = Table(
+    "task_parties",
+    metadata,
+    Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("party_id", ForeignKey("parties.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),
+)
+
+task_events = Table(
+    "task_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("event", String(16), nullable=False),
+    Column("field", String(32)),
+    Column("old", Text),
+    Column("new", Text),
+    Index("ix_task_events_task", "task_id", "at"),
+)
+
+baseline_figures = Table(
+    "baseline_figures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("roadmap_id", ForeignKey("roadmaps.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("scope", Text, nullable=False),
+    Column("label", Text, nullable=False),
+    Column("value", Integer, nullable=False),
+    Column("kind", String(16)),
+    Column("measure", String(16)),
+)
+
+targets = Table(
+    "targets",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("roadmap_id", ForeignKey("roadmaps.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("percent", Float),
+    Column("value", Integer),
+    Column("due", Date),
+)
+
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("parent_id", ForeignKey("organisations.id", ondelete="SET NULL")),
+    Column("teachers", Integer),
+    Column("staff", Integer),
+    Column("pupils", Integer),
+    Column("timezone", String(64)),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_organisations_parent", "parent_id"),
+)
