@@ -47,7 +47,7 @@ class OrganisationStore:
 
     async def ids_by_name(self) -> dict[str, int]:
         rows = await self.connection.execute(select(organisations.c.name, organisations.c.id))
-        return dict(rows)
+        return {row.name: row.id for row in rows}
 
     async def save(self, wanted: Sequence[Organisation], now: datetime) -> SavedOrganisations:
         """Insert or update by name; parents may name organisations stored earlier or in `wanted`.

@@ -33,7 +33,6 @@ from storage.tables import (
     roadmaps,
     sections,
     targets,
-    task_events,
     task_parties,
     tasks,
 )
@@ -49,16 +48,6 @@ class RoadmapHeader:
     timezone: str | None
     imported_at: datetime
     updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class TaskEvent:
-    at: datetime
-    actor: str
-    event: str
-    field: str | None
-    old: str | None
-    new: str | None
 
 
 def _header(row: Any) -> RoadmapHeader:
@@ -306,29 +295,6 @@ class RoadmapStore:
         await self.connection.execute(
             update(tasks).where(tasks.c.id == task_id).values(removed_at=now, updated_at=now)
         )
-
-    async def record(
-        self,
-        task_id: int,
-        *,
-        at: datetime,
-        actor: str,
-        event: str,
-        field: str | None = None,
-        old: str | None = None,
-        new: str | None = None,
-    ) -> None:
-        await self.connection.execute(
-            insert(task_events).values(
-                task_id=task_id, at=at, actor=actor, event=event, field=field, old=old, new=new
-            )
-        )
-
-    async def history(self, task_id: int) -> list[TaskEvent]:
-        rows = await self.connection.execute(
-            select(task_events).where(task_events.c.task_id == task_id).order_by(task_events.c.id)
-        )
-        return [TaskEvent(r.at, r.actor, r.event, r.field, r.old, r.new) for r in rows]
 
     async def count_removed(self, roadmap_id: int) -> int:
         return int(

@@ -130,18 +130,20 @@ task_parties = Table(
     Column("position", Integer, nullable=False),
 )
 
-task_events = Table(
-    "task_events",
+# Every change, by whom and when, old -> new: a task's history is its rows here.
+audit_log = Table(
+    "audit_log",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
     Column("at", UtcDateTime(), nullable=False),
-    Column("actor", Text, nullable=False),
-    Column("event", String(16), nullable=False),
+    Column("actor", Text, nullable=False),  # "import:order.docx", "person:123456", "cli"
+    Column("action", String(32), nullable=False),
+    Column("subject", String(16), nullable=False),  # "task", "invite", "person", "party", ...
+    Column("subject_id", Integer),
     Column("field", String(32)),
     Column("old", Text),
     Column("new", Text),
-    Index("ix_task_events_task", "task_id", "at"),
+    Index("ix_audit_log_subject", "subject", "subject_id"),
 )
 
 baseline_figures = Table(

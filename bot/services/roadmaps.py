@@ -19,6 +19,7 @@ from bot.domain.status import StatusSummary, summarise
 from bot.importers import read_roadmap
 from bot.services.clock import Clock
 from storage.db import Database
+from storage.audit import AuditLog
 from storage.roadmaps import RoadmapHeader, RoadmapStore
 
 
@@ -85,6 +86,7 @@ class RoadmapService:
         actor = f"import:{source}" if source else "import"
         async with self.database.transaction() as connection:
             store = RoadmapStore(connection)
+            audit = AuditLog(connection)
             header = await store.find(slug)
             if header is None:
                 roadmap_id = await store.create(roadmap, slug, source, now)
@@ -115,13 +117,16 @@ class RoadmapService:
                 )
                 saved.append(replace(task, id=task_id))
                 if change is None:
-                    await store.record(task_id, at=now, actor=actor, event="added")
+                    await audit.record(
+                        at=now, actor=actor, action="added", subject="task", subject_id=task_id
+                    )
                 for field in change.fields if change else ():
-                    await store.record(
-                        task_id,
+                    await audit.record(
                         at=now,
                         actor=actor,
-                        event="changed",
+                        action="changed",
+                        subject="task",
+                        subject_id=task_id,
                         field=field,
                         old=_history_text(change.before, field) if change else None,
                         new=_history_text(task, field),
@@ -129,7 +134,9 @@ class RoadmapService:
             for task in revision.removed:
                 assert task.id is not None
                 await store.mark_removed(task.id, now)
-                await store.record(task.id, at=now, actor=actor, event="removed")
+                await audit.record(
+                    at=now, actor=actor, action="removed", subject="task", subject_id=task.id
+                )
             await store.replace_figures(roadmap_id, roadmap.baseline, roadmap.targets)
         return ImportOutcome(
             slug=slug,

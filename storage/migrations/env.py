@@ -6,7 +6,14 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from storage.tables import metadata
+from storage.tables import UtcDateTime, metadata
+
+
+def _render_item(kind: str, item: object, _context: object) -> str | bool:
+    # Migrations must not import today's Python types: they have to run as written forever.
+    if kind == "type" and isinstance(item, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def _run(connection: object) -> None:
@@ -15,6 +22,7 @@ def _run(connection: object) -> None:
         target_metadata=metadata,
         render_as_batch=True,  # SQLite alters tables by copying them
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,4 +1,4 @@
-"""roadmaps, tasks, parties, organisations
+"""roadmaps, tasks, parties, organisations, audit log
 
 Revision ID: 0001
 Revises:
@@ -18,6 +18,22 @@ depends_on = None
 
 
 def upgrade() -> None:
+
+    op.create_table(
+        "audit_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.Text(), nullable=False),
+        sa.Column("action", sa.String(length=32), nullable=False),
+        sa.Column("subject", sa.String(length=16), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=True),
+        sa.Column("field", sa.String(length=32), nullable=True),
+        sa.Column("old", sa.Text(), nullable=True),
+        sa.Column("new", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
+    )
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.create_index("ix_audit_log_subject", ["subject", "subject_id"], unique=False)
 
     op.create_table(
         "organisations",
@@ -172,24 +188,6 @@ def upgrade() -> None:
         batch_op.create_index("ix_tasks_roadmap_position", ["roadmap_id", "position"], unique=False)
 
     op.create_table(
-        "task_events",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("task_id", sa.Integer(), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("actor", sa.Text(), nullable=False),
-        sa.Column("event", sa.String(length=16), nullable=False),
-        sa.Column("field", sa.String(length=32), nullable=True),
-        sa.Column("old", sa.Text(), nullable=True),
-        sa.Column("new", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["task_id"], ["tasks.id"], name=op.f("fk_task_events_task_id_tasks"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_task_events")),
-    )
-    with op.batch_alter_table("task_events", schema=None) as batch_op:
-        batch_op.create_index("ix_task_events_task", ["task_id", "at"], unique=False)
-
-    op.create_table(
         "task_parties",
         sa.Column("task_id", sa.Integer(), nullable=False),
         sa.Column("party_id", sa.Integer(), nullable=False),
@@ -213,10 +211,6 @@ def upgrade() -> None:
 def downgrade() -> None:
 
     op.drop_table("task_parties")
-    with op.batch_alter_table("task_events", schema=None) as batch_op:
-        batch_op.drop_index("ix_task_events_task")
-
-    op.drop_table("task_events")
     with op.batch_alter_table("tasks", schema=None) as batch_op:
         batch_op.drop_index("ix_tasks_roadmap_position")
 
@@ -231,3 +225,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_organisations_parent")
 
     op.drop_table("organisations")
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_log_subject")
+
+    op.drop_table("audit_log")

@@ -1,0 +1,225 @@
+"""Plain-text and JSON views of roadmaps, imports, status and organisations."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from bot.domain.model import Deadline, Organisation, OrganisationKind, Task
+from bot.domain.status import Standing, standing
+from bot.render.texts import Texts
+from bot.services.roadmaps import ImportOutcome, StatusReport
+
+TITLE_WIDTH = 90
+
+
+def short(text: str, width: int = TITLE_WIDTH) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def responsible(task: Task, t: Texts) -> str:
+    return ", ".join(task.responsible) or t("status.nobody")
+
+
+def understood(deadline: Deadline, t: Texts) -> str:
+    """How the grammar read a deadline, in words: "до 28.04.2023", "с 20.04.2023", ..."""
+    parts = []
+    if deadline.start and deadline.due:
+        parts.append(t("deadline.range", start=t.day(deadline.start), due=t.day(deadline.due)))
+    elif deadline.due:
+        parts.append(t("deadline.due", due=t.day(deadline.due)))
+    elif deadline.start:
+        parts.append(t("deadline.start", start=t.day(deadline.start)))
+    if deadline.recurrence:
+        parts.append(t("deadline.every", rule=deadline.recurrence))
+    return "; ".join(parts) or t("deadline.none")
+
+
+def render_import(outcome: ImportOutcome, t: Texts) -> str:
+    roadmap, revision = outcome.roadmap, outcome.revision
+    common = {
+        "title": short(roadmap.title),
+        "slug": outcome.slug,
+        "tasks": t.count("task", len(roadmap.tasks)),
+        "sections": t.count("section", len(roadmap.sections)),
+        "parties": t.count("party", len(roadmap.parties)),
+    }
+    lines = [t("import.created" if outcome.created else "import.revised", **common)]
+    lines.append(
+        t(
+            "import.figures",
+            figures=t.count("figure", len(roadmap.baseline)),
+            targets=t.count("target", len(roadmap.targets)),
+        )
+    )
+    undated = [task for task in roadmap.tasks if not task.deadline.fixed]
+    if undated:
+        lines.append(
+            t("import.needs_date", tasks=", ".join(f"№ {task.number}" for task in undated))
+        )
+    if not outcome.created:
+        if revision.is_empty:
+            lines.append(t("import.no_changes"))
+        else:
+            lines.append(
+                t(
+                    "import.summary",
+                    added=len(revision.added),
+                    changed=len(revision.changed),
+                    removed=len(revision.removed),
+                )
+            )
+            lines += [
+                t("import.added", number=x.number, title=short(x.title)) for x in revision.added
+            ]
+            lines += [
+                t(
+                    "import.changed",
+                    number=change.after.number,
+                    title=short(change.after.title),
+                    fields=", ".join(t(f"field.{name}") for name in change.fields),
+                )
+                for change in revision.changed
+            ]
+            lines += [
+                t("import.removed", number=x.number, title=short(x.title)) for x in revision.removed
+            ]
+    return "\n".join(lines)
+
+
+def render_status(report: StatusReport, t: Texts) -> str:
+    summary = report.summary
+    counts = summary.by_standing
+    lines = [
+        t(
+            "status.header",
+            title=short(report.roadmap.title),
+            slug=report.roadmap.slug,
+            day=t.day(summary.as_of),
+        ),
+        t(
+            "status.totals",
+            total=summary.total,
+            done=counts[Standing.DONE],
+            open=counts[Standing.OPEN],
+            overdue=counts[Standing.OVERDUE],
+            cancelled=counts[Standing.CANCELLED],
+        ),
+        "",
+        t("status.overdue", count=len(summary.overdue)),
+    ]
+    lines += [
+        t(
+            "status.overdue_item",
+            number=task.number,
+            title=short(task.title),
+            due=t.day(task.deadline.due),
+            days=(summary.as_of - task.deadline.due).days,
+            responsible=responsible(task, t),
+        )
+        for task in summary.overdue
+        if task.deadline.due is not None
+    ] or [t("status.nothing")]
+    lines += ["", t("status.upcoming", days=summary.horizon_days)]
+    lines += [
+        t(
+            f"status.upcoming.{item.milestone.value}",
+            day=t.weekday_day(item.day),
+            number=item.task.number,
+            title=short(item.task.title),
+            responsible=responsible(item.task, t),
+        )
+        for item in summary.upcoming
+    ] or [t("status.nothing")]
+    lines += ["", t("status.needs_date", count=len(summary.needs_date))]
+    lines += [
+        t(
+            "status.needs_date_item",
+            number=task.number,
+            title=short(task.title),
+            text=task.deadline.text,
+            responsible=responsible(task, t),
+        )
+        for task in summary.needs_date
+    ] or [t("status.nothing")]
+    return "\n".join(lines)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def task_json(task: Task, as_of: date) -> dict[str, Any]:
+    """The scripting form of a task: exactly these keys, documented in the README."""
+    deadline = task.deadline
+    return {
+        "id": task.id,
+        "number": task.number,
+        "section": task.section,
+        "title": task.title,
+        "responsible": list(task.responsible),
+        "deadline": {
+            "text": deadline.text,
+            "start": _iso(deadline.start),
+            "due": _iso(deadline.due),
+            "recurrence": deadline.recurrence,
+            "fixed": deadline.fixed,
+        },
+        "result": task.result,
+        "status": standing(task, as_of).value,
+    }
+
+
+def render_tasks(tasks: Sequence[Task], as_of: date, t: Texts) -> str:
+    lines = [t("tasks.header")]
+    for task in tasks:
+        lines.append(
+            " | ".join(
+                (
+                    task.number,
+                    task.section or "",
+                    " ".join(task.title.split()),
+                    responsible(task, t),
+                    task.deadline.text,
+                    understood(task.deadline, t),
+                    t(f"standing.{standing(task, as_of).value}"),
+                )
+            )
+        )
+    return "\n".join(lines)
+
+
+def render_organisations(organisations: Sequence[Organisation], t: Texts) -> str:
+    if not organisations:
+        return t("orgs.empty")
+    children: dict[str | None, list[Organisation]] = {}
+    for org in organisations:
+        children.setdefault(org.parent, []).append(org)
+    lines: list[str] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        for org in children.get(parent, []):
+            figures = [
+                t(f"orgs.{measure}", count=value)
+                for measure, value in (
+                    ("teachers", org.teachers),
+                    ("staff", org.staff),
+                    ("pupils", org.pupils),
+                )
+                if value is not None
+            ]
+            details = ", ".join([t(f"kind.{org.kind.value}"), *figures])
+            lines.append(f"{'  ' * depth}{org.name} ({details})")
+            walk(org.name, depth + 1)
+
+    walk(None, 0)
+    kinds = Counter(org.kind for org in organisations)
+    lines.append("")
+    by_kind = ", ".join(
+        f"{t(f'kind.{kind.value}')}: {kinds[kind]}" for kind in OrganisationKind if kinds[kind]
+    )
+    lines.append(f"{t('orgs.total', count=len(organisations))} {by_kind}")
+    return "\n".join(lines)

@@ -1,0 +1,233 @@
+"""The `roadmap-bot` command as a person uses it: what it prints, what it exits with."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+from tests.conftest import EXAMPLES, SMOLENSK_DOCX, SMOLENSK_TXT
+
+
+@pytest.fixture(autouse=True)
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no stray .env; the default database lands here
+    for variable in ("DATABASE_URL", "LANGUAGE", "TIMEZONE", "ADMIN_IDS", "BOT_TOKEN", "LOG_LEVEL"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    return tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_import_then_status_in_russian_by_default(
+    capsys: pytest.CaptureFixture[str], workdir: Path
+) -> None:
+    code, out, _ = run(capsys, "import", str(SMOLENSK_DOCX))
+    assert code == 0
+    assert "Импортирована дорожная карта" in out
+    assert "(319-od-2023): 22 мероприятия в 3 разделах" in out
+    assert "Без даты (нужно назначить срок): № 20." in out
+    assert (workdir / "data" / "roadmap.db").exists()
+
+    code, out, _ = run(capsys, "status", "--as-of", "2023-04-20")
+    assert code == 0
+    assert "на 20.04.2023" in out
+    assert "Мероприятий: 22 — выполнено 0, в работе 13, просрочено 9, отменено 0." in out
+    assert "Просрочено (9):" in out
+    assert "• № 5 «Проведение совещаний руководителями общеобразовательных организаций с " in out
+    assert "21.04.2023 (пт) — очередной срок: № 18" in out
+    assert "Нужно назначить дату (1):" in out
+    assert "«по согласованию»" in out
+
+
+def test_status_in_english(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANGUAGE", "en")
+    run(capsys, "import", str(SMOLENSK_TXT))
+    code, out, _ = run(capsys, "status", "--as-of", "2023-04-20")
+    assert code == 0
+    assert "Tasks: 22 — done 0, in progress 13, overdue 9, cancelled 0." in out
+    assert "Needs a date (1):" in out
+
+
+def test_tasks_json_has_exactly_the_documented_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "import", str(SMOLENSK_DOCX))
+    code, out, _ = run(capsys, "tasks", "--json", "--as-of", "2023-04-12")
+    assert code == 0
+    tasks = json.loads(out)
+    assert len(tasks) == 22
+    for task in tasks:
+        assert set(task) == {
+            "id",
+            "number",
+            "section",
+            "title",
+            "responsible",
+            "deadline",
+            "result",
+            "status",
+        }
+        assert set(task["deadline"]) == {"text", "start", "due", "recurrence", "fixed"}
+    first, weekly, undated = tasks[0], tasks[18], tasks[20]
+    assert first["number"] == "1"
+    assert first["deadline"] == {
+        "text": "10.04..2023",
+        "start": None,
+        "due": "2023-04-10",
+        "recurrence": None,
+        "fixed": True,
+    }
+    assert first["status"] == "overdue"
+    assert first["responsible"] == ["Департамент"]
+    assert weekly["number"] == "18"
+    assert weekly["deadline"]["recurrence"] == "FREQ=WEEKLY;BYDAY=FR"
+    assert weekly["status"] == "open"
+    assert undated["deadline"]["fixed"] is False
+    assert len({task["id"] for task in tasks}) == 22
+
+
+def test_tasks_table_shows_the_deadline_as_written_and_as_understood(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    run(capsys, "import", str(SMOLENSK_DOCX))
+    code, out, _ = run(capsys, "tasks", "--as-of", "2023-04-01")
+    assert code == 0
+    line = next(row for row in out.splitlines() if row.startswith("19 |"))
+    assert "май 2023 года | 01.05.2023 – 31.05.2023 | в работе" in line
+
+
+def test_export_and_reimport_yaml_round_trips(
+    capsys: pytest.CaptureFixture[str], workdir: Path
+) -> None:
+    run(capsys, "import", str(SMOLENSK_DOCX))
+    _, before, _ = run(capsys, "tasks", "--json", "--as-of", "2023-04-20")
+    code, out, _ = run(capsys, "export", "--yaml", "roadmap.yaml")
+    assert code == 0
+    assert "roadmap.yaml" in out
+    code, out, _ = run(capsys, "import", "roadmap.yaml")
+    assert code == 0
+    assert "Изменений нет." in out
+    _, after, _ = run(capsys, "tasks", "--json", "--as-of", "2023-04-20")
+    assert json.loads(after) == json.loads(before)
+
+
+def test_bad_document_names_the_file_exits_non_zero_and_writes_nothing(
+    capsys: pytest.CaptureFixture[str], workdir: Path
+) -> None:
+    bad = workdir / "приказ.txt"
+    bad.write_text("Дорожная карта\nничего похожего на таблицу\n", encoding="utf-8")
+    code, out, err = run(capsys, "import", str(bad))
+    assert code == 1
+    assert out == ""
+    assert "приказ.txt" in err
+    assert "не найдена таблица дорожной карты" in err
+    assert "Ничего не записано." in err
+    assert "Traceback" not in err
+    code, _, err = run(capsys, "status")
+    assert code == 1
+    assert "Дорожная карта ещё не загружена" in err
+
+
+def test_unknown_format_is_refused(capsys: pytest.CaptureFixture[str], workdir: Path) -> None:
+    odd = workdir / "roadmap.pdf"
+    odd.write_bytes(b"%PDF-1.4")
+    code, _, err = run(capsys, "import", str(odd))
+    assert code == 1
+    assert "такой формат не поддерживается" in err
+
+
+def test_bad_setting_is_one_line_naming_the_variable_with_status_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIMEZONE", "Mars/Olympus")
+    code, out, err = run(capsys, "status")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("roadmap-bot: TIMEZONE: unknown time zone 'Mars/Olympus'")
+
+
+def test_bad_admin_ids_are_named(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ADMIN_IDS", "123, abc")
+    code, _, err = run(capsys, "status")
+    assert code == 2
+    assert "ADMIN_IDS" in err
+
+
+def test_bad_as_of_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["status", "--as-of", "20.04.2023"])
+    assert exit_.value.code == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_settings_come_from_a_dot_env_file(
+    capsys: pytest.CaptureFixture[str], workdir: Path
+) -> None:
+    (workdir / ".env").write_text("DATABASE_URL=sqlite:///elsewhere/db.sqlite\nLANGUAGE=en\n")
+    code, out, _ = run(capsys, "import", str(SMOLENSK_DOCX))
+    assert code == 0
+    assert out.startswith("Imported the roadmap")
+    assert (workdir / "elsewhere" / "db.sqlite").exists()
+
+
+def test_organisation_registry_import_and_list(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "orgs", "import", str(EXAMPLES / "smolensk-orgs.csv"))
+    assert code == 0
+    assert "добавлено 404" in out
+    code, out, _ = run(capsys, "orgs", "import", str(EXAMPLES / "smolensk-orgs-excel.csv"))
+    assert code == 0
+    assert "добавлено 0, обновлено 0, без изменений 404" in out
+    code, out, _ = run(capsys, "orgs", "list")
+    assert code == 0
+    assert out.startswith("Департамент Смоленской области по образованию и науке (орган управления")
+    assert "Всего организаций: 404. орган управления: 29, школа: 355, колледж: 20" in out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["import"],
+        ["export"],
+        ["tasks"],
+        ["status"],
+        ["orgs"],
+        ["orgs", "import"],
+        ["orgs", "list"],
+        ["db"],
+        ["db", "upgrade"],
+    ],
+)
+def test_every_command_has_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([*argv, "--help"])
+    assert exit_.value.code == 0
+    assert "usage: roadmap-bot" in capsys.readouterr().out
+
+
+def test_console_script_is_installed_and_runs(workdir: Path) -> None:
+    executable = shutil.which("roadmap-bot") or str(Path(sys.executable).with_name("roadmap-bot"))
+    result = subprocess.run(
+        [executable, "db", "upgrade"], capture_output=True, text=True, cwd=workdir, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "База данных обновлена" in result.stdout
+    module = subprocess.run(
+        [sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, check=False
+    )
+    assert module.returncode == 0
+    assert "usage: roadmap-bot" in module.stdout

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.services.clock import FixedClock
+from bot.services.organisations import OrganisationService
+from bot.services.roadmaps import RoadmapService
+from storage.db import Database
+
+DATA = Path(__file__).parent / "data"
+SMOLENSK_DOCX = DATA / "smolensk-order-319-OD.docx"
+SMOLENSK_TXT = DATA / "smolensk-order-319-OD.txt"
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2023, 4, 20, 7, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    db = Database(f"sqlite:///{tmp_path / 'roadmap.db'}")
+    await db.upgrade()
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
+def roadmaps(database: Database, clock: FixedClock) -> RoadmapService:
+    return RoadmapService(database, clock, "Europe/Moscow")
+
+
+@pytest.fixture
+def organisations(database: Database, clock: FixedClock) -> OrganisationService:
+    return OrganisationService(database, clock)
