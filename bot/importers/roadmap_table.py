@@ -1,0 +1,647 @@
+"""The one place where a document becomes a Roadmap, whatever format it came in.
+
+Every reader (Word, text, CSV, Excel) turns its file into the same thing: a sequence of items in
+document order, each either a paragraph of free text (`str`) or a table row (`Row`). From that:
+
+- the roadmap table starts at the first header row naming at least the activity, the
+  responsible and the deadline columns; the number and result columns are optional;
+- after the header, a row whose cells are one repeated text (Word repeats merged cells) or which
+  has a single non-empty cell in the number or activity column is a section title; a numbered
+  row with nothing but an activity, followed by rows numbered under it ("1." then "1.1."), or
+  numbered with a Roman numeral, is a section title too;
+- a row holding "label – number" cells ("Всего: общеобразовательных организаций – 355") is a
+  statistics row, wherever it is; anything else with content is a task;
+- the free text (paragraphs, and rows that belong to no roadmap table) gives the title, issuer,
+  order number and date, goal, targets and the abbreviations the document defines.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from bot.domain.deadlines import parse_deadline
+from bot.domain.model import BaselineFigure, Deadline, Roadmap, Section, Target, Task
+from bot.domain.parties import find_abbreviations, normalise_parties
+from bot.importers.errors import DocumentError, Problem
+from bot.importers.text import clean, header_word, one_line
+from bot.importers.vocabulary import kind_of, measure_of
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One table row as cell texts. `number` is what an error names: the 1-based row of its
+    table, or the line of a text file; `table` tells tables of one document apart."""
+
+    cells: tuple[str, ...]
+    number: int
+    table: int = 0
+
+
+Item = str | Row
+
+
+class Column(enum.Enum):
+    NUMBER = "number"
+    TITLE = "title"
+    RESPONSIBLE = "responsible"
+    DEADLINE = "deadline"
+    RESULT = "result"
+
+
+_NUMBER_HEADERS = re.compile(r"^(?:№|n|no|nn|#|номер)?\s*(?:п/п|пп|п\.п\.?)?$")
+# Checked in this order: "Ожидаемый результат мероприятия" is a result, not the activity.
+_HEADER_WORDS: tuple[tuple[Column, tuple[str, ...]], ...] = (
+    (Column.RESPONSIBLE, ("ответствен", "исполнител", "responsib", "owner", "assignee")),
+    (Column.DEADLINE, ("срок", "дата", "deadline", "due", "date", "when", "период")),
+    (Column.RESULT, ("результат", "result", "outcome", "показател")),
+    (
+        Column.TITLE,
+        ("мероприят", "наименование", "содержание", "задач", "activit", "task", "action"),
+    ),
+)
+
+
+def _column_of(cell: str) -> Column | None:
+    word = header_word(cell)
+    if not word:
+        return None
+    if _NUMBER_HEADERS.match(word):
+        return Column.NUMBER
+    for column, stems in _HEADER_WORDS:
+        if any(stem in word for stem in stems):
+            return column
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    position: int  # index of the header row among the items
+    columns: dict[Column, int] = field(hash=False)
+    width: int
+    table: int
+    words: tuple[str, ...]
+
+
+def _header(row: Row, position: int) -> Header | None:
+    columns: dict[Column, int] = {}
+    for index, cell in enumerate(row.cells):
+        column = _column_of(cell)
+        if column is not None and column not in columns:  # merged header cells repeat
+            columns[column] = index
+    if not {Column.TITLE, Column.RESPONSIBLE, Column.DEADLINE} <= columns.keys():
+        return None
+    words = tuple(header_word(cell) for cell in row.cells)
+    return Header(position, columns, len(row.cells), row.table, words)
+
+
+def find_header(items: Sequence[Item]) -> Header | None:
+    """The roadmap table's header row, if the items have one."""
+    for position, item in enumerate(items):
+        if isinstance(item, Row) and len(item.cells) >= 3:
+            header = _header(item, position)
+            if header is not None:
+                return header
+    return None
+
+
+# --- statistics --------------------------------------------------------------------------
+
+_FIGURE = re.compile(
+    r"^(?P<total>всего\s*:?\s*)?(?P<label>[^\W\d][^:]*?)\s*[-–—:=]\s*"
+    r"(?P<value>\d{1,3}(?:[  ]\d{3})+|\d+)\s*(?:чел\.?|человек|ед\.?|шт\.?)?\.?$",
+    re.IGNORECASE,
+)
+
+
+def _figure(scope: str, cell: str) -> BaselineFigure | None:
+    match = _FIGURE.match(one_line(cell))
+    if match is None:
+        return None
+    label = match["label"].strip()
+    kind, measure = kind_of(label), measure_of(label)
+    if not (match["total"] or kind or measure):
+        return None  # "Этап – 2" is no statistic
+    value = int(re.sub(r"\D", "", match["value"]))
+    return BaselineFigure(scope, label, value, kind, measure)
+
+
+@dataclass(slots=True)
+class _Figures:
+    """Statistics as they turn up; a row without a scope cell inherits the previous one (the
+    Smolensk table leaves the second row's "Смоленская область" cell empty)."""
+
+    scope: str = ""
+    found: list[BaselineFigure] = field(default_factory=list)
+
+    def take(self, cells: Sequence[str]) -> bool:
+        texts = list(dict.fromkeys(one_line(cell) for cell in cells if cell.strip()))
+        scopes = [text for text in texts if _figure("", text) is None]
+        figures = [text for text in texts if text not in scopes]
+        if not figures:
+            return False
+        if scopes:
+            self.scope = scopes[0]
+        for text in figures:
+            figure = _figure(self.scope, text)
+            if figure is not None and figure not in self.found:
+                self.found.append(figure)
+        return True
+
+
+# --- the table ---------------------------------------------------------------------------
+
+_TASK_NUMBER = re.compile(r"^(\d+(?:\.\d+)*)[.)]?$")
+_ROMAN = re.compile(r"^[IVXLC]+[.)]?$")
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """A table row read through the header: which cell is which."""
+
+    row: Row
+    number: str
+    title: str
+    responsible: str
+    deadline: str
+    result: str
+
+    @property
+    def numbered(self) -> bool:
+        return bool(_TASK_NUMBER.match(self.number))
+
+
+def _cell(row: Row, header: Header, column: Column) -> str:
+    index = header.columns.get(column)
+    if index is None or index >= len(row.cells):
+        return ""
+    return row.cells[index]
+
+
+def _line(row: Row, header: Header) -> _Line:
+    return _Line(
+        row,
+        number=one_line(_cell(row, header, Column.NUMBER)),
+        title=one_line(_cell(row, header, Column.TITLE)),
+        responsible=_cell(row, header, Column.RESPONSIBLE),
+        deadline=one_line(_cell(row, header, Column.DEADLINE)),
+        result=_cell(row, header, Column.RESULT),
+    )
+
+
+def _printed_number(text: str) -> str:
+    """The number as printed, without its trailing dot: "1." -> "1", "1.1." -> "1.1"."""
+    match = _TASK_NUMBER.match(text)
+    if match:
+        return match[1]
+    return text.rstrip(".)")
+
+
+def _is_column_numbering(texts: Sequence[str]) -> bool:
+    """The "1 | 2 | 3 | 4" row Russian tables put under the header."""
+    return len(texts) >= 3 and texts == [str(index) for index in range(1, len(texts) + 1)]
+
+
+@dataclass(slots=True)
+class _Draft:
+    number: str
+    title: str
+    section: str | None
+    responsible: str
+    deadline: str
+    result: str
+    row: Row
+
+
+def _is_section(line: _Line, following: Iterable[_Line]) -> bool:
+    """A numbered row with nothing but an activity heads a section when the rows after it are
+    numbered under it ("1. Организационные мероприятия", then "1.1.", "1.2.")."""
+    if line.responsible.strip() or line.deadline or line.result.strip() or not line.title:
+        return False
+    if _ROMAN.match(line.number):
+        return True
+    if not line.numbered:
+        return False
+    prefix = _printed_number(line.number) + "."
+    next_numbered = next((other for other in following if other.numbered), None)
+    return next_numbered is not None and next_numbered.number.startswith(prefix)
+
+
+def _table(
+    items: Sequence[Item], header: Header, path: Path, figures: _Figures
+) -> tuple[list[str], list[_Draft], set[int]]:
+    """Sections and task drafts of the roadmap table, and the positions of the items used."""
+    used: set[int] = {header.position}
+    lines: list[_Line] = []
+    for position in range(header.position + 1, len(items)):
+        item = items[position]
+        if not isinstance(item, Row):
+            continue
+        if item.table != header.table and len(item.cells) != header.width:
+            continue  # another table of the document: free text, not roadmap rows
+        used.add(position)
+        lines.append(_line(item, header))
+
+    sections: list[str] = []
+    drafts: list[_Draft] = []
+    section: str | None = None
+    for index, line in enumerate(lines):
+        row = line.row
+        texts = [cell.strip() for cell in row.cells if cell.strip()]
+        if not texts:
+            continue
+        words = tuple(header_word(cell) for cell in row.cells)
+        if words == header.words or _is_column_numbering(texts):
+            continue  # the header repeated on a new page, or the column numbers under it
+        if not line.numbered and figures.take(row.cells):
+            continue
+        distinct = list(dict.fromkeys(texts))
+        if len(distinct) == 1 and not _TASK_NUMBER.match(one_line(distinct[0])):
+            only = one_line(distinct[0])
+            in_heading_column = only in (line.number, line.title) or len(texts) > 1
+            if in_heading_column:
+                section = only
+                if section not in sections:
+                    sections.append(section)
+                continue
+            if drafts:
+                _continue(drafts[-1], line)
+                continue
+        if _is_section(line, itertools.islice(lines, index + 1, None)):
+            section = line.title
+            if section not in sections:
+                sections.append(section)
+            continue
+        if not line.title:
+            raise DocumentError(
+                path,
+                Problem.ROW_WITHOUT_TITLE,
+                row=row.number,
+                detail=f"№ {line.number}" if line.number else None,
+            )
+        number = _printed_number(line.number)
+        if Column.NUMBER not in header.columns:
+            number = str(len(drafts) + 1)
+        drafts.append(
+            _Draft(number, line.title, section, line.responsible, line.deadline, line.result, row)
+        )
+    return sections, drafts, used
+
+
+def _continue(draft: _Draft, line: _Line) -> None:
+    """A row with nothing but a responsible, deadline or result cell carries on the task above:
+    a text paste puts each line of a multi-line cell on a line of its own."""
+    if line.responsible:
+        draft.responsible = f"{draft.responsible}\n{line.responsible}".strip()
+    if line.deadline:
+        draft.deadline = f"{draft.deadline} {line.deadline}".strip()
+    if line.result:
+        draft.result = f"{draft.result}\n{line.result}".strip()
+
+
+# --- free text ---------------------------------------------------------------------------
+
+_SENTENCE_END = ".;:!?"
+_AUTHORITY = re.compile(
+    r"департамент|министерств|управлени|комитет|отдел|администраци|правительств|агентств",
+    re.IGNORECASE,
+)
+_DOCUMENT_KIND = frozenset(
+    {"приказ", "распоряжение", "постановление", "решение", "письмо", "приказываю", "постановляю"}
+)
+_TITLE = re.compile(
+    r"^(?:план\s+мероприятий\s*)?\(?[«\"“]?(?:дорожн\w*\s+карт|план-график|roadmap)",
+    re.IGNORECASE,
+)
+_LABEL = re.compile(r"^[^\W\d][^:]{0,40}:")
+_TITLE_STOP = re.compile(
+    r"^(?:\d|«|№|цель|задач|статистическ|утвержд|приложени|приказ|распоряжени|постановлени|от\s)",
+    re.IGNORECASE,
+)
+_GOAL = re.compile(
+    r"^цел[ьи](?:\s[^:–—]{0,40}?)?\s*[:–—-]\s*(?P<goal>.+)$", re.IGNORECASE | re.DOTALL
+)
+_DOC_NUMBER = re.compile(r"№\s*(?P<number>[0-9A-Za-zА-Яа-яЁё][\w\-/.]*)")
+_ORDER = re.compile(r"приказ|распоряжени|постановлени|№", re.IGNORECASE)
+_NOT_ORDER_NUMBER = re.compile(r"(?:приложени[еяю]|пункт[ау]?|раздел[ау]?)\s*$", re.IGNORECASE)
+_DOC_DATE_WORDS = re.compile(
+    r"(?<!\d)«?\s*(?P<day>\d{1,2})\s*»?\s*(?P<month>[а-яё]{3,})\s+(?P<year>(?:\d\s*){4})",
+    re.IGNORECASE,
+)
+_DOC_DATE_DIGITS = re.compile(r"(?<!\d)\d{1,2}\.\d{1,2}\.\d{4}(?!\d)")
+_PERCENT = re.compile(r"(?<![\d.,])(?P<number>\d{1,3}(?:[.,]\d+)?)\s*%")
+_AT_LEAST = re.compile(
+    r"не\s+менее\s+(?P<number>\d{1,3}(?:[  ]\d{3})+|\d+)(?![\d  ]*%)", re.IGNORECASE
+)
+_BY_DATE = re.compile(
+    r"\b(?:до|к|не\s+позднее)\s+"
+    r"(?:\d{1,2}\s+[а-яё]+\s+\d{4}(?:\s*(?:года|г\.?))?|\d{1,2}\.\d{1,2}\.\d{4})",
+    re.IGNORECASE,
+)
+_TARGET_WORDS = re.compile(r"показател|не\s+менее|обеспечить|достиж", re.IGNORECASE)
+_WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+def _is_upper(text: str) -> bool:
+    letters = [char for char in text if char.isalpha()]
+    return bool(letters) and all(char.isupper() for char in letters)
+
+
+def _is_document_kind(text: str) -> bool:
+    return "".join(text.split()).casefold().rstrip(":") in _DOCUMENT_KIND
+
+
+class _Casing:
+    """How the document itself writes a word in running text: to put a heading set in capitals
+    ("ДЕПАРТАМЕНТ СМОЛЕНСКОЙ ОБЛАСТИ") back into ordinary case ("Департамент Смоленской
+    области")."""
+
+    def __init__(self, paragraphs: Sequence[str]) -> None:
+        self.words: dict[str, Counter[str]] = {}
+        self.stems: dict[str, Counter[str]] = {}
+        for paragraph in paragraphs:
+            if _is_upper(paragraph):
+                continue
+            for index, match in enumerate(_WORDS.finditer(paragraph)):
+                word = match.group()
+                before = paragraph[: match.start()].rstrip()
+                if index == 0 or before.endswith((".", "!", "?", "«", '"')):
+                    continue  # a capital there says nothing about the word
+                style = (
+                    "upper"
+                    if word.isupper() and len(word) > 1
+                    else ("title" if word[0].isupper() else "lower")
+                )
+                lowered = word.casefold()
+                self.words.setdefault(lowered, Counter())[style] += 1
+                self.stems.setdefault(lowered[:5], Counter())[style] += 1
+
+    def word(self, word: str, first: bool) -> str:
+        lowered = word.casefold()
+        votes = self.words.get(lowered) or self.stems.get(lowered[:5]) or Counter()
+        style = votes.most_common(1)[0][0] if votes else "lower"
+        if style == "upper":
+            return word.upper()
+        if style == "title" or first:
+            return lowered[:1].upper() + lowered[1:]
+        return lowered
+
+    def recase(self, text: str) -> str:
+        if not _is_upper(text):
+            return text
+        out: list[str] = []
+        last = 0
+        for index, match in enumerate(_WORDS.finditer(text)):
+            out.append(text[last : match.start()])
+            out.append(self.word(match.group(), first=index == 0))
+            last = match.end()
+        out.append(text[last:])
+        return "".join(out)
+
+
+def _runs(text: Sequence[str | None]) -> Iterator[list[str]]:
+    """Runs of consecutive paragraphs; a table breaks a run."""
+    run: list[str] = []
+    for paragraph in text:
+        if paragraph is None:
+            if run:
+                yield run
+            run = []
+        else:
+            run.append(paragraph)
+    if run:
+        yield run
+
+
+def _joined(paragraphs: Sequence[str]) -> list[str]:
+    """Paragraphs with a sentence broken across two of them put back together (the Smolensk
+    order breaks item 4.3 after "образовательной")."""
+    out: list[str] = []
+    for paragraph in paragraphs:
+        if out and out[-1][-1:] not in _SENTENCE_END and paragraph[:1].islower():
+            out[-1] = f"{out[-1]} {paragraph}"
+        else:
+            out.append(paragraph)
+    return out
+
+
+def _date_of(text: str, year: int | None) -> date | None:
+    """A single date written in words or digits, read by the deadline grammar."""
+    deadline: Deadline = parse_deadline(text, year=year)
+    return deadline.due or deadline.start
+
+
+@dataclass(slots=True)
+class _Heading:
+    title: str | None = None
+    issuer: str | None = None
+    number: str | None = None
+    document_date: date | None = None
+    goal: str | None = None
+
+
+def _heading(text: Sequence[str | None]) -> _Heading:
+    paragraphs = [paragraph for paragraph in text if paragraph is not None]
+    casing = _Casing(paragraphs)
+    heading = _Heading()
+
+    runs = list(_runs(text))
+    for run in runs:
+        for index, paragraph in enumerate(run):
+            if heading.title is None and _TITLE.match(paragraph):
+                parts = [paragraph]
+                for following in run[index + 1 : index + 5]:
+                    if (
+                        parts[-1].endswith(".")
+                        or _LABEL.match(following)
+                        or _TITLE_STOP.match(following)
+                        or len(following) > 200
+                    ):
+                        break
+                    parts.append(following)
+                heading.title = casing.recase(one_line(" ".join(parts)))
+            if heading.goal is None:
+                goal = _GOAL.match(paragraph)
+                if goal:
+                    heading.goal = one_line(goal["goal"])
+
+    first_run = runs[0] if runs else []
+    # An issuer's name starts with what it is: "Департамент ...", "Главное управление ...".
+    if (
+        first_run
+        and len(first_run[0]) < 150
+        and any(_AUTHORITY.match(word) for word in first_run[0].split()[:2])
+    ):
+        lines = [first_run[0]]
+        for following in first_run[1:4]:
+            if _is_document_kind(following) or not (
+                _is_upper(following) or following[:1].islower()
+            ):
+                break
+            lines.append(following)
+        heading.issuer = casing.recase(one_line(" ".join(lines)))
+
+    # The order's number and date sit on short lines above the roadmap's title, or on a line
+    # that says which order it is ("утверждена приказом от 07.04.2023 № 319-ОД").
+    above_title = True
+    for paragraph in paragraphs[:15]:
+        if heading.title and _TITLE.match(paragraph):
+            above_title = False
+        if len(paragraph) > 80 or not (above_title or _ORDER.search(paragraph)):
+            continue
+        if heading.number is None:
+            heading.number = _document_number(paragraph)
+        if heading.document_date is None:
+            heading.document_date = _document_date(paragraph)
+    return heading
+
+
+def _document_number(paragraph: str) -> str | None:
+    for match in _DOC_NUMBER.finditer(paragraph):
+        if not _NOT_ORDER_NUMBER.search(paragraph[: match.start()]):
+            return match["number"].rstrip(".")
+    return None
+
+
+def _document_date(paragraph: str) -> date | None:
+    """The order's date: "« 07 » апреля 20 23 г." or "от 07.04.2023 № 319-ОД" -> 2023-04-07."""
+    words = _DOC_DATE_WORDS.search(paragraph)
+    if words:
+        year = int("".join(words["year"].split()))
+        found = _date_of(f"{int(words['day'])} {words['month']} {year}", year)
+        if found:
+            return found
+    digits = _DOC_DATE_DIGITS.search(paragraph)
+    if digits:
+        return _date_of(digits.group(), None)
+    return None
+
+
+def _sentence_end(text: str, start: int) -> int:
+    for match in re.finditer(r"[;!?]|\.(?=\s+[^\W\d_a-zа-яё]|\s*$)", text[start:]):
+        return start + match.start()
+    return len(text)
+
+
+def _targets(paragraphs: Sequence[str], year: int | None) -> list[Target]:
+    """Targets the text sets: "... показателя «100% педагогических работников ... до 31 мая
+    2023 года»" -> Target(percent=100, due=2023-05-31). A figure with neither a date nor a
+    word such as "показатель" or "не менее" around it is prose, not a target."""
+    targets: dict[str, Target] = {}
+    for paragraph in paragraphs:
+        spans = [(match, True) for match in _PERCENT.finditer(paragraph)]
+        spans += [(match, False) for match in _AT_LEAST.finditer(paragraph)]
+        for match, is_percent in sorted(spans, key=lambda span: span[0].start()):
+            end = _sentence_end(paragraph, match.end())
+            sentence = paragraph[match.start() : end]
+            dates = list(_BY_DATE.finditer(sentence))
+            due = _date_of(dates[-1].group(), year) if dates else None
+            context = paragraph[max(0, match.start() - 60) : match.start()]
+            if due is None and not _TARGET_WORDS.search(context):
+                continue
+            if dates:
+                sentence = sentence[: dates[-1].end()]
+            sentence = one_line(sentence).rstrip(' »"”,')
+            number = match["number"].replace(",", ".").replace(" ", "").replace(" ", "")
+            target = Target(
+                sentence,
+                percent=float(number) if is_percent else None,
+                value=None if is_percent else int(number),
+                due=due,
+            )
+            targets.setdefault(sentence.casefold(), target)
+    return list(targets.values())
+
+
+# --- putting it together -----------------------------------------------------------------
+
+
+def _cleaned(items: Sequence[Item]) -> list[Item]:
+    out: list[Item] = []
+    for item in items:
+        if isinstance(item, Row):
+            out.append(Row(tuple(clean(cell) for cell in item.cells), item.number, item.table))
+        else:
+            text = clean(item)
+            if text:
+                out.extend(text.split("\n"))
+    return out
+
+
+def _year(document_date: date | None, deadlines: Sequence[str]) -> int | None:
+    """The year a bare "15.05" or "май" falls in: the order's, else the commonest in the table."""
+    if document_date:
+        return document_date.year
+    years = Counter(int(year) for text in deadlines for year in _YEAR.findall(text))
+    return years.most_common(1)[0][0] if years else None
+
+
+def has_roadmap_table(items: Sequence[Item]) -> bool:
+    return find_header(_cleaned(items)) is not None
+
+
+def build_roadmap(items: Sequence[Item], path: Path) -> Roadmap:
+    """A Roadmap from a document's paragraphs and table rows in document order.
+
+    Raises DocumentError NO_ROADMAP_TABLE when no header row is found and ROW_WITHOUT_TITLE
+    for a task row whose activity cell is empty.
+    """
+    items = _cleaned(items)
+    header = find_header(items)
+    if header is None:
+        raise DocumentError(path, Problem.NO_ROADMAP_TABLE)
+
+    figures = _Figures()
+    text: list[str | None] = []
+    for item in items[: header.position]:
+        if isinstance(item, Row):
+            if not figures.take(item.cells):
+                text.extend(dict.fromkeys(one_line(cell) for cell in item.cells if cell.strip()))
+        elif not figures.take([item]):
+            text.append(one_line(item))
+    text.append(None)
+    sections, drafts, used = _table(items, header, path, figures)
+    for position in range(header.position + 1, len(items)):
+        item = items[position]
+        if position in used:
+            continue
+        if isinstance(item, Row):
+            text.extend(dict.fromkeys(one_line(cell) for cell in item.cells if cell.strip()))
+        else:
+            text.append(one_line(item))
+
+    heading = _heading(text)
+    year = _year(heading.document_date, [draft.deadline for draft in drafts])
+    paragraphs = [sentence for run in _runs(text) for sentence in _joined(run)]
+    abbreviations = find_abbreviations("\n".join([*paragraphs, *(d.title for d in drafts)]))
+    parties = normalise_parties((draft.responsible for draft in drafts), abbreviations)
+    tasks = tuple(
+        Task(
+            number=draft.number,
+            title=draft.title,
+            section=draft.section,
+            responsible=parties.responsible(draft.responsible),
+            deadline=parse_deadline(draft.deadline, year=year) if draft.deadline else Deadline(""),
+            result=one_line(draft.result) or None,
+        )
+        for draft in drafts
+    )
+    return Roadmap(
+        title=heading.title or path.stem,
+        issuer=heading.issuer,
+        document_number=heading.number,
+        document_date=heading.document_date,
+        goal=heading.goal,
+        sections=tuple(Section(title) for title in sections),
+        tasks=tasks,
+        parties=parties.parties,
+        baseline=tuple(figures.found),
+        targets=tuple(_targets(paragraphs, year)),
+    )

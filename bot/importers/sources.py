@@ -1,0 +1,279 @@
+"""File formats turned into items (paragraphs and table rows) for the shared core.
+
+Nothing here knows what a roadmap is: each reader only says what text is where.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docx.opc.exceptions import PackageNotFoundError
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from bot.importers.errors import DocumentError, Problem
+from bot.importers.roadmap_table import Item, Row
+from bot.importers.text import decode, read_bytes
+
+# --- Word ------------------------------------------------------------------------------------
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT = (
+    f"{_W}p",
+    f"{_W}tbl",
+    f"{_W}tr",
+    f"{_W}tc",
+    f"{_W}sdt",
+    f"{_W}sdtContent",
+)
+_TEXT_TAGS = {
+    f"{_W}t": None,
+    f"{_W}tab": "\t",
+    f"{_W}br": "\n",
+    f"{_W}cr": "\n",
+    f"{_W}noBreakHyphen": "-",
+}
+_VAL = f"{_W}val"
+
+
+def _paragraph_text(paragraph: Any) -> str:
+    parts: list[str] = []
+    for node in paragraph.iter(*_TEXT_TAGS):
+        fixed = _TEXT_TAGS[node.tag]
+        parts.append((node.text or "") if fixed is None else fixed)
+    return "".join(parts)
+
+
+def _children(element: Any, tag: str) -> Iterator[Any]:
+    """Children with `tag`, looking through content controls (w:sdt) that wrap them."""
+    for child in element.iterchildren():
+        if child.tag == tag:
+            yield child
+        elif child.tag == _SDT:
+            content = child.find(_SDT_CONTENT)
+            if content is not None:
+                yield from _children(content, tag)
+
+
+class _ListNumbers:
+    """Numbers Word draws itself: a "№" column filled by automatic list numbering has no text,
+    so the reader counts the list items as Word would ("1.", "2.", "2.1.")."""
+
+    def __init__(self) -> None:
+        self.counters: dict[str, list[int]] = {}
+
+    def number(self, paragraph: Any) -> str | None:
+        properties = paragraph.find(f"{_W}pPr")
+        numbering = properties.find(f"{_W}numPr") if properties is not None else None
+        if numbering is None:
+            return None
+        num_id = numbering.find(f"{_W}numId")
+        level_node = numbering.find(f"{_W}ilvl")
+        if num_id is None or num_id.get(_VAL) in (None, "0"):
+            return None
+        level = int(level_node.get(_VAL, "0")) if level_node is not None else 0
+        counters = self.counters.setdefault(str(num_id.get(_VAL)), [])
+        del counters[level + 1 :]
+        counters.extend([0] * (level + 1 - len(counters)))
+        counters[level] += 1
+        return ".".join(str(count) for count in counters) + "."
+
+
+def _cell_text(cell: Any, numbers: _ListNumbers) -> str:
+    lines: list[str] = []
+    for paragraph in _children(cell, _P):
+        text = _paragraph_text(paragraph)
+        if not text.strip():
+            text = numbers.number(paragraph) or text
+        lines.append(text)
+    return "\n".join(lines)
+
+
+def _table_rows(table: Any, index: int, numbers: _ListNumbers) -> Iterator[Row]:
+    """Rows with one cell per grid column, as python-docx would give them: a cell spanning
+    columns is repeated, a vertically merged cell repeats the text of the cell above. Read from
+    the XML directly, since python-docx's cell access is quadratic in the table's size."""
+    above: dict[int, str] = {}
+    for number, row in enumerate(_children(table, _TR), start=1):
+        cells: list[str] = []
+        properties = row.find(f"{_W}trPr")
+        before = properties.find(f"{_W}gridBefore") if properties is not None else None
+        if before is not None:
+            cells.extend([""] * int(before.get(_VAL, "0")))
+        for cell in _children(row, _TC):
+            properties = cell.find(f"{_W}tcPr")
+            span, merged = 1, False
+            if properties is not None:
+                grid_span = properties.find(f"{_W}gridSpan")
+                if grid_span is not None:
+                    span = max(int(grid_span.get(_VAL, "1")), 1)
+                v_merge = properties.find(f"{_W}vMerge")
+                merged = v_merge is not None and v_merge.get(_VAL, "continue") == "continue"
+            column = len(cells)
+            text = above.get(column, "") if merged else _cell_text(cell, numbers)
+            for offset in range(span):
+                above[column + offset] = text
+            cells.extend([text] * span)
+        yield Row(tuple(cells), number, index)
+
+
+def docx_items(path: Path) -> list[Item]:
+    """Paragraphs and table rows of a .docx in document order."""
+    try:
+        body = Document(str(path)).element.body
+    # lxml's XMLSyntaxError is a SyntaxError: a damaged document.xml lands there.
+    except (
+        PackageNotFoundError,
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        OSError,
+        SyntaxError,
+    ) as error:
+        raise DocumentError(path, Problem.UNREADABLE, detail=str(error) or None) from error
+
+    items: list[Item] = []
+    numbers = _ListNumbers()
+    tables = 0
+
+    def walk(container: Any) -> None:
+        nonlocal tables
+        for child in container.iterchildren():
+            if child.tag == _P:
+                items.append(_paragraph_text(child))
+            elif child.tag == _TBL:
+                tables += 1
+                items.extend(_table_rows(child, tables, numbers))
+            elif child.tag == _SDT:
+                content = child.find(_SDT_CONTENT)
+                if content is not None:
+                    walk(content)
+
+    walk(body)
+    return items
+
+
+# --- plain text ------------------------------------------------------------------------------
+
+_MARKDOWN_RULE = re.compile(r"^:?-{2,}:?$")
+
+
+def text_items(path: Path) -> list[Item]:
+    """Lines of a text file: a line with tabs is a table row (as Word copies a table), so is a
+    Markdown "| a | b |" line; any other line is a paragraph."""
+    items: list[Item] = []
+    text = decode(path, read_bytes(path))
+    # Not splitlines(): it also breaks at "\v", which Word uses for a line break inside a cell.
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if "\t" in line.strip(" "):
+            items.append(Row(tuple(line.split("\t")), number))
+        elif len(stripped) > 1 and stripped.startswith("|") and stripped.endswith("|"):
+            cells = tuple(cell.strip() for cell in stripped[1:-1].split("|"))
+            if not all(_MARKDOWN_RULE.match(cell.replace(" ", "")) for cell in cells):
+                items.append(Row(cells, number))
+        else:
+            items.append(line)
+    return items
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+_DELIMITERS = (";", ",", "\t")
+_SAMPLE = 65536
+
+
+def _delimiter(sample: str) -> str:
+    """The delimiter giving the most rows of one common width: Excel in Russia writes ";", the
+    rest of the world ",". Counting beats csv.Sniffer, which a comma-rich Russian cell fools."""
+    best, best_score = ",", (-1, -1)
+    for delimiter in _DELIMITERS:
+        try:
+            rows = list(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter))
+        except csv.Error:
+            continue
+        widths = Counter(len(row) for row in rows if len(row) > 1)
+        if not widths:
+            continue
+        width, count = widths.most_common(1)[0]
+        score = (count, width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def csv_rows(path: Path) -> list[Row]:
+    text = decode(path, read_bytes(path))
+    sample = text if len(text) <= _SAMPLE else text[:_SAMPLE].rsplit("\n", 1)[0]
+    delimiter = _delimiter(sample)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:
+        raise DocumentError(path, Problem.UNREADABLE, detail=str(error)) from error
+    return [Row(tuple(record), number) for number, record in enumerate(records, start=1)]
+
+
+# --- Excel -----------------------------------------------------------------------------------
+
+_EMPTY_RUN_LIMIT = 1000  # sheets formatted down to row 1,048,576 end here, not there
+
+
+def _cell_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if value.time() == time(0, 0):
+            return value.strftime("%d.%m.%Y")
+        return value.strftime("%d.%m.%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _sheet_rows(sheet: Any) -> list[Row]:
+    rows: list[Row] = []
+    empty = 0
+    # Some generators write a wrong sheet size ("A1:A1"), which read-only mode would believe.
+    sheet.reset_dimensions()
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        cells = tuple(_cell_value(value) for value in values)
+        if not any(cell.strip() for cell in cells):
+            empty += 1
+            if empty > _EMPTY_RUN_LIMIT:
+                break
+            continue
+        empty = 0
+        rows.append(Row(cells, number))
+    return rows
+
+
+def xlsx_sheets(path: Path) -> Iterator[list[Row]]:
+    """Rows of each sheet in turn (merged cells read as a value in the first cell only)."""
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
+        raise DocumentError(path, Problem.UNREADABLE, detail=str(error) or None) from error
+    try:
+        for sheet in workbook.worksheets:
+            yield _sheet_rows(sheet)
+    finally:
+        workbook.close()
+
+
+def table_sheets(path: Path) -> Iterable[list[Row]]:
+    """The tables of a spreadsheet file: one for a CSV, one a sheet for .xlsx."""
+    if path.suffix.lower() == ".csv":
+        return [csv_rows(path)]
+    return xlsx_sheets(path)

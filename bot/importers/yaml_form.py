@@ -1,0 +1,355 @@
+"""Our own YAML form of a roadmap: lossless, and readable enough to edit by hand.
+
+Every field of every dataclass is written, `None` as `null`, dates in ISO form, enums by value,
+in the dataclasses' own field order, so `load_roadmap(dump_roadmap(r), path) == r` holds for any
+roadmap. Loading is strict: an unknown key, a missing title or a value of the wrong type is a
+DocumentError BAD_YAML that says where ("tasks[3].deadline.due: expected a date, got 'завтра'").
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import yaml
+
+from bot.domain.model import (
+    BaselineFigure,
+    Deadline,
+    Measure,
+    OrganisationKind,
+    Party,
+    Roadmap,
+    Section,
+    Target,
+    Task,
+    TaskStatus,
+)
+from bot.importers.errors import DocumentError, Problem
+
+FORMAT = "roadmap-bot/1"
+
+_E = TypeVar("_E", bound=enum.Enum)
+_T = TypeVar("_T")
+
+
+# --- dumping ---------------------------------------------------------------------------------
+
+
+def _enum(value: enum.Enum | None) -> str | None:
+    return None if value is None else str(value.value)
+
+
+def _deadline(deadline: Deadline) -> dict[str, object]:
+    return {
+        "text": deadline.text,
+        "start": deadline.start,
+        "due": deadline.due,
+        "recurrence": deadline.recurrence,
+        "note": deadline.note,
+    }
+
+
+def _task(task: Task) -> dict[str, object]:
+    return {
+        "id": task.id,
+        "number": task.number,
+        "title": task.title,
+        "section": task.section,
+        "responsible": list(task.responsible),
+        "deadline": _deadline(task.deadline),
+        "result": task.result,
+        "status": _enum(task.status),
+    }
+
+
+# Characters YAML reads as line breaks (or a byte-order mark) that PyYAML would write raw in a
+# plain or single-quoted scalar, where they come back as spaces: only double quotes escape them.
+_UNSAFE_RAW = frozenset("\x85\u2028\u2029\ufeff\r")
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = '"' if _UNSAFE_RAW.intersection(text) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_text)
+
+
+def dump_roadmap(roadmap: Roadmap) -> str:
+    """The roadmap as YAML text (UTF-8 friendly: Cyrillic is written as is)."""
+    document = {
+        "format": FORMAT,
+        "title": roadmap.title,
+        "issuer": roadmap.issuer,
+        "document_number": roadmap.document_number,
+        "document_date": roadmap.document_date,
+        "goal": roadmap.goal,
+        "timezone": roadmap.timezone,
+        "slug": roadmap.slug,
+        "sections": [{"title": section.title} for section in roadmap.sections],
+        "parties": [
+            {"name": party.name, "aliases": list(party.aliases)} for party in roadmap.parties
+        ],
+        "baseline": [
+            {
+                "scope": figure.scope,
+                "label": figure.label,
+                "value": figure.value,
+                "kind": _enum(figure.kind),
+                "measure": _enum(figure.measure),
+            }
+            for figure in roadmap.baseline
+        ],
+        "targets": [
+            {
+                "text": target.text,
+                "percent": target.percent,
+                "value": target.value,
+                "due": target.due,
+            }
+            for target in roadmap.targets
+        ],
+        "tasks": [_task(task) for task in roadmap.tasks],
+    }
+    return yaml.dump(
+        document,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=100,
+    )
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def _kind_name(value: object) -> str:
+    if value is None:
+        return "nothing"
+    return f"{type(value).__name__} {value!r}"
+
+
+class _Reader:
+    """Reads one mapping of the document, knowing where it is for error messages."""
+
+    def __init__(self, path: Path, value: object, where: str, allowed: tuple[str, ...]) -> None:
+        self.path = path
+        self.where = where
+        if not isinstance(value, Mapping):
+            self.fail(where, f"expected a mapping, got {_kind_name(value)}")
+        self.data: Mapping[Any, Any] = value
+        unknown = [str(key) for key in value if key not in allowed]
+        if unknown:
+            self.fail(where, f"unknown field {unknown[0]!r} (known: {', '.join(allowed)})")
+
+    def fail(self, where: str, message: str) -> NoReturn:
+        raise DocumentError(self.path, Problem.BAD_YAML, detail=f"{where or 'document'}: {message}")
+
+    def at(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def _typed(
+        self, key: str, check: Callable[[object], _T | None], expected: str, *, required: bool
+    ) -> _T | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.fail(self.at(key), f"missing {expected}")
+            return None
+        converted = check(value)
+        if converted is None:
+            self.fail(self.at(key), f"expected {expected}, got {_kind_name(value)}")
+        return converted
+
+    def text(self, key: str, *, required: bool = False) -> str | None:
+        return self._typed(
+            key, lambda v: v if isinstance(v, str) else None, "text", required=required
+        )
+
+    def required_text(self, key: str) -> str:
+        value = self.text(key, required=True)
+        assert value is not None  # _typed fails first
+        return value
+
+    def integer(self, key: str) -> int | None:
+        return self._typed(
+            key,
+            lambda v: v if isinstance(v, int) and not isinstance(v, bool) else None,
+            "a whole number",
+            required=False,
+        )
+
+    def number(self, key: str) -> float | None:
+        return self._typed(
+            key,
+            lambda v: float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None,
+            "a number",
+            required=False,
+        )
+
+    def day(self, key: str) -> date | None:
+        def check(value: object) -> date | None:
+            if isinstance(value, datetime):
+                return None  # a time of day has no place here
+            if isinstance(value, date):
+                return value
+            if isinstance(value, str):
+                try:
+                    return date.fromisoformat(value)
+                except ValueError:
+                    return None
+            return None
+
+        return self._typed(key, check, "a date (YYYY-MM-DD)", required=False)
+
+    def choice(self, key: str, kind: type[_E]) -> _E | None:
+        def check(value: object) -> _E | None:
+            for member in kind:
+                if member.value == value:
+                    return member
+            return None
+
+        names = ", ".join(str(member.value) for member in kind)
+        return self._typed(key, check, f"one of {names}", required=False)
+
+    def items(self, key: str) -> list[tuple[str, object]]:
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(self.at(key), f"expected a list, got {_kind_name(value)}")
+        return [(f"{self.at(key)}[{index}]", item) for index, item in enumerate(value)]
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        out: list[str] = []
+        for where, item in self.items(key):
+            if not isinstance(item, str):
+                self.fail(where, f"expected text, got {_kind_name(item)}")
+            out.append(item)
+        return tuple(out)
+
+    def child(self, key: str, allowed: tuple[str, ...]) -> _Reader:
+        return _Reader(self.path, self.data.get(key), self.at(key), allowed)
+
+
+_ROADMAP = (
+    "format",
+    "title",
+    "issuer",
+    "document_number",
+    "document_date",
+    "goal",
+    "timezone",
+    "slug",
+    "sections",
+    "parties",
+    "baseline",
+    "targets",
+    "tasks",
+)
+_SECTION = ("title",)
+_PARTY = ("name", "aliases")
+_FIGURE = ("scope", "label", "value", "kind", "measure")
+_TARGET = ("text", "percent", "value", "due")
+_TASK = ("id", "number", "title", "section", "responsible", "deadline", "result", "status")
+_DEADLINE = ("text", "start", "due", "recurrence", "note")
+
+
+def _load_task(path: Path, where: str, value: object) -> Task:
+    task = _Reader(path, value, where, _TASK)
+    number = task.data.get("number")
+    if isinstance(number, int) and not isinstance(number, bool):
+        number = str(number)  # a hand-written `number: 3` means "3"
+    if not isinstance(number, str):
+        task.fail(task.at("number"), f"expected text, got {_kind_name(number)}")
+    # A hand-written task may leave the deadline out: it has none yet.
+    deadline = task.child("deadline", _DEADLINE) if "deadline" in task.data else None
+    return Task(
+        number=str(number),
+        title=task.required_text("title"),
+        section=task.text("section"),
+        responsible=task.texts("responsible"),
+        deadline=Deadline("")
+        if deadline is None
+        else Deadline(
+            text=deadline.text("text") or "",
+            start=deadline.day("start"),
+            due=deadline.day("due"),
+            recurrence=deadline.text("recurrence"),
+            note=deadline.text("note"),
+        ),
+        result=task.text("result"),
+        status=task.choice("status", TaskStatus) or TaskStatus.OPEN,
+        id=task.integer("id"),
+    )
+
+
+def load_roadmap(text: str, path: Path) -> Roadmap:
+    """A roadmap from our YAML form; `path` only names the file in errors."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise DocumentError(path, Problem.BAD_YAML, detail=str(error)) from error
+    top = _Reader(path, document, "", _ROADMAP)
+    form = top.text("format")
+    if form is not None and form != FORMAT:
+        top.fail("format", f"expected {FORMAT!r}, got {form!r}")
+
+    sections = []
+    for where, item in top.items("sections"):
+        section = _Reader(path, item, where, _SECTION)
+        sections.append(Section(section.required_text("title")))
+    parties = []
+    for where, item in top.items("parties"):
+        party = _Reader(path, item, where, _PARTY)
+        parties.append(Party(party.required_text("name"), party.texts("aliases")))
+    baseline = []
+    for where, item in top.items("baseline"):
+        figure = _Reader(path, item, where, _FIGURE)
+        value = figure.integer("value")
+        if value is None:
+            figure.fail(figure.at("value"), "missing a whole number")
+        baseline.append(
+            BaselineFigure(
+                scope=figure.text("scope") or "",
+                label=figure.required_text("label"),
+                value=int(value),
+                kind=figure.choice("kind", OrganisationKind),
+                measure=figure.choice("measure", Measure),
+            )
+        )
+    targets = []
+    for where, item in top.items("targets"):
+        target = _Reader(path, item, where, _TARGET)
+        targets.append(
+            Target(
+                text=target.required_text("text"),
+                percent=target.number("percent"),
+                value=target.integer("value"),
+                due=target.day("due"),
+            )
+        )
+    tasks = [_load_task(path, where, item) for where, item in top.items("tasks")]
+    return Roadmap(
+        title=top.required_text("title"),
+        issuer=top.text("issuer"),
+        document_number=top.text("document_number"),
+        document_date=top.day("document_date"),
+        goal=top.text("goal"),
+        timezone=top.text("timezone"),
+        sections=tuple(sections),
+        tasks=tuple(tasks),
+        parties=tuple(parties),
+        baseline=tuple(baseline),
+        targets=tuple(targets),
+        slug=top.text("slug"),
+    )
