@@ -50,6 +50,17 @@ class AuditLog:
             )
         )
 
+    async def record_many(self, entries: list[dict[str, object]]) -> None:
+        """Several rows at once; each a dict of `record`'s keyword arguments."""
+        if entries:
+            await self.connection.execute(
+                insert(audit_log),
+                [
+                    {"subject_id": None, "field": None, "old": None, "new": None, **entry}
+                    for entry in entries
+                ],
+            )
+
     async def history(self, subject: str, subject_id: int) -> list[Entry]:
         rows = await self.connection.execute(
             select(audit_log)

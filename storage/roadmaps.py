@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import (
@@ -203,14 +203,18 @@ class RoadmapStore:
 
     # -- tasks ------------------------------------------------------------------------------
 
-    async def tasks(self, roadmap_id: int) -> list[Task]:
-        rows = await self.connection.execute(
+    async def tasks(self, roadmap_id: int, task_id: int | None = None) -> list[Task]:
+        """The roadmap's current tasks in document order (or just `task_id`, if still current)."""
+        query = (
             select(tasks, sections.c.title.label("section_title"))
             .select_from(tasks.outerjoin(sections))
             .where(tasks.c.roadmap_id == roadmap_id, tasks.c.removed_at.is_(None))
             .order_by(tasks.c.position)
         )
-        responsible = await self._responsible(roadmap_id)
+        if task_id is not None:
+            query = query.where(tasks.c.id == task_id)
+        rows = await self.connection.execute(query)
+        responsible = await self._responsible(roadmap_id, task_id)
         return [
             Task(
                 id=row.id,
@@ -231,65 +235,96 @@ class RoadmapStore:
             for row in rows
         ]
 
-    async def _responsible(self, roadmap_id: int) -> Mapping[int, list[str]]:
-        rows = await self.connection.execute(
+    async def _responsible(self, roadmap_id: int, task_id: int | None) -> Mapping[int, list[str]]:
+        query = (
             select(task_parties.c.task_id, parties.c.name)
             .select_from(task_parties.join(parties))
             .where(parties.c.roadmap_id == roadmap_id)
             .order_by(task_parties.c.task_id, task_parties.c.position)
         )
+        if task_id is not None:
+            query = query.where(task_parties.c.task_id == task_id)
+        rows = await self.connection.execute(query)
         found: defaultdict[int, list[str]] = defaultdict(list)
         for task_id, name in rows:
             found[task_id].append(name)
         return found
 
-    async def save_task(
+    async def save_tasks(
         self,
         roadmap_id: int,
-        task: Task,
+        placed: Sequence[tuple[int, Task]],
         *,
-        position: int,
         section_ids: Mapping[str, int],
         party_ids: Mapping[str, int],
         now: datetime,
-    ) -> int:
-        """Insert a task without an id, or overwrite the stored one with the same id."""
-        values = {
-            "position": position,
-            "section_id": section_ids.get(task.section) if task.section else None,
-            "number": task.number,
-            "title": task.title,
-            "deadline_text": task.deadline.text,
-            "deadline_start": task.deadline.start,
-            "deadline_due": task.deadline.due,
-            "deadline_recurrence": task.deadline.recurrence,
-            "deadline_note": task.deadline.note,
-            "result": task.result,
-            "status": task.status.value,
-            "updated_at": now,
-        }
-        if task.id is None:
+    ) -> list[int]:
+        """Write (position, task) pairs: tasks without an id are inserted, the others
+        overwritten. Returns the ids in the order given. Batched: a 1,000-row document is a
+        handful of statements, not thousands."""
+
+        def values(position: int, task: Task) -> dict[str, object]:
+            return {
+                "position": position,
+                "section_id": section_ids.get(task.section) if task.section else None,
+                "number": task.number,
+                "title": task.title,
+                "deadline_text": task.deadline.text,
+                "deadline_start": task.deadline.start,
+                "deadline_due": task.deadline.due,
+                "deadline_recurrence": task.deadline.recurrence,
+                "deadline_note": task.deadline.note,
+                "result": task.result,
+                "status": task.status.value,
+                "updated_at": now,
+            }
+
+        fresh = [(position, task) for position, task in placed if task.id is None]
+        new_ids: list[int] = []
+        if fresh:
             result = await self.connection.execute(
-                insert(tasks).values(roadmap_id=roadmap_id, created_at=now, **values)
-            )
-            task_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-        else:
-            task_id = task.id
-            await self.connection.execute(
-                update(tasks).where(tasks.c.id == task_id).values(**values)
-            )
-            await self.connection.execute(
-                delete(task_parties).where(task_parties.c.task_id == task_id)
-            )
-        if task.responsible:
-            await self.connection.execute(
-                insert(task_parties),
+                insert(tasks).returning(tasks.c.id, sort_by_parameter_order=True),
                 [
-                    {"task_id": task_id, "party_id": party_ids[name], "position": index}
-                    for index, name in enumerate(task.responsible)
+                    {"roadmap_id": roadmap_id, "created_at": now, **values(position, task)}
+                    for position, task in fresh
                 ],
             )
-        return task_id
+            new_ids = [row.id for row in result]
+        known = [task.id for _, task in placed if task.id is not None]
+        for position, task in placed:
+            if task.id is not None:
+                await self.connection.execute(
+                    update(tasks).where(tasks.c.id == task.id).values(**values(position, task))
+                )
+        if known:
+            await self.connection.execute(
+                delete(task_parties).where(task_parties.c.task_id.in_(known))
+            )
+        fresh_ids = iter(new_ids)
+        ids = [task.id if task.id is not None else next(fresh_ids) for _, task in placed]
+        links = [
+            {"task_id": task_id, "party_id": party_ids[name], "position": index}
+            for task_id, (_, task) in zip(ids, placed, strict=True)
+            for index, name in enumerate(task.responsible)
+        ]
+        if links:
+            await self.connection.execute(insert(task_parties), links)
+        return ids
+
+    async def set_positions(self, positions: Sequence[tuple[int, int]]) -> None:
+        """(task id, position) pairs: unchanged tasks move when rows are added above them."""
+        if positions:
+            await self.connection.execute(
+                update(tasks)
+                .where(tasks.c.id == bindparam("task_id"))
+                .values(position=bindparam("new_position")),
+                [{"task_id": task_id, "new_position": pos} for task_id, pos in positions],
+            )
+
+    async def set_status(self, task_id: int, status: TaskStatus, now: datetime) -> None:
+        await self.connection.execute(
+            update(tasks).where(tasks.c.id == task_id).values(status=status.value, updated_at=now)
+        )
 
     async def mark_removed(self, task_id: int, now: datetime) -> None:
         await self.connection.execute(

@@ -18,8 +18,8 @@ from bot.domain.slugs import roadmap_slug
 from bot.domain.status import StatusSummary, summarise
 from bot.importers import read_roadmap
 from bot.services.clock import Clock
-from storage.db import Database
 from storage.audit import AuditLog
+from storage.db import Database
 from storage.roadmaps import RoadmapHeader, RoadmapStore
 
 
@@ -46,6 +46,17 @@ class ImportOutcome:
 class StatusReport:
     roadmap: RoadmapHeader
     summary: StatusSummary
+
+
+async def resolve_roadmap(store: RoadmapStore, slug: str | None) -> RoadmapHeader:
+    """The roadmap called `slug`, or the newest; a clear exception when there is none."""
+    header = await (store.find(slug) if slug else store.newest())
+    if header is not None:
+        return header
+    known = [found.slug for found in await store.headers()]
+    if slug is None or not known:
+        raise NoRoadmapYet
+    raise RoadmapNotFound(slug, known)
 
 
 def _history_text(task: Task, field: str) -> str | None:
@@ -86,7 +97,6 @@ class RoadmapService:
         actor = f"import:{source}" if source else "import"
         async with self.database.transaction() as connection:
             store = RoadmapStore(connection)
-            audit = AuditLog(connection)
             header = await store.find(slug)
             if header is None:
                 roadmap_id = await store.create(roadmap, slug, source, now)
@@ -101,42 +111,39 @@ class RoadmapService:
             section_ids = await store.sync_sections(roadmap_id, roadmap.sections)
             party_ids = await store.sync_parties(roadmap_id, roadmap.parties)
             changes = {change.after.id: change for change in revision.changed}
-            saved = []
-            for position, task in enumerate(revision.tasks):
-                change = changes.get(task.id)
-                if task.id is not None and change is None:
-                    saved.append(task)
-                    continue
-                task_id = await store.save_task(
-                    roadmap_id,
-                    task,
-                    position=position,
-                    section_ids=section_ids,
-                    party_ids=party_ids,
-                    now=now,
-                )
-                saved.append(replace(task, id=task_id))
-                if change is None:
-                    await audit.record(
-                        at=now, actor=actor, action="added", subject="task", subject_id=task_id
-                    )
-                for field in change.fields if change else ():
-                    await audit.record(
-                        at=now,
-                        actor=actor,
-                        action="changed",
-                        subject="task",
-                        subject_id=task_id,
-                        field=field,
-                        old=_history_text(change.before, field) if change else None,
-                        new=_history_text(task, field),
-                    )
+            placed = list(enumerate(revision.tasks))
+            to_write = [(pos, t) for pos, t in placed if t.id is None or t.id in changes]
+            written = await store.save_tasks(
+                roadmap_id, to_write, section_ids=section_ids, party_ids=party_ids, now=now
+            )
+            ids = dict(zip((pos for pos, _ in to_write), written, strict=True))
+            await store.set_positions(
+                [(t.id, pos) for pos, t in placed if t.id is not None and t.id not in changes]
+            )
+            saved = [replace(task, id=ids.get(pos, task.id)) for pos, task in placed]
+            entry = {"at": now, "actor": actor, "subject": "task"}
+            history: list[dict[str, object]] = [
+                {**entry, "action": "added", "subject_id": ids[pos]}
+                for pos, task in to_write
+                if task.id is None
+            ]
+            history += [
+                {
+                    **entry,
+                    "action": "changed",
+                    "subject_id": change.after.id,
+                    "field": field,
+                    "old": _history_text(change.before, field),
+                    "new": _history_text(change.after, field),
+                }
+                for change in revision.changed
+                for field in change.fields
+            ]
             for task in revision.removed:
                 assert task.id is not None
                 await store.mark_removed(task.id, now)
-                await audit.record(
-                    at=now, actor=actor, action="removed", subject="task", subject_id=task.id
-                )
+                history.append({**entry, "action": "removed", "subject_id": task.id})
+            await AuditLog(connection).record_many(history)
             await store.replace_figures(roadmap_id, roadmap.baseline, roadmap.targets)
         return ImportOutcome(
             slug=slug,
@@ -145,27 +152,18 @@ class RoadmapService:
             revision=revision,
         )
 
-    async def _header(self, store: RoadmapStore, slug: str | None) -> RoadmapHeader:
-        header = await (store.find(slug) if slug else store.newest())
-        if header is not None:
-            return header
-        known = [found.slug for found in await store.headers()]
-        if slug is None or not known:
-            raise NoRoadmapYet
-        raise RoadmapNotFound(slug, known)
-
     async def roadmap(self, slug: str | None = None) -> Roadmap:
         """The stored roadmap (`slug`, or the newest), tasks in document order with ids."""
         async with self.database.transaction() as connection:
             store = RoadmapStore(connection)
-            return await store.load(await self._header(store, slug))
+            return await store.load(await resolve_roadmap(store, slug))
 
     async def status(
         self, slug: str | None = None, *, as_of: date | None = None, horizon_days: int = 14
     ) -> StatusReport:
         async with self.database.transaction() as connection:
             store = RoadmapStore(connection)
-            header = await self._header(store, slug)
+            header = await resolve_roadmap(store, slug)
             tasks = await store.tasks(header.id)
         day = as_of or self.today(header.timezone)
         return StatusReport(header, summarise(tasks, day, horizon_days))

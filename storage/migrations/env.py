@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import create_engine
 
 from storage.tables import UtcDateTime, metadata
 
 
-def _render_item(kind: str, item: object, _context: object) -> str | bool:
+def _render_item(kind: str, item: object, _context: AutogenContext) -> str | Literal[False]:
     # Migrations must not import today's Python types: they have to run as written forever.
     if kind == "type" and isinstance(item, UtcDateTime):
         return "sa.DateTime(timezone=True)"

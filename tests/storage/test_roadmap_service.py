@@ -212,3 +212,13 @@ async def test_status_without_a_day_uses_today_in_the_roadmaps_time_zone(
     clock.moment = datetime(2023, 4, 10, 22, 30, tzinfo=UTC)  # 01:30 on the 11th in Moscow
     report = await roadmaps.status()
     assert report.summary.as_of == date(2023, 4, 11)
+
+
+async def test_a_row_added_at_the_top_keeps_the_document_order(roadmaps: RoadmapService) -> None:
+    first = await roadmaps.import_document(SMOLENSK_DOCX)
+    document = read_roadmap(SMOLENSK_DOCX)
+    opening = replace(document.tasks[0], number="0", title="Установочное совещание")
+    await roadmaps.import_roadmap(replace(document, tasks=(opening, *document.tasks)))
+    stored = await roadmaps.roadmap()
+    assert [t.number for t in stored.tasks][:3] == ["0", "1", "2"]
+    assert [t.id for t in stored.tasks][1:] == [t.id for t in first.roadmap.tasks]
