@@ -1,0 +1,200 @@
+"""Who may do what: people, their bindings to organisations, and the permission rules.
+
+A person holds one or more bindings:
+- an admin (department staff) sees and may do everything;
+- a coordinator is bound to an authority (a regional body or a municipality) and acts for its
+  whole subtree of organisations;
+- a representative (rep) is bound to one organisation and acts for it alone;
+- an observer sees the subtree of the organisation it is bound to (everything when bound to
+  none) and changes nothing.
+
+A task is someone's business when one of its responsible parties acts through an organisation
+in their reach. Every action is checked here, on every call, by the services — never only by
+hiding buttons.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bot.domain.model import Organisation
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    REP = "rep"
+    OBSERVER = "observer"
+
+
+class Action(enum.StrEnum):
+    VIEW = "view"  # status, task list, task cards within reach
+    MARK_DONE = "mark_done"
+    REOPEN = "reopen"
+    COMMENT = "comment"
+    INVITE = "invite"
+    VIEW_ORGS = "view_orgs"
+    EDIT_PARTIES = "edit_parties"
+    BIND_CHAT = "bind_chat"
+
+
+# The actions each role may take on things within its reach.
+ALLOWED: Mapping[Role, frozenset[Action]] = {
+    Role.ADMIN: frozenset(Action),
+    Role.COORDINATOR: frozenset(
+        {
+            Action.VIEW,
+            Action.MARK_DONE,
+            Action.REOPEN,
+            Action.COMMENT,
+            Action.INVITE,
+            Action.VIEW_ORGS,
+        }
+    ),
+    Role.REP: frozenset({Action.VIEW, Action.MARK_DONE, Action.REOPEN, Action.COMMENT}),
+    Role.OBSERVER: frozenset({Action.VIEW, Action.VIEW_ORGS}),
+}
+
+# Whom each role may invite (an admin may invite anyone; nobody else may make admins).
+INVITABLE: Mapping[Role, frozenset[Role]] = {
+    Role.ADMIN: frozenset(Role),
+    Role.COORDINATOR: frozenset({Role.COORDINATOR, Role.REP, Role.OBSERVER}),
+    Role.REP: frozenset(),
+    Role.OBSERVER: frozenset(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    role: Role
+    organisation: str | None = None  # None: the whole region (admins, regional observers)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    telegram_id: int
+    name: str
+    bindings: tuple[Binding, ...] = ()
+    username: str | None = None
+    language: str | None = None
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(binding.role for binding in self.bindings)
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    @property
+    def known(self) -> bool:
+        """Bound to something: a stranger who wrote /start is not."""
+        return bool(self.bindings)
+
+
+class OrgTree:
+    """The registry's hierarchy, for "this organisation and everything under it"."""
+
+    def __init__(self, organisations: Iterable[Organisation]) -> None:
+        self.by_name = {org.name: org for org in organisations}
+        self.children: dict[str, list[str]] = {}
+        for org in self.by_name.values():
+            if org.parent is not None:
+                self.children.setdefault(org.parent, []).append(org.name)
+
+    def subtree(self, name: str) -> frozenset[str]:
+        found: set[str] = set()
+        waiting = [name]
+        while waiting:
+            current = waiting.pop()
+            if current in found:
+                continue
+            found.add(current)
+            waiting.extend(self.children.get(current, ()))
+        return frozenset(found)
+
+    def search(self, query: str, within: frozenset[str] | None = None) -> list[str]:
+        """Organisations whose name holds every word of `query` (any case, ё = е); an exact
+        name wins outright. `within` limits the search to a person's reach."""
+        wanted = _fold(query)
+        names = [n for n in self.by_name if within is None or n in within]
+        exact = [n for n in names if _fold(n) == wanted]
+        if exact:
+            return exact
+        words = wanted.split()
+        return [n for n in names if words and all(word in _fold(n) for word in words)]
+
+    def ancestors(self, name: str) -> list[str]:
+        chain: list[str] = []
+        current = self.by_name.get(name)
+        while current is not None and current.parent is not None and current.parent not in chain:
+            chain.append(current.parent)
+            current = self.by_name.get(current.parent)
+        return chain
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().replace("ё", "е").replace("«", " ").replace("»", " ").split())
+
+
+def reach(binding: Binding, tree: OrgTree) -> frozenset[str] | None:
+    """The organisations a binding acts for; None means the whole region."""
+    if binding.organisation is None:
+        return None if binding.role in (Role.ADMIN, Role.OBSERVER) else frozenset()
+    if binding.role is Role.REP:
+        return frozenset({binding.organisation})
+    return tree.subtree(binding.organisation)
+
+
+def may(
+    person: Person,
+    action: Action,
+    tree: OrgTree,
+    *,
+    acting: Iterable[str] | None = None,
+    organisation: str | None = None,
+) -> bool:
+    """May `person` take `action` on a thing that `acting` organisations are responsible for
+    (a task), or on `organisation` (an invite, the registry view)? With neither given, the
+    question is whether the person may take the action anywhere at all."""
+    acting_set = None if acting is None else frozenset(acting)
+    for binding in person.bindings:
+        if action not in ALLOWED[binding.role]:
+            continue
+        scope = reach(binding, tree)
+        if scope is None:
+            return True
+        if acting_set is not None and not acting_set & scope:
+            continue
+        if organisation is not None and organisation not in scope:
+            continue
+        if acting_set is None and organisation is None and not scope:
+            continue
+        return True
+    return False
+
+
+def may_invite(person: Person, role: Role, organisation: str | None, tree: OrgTree) -> bool:
+    """An invite is for a role at an organisation within the inviter's reach."""
+    for binding in person.bindings:
+        if role not in INVITABLE[binding.role]:
+            continue
+        scope = reach(binding, tree)
+        if scope is None or (organisation is not None and organisation in scope):
+            return True
+    return False
+
+
+def visible_organisations(person: Person, tree: OrgTree) -> frozenset[str] | None:
+    """Everything the person may look at; None for the whole region."""
+    seen: set[str] = set()
+    for binding in person.bindings:
+        if Action.VIEW not in ALLOWED[binding.role]:
+            continue
+        scope = reach(binding, tree)
+        if scope is None:
+            return None
+        seen |= scope
+    return frozenset(seen)
