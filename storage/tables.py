@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -184,4 +186,82 @@ organisations = Table(
     Column("timezone", String(64)),
     Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_organisations_parent", "parent_id"),
+)
+
+# -- people, roles and onboarding ----------------------------------------------------------
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),  # the Telegram user id
+    Column("name", Text, nullable=False),
+    Column("username", String(64)),
+    Column("language", String(16)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("seen_at", UtcDateTime(), nullable=False),
+)
+
+bindings = Table(
+    "bindings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(16), nullable=False),
+    # NULL: the whole region (admins and regional observers).
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE")),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("invite_id", ForeignKey("invites.id", ondelete="SET NULL")),
+    Index("ix_bindings_person", "person_id"),
+    Index("ix_bindings_organisation", "organisation_id"),
+)
+
+invites = Table(
+    "invites",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # Only a hash is kept: a leaked database must not hand out working links.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE")),
+    Column("created_by", BigInteger),  # a person's id; NULL when made from the CLI
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("multi_use", Boolean, nullable=False),
+    Column("uses", Integer, nullable=False),
+    Column("revoked_at", UtcDateTime()),
+)
+
+# A roadmap party acts through organisations: one ("Департамент" -> the department) or every
+# organisation of a kind under one ("МОУО" -> every authority under the department).
+party_links = Table(
+    "party_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("party_id", ForeignKey("parties.id", ondelete="CASCADE"), nullable=False),
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16)),  # NULL: the organisation itself
+    UniqueConstraint("party_id", "organisation_id", "kind", name="uq_party_links_target"),
+)
+
+# Group chats bound by an admin as delivery targets for a party or an organisation.
+chat_bindings = Table(
+    "chat_bindings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("title", Text),
+    Column("party_id", ForeignKey("parties.id", ondelete="CASCADE")),
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE")),
+    Column("created_by", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_chat_bindings_chat", "chat_id"),
+)
+
+# Telegram may deliver an update twice (a retry after a restart, a webhook redelivery);
+# the id is claimed in the same transaction as the update's effects.
+processed_updates = Table(
+    "processed_updates",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("processed_at", UtcDateTime(), nullable=False),
 )

@@ -1,0 +1,318 @@
+"""People, their bindings, invites, party links, bound chats and processed updates."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import aliased
+
+from bot.domain.access import Binding, Person, Role
+from bot.domain.links import PartyLink
+from bot.domain.model import OrganisationKind
+from storage.tables import (
+    bindings,
+    chat_bindings,
+    invites,
+    organisations,
+    parties,
+    party_links,
+    people,
+    processed_updates,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredInvite:
+    id: int
+    role: Role
+    organisation: str | None
+    created_by: int | None
+    created_at: datetime
+    expires_at: datetime
+    multi_use: bool
+    uses: int
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatBinding:
+    chat_id: int
+    title: str | None
+    party: str | None
+    organisation: str | None
+
+
+class PeopleStore:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+
+    async def _org_id(self, name: str | None) -> int | None:
+        if name is None:
+            return None
+        found = await self.connection.scalar(
+            select(organisations.c.id).where(organisations.c.name == name)
+        )
+        if found is None:
+            raise LookupError(name)
+        return int(found)
+
+    # -- people and bindings ----------------------------------------------------------------
+
+    async def get(self, person_id: int) -> Person | None:
+        row = (
+            await self.connection.execute(select(people).where(people.c.id == person_id))
+        ).first()
+        if row is None:
+            return None
+        found = await self.bindings_of([person_id])
+        return Person(
+            telegram_id=row.id,
+            name=row.name,
+            username=row.username,
+            language=row.language,
+            bindings=tuple(found.get(person_id, ())),
+        )
+
+    async def seen(
+        self, person_id: int, name: str, username: str | None, language: str | None, now: datetime
+    ) -> None:
+        values = {"name": name, "username": username, "language": language, "seen_at": now}
+        result = await self.connection.execute(
+            update(people).where(people.c.id == person_id).values(**values)
+        )
+        if result.rowcount == 0:
+            await self.connection.execute(
+                insert(people).values(id=person_id, created_at=now, **values)
+            )
+
+    async def bindings_of(self, person_ids: Iterable[int]) -> dict[int, list[Binding]]:
+        rows = await self.connection.execute(
+            select(bindings.c.person_id, bindings.c.role, organisations.c.name)
+            .select_from(bindings.outerjoin(organisations))
+            .where(bindings.c.person_id.in_(list(person_ids)))
+            .order_by(bindings.c.id)
+        )
+        found: defaultdict[int, list[Binding]] = defaultdict(list)
+        for person_id, role, organisation in rows:
+            found[person_id].append(Binding(Role(role), organisation))
+        return found
+
+    async def bind(
+        self,
+        person_id: int,
+        binding: Binding,
+        now: datetime,
+        *,
+        invite_id: int | None = None,
+    ) -> bool:
+        """Add a binding; False when the person already holds exactly this one."""
+        org_id = await self._org_id(binding.organisation)
+        same_org = (
+            bindings.c.organisation_id.is_(None)
+            if org_id is None
+            else bindings.c.organisation_id == org_id
+        )
+        exists = await self.connection.scalar(
+            select(func.count())
+            .select_from(bindings)
+            .where(
+                bindings.c.person_id == person_id, bindings.c.role == binding.role.value, same_org
+            )
+        )
+        if exists:
+            return False
+        await self.connection.execute(
+            insert(bindings).values(
+                person_id=person_id,
+                role=binding.role.value,
+                organisation_id=org_id,
+                created_at=now,
+                invite_id=invite_id,
+            )
+        )
+        return True
+
+    async def bound_people(self) -> list[Person]:
+        """Everyone holding at least one binding."""
+        rows = await self.connection.execute(
+            select(people)
+            .where(people.c.id.in_(select(bindings.c.person_id)))
+            .order_by(people.c.id)
+        )
+        found = list(rows)
+        by_person = await self.bindings_of(row.id for row in found)
+        return [
+            Person(row.id, row.name, tuple(by_person[row.id]), row.username, row.language)
+            for row in found
+        ]
+
+    async def people_at(self, organisation_names: Iterable[str]) -> dict[str, list[Person]]:
+        """Who is bound to each of these organisations (any role)."""
+        names = list(organisation_names)
+        rows = await self.connection.execute(
+            select(organisations.c.name, people.c.id, people.c.name.label("person_name"))
+            .select_from(bindings.join(organisations).join(people))
+            .where(organisations.c.name.in_(names))
+            .order_by(people.c.id)
+        )
+        found: defaultdict[str, list[Person]] = defaultdict(list)
+        for organisation, person_id, person_name in rows:
+            found[organisation].append(Person(person_id, person_name))
+        return found
+
+    # -- invites ----------------------------------------------------------------------------
+
+    async def add_invite(
+        self,
+        *,
+        token_hash: str,
+        role: Role,
+        organisation: str | None,
+        created_by: int | None,
+        now: datetime,
+        expires_at: datetime,
+        multi_use: bool,
+    ) -> int:
+        result = await self.connection.execute(
+            insert(invites).values(
+                token_hash=token_hash,
+                role=role.value,
+                organisation_id=await self._org_id(organisation),
+                created_by=created_by,
+                created_at=now,
+                expires_at=expires_at,
+                multi_use=multi_use,
+                uses=0,
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    async def find_invite(self, token_hash: str) -> StoredInvite | None:
+        row = (
+            await self.connection.execute(
+                select(invites, organisations.c.name.label("organisation"))
+                .select_from(invites.outerjoin(organisations))
+                .where(invites.c.token_hash == token_hash)
+            )
+        ).first()
+        if row is None:
+            return None
+        return StoredInvite(
+            id=row.id,
+            role=Role(row.role),
+            organisation=row.organisation,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            multi_use=row.multi_use,
+            uses=row.uses,
+            revoked_at=row.revoked_at,
+        )
+
+    async def use_invite(self, invite_id: int, now: datetime) -> bool:
+        """Count one use, atomically: a single-use invite is used once even if two people race."""
+        result = await self.connection.execute(
+            update(invites)
+            .where(
+                invites.c.id == invite_id,
+                invites.c.revoked_at.is_(None),
+                invites.c.expires_at > now,
+                or_(invites.c.multi_use.is_(True), invites.c.uses == 0),
+            )
+            .values(uses=invites.c.uses + 1)
+        )
+        return result.rowcount == 1
+
+    # -- party links and chats --------------------------------------------------------------
+
+    async def party_links(self, roadmap_id: int) -> list[PartyLink]:
+        rows = await self.connection.execute(
+            select(parties.c.name, organisations.c.name.label("organisation"), party_links.c.kind)
+            .select_from(party_links.join(parties).join(organisations))
+            .where(parties.c.roadmap_id == roadmap_id)
+            .order_by(party_links.c.id)
+        )
+        return [
+            PartyLink(party, organisation, OrganisationKind(kind) if kind else None)
+            for party, organisation, kind in rows
+        ]
+
+    async def set_party_links(self, party_id: int, links: Sequence[PartyLink]) -> None:
+        await self.connection.execute(delete(party_links).where(party_links.c.party_id == party_id))
+        for link in links:
+            await self.connection.execute(
+                insert(party_links).values(
+                    party_id=party_id,
+                    organisation_id=await self._org_id(link.organisation),
+                    kind=link.kind.value if link.kind else None,
+                )
+            )
+
+    async def bind_chat(
+        self,
+        chat_id: int,
+        title: str | None,
+        *,
+        party_id: int | None,
+        organisation: str | None,
+        created_by: int,
+        now: datetime,
+    ) -> bool:
+        org_id = await self._org_id(organisation)
+        target = and_(
+            chat_bindings.c.chat_id == chat_id,
+            chat_bindings.c.party_id.is_(None)
+            if party_id is None
+            else chat_bindings.c.party_id == party_id,
+            chat_bindings.c.organisation_id.is_(None)
+            if org_id is None
+            else chat_bindings.c.organisation_id == org_id,
+        )
+        if await self.connection.scalar(
+            select(func.count()).select_from(chat_bindings).where(target)
+        ):
+            return False
+        await self.connection.execute(
+            insert(chat_bindings).values(
+                chat_id=chat_id,
+                title=title,
+                party_id=party_id,
+                organisation_id=org_id,
+                created_by=created_by,
+                created_at=now,
+            )
+        )
+        return True
+
+    async def chats(self) -> list[ChatBinding]:
+        party = aliased(parties)
+        rows = await self.connection.execute(
+            select(
+                chat_bindings.c.chat_id,
+                chat_bindings.c.title,
+                party.c.name.label("party"),
+                organisations.c.name.label("organisation"),
+            )
+            .select_from(chat_bindings.outerjoin(party).outerjoin(organisations))
+            .order_by(chat_bindings.c.id)
+        )
+        return [ChatBinding(r.chat_id, r.title, r.party, r.organisation) for r in rows]
+
+    # -- updates ----------------------------------------------------------------------------
+
+    async def claim_update(self, update_id: int, now: datetime) -> bool:
+        """Record an update as handled; False when it already was (a duplicate delivery)."""
+        try:
+            async with self.connection.begin_nested():
+                await self.connection.execute(
+                    insert(processed_updates).values(update_id=update_id, processed_at=now)
+                )
+        except IntegrityError:
+            return False
+        return True
