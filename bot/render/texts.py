@@ -7,6 +7,7 @@ the same keys and the same placeholders.
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from typing import Literal
 
@@ -91,6 +92,118 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.bad_date": "Дата должна быть в виде ГГГГ-ММ-ДД, например 2023-04-20: {value}",
         "error.settings": "Ошибка в настройках: {detail}. См. config.example.env.",
         "error.database": "Ошибка базы данных: {detail}",
+        # -- the bot ------------------------------------------------------------------------
+        "role.admin": "сотрудник департамента",
+        "role.coordinator": "координатор",
+        "role.rep": "представитель организации",
+        "role.observer": "наблюдатель",
+        "scope.region": "весь регион",
+        "bot.stranger": "Здравствуйте! Это бот дорожной карты. Чтобы начать работу, попросите у "
+        "координатора ссылку-приглашение и откройте её.",
+        "bot.joined": "Готово: вы подключены как {role} ({scope}).",
+        "bot.already": "Вы уже подключены как {role} ({scope}).",
+        "invite.malformed": "Эта ссылка-приглашение повреждена. Скопируйте её целиком или "
+        "попросите новую.",
+        "invite.unknown": "Такого приглашения нет. Попросите у координатора новую ссылку.",
+        "invite.expired": "Срок действия приглашения истёк. Попросите у координатора новую ссылку.",
+        "invite.used": "Это приглашение уже использовано. Попросите у координатора новую ссылку.",
+        "invite.revoked": "Это приглашение отозвано. Попросите у координатора новую ссылку.",
+        "help.header": "Что вы можете:",
+        "help.status": "/status — дорожная карта: выполнено, просрочено, ближайшие сроки",
+        "help.tasks": "/tasks — мероприятия (фильтры: раздел, статус, мои)",
+        "help.mytasks": "/mytasks — мероприятия вашей организации",
+        "help.task": "/task N — карточка мероприятия № N",
+        "help.invite": "/invite — ссылка-приглашение для организации",
+        "help.orgs": "/orgs — организации и кто из них подключён",
+        "help.parties": "/parties — кто отвечает за пункты дорожной карты",
+        "help.bind": "/bind — в группе: сделать её адресом напоминаний",
+        "help.whoami": "/whoami — кто вы в боте",
+        "help.help": "/help — что вы можете",
+        "help.cancel": "/cancel — отменить начатое действие",
+        "whoami": "{name}, id {id}.",
+        "whoami.binding": "• {role}: {scope}",
+        "whoami.none": "Вы пока не подключены ни к одной организации.",
+        "cancel.done": "Отменено.",
+        "cancel.nothing": "Нечего отменять.",
+        "forbidden": "Это действие вам недоступно.",
+        "not_joined": "Сначала подключитесь по ссылке-приглашению от координатора.",
+        "task.usage": "Укажите номер: /task 7",
+        "task.not_found": "Мероприятия № {number} нет среди доступных вам.",
+        "task.which": "Мероприятий с номером {number} несколько — выберите:",
+        "task.gone": "Этого мероприятия больше нет в дорожной карте.",
+        "card.title": "№ {number}. {title}",
+        "card.section": "Раздел: {section}",
+        "card.responsible": "Ответственные: {responsible}",
+        "card.deadline": "Срок: {text} ({understood})",
+        "card.deadline_note": "Условие: {note}",
+        "card.result": "Результат: {result}",
+        "card.standing": "Статус: {standing}",
+        "card.history": "История:",
+        "card.event.added": "• {at} — добавлено ({actor})",
+        "card.event.changed": "• {at} — {field}: «{old}» → «{new}» ({actor})",
+        "card.event.removed": "• {at} — удалено ({actor})",
+        "card.event.status": "• {at} — {old} → {new} ({actor})",
+        "card.event.comment": "• {at} — комментарий ({actor}): {new}",
+        "button.done": "✅ Выполнено",
+        "button.reopen": "↩️ Вернуть в работу",
+        "button.comment": "💬 Комментарий",
+        "button.previous": "◀️",
+        "button.next": "▶️",
+        "button.all": "Все",
+        "button.mine": "Мои",
+        "button.sections": "Разделы",
+        "button.overdue": "Просроченные",
+        "button.open": "В работе",
+        "button.done_filter": "Выполненные",
+        "button.multi_use": "Многоразовая",
+        "button.single_use": "Одноразовая",
+        "done.ok": "Отмечено как выполненное: № {number}.",
+        "done.already": "№ {number} уже отмечено как выполненное.",
+        "reopen.ok": "№ {number} снова в работе.",
+        "comment.ask": "Напишите комментарий к № {number} одним сообщением (или /cancel).",
+        "comment.ok": "Комментарий к № {number} сохранён.",
+        "comment.empty": "Комментарий пустой — напишите текст или /cancel.",
+        "tasks.page": "Мероприятия ({shown} из {total}), стр. {page}/{pages}:",
+        "tasks.item": "{mark} № {number} — {title} · {deadline}",
+        "tasks.none": "Мероприятий по этому фильтру нет.",
+        "invite.ask_role": "Кого пригласить?",
+        "invite.ask_org": "Для какой организации? Напишите часть названия (или /cancel).",
+        "invite.pick_org": "Выберите организацию:",
+        "invite.no_match": "Не нашлось организаций «{query}» среди доступных вам. Попробуйте "
+        "иначе или /cancel.",
+        "invite.too_many": "Нашлось {count} организаций — уточните название.",
+        "invite.ask_use": "Сколько раз можно воспользоваться ссылкой?",
+        "invite.link": "Приглашение: {role}, {scope}. Действует до {until}, {use}.\n{link}",
+        "invite.single": "одноразовое",
+        "invite.multi": "многоразовое",
+        "invite.wrong_kind": "Координатора можно привязать только к органу управления "
+        "образованием.",
+        "invite.unknown_org": "Организации «{name}» нет в реестре.",
+        "orgs.header": "{name}: подключены {joined} из {count}.",
+        "orgs.item.joined": "✅ {name} — {people}",
+        "orgs.item.missing": "⏳ {name} — никто не подключился",
+        "parties.header": "Ответственные и кто действует за них:",
+        "parties.item": "{index}. {party} → {targets}",
+        "parties.nobody": "никто (некому напоминать)",
+        "parties.kind_under": "все «{kind}» в «{organisation}» ({count})",
+        "parties.usage": "Чтобы назначить: /parties N часть названия организации, или "
+        "/parties N все школы | все колледжи | все органы | нет",
+        "parties.set": "«{party}» → {targets}",
+        "parties.no_party": "Ответственного с номером {index} нет.",
+        "bind.private": "Команда /bind работает в группе: добавьте бота в группу и отправьте "
+        "/bind там.",
+        "bind.ask": "Для кого эта группа? Выберите ответственного:",
+        "bind.ok": "Группа «{title}» будет получать напоминания для «{target}».",
+        "bind.already": "Группа уже получает напоминания для «{target}».",
+        "error.internal": "Что-то пошло не так. Попробуйте ещё раз; если повторится — сообщите "
+        "в департамент.",
+        "error.no_roadmap_bot": "Дорожная карта ещё не загружена.",
+        "error.no_token": "BOT_TOKEN не задан. Создайте бота у @BotFather (команда /newbot), "
+        "впишите токен в .env как BOT_TOKEN=... (образец — config.example.env) и запустите снова.",
+        "error.bad_token": "BOT_TOKEN не похож на токен бота (вида 123456:ABC...). Скопируйте "
+        "его из @BotFather заново.",
+        "error.ambiguous": "Под «{query}» подходят несколько организаций: {matches}. Уточните.",
+        "invite.written": "Приглашений записано: {count}, файл {path}.",
     },
     "en": {
         "import.created": "Imported the roadmap “{title}” ({slug}): {tasks} in {sections}, "
@@ -170,6 +283,114 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.bad_date": "A date must look like YYYY-MM-DD, e.g. 2023-04-20: {value}",
         "error.settings": "Bad setting: {detail}. See config.example.env.",
         "error.database": "Database error: {detail}",
+        # -- the bot ------------------------------------------------------------------------
+        "role.admin": "department staff",
+        "role.coordinator": "coordinator",
+        "role.rep": "organisation representative",
+        "role.observer": "observer",
+        "scope.region": "the whole region",
+        "bot.stranger": "Hello! This is the roadmap bot. To start, ask your coordinator for an "
+        "invite link and open it.",
+        "bot.joined": "Done: you are connected as {role} ({scope}).",
+        "bot.already": "You are already connected as {role} ({scope}).",
+        "invite.malformed": "This invite link is damaged. Copy it whole or ask for a new one.",
+        "invite.unknown": "There is no such invite. Ask your coordinator for a new link.",
+        "invite.expired": "This invite has expired. Ask your coordinator for a new link.",
+        "invite.used": "This invite has already been used. Ask your coordinator for a new link.",
+        "invite.revoked": "This invite was revoked. Ask your coordinator for a new link.",
+        "help.header": "What you can do:",
+        "help.status": "/status — the roadmap: done, overdue, coming up",
+        "help.tasks": "/tasks — tasks (filters: section, status, mine)",
+        "help.mytasks": "/mytasks — your organisation's tasks",
+        "help.task": "/task N — the card of task No. N",
+        "help.invite": "/invite — an invite link for an organisation",
+        "help.orgs": "/orgs — organisations and who of them has joined",
+        "help.parties": "/parties — who answers for the roadmap's parties",
+        "help.bind": "/bind — in a group: make it a reminder target",
+        "help.whoami": "/whoami — who you are to the bot",
+        "help.help": "/help — what you can do",
+        "help.cancel": "/cancel — cancel what you started",
+        "whoami": "{name}, id {id}.",
+        "whoami.binding": "• {role}: {scope}",
+        "whoami.none": "You are not connected to any organisation yet.",
+        "cancel.done": "Cancelled.",
+        "cancel.nothing": "Nothing to cancel.",
+        "forbidden": "You may not do this.",
+        "not_joined": "Join first, with an invite link from your coordinator.",
+        "task.usage": "Give a number: /task 7",
+        "task.not_found": "There is no task No. {number} among yours.",
+        "task.which": "Several tasks are numbered {number} — choose one:",
+        "task.gone": "This task is no longer in the roadmap.",
+        "card.title": "No. {number}. {title}",
+        "card.section": "Section: {section}",
+        "card.responsible": "Responsible: {responsible}",
+        "card.deadline": "Deadline: {text} ({understood})",
+        "card.deadline_note": "Condition: {note}",
+        "card.result": "Result: {result}",
+        "card.standing": "Status: {standing}",
+        "card.history": "History:",
+        "card.event.added": "• {at} — added ({actor})",
+        "card.event.changed": "• {at} — {field}: “{old}” → “{new}” ({actor})",
+        "card.event.removed": "• {at} — removed ({actor})",
+        "card.event.status": "• {at} — {old} → {new} ({actor})",
+        "card.event.comment": "• {at} — comment ({actor}): {new}",
+        "button.done": "✅ Done",
+        "button.reopen": "↩️ Reopen",
+        "button.comment": "💬 Comment",
+        "button.previous": "◀️",
+        "button.next": "▶️",
+        "button.all": "All",
+        "button.mine": "Mine",
+        "button.sections": "Sections",
+        "button.overdue": "Overdue",
+        "button.open": "In progress",
+        "button.done_filter": "Done",
+        "button.multi_use": "Multi-use",
+        "button.single_use": "Single-use",
+        "done.ok": "Marked done: No. {number}.",
+        "done.already": "No. {number} is already done.",
+        "reopen.ok": "No. {number} is in progress again.",
+        "comment.ask": "Write your comment on No. {number} in one message (or /cancel).",
+        "comment.ok": "Comment on No. {number} saved.",
+        "comment.empty": "The comment is empty — write some text or /cancel.",
+        "tasks.page": "Tasks ({shown} of {total}), page {page}/{pages}:",
+        "tasks.item": "{mark} No. {number} — {title} · {deadline}",
+        "tasks.none": "No tasks match this filter.",
+        "invite.ask_role": "Whom do you invite?",
+        "invite.ask_org": "For which organisation? Type part of its name (or /cancel).",
+        "invite.pick_org": "Choose the organisation:",
+        "invite.no_match": "No organisation “{query}” within your reach. Try again or /cancel.",
+        "invite.too_many": "{count} organisations match — be more specific.",
+        "invite.ask_use": "How many times may the link be used?",
+        "invite.link": "Invite: {role}, {scope}. Valid until {until}, {use}.\n{link}",
+        "invite.single": "single-use",
+        "invite.multi": "multi-use",
+        "invite.wrong_kind": "A coordinator can only be bound to an education authority.",
+        "invite.unknown_org": "There is no organisation “{name}” in the registry.",
+        "orgs.header": "{name}: {joined} of {count} joined.",
+        "orgs.item.joined": "✅ {name} — {people}",
+        "orgs.item.missing": "⏳ {name} — nobody has joined",
+        "parties.header": "Responsible parties and who acts for them:",
+        "parties.item": "{index}. {party} → {targets}",
+        "parties.nobody": "nobody (nobody to remind)",
+        "parties.kind_under": "every “{kind}” in “{organisation}” ({count})",
+        "parties.usage": "To assign: /parties N part of an organisation's name, or "
+        "/parties N all schools | all colleges | all authorities | none",
+        "parties.set": "“{party}” → {targets}",
+        "parties.no_party": "There is no party number {index}.",
+        "bind.private": "/bind works in a group: add the bot to a group and send /bind there.",
+        "bind.ask": "Whom is this group for? Choose the responsible party:",
+        "bind.ok": "The group “{title}” will receive reminders for “{target}”.",
+        "bind.already": "The group already receives reminders for “{target}”.",
+        "error.internal": "Something went wrong. Try again; if it happens again, tell the "
+        "department.",
+        "error.no_roadmap_bot": "No roadmap has been loaded yet.",
+        "error.no_token": "BOT_TOKEN is not set. Create a bot with @BotFather (/newbot), put "
+        "the token into .env as BOT_TOKEN=... (see config.example.env) and start again.",
+        "error.bad_token": "BOT_TOKEN does not look like a bot token (123456:ABC...). Copy it "
+        "from @BotFather again.",
+        "error.ambiguous": "Several organisations match “{query}”: {matches}. Be more specific.",
+        "invite.written": "Invites written: {count}, file {path}.",
     },
 }
 
@@ -208,13 +429,31 @@ def plural_index(language: Language, n: int) -> int:
     return 2
 
 
+class Safe(str):
+    """Text already fit for Telegram's HTML: not escaped again when put into a message."""
+
+    __slots__ = ()
+
+
+def escape_html(value: object) -> Safe:
+    return value if isinstance(value, Safe) else Safe(html.escape(str(value), quote=False))
+
+
 class Texts:
-    def __init__(self, language: Language) -> None:
+    """Messages in one language. With `html=True` (Telegram), every value put into a message
+    is escaped — titles and names come from documents and people, and a "<" or "&" in them
+    must not break a reply — while the results of earlier calls are not escaped twice."""
+
+    def __init__(self, language: Language, *, html: bool = False) -> None:
         self.language = language
+        self.html = html
         self.messages = MESSAGES[language]
 
     def __call__(self, key: str, **values: object) -> str:
-        return self.messages[key].format(**values)
+        if not self.html:
+            return self.messages[key].format(**values)
+        escaped = {name: escape_html(value) for name, value in values.items()}
+        return Safe(self.messages[key].format(**escaped))
 
     def count(self, noun: str, n: int) -> str:
         return f"{n} {NOUNS[self.language][noun][plural_index(self.language, n)]}"

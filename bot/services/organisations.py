@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from bot.domain.access import Action, Person, may, visible_organisations
 from bot.domain.model import Organisation
 from bot.importers import read_organisations
 from bot.services.clock import Clock
+from bot.services.directory import Directory
+from bot.services.people import Forbidden, UnknownOrganisation
 from storage.db import Database
 from storage.organisations import OrganisationStore, SavedOrganisations
+from storage.people import PeopleStore
 
 
 class UnknownParent(Exception):
@@ -47,10 +52,28 @@ def check_hierarchy(incoming: Sequence[Organisation], registered: Sequence[Organ
             current = parents.get(current)
 
 
+@dataclass(frozen=True, slots=True)
+class RosterRow:
+    name: str
+    people: tuple[str, ...]  # who is bound to it (leaves) ...
+    joined: int  # ... or, for an organisation with others under it, how many of those joined
+    total: int
+    has_children: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    root: str
+    joined: int
+    total: int
+    rows: tuple[RosterRow, ...]
+
+
 class OrganisationService:
-    def __init__(self, database: Database, clock: Clock) -> None:
+    def __init__(self, database: Database, clock: Clock, directory: Directory) -> None:
         self.database = database
         self.clock = clock
+        self.directory = directory
 
     async def import_file(self, path: Path) -> SavedOrganisations:
         incoming = await asyncio.to_thread(read_organisations, path)
@@ -58,6 +81,46 @@ class OrganisationService:
             store = OrganisationStore(connection)
             check_hierarchy(incoming, await store.all())
             return await store.save(incoming, self.clock.now())
+
+    async def roster(self, person: Person, query: str | None = None) -> list[Roster]:
+        """Who has joined, organisation by organisation, below the person's own (or the one
+        asked for, within reach): the coordinator's "who hasn't joined yet" list."""
+        async with self.database.transaction() as connection:
+            tree = await self.directory.tree(connection)
+            if not may(person, Action.VIEW_ORGS, tree):
+                raise Forbidden(Action.VIEW_ORGS)
+            reach = visible_organisations(person, tree)
+            if query:
+                roots = tree.search(query, reach)
+                if not roots:
+                    raise UnknownOrganisation(query)
+                roots = roots[:1]
+            elif reach is None:
+                roots = [org.name for org in tree.by_name.values() if org.parent is None]
+            else:
+                roots = sorted(n for n in reach if tree.by_name[n].parent not in reach)
+            everyone = frozenset().union(*(tree.subtree(root) for root in roots))
+            bound = await PeopleStore(connection).people_at(everyone)
+        rosters = []
+        for root in roots:
+            rows = []
+            for child in sorted(tree.children.get(root, ())):
+                below = tree.subtree(child) - {child}
+                leaves = [n for n in below if not tree.children.get(n)]
+                rows.append(
+                    RosterRow(
+                        name=child,
+                        people=tuple(p.name for p in bound.get(child, ())),
+                        joined=sum(1 for n in leaves if bound.get(n)),
+                        total=len(leaves),
+                        has_children=bool(below),
+                    )
+                )
+            leaves = [n for n in tree.subtree(root) - {root} if not tree.children.get(n)]
+            rosters.append(
+                Roster(root, sum(1 for n in leaves if bound.get(n)), len(leaves), tuple(rows))
+            )
+        return rosters
 
     async def all(self) -> list[Organisation]:
         async with self.database.transaction() as connection:

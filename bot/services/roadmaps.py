@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.model import Roadmap, Task
 from bot.domain.revision import Revision, revise
 from bot.domain.slugs import roadmap_slug
-from bot.domain.status import StatusSummary, summarise
+from bot.domain.status import StatusSummary
 from bot.importers import read_roadmap
 from bot.services.clock import Clock
 from storage.audit import AuditLog
@@ -157,13 +157,3 @@ class RoadmapService:
         async with self.database.transaction() as connection:
             store = RoadmapStore(connection)
             return await store.load(await resolve_roadmap(store, slug))
-
-    async def status(
-        self, slug: str | None = None, *, as_of: date | None = None, horizon_days: int = 14
-    ) -> StatusReport:
-        async with self.database.transaction() as connection:
-            store = RoadmapStore(connection)
-            header = await resolve_roadmap(store, slug)
-            tasks = await store.tasks(header.id)
-        day = as_of or self.today(header.timezone)
-        return StatusReport(header, summarise(tasks, day, horizon_days))

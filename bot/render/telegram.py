@@ -1,0 +1,225 @@
+"""What people read in Telegram: HTML-safe texts within Telegram's limits.
+
+Every text here is built with `Texts(language, html=True)`, which escapes whatever came from a
+document or a person, so a title with "<" or "&" cannot break a reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from bot.domain.access import ALLOWED, Action, Binding, Person
+from bot.domain.invites import invite_link
+from bot.domain.links import PartyLink
+from bot.domain.model import Task
+from bot.domain.status import Standing, standing
+from bot.render.report import responsible, short, understood
+from bot.render.texts import Safe, Texts
+from bot.services.organisations import Roster
+from bot.services.parties import PartyView
+from bot.services.people import Invite
+from bot.services.tasks import TaskCard
+
+MESSAGE_LIMIT = 4096
+TASKS_PER_PAGE = 8
+MARKS = {
+    Standing.OPEN: "🟡",
+    Standing.OVERDUE: "🔴",
+    Standing.DONE: "✅",
+    Standing.CANCELLED: "⚪",
+}
+
+# The commands a person sees, in menu order, with the action that earns each one.
+COMMANDS: tuple[tuple[str, Action | None], ...] = (
+    ("status", Action.VIEW),
+    ("tasks", Action.VIEW),
+    ("mytasks", Action.VIEW),
+    ("task", Action.VIEW),
+    ("invite", Action.INVITE),
+    ("orgs", Action.VIEW_ORGS),
+    ("parties", Action.EDIT_PARTIES),
+    ("whoami", None),
+    ("help", None),
+    ("cancel", None),
+)
+
+
+def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Cut a long reply into messages at line boundaries (a line longer than the limit is cut
+    where it must be). Our HTML never spans lines, so every part stays well-formed."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            parts.append(line[:cut])
+            line = line[cut:].lstrip(" ")
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not parts:
+        parts.append(current)
+    return [part for part in parts if part.strip()] or [text[:limit]]
+
+
+def commands_for(person: Person) -> list[str]:
+    actions = set().union(*(ALLOWED[binding.role] for binding in person.bindings))
+    if not person.known:
+        return ["help"]
+    return [name for name, action in COMMANDS if action is None or action in actions]
+
+
+def scope_text(binding: Binding, t: Texts) -> str:
+    return binding.organisation or t("scope.region")
+
+
+def render_help(person: Person, t: Texts) -> str:
+    if not person.known:
+        return t("bot.stranger")
+    lines = [t("help.header")]
+    lines += [t(f"help.{name}") for name in commands_for(person)]
+    return "\n".join(lines)
+
+
+def render_whoami(person: Person, t: Texts) -> str:
+    lines = [t("whoami", name=person.name, id=person.telegram_id)]
+    lines += [
+        t("whoami.binding", role=t(f"role.{b.role.value}"), scope=scope_text(b, t))
+        for b in person.bindings
+    ] or [t("whoami.none")]
+    return "\n".join(lines)
+
+
+def render_card(card: TaskCard, t: Texts, timezone: str) -> str:
+    task = card.task
+    zone = ZoneInfo(card.roadmap.timezone or timezone)
+    title = t("card.title", number=task.number, title=" ".join(task.title.split()))
+    lines: list[str] = [Safe(f"<b>{title}</b>")]
+    if task.section:
+        lines.append(t("card.section", section=task.section))
+    lines.append(t("card.responsible", responsible=responsible(task, t)))
+    lines.append(
+        t("card.deadline", text=task.deadline.text, understood=understood(task.deadline, t))
+    )
+    if task.deadline.note:
+        lines.append(t("card.deadline_note", note=task.deadline.note))
+    if task.result:
+        lines.append(t("card.result", result=task.result))
+    lines.append(t("card.standing", standing=t(f"standing.{card.standing.value}")))
+    if card.history:
+        lines += ["", t("card.history")]
+        for entry in card.history:
+            at = entry.at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+            field = t(f"field.{entry.field}") if entry.field in _FIELDS else entry.field
+            old, new = entry.old, entry.new
+            if entry.action == "status":
+                old = t(f"standing.{old}") if old else old
+                new = t(f"standing.{new}") if new else new
+            key = f"card.event.{entry.action}"
+            if key in t.messages:
+                lines.append(
+                    t(key, at=at, actor=entry.actor, field=field, old=old or "", new=new or "")
+                )
+    return "\n".join(lines)
+
+
+_FIELDS = {"number", "section", "title", "responsible", "deadline", "result"}
+
+
+def deadline_short(task: Task, t: Texts) -> str:
+    return task.deadline.text if not task.deadline.fixed else understood(task.deadline, t)
+
+
+def render_task_page(
+    tasks: Sequence[Task], page: int, total: int, as_of: date, t: Texts
+) -> tuple[str, int]:
+    """One page of a task list and the number of pages."""
+    pages = max(1, -(-len(tasks) // TASKS_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    chosen = tasks[page * TASKS_PER_PAGE : (page + 1) * TASKS_PER_PAGE]
+    if not chosen:
+        return t("tasks.none"), pages
+    lines = [t("tasks.page", shown=len(tasks), total=total, page=page + 1, pages=pages)]
+    lines += [
+        t(
+            "tasks.item",
+            mark=MARKS[standing(task, as_of)],
+            number=task.number,
+            title=short(task.title, 70),
+            deadline=deadline_short(task, t),
+        )
+        for task in chosen
+    ]
+    return "\n".join(lines), pages
+
+
+def render_party_targets(links: Sequence[PartyLink], counts: Sequence[int], t: Texts) -> str:
+    if not links:
+        return t("parties.nobody")
+    described = []
+    for link, count in zip(links, counts, strict=True):
+        if link.kind is None:
+            described.append(link.organisation)
+        else:
+            described.append(
+                t(
+                    "parties.kind_under",
+                    kind=t(f"kind.{link.kind.value}"),
+                    organisation=link.organisation,
+                    count=count,
+                )
+            )
+    return "; ".join(described)
+
+
+def render_rosters(rosters: Sequence[Roster], t: Texts) -> str:
+    lines: list[str] = []
+    for roster in rosters:
+        if lines:
+            lines.append("")
+        header = t("orgs.header", name=roster.root, joined=roster.joined, count=roster.total)
+        lines.append(Safe(f"<b>{header}</b>"))
+        for row in roster.rows:
+            if row.has_children:
+                lines.append(t("orgs.header", name=row.name, joined=row.joined, count=row.total))
+            elif row.people:
+                lines.append(t("orgs.item.joined", name=row.name, people=", ".join(row.people)))
+            else:
+                lines.append(t("orgs.item.missing", name=row.name))
+    return "\n".join(lines)
+
+
+def render_parties(views: Sequence[PartyView], t: Texts, *, header: bool = True) -> str:
+    lines: list[str] = [t("parties.header")] if header else []
+    lines += [
+        t(
+            "parties.item",
+            index=view.index,
+            party=view.name,
+            targets=render_party_targets(view.links, view.counts, t),
+        )
+        for view in views
+    ]
+    if header:
+        lines += ["", t("parties.usage")]
+    return "\n".join(lines)
+
+
+def render_invite(invite: Invite, username: str, t: Texts) -> str:
+    return t(
+        "invite.link",
+        role=t(f"role.{invite.role.value}"),
+        scope=invite.organisation or t("scope.region"),
+        until=t.day(invite.expires_at.date()),
+        use=t("invite.multi" if invite.multi_use else "invite.single"),
+        link=invite_link(username, invite.token),
+    )

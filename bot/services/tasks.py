@@ -1,0 +1,223 @@
+"""Tasks as a person sees and acts on them: status for their reach, lists, cards, done/reopen.
+
+Visibility and every action are decided by `bot.domain.access` on each call, with the task's
+acting organisations worked out from the party links; handlers only show what this returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.access import Action, OrgTree, Person, may
+from bot.domain.links import PartyMap
+from bot.domain.model import Task, TaskStatus
+from bot.domain.status import Standing, standing, summarise
+from bot.services.clock import Clock
+from bot.services.directory import Directory
+from bot.services.people import Forbidden, actor_name
+from bot.services.roadmaps import StatusReport, resolve_roadmap
+from storage.audit import AuditLog, Entry
+from storage.db import Database
+from storage.people import PeopleStore
+from storage.roadmaps import RoadmapHeader, RoadmapStore
+
+
+class TaskNotFound(Exception):
+    def __init__(self, reference: str) -> None:
+        super().__init__(reference)
+        self.reference = reference
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """A roadmap as one person may see it."""
+
+    roadmap: RoadmapHeader
+    tasks: tuple[Task, ...]  # visible to the person, document order
+    sections: tuple[str, ...]
+    own: frozenset[int]  # ids of tasks of the person's own organisations ("mine")
+
+
+@dataclass(frozen=True, slots=True)
+class TaskCard:
+    task: Task
+    roadmap: RoadmapHeader
+    acting: tuple[str, ...]
+    history: tuple[Entry, ...]
+    standing: Standing
+    may_mark_done: bool
+    may_reopen: bool
+    may_comment: bool
+
+
+class TaskService:
+    def __init__(self, database: Database, clock: Clock, directory: Directory, timezone: str):
+        self.database = database
+        self.clock = clock
+        self.directory = directory
+        self.timezone = timezone
+
+    def today(self, header: RoadmapHeader) -> date:
+        return self.clock.now().astimezone(ZoneInfo(header.timezone or self.timezone)).date()
+
+    async def _context(
+        self, connection: AsyncConnection, slug: str | None
+    ) -> tuple[RoadmapHeader, OrgTree, PartyMap]:
+        header = await resolve_roadmap(RoadmapStore(connection), slug)
+        tree = await self.directory.tree(connection)
+        links = await PeopleStore(connection).party_links(header.id)
+        return header, tree, PartyMap(links, tree)
+
+    @staticmethod
+    def _own_organisations(person: Person, tree: OrgTree) -> frozenset[str]:
+        own = {binding.organisation for binding in person.bindings if binding.organisation}
+        if any(binding.organisation is None for binding in person.bindings):
+            # Department staff: the top of the registry is their own organisation.
+            own |= {org.name for org in tree.by_name.values() if org.parent is None}
+        return frozenset(own)
+
+    async def scope(self, person: Person, slug: str | None = None) -> Scope:
+        async with self.database.transaction() as connection:
+            header, tree, parties = await self._context(connection, slug)
+            if not may(person, Action.VIEW, tree):
+                raise Forbidden(Action.VIEW)
+            every = await RoadmapStore(connection).tasks(header.id)
+        own_orgs = self._own_organisations(person, tree)
+        visible = []
+        own = set()
+        for task in every:
+            acting = parties.acting_for(task)
+            if may(person, Action.VIEW, tree, acting=acting):
+                visible.append(task)
+                if task.id is not None and acting & own_orgs:
+                    own.add(task.id)
+        sections = tuple(dict.fromkeys(t.section for t in visible if t.section))
+        return Scope(header, tuple(visible), sections, frozenset(own))
+
+    async def status_for(
+        self,
+        person: Person,
+        slug: str | None = None,
+        *,
+        as_of: date | None = None,
+        horizon_days: int = 14,
+    ) -> StatusReport:
+        """The roadmap at a glance within the person's reach (everything, for the CLI)."""
+        scope = await self.scope(person, slug)
+        day = as_of or self.today(scope.roadmap)
+        return StatusReport(scope.roadmap, summarise(scope.tasks, day, horizon_days))
+
+    async def find(self, person: Person, number: str, slug: str | None = None) -> list[Task]:
+        """Visible tasks printed with this number (numbers may repeat)."""
+        wanted = number.strip().rstrip(".")
+        return [task for task in (await self.scope(person, slug)).tasks if task.number == wanted]
+
+    async def card(self, person: Person, task_id: int) -> TaskCard:
+        async with self.database.transaction() as connection:
+            task, header, tree, parties = await self._task(connection, task_id)
+            acting = parties.acting_for(task)
+            if not may(person, Action.VIEW, tree, acting=acting):
+                raise Forbidden(Action.VIEW)
+            history = await AuditLog(connection).history("task", task_id)
+        current = standing(task, self.today(header))
+        return TaskCard(
+            task=task,
+            roadmap=header,
+            acting=tuple(sorted(acting)),
+            history=tuple(history),
+            standing=current,
+            may_mark_done=task.status is TaskStatus.OPEN
+            and may(person, Action.MARK_DONE, tree, acting=acting),
+            may_reopen=task.status is not TaskStatus.OPEN
+            and may(person, Action.REOPEN, tree, acting=acting),
+            may_comment=may(person, Action.COMMENT, tree, acting=acting),
+        )
+
+    async def _task(
+        self, connection: AsyncConnection, task_id: int
+    ) -> tuple[Task, RoadmapHeader, OrgTree, PartyMap]:
+        store = RoadmapStore(connection)
+        for header in await store.headers():
+            found = await store.tasks(header.id, task_id)
+            if found:
+                tree = await self.directory.tree(connection)
+                links = await PeopleStore(connection).party_links(header.id)
+                return found[0], header, tree, PartyMap(links, tree)
+        raise TaskNotFound(str(task_id))
+
+    async def _set_status(
+        self, person: Person, task_id: int, action: Action, status: TaskStatus, comment: str | None
+    ) -> Task:
+        async with self.database.transaction() as connection:
+            task, _, tree, parties = await self._task(connection, task_id)
+            if not may(person, action, tree, acting=parties.acting_for(task)):
+                raise Forbidden(action)
+            if task.status is status:
+                return task  # a repeated press changes nothing and logs nothing
+            now = self.clock.now()
+            await RoadmapStore(connection).set_status(task_id, status, now)
+            audit = AuditLog(connection)
+            await audit.record(
+                at=now,
+                actor=actor_name(person),
+                action="status",
+                subject="task",
+                subject_id=task_id,
+                field="status",
+                old=task.status.value,
+                new=status.value,
+            )
+            if comment and comment.strip():
+                await audit.record(
+                    at=now,
+                    actor=actor_name(person),
+                    action="comment",
+                    subject="task",
+                    subject_id=task_id,
+                    new=comment.strip(),
+                )
+        return replace(task, status=status)
+
+    async def mark_done(self, person: Person, task_id: int, comment: str | None = None) -> Task:
+        return await self._set_status(person, task_id, Action.MARK_DONE, TaskStatus.DONE, comment)
+
+    async def reopen(self, person: Person, task_id: int) -> Task:
+        return await self._set_status(person, task_id, Action.REOPEN, TaskStatus.OPEN, None)
+
+    async def comment(self, person: Person, task_id: int, text: str) -> None:
+        async with self.database.transaction() as connection:
+            task, _, tree, parties = await self._task(connection, task_id)
+            if not may(person, Action.COMMENT, tree, acting=parties.acting_for(task)):
+                raise Forbidden(Action.COMMENT)
+            await AuditLog(connection).record(
+                at=self.clock.now(),
+                actor=actor_name(person),
+                action="comment",
+                subject="task",
+                subject_id=task_id,
+                new=text.strip(),
+            )
+
+
+def filter_tasks(
+    scope: Scope,
+    *,
+    as_of: date,
+    mine: bool = False,
+    section: int | None = None,
+    standing_filter: Standing | None = None,
+) -> Sequence[Task]:
+    """A scope's tasks narrowed the way the /tasks buttons narrow them."""
+    chosen = scope.tasks
+    if mine:
+        chosen = tuple(t for t in chosen if t.id in scope.own)
+    if section is not None and 0 <= section < len(scope.sections):
+        chosen = tuple(t for t in chosen if t.section == scope.sections[section])
+    if standing_filter is not None:
+        chosen = tuple(t for t in chosen if standing(t, as_of) is standing_filter)
+    return chosen

@@ -1,0 +1,71 @@
+"""The ledger of handled Telegram updates, so a redelivered update changes nothing."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from bot.services.clock import Clock
+from storage.db import Database
+from storage.people import PeopleStore
+from storage.tables import processed_updates
+
+# Telegram keeps an unconfirmed update for 24 hours; a week of ids is plenty to recognise one.
+KEPT_FOR = timedelta(days=7)
+REMEMBERED = 100_000
+
+
+class UpdateLedger:
+    """Checked in memory (every update passes here, so no read per update); each handled id
+    is also written down, so the memory is rebuilt on start and survives a restart."""
+
+    def __init__(self, database: Database, clock: Clock) -> None:
+        self.database = database
+        self.clock = clock
+        self._handled: set[int] = set()
+        self._order: deque[int] = deque()
+        self._in_hand: set[int] = set()
+
+    async def load(self) -> None:
+        """Forget ids older than a week, remember the rest."""
+        async with self.database.transaction() as connection:
+            cutoff = self.clock.now() - KEPT_FOR
+            await connection.execute(
+                delete(processed_updates).where(processed_updates.c.processed_at < cutoff)
+            )
+            rows = await connection.execute(
+                select(processed_updates.c.update_id)
+                .order_by(processed_updates.c.update_id.desc())
+                .limit(REMEMBERED)
+            )
+            for (update_id,) in reversed(list(rows)):
+                self._remember(update_id)
+
+    def _remember(self, update_id: int) -> None:
+        self._handled.add(update_id)
+        self._order.append(update_id)
+        if len(self._order) > REMEMBERED:
+            self._handled.discard(self._order.popleft())
+
+    @asynccontextmanager
+    async def handling(self, update_id: int) -> AsyncIterator[bool]:
+        """Yields True when the update is new, and records it once the block succeeded.
+
+        An update that failed half-way is not recorded, so its redelivery is handled; a copy
+        arriving while the first is still in hand (a webhook retry) is skipped.
+        """
+        if update_id in self._handled or update_id in self._in_hand:
+            yield False
+            return
+        self._in_hand.add(update_id)
+        try:
+            yield True
+            async with self.database.transaction() as connection:
+                await PeopleStore(connection).claim_update(update_id, self.clock.now())
+            self._remember(update_id)
+        finally:
+            self._in_hand.discard(update_id)
