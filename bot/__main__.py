@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import json
 import logging
 import sys
@@ -11,8 +12,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from bot.app import App, open_app
+from aiogram.utils.token import TokenValidationError, validate_token
+
+from bot.app import App, build_bot, open_app, run_bot
 from bot.config import Settings, SettingsError, load_settings
+from bot.domain.access import Role
+from bot.domain.invites import invite_link
+from bot.domain.model import OrganisationKind
 from bot.importers.errors import DocumentError
 from bot.importers.yaml_form import dump_roadmap
 from bot.render.report import (
@@ -22,8 +28,11 @@ from bot.render.report import (
     render_tasks,
     task_json,
 )
+from bot.render.telegram import render_invite, render_parties
 from bot.render.texts import Texts
 from bot.services.organisations import ParentCycle, UnknownParent
+from bot.services.parties import AmbiguousOrganisation, NoSuchParty
+from bot.services.people import CLI, UnknownOrganisation, WrongKindForRole
 from bot.services.roadmaps import NoRoadmapYet, RoadmapNotFound
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -63,7 +72,7 @@ async def cmd_tasks(app: App, args: argparse.Namespace) -> str:
 
 
 async def cmd_status(app: App, args: argparse.Namespace) -> str:
-    return render_status(await app.roadmaps.status(args.roadmap, as_of=args.as_of), app.texts)
+    return render_status(await app.tasks.status_for(CLI, args.roadmap, as_of=args.as_of), app.texts)
 
 
 async def cmd_orgs_import(app: App, args: argparse.Namespace) -> str:
@@ -79,6 +88,54 @@ async def cmd_orgs_list(app: App, args: argparse.Namespace) -> str:
 
 async def cmd_db_upgrade(app: App, args: argparse.Namespace) -> str:
     return app.texts("db.upgraded")  # opening the app has already upgraded
+
+
+async def _bot_username(app: App) -> str:
+    bot = build_bot(app.settings)
+    try:
+        return (await bot.me()).username or ""
+    finally:
+        await bot.session.close()
+
+
+async def cmd_run(app: App, args: argparse.Namespace) -> str:
+    await run_bot(app)
+    return ""
+
+
+async def cmd_invite(app: App, args: argparse.Namespace) -> str:
+    role = Role(args.role)
+    username = await _bot_username(app)
+    t = app.texts
+    if args.all:
+        kind = OrganisationKind(args.kind) if args.kind else None
+        invites = await app.people.create_invites_for_all(role, kind=kind, ttl_days=args.days)
+        with args.out.open("w", encoding="utf-8-sig", newline="") as out:
+            writer = csv.writer(out, delimiter=";")
+            writer.writerow(["organisation", "role", "link", "expires"])
+            for invite in invites:
+                writer.writerow(
+                    [
+                        invite.organisation,
+                        role.value,
+                        invite_link(username, invite.token),
+                        invite.expires_at.date().isoformat(),
+                    ]
+                )
+        return t("invite.written", count=len(invites), path=args.out)
+    invite = await app.people.create_invite(
+        CLI, role, args.org, multi_use=args.multi_use, ttl_days=args.days
+    )
+    return render_invite(invite, username, t)
+
+
+async def cmd_parties_list(app: App, args: argparse.Namespace) -> str:
+    return render_parties(await app.parties.overview(CLI), app.texts)
+
+
+async def cmd_parties_link(app: App, args: argparse.Namespace) -> str:
+    view = await app.parties.assign(CLI, args.number, " ".join(args.target))
+    return render_parties([view], app.texts, header=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,6 +211,58 @@ def build_parser() -> argparse.ArgumentParser:
     sub = org_commands.add_parser("list", help="show the registry as a tree")
     sub.set_defaults(run=cmd_orgs_list)
 
+    sub = commands.add_parser(
+        "run",
+        help="run the Telegram bot",
+        description="Run the bot: long polling, or a webhook when WEBHOOK_URL is set. Needs "
+        "BOT_TOKEN. Stops cleanly on SIGTERM/SIGINT.",
+    )
+    sub.set_defaults(run=cmd_run, needs_token=True)
+
+    sub = commands.add_parser(
+        "invite",
+        help="make invite links",
+        description="Make an invite link for an organisation and role, or one per "
+        "organisation (--all) into a CSV for a mail merge. Needs BOT_TOKEN (for the bot's name).",
+    )
+    sub.add_argument("--role", choices=[role.value for role in Role], required=True)
+    target = sub.add_mutually_exclusive_group(required=True)
+    target.add_argument("--org", metavar="NAME", help="the organisation, as in the registry")
+    target.add_argument("--all", action="store_true", help="one link per organisation")
+    target.add_argument(
+        "--region", action="store_true", help="for the whole region (admins, observers)"
+    )
+    sub.add_argument(
+        "--kind",
+        choices=[kind.value for kind in OrganisationKind],
+        help="with --all: only organisations of this kind",
+    )
+    sub.add_argument("--out", type=Path, default=Path("invites.csv"), help="with --all: CSV file")
+    sub.add_argument("--multi-use", action="store_true", help="the link may be used many times")
+    sub.add_argument("--days", type=int, metavar="N", help="valid for N days (INVITE_TTL_DAYS)")
+    sub.set_defaults(run=cmd_invite, needs_token=True)
+
+    parties = commands.add_parser(
+        "parties",
+        help="who acts for the roadmap's responsible parties",
+        description="Who acts for each responsible party (the same as /parties in the bot).",
+    )
+    party_commands = parties.add_subparsers(
+        dest="parties_command", required=True, metavar="COMMAND"
+    )
+    sub = party_commands.add_parser("list", help="the parties and who acts for them")
+    sub.set_defaults(run=cmd_parties_list)
+    sub = party_commands.add_parser(
+        "link",
+        help="set who acts for party N",
+        description="Set who acts for party N (numbers as in `parties list`): an organisation's "
+        "name, or 'все школы' / 'все колледжи' / 'все органы' / 'нет' (all schools, all "
+        "colleges, all authorities, nobody).",
+    )
+    sub.add_argument("number", type=int, help="the party's number")
+    sub.add_argument("target", nargs="+", help="organisation name, 'все школы', ..., or 'нет'")
+    sub.set_defaults(run=cmd_parties_link)
+
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     sub = db_commands.add_parser("upgrade", help="apply migrations (also done on every start)")
@@ -181,7 +290,30 @@ def _explain(error: Exception, t: Texts) -> str | None:
         return t("error.unknown_parent", organisation=error.organisation, parent=error.parent)
     if isinstance(error, ParentCycle):
         return t("error.parent_cycle", names=" → ".join(error.names))
+    if isinstance(error, UnknownOrganisation):
+        return t("invite.unknown_org", name=error.name)
+    if isinstance(error, AmbiguousOrganisation):
+        return t("error.ambiguous", query=error.query, matches="; ".join(error.matches[:10]))
+    if isinstance(error, WrongKindForRole):
+        return t("invite.wrong_kind")
+    if isinstance(error, NoSuchParty):
+        return t("parties.no_party", index=error.index)
     return None
+
+
+class _HideToken(logging.Filter):
+    """The token must never reach a log, whatever library formats the message."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg = message.replace(self.token, "<BOT_TOKEN>")
+            record.args = None
+        return True
 
 
 async def _run(settings: Settings, args: argparse.Namespace, command: Command) -> int:
@@ -194,7 +326,8 @@ async def _run(settings: Settings, args: argparse.Namespace, command: Command) -
                 raise
             print(message, file=sys.stderr)
             return EXIT_FAILED
-    print(output)
+    if output:
+        print(output)
     return EXIT_OK
 
 
@@ -205,9 +338,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"roadmap-bot: {error}", file=sys.stderr)
         return EXIT_USAGE
+    t = Texts(settings.language)
+    if getattr(args, "needs_token", False):
+        if settings.bot_token is None:
+            print(f"roadmap-bot: {t('error.no_token')}", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            validate_token(settings.bot_token.get_secret_value())
+        except TokenValidationError:
+            print(f"roadmap-bot: {t('error.bad_token')}", file=sys.stderr)
+            return EXIT_USAGE
     logging.basicConfig(
         level=settings.log_level_number, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if settings.bot_token is not None:
+        hide = _HideToken(settings.bot_token.get_secret_value())
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(hide)
+    if getattr(args, "region", False):
+        args.org = None
     return asyncio.run(_run(settings, args, args.run))
 
 

@@ -1,21 +1,44 @@
 """The one composition root: settings in, a ready application out.
 
-Storage, services (and, as they arrive, the Bot, the Dispatcher and the scheduler) are built
-here and nowhere else, then handed down.
+Storage, services, the Bot, the Dispatcher (and the scheduler, as it arrives) are built here
+and nowhere else, then handed down: services through aiogram's workflow data.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
 
 from bot.config import Settings
 from bot.render.texts import Texts
 from bot.services.clock import Clock, SystemClock
+from bot.services.directory import Directory
 from bot.services.organisations import OrganisationService
+from bot.services.parties import PartyService
+from bot.services.people import PeopleService
 from bot.services.roadmaps import RoadmapService
+from bot.services.tasks import TaskService
+from bot.services.updates import UpdateLedger
+from handlers import get_routers
+from handlers.menus import MenuPublisher
+from handlers.middlewares import KnowThePerson, OncePerUpdate
 from storage.db import Database
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +49,11 @@ class App:
     texts: Texts
     roadmaps: RoadmapService
     organisations: OrganisationService
+    people: PeopleService
+    tasks: TaskService
+    parties: PartyService
+    ledger: UpdateLedger
+    menus: MenuPublisher
 
 
 @asynccontextmanager
@@ -33,6 +61,7 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
     """Build everything, bring the schema up to date, and close the database on the way out."""
     clock = clock or SystemClock()
     database = Database(settings.database_url)
+    directory = Directory()
     try:
         await database.upgrade()
         yield App(
@@ -41,7 +70,104 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             clock=clock,
             texts=Texts(settings.language),
             roadmaps=RoadmapService(database, clock, settings.timezone),
-            organisations=OrganisationService(database, clock),
+            organisations=OrganisationService(database, clock, directory),
+            people=PeopleService(
+                database,
+                clock,
+                directory,
+                admin_ids=settings.admin_ids,
+                invite_ttl_days=settings.invite_ttl_days,
+            ),
+            tasks=TaskService(database, clock, directory, settings.timezone),
+            parties=PartyService(database, clock, directory),
+            ledger=UpdateLedger(database, clock),
+            menus=MenuPublisher(settings.language),
         )
     finally:
         await database.dispose()
+
+
+# Every text the bot sends is HTML built by bot.render (values escaped there).
+BOT_DEFAULTS = DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True)
+
+
+def build_bot(settings: Settings) -> Bot:
+    """The Bot, talking to Telegram or to the server TELEGRAM_API_URL names."""
+    assert settings.bot_token is not None
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(token=settings.bot_token.get_secret_value(), session=session, default=BOT_DEFAULTS)
+
+
+def build_dispatcher(app: App) -> Dispatcher:
+    dispatcher = Dispatcher(
+        storage=MemoryStorage(),
+        roadmaps=app.roadmaps,
+        organisations=app.organisations,
+        people=app.people,
+        tasks=app.tasks,
+        parties=app.parties,
+        menus=app.menus,
+        clock=app.clock,
+    )
+    dispatcher.update.outer_middleware(OncePerUpdate(app.ledger))
+    dispatcher.update.outer_middleware(KnowThePerson(app.people, app.settings.language))
+    dispatcher.include_routers(*get_routers())
+    return dispatcher
+
+
+async def _publish_menus(app: App, bot: Bot) -> None:
+    await app.menus.publish_defaults(bot)
+    for person in await app.people.bound_people():
+        await app.menus.publish(bot, person)
+
+
+async def run_bot(app: App) -> None:
+    """Serve Telegram until SIGTERM/SIGINT: long polling, or a webhook when WEBHOOK_URL is set.
+
+    Updates sent while the bot was down are handled after start (pending updates are never
+    dropped), one at a time, so the offset confirms only what was handled: a crash loses none.
+    """
+    settings = app.settings
+    bot = build_bot(settings)
+    dispatcher = build_dispatcher(app)
+    await app.ledger.load()
+    me = await bot.me()
+    log.info("bot @%s starting", me.username)
+    await _publish_menus(app, bot)
+    allowed = dispatcher.resolve_used_update_types()
+    if settings.webhook_url is None:
+        await bot.delete_webhook(drop_pending_updates=False)
+        await dispatcher.start_polling(
+            bot, handle_as_tasks=False, allowed_updates=allowed, handle_signals=True
+        )
+        return
+    assert settings.webhook_secret is not None
+    secret = settings.webhook_secret.get_secret_value()
+    web_app = web.Application()
+    SimpleRequestHandler(
+        dispatcher=dispatcher, bot=bot, secret_token=secret, handle_in_background=False
+    ).register(web_app, path=_url_path(settings.webhook_url))
+    setup_application(web_app, dispatcher, bot=bot)
+    host, _, port = settings.webhook_listen.rpartition(":")
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    await web.TCPSite(runner, host, int(port)).start()
+    await bot.set_webhook(
+        settings.webhook_url,
+        secret_token=secret,
+        allowed_updates=allowed,
+        drop_pending_updates=False,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    log.info("webhook serving on %s", settings.webhook_listen)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()  # finishes the requests in hand, then closes the bot session
+
+
+def _url_path(url: str) -> str:
+    return urlsplit(url).path or "/"

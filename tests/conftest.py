@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from bot.services.clock import FixedClock
+from bot.services.directory import Directory
 from bot.services.organisations import OrganisationService
 from bot.services.roadmaps import RoadmapService
+from bot.services.tasks import TaskService
 from storage.db import Database
 
 DATA = Path(__file__).parent / "data"
@@ -36,5 +38,15 @@ def roadmaps(database: Database, clock: FixedClock) -> RoadmapService:
 
 
 @pytest.fixture
+def directory() -> Directory:
+    return Directory()
+
+
+@pytest.fixture
+def tasks(database: Database, clock: FixedClock, directory: Directory) -> TaskService:
+    return TaskService(database, clock, directory, "Europe/Moscow")
+
+
+@pytest.fixture
 def organisations(database: Database, clock: FixedClock) -> OrganisationService:
-    return OrganisationService(database, clock)
+    return OrganisationService(database, clock, Directory())

@@ -13,7 +13,9 @@ from bot.domain.status import Milestone
 from bot.importers import read_roadmap
 from bot.importers.errors import DocumentError
 from bot.importers.yaml_form import dump_roadmap
+from bot.services.people import CLI
 from bot.services.roadmaps import NoRoadmapYet, RoadmapNotFound, RoadmapService
+from bot.services.tasks import TaskService
 from storage.audit import AuditLog
 from storage.db import Database
 from storage.roadmaps import RoadmapStore
@@ -181,14 +183,16 @@ async def test_several_roadmaps_live_side_by_side_and_the_newest_is_the_default(
     assert missing.value.known == ["319-od-2023", "copy"]
 
 
-async def test_status_before_any_import_says_there_is_nothing(roadmaps: RoadmapService) -> None:
+async def test_status_before_any_import_says_there_is_nothing(tasks: TaskService) -> None:
     with pytest.raises(NoRoadmapYet):
-        await roadmaps.status()
+        await tasks.status_for(CLI)
 
 
-async def test_status_of_the_smolensk_roadmap_on_20_april_2023(roadmaps: RoadmapService) -> None:
+async def test_status_of_the_smolensk_roadmap_on_20_april_2023(
+    roadmaps: RoadmapService, tasks: TaskService
+) -> None:
     await roadmaps.import_document(SMOLENSK_DOCX)
-    report = await roadmaps.status(as_of=date(2023, 4, 20))
+    report = await tasks.status_for(CLI, as_of=date(2023, 4, 20))
     summary = report.summary
     assert [t.number for t in summary.overdue] == ["1", "6", "2", "3", "8", "4", "9", "10", "5"]
     assert [(u.day.isoformat(), u.milestone, u.task.number) for u in summary.upcoming] == [
@@ -204,13 +208,13 @@ async def test_status_of_the_smolensk_roadmap_on_20_april_2023(roadmaps: Roadmap
 
 
 async def test_status_without_a_day_uses_today_in_the_roadmaps_time_zone(
-    roadmaps: RoadmapService, clock: Any
+    roadmaps: RoadmapService, tasks: TaskService, clock: Any
 ) -> None:
     await roadmaps.import_document(SMOLENSK_DOCX)
     from datetime import UTC, datetime
 
     clock.moment = datetime(2023, 4, 10, 22, 30, tzinfo=UTC)  # 01:30 on the 11th in Moscow
-    report = await roadmaps.status()
+    report = await tasks.status_for(CLI)
     assert report.summary.as_of == date(2023, 4, 11)
 
 

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import ast
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from dateutil.rrule import rrulestr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -362,6 +363,7 @@ def test_recurrence_becomes_an_rrule_without_dates(text: str, rule: str) -> None
     result = parse_deadline(text, year=YEAR)
     assert (result.start, result.due, result.recurrence, result.note) == (None, None, rule, None)
     assert result.fixed
+    assert rrulestr(rule, dtstart=datetime(2023, 1, 2)).after(datetime(2023, 1, 2)) is not None
 
 
 @pytest.mark.parametrize(
@@ -559,6 +561,25 @@ def test_time_of_day_after_v_is_not_read_as_a_date() -> None:
 def test_years_in_two_digits_are_this_century() -> None:
     assert read("01.09.99") == (None, D(2099, 9, 1), None)
     assert read("01.09.00") == (None, D(2000, 9, 1), None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1" + " " * 50_000 + "x",
+        "1" + "\t" * 50_000 + "квартал",
+        "пн" + " " * 50_000 + "x",
+        "10.04.2023" + " " * 50_000 + "x",
+        "(" * 50_000 + "10.04.2023",
+        "10.04.2023" + ")" * 50_000 + "x" + "(" * 50_000,
+        "\u2003," * 50_000 + "x",
+        ", 10.04" * 10_000,
+    ],
+    ids=["spaces", "tabs", "weekday", "date", "open-brackets", "brackets", "em-spaces", "clauses"],
+)
+def test_long_runs_of_spaces_or_brackets_parse_without_stalling(text: str) -> None:
+    # A regex with two adjacent \s* (or an end-anchored class) backtracks quadratically here.
+    check_invariants(text, parse_deadline(text, year=YEAR))
 
 
 # --- Purity ---------------------------------------------------------------------------------------

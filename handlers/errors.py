@@ -1,0 +1,68 @@
+"""A refused or failed action, told to the person in their language; nothing else happens."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Router
+from aiogram.types import ErrorEvent
+
+from bot.domain.access import Person
+from bot.render.texts import Texts
+from bot.services.parties import AmbiguousOrganisation, NoSuchParty
+from bot.services.people import Forbidden, UnknownOrganisation, WrongKindForRole
+from bot.services.roadmaps import NoRoadmapYet, RoadmapNotFound
+from bot.services.tasks import TaskNotFound
+
+log = logging.getLogger(__name__)
+
+
+def explain(error: Exception, person: Person | None, t: Texts) -> str:
+    if isinstance(error, Forbidden):
+        return t("forbidden" if person is not None and person.known else "not_joined")
+    if isinstance(error, NoRoadmapYet | RoadmapNotFound):
+        return t("error.no_roadmap_bot")
+    if isinstance(error, TaskNotFound):
+        return t("task.gone")
+    if isinstance(error, UnknownOrganisation):
+        return t("invite.unknown_org", name=error.name)
+    if isinstance(error, AmbiguousOrganisation):
+        return (
+            t("invite.too_many", count=len(error.matches))
+            + "\n"
+            + "\n".join(
+                t("whoami.binding", role="", scope=name).replace("• : ", "• ")
+                for name in error.matches[:10]
+            )
+        )
+    if isinstance(error, NoSuchParty):
+        return t("parties.no_party", index=error.index)
+    if isinstance(error, WrongKindForRole):
+        return t("invite.wrong_kind")
+    log.exception("update failed", exc_info=error)
+    return t("error.internal")
+
+
+async def on_error(event: ErrorEvent, **data: object) -> bool:
+    t = data.get("t")
+    if not isinstance(t, Texts):
+        log.exception("update failed before the person was known", exc_info=event.exception)
+        return False
+    person = data.get("person")
+    text = explain(event.exception, person if isinstance(person, Person) else None, t)
+    update = event.update
+    chat_id = None
+    if update.message is not None:
+        chat_id = update.message.chat.id
+    elif update.callback_query is not None and update.callback_query.message is not None:
+        chat_id = update.callback_query.message.chat.id
+    bot = data.get("bot")
+    if chat_id is not None and bot is not None:
+        await bot.send_message(chat_id, text)  # type: ignore[attr-defined]
+    return True
+
+
+def make_router() -> Router:
+    router = Router(name="errors")
+    router.errors.register(on_error)
+    return router

@@ -1,0 +1,48 @@
+"""Each person's command menu shows their own commands (`setMyCommands` per chat)."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+
+from bot.domain.access import Person
+from bot.render.telegram import commands_for
+from bot.render.texts import MESSAGES, Texts
+
+log = logging.getLogger(__name__)
+
+
+def _commands(names: list[str], t: Texts) -> list[BotCommand]:
+    return [BotCommand(command=name, description=_description(name, t)) for name in names]
+
+
+def _description(name: str, t: Texts) -> str:
+    # "/status — дорожная карта: ..." -> "дорожная карта: ..." (menus show the command already)
+    text = MESSAGES[t.language][f"help.{name}"]
+    return text.split(" — ", 1)[-1][:256]
+
+
+class MenuPublisher:
+    def __init__(self, default_language: str) -> None:
+        self.default = Texts("en" if default_language == "en" else "ru")
+
+    async def publish_defaults(self, bot: Bot) -> None:
+        """What strangers see: /start is implied, /help explains how to join."""
+        for language, code in ((self.default, None), (Texts("en"), "en")):
+            await bot.set_my_commands(
+                _commands(["help"], language), scope=BotCommandScopeDefault(), language_code=code
+            )
+
+    async def publish(self, bot: Bot, person: Person) -> None:
+        """A person's own menu, in their language; a failure only costs the menu."""
+        t = Texts("en") if (person.language or "").startswith("en") else self.default
+        try:
+            await bot.set_my_commands(
+                _commands(commands_for(person), t),
+                scope=BotCommandScopeChat(chat_id=person.telegram_id),
+            )
+        except TelegramAPIError as error:
+            log.warning("could not set the menu of person %s: %s", person.telegram_id, error)

@@ -1,0 +1,73 @@
+"""What every update passes through before a handler: once-only, and who is writing."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update, User
+
+from bot.render.texts import Texts
+from bot.services.people import PeopleService
+from bot.services.updates import UpdateLedger
+
+
+class OncePerUpdate(BaseMiddleware):
+    """An update Telegram delivers again (after a restart, a webhook retry) is handled once.
+
+    The id is checked before handling and recorded after the handler finished, so an update
+    that failed half-way is handled again on redelivery instead of being lost.
+    """
+
+    def __init__(self, ledger: UpdateLedger) -> None:
+        self.ledger = ledger
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        assert isinstance(event, Update)
+        async with self.ledger.handling(event.update_id) as first_time:
+            if not first_time:
+                return None
+            return await handler(event, data)
+
+
+class KnowThePerson(BaseMiddleware):
+    """Injects `person` (remembered, with their roles) and `t` (texts in their language).
+
+    An outer middleware of the update, so the error handler sees them too.
+    """
+
+    def __init__(self, people: PeopleService, default_language: str) -> None:
+        self.people = people
+        self.default_language = default_language
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None or user.is_bot:
+            return None
+        person = await self.people.identify(
+            user.id, user.full_name, user.username, user.language_code
+        )
+        data["person"] = person
+        data["t"] = texts_for(user.language_code, self.default_language)
+        return await handler(event, data)
+
+
+_TEXTS = {"ru": Texts("ru", html=True), "en": Texts("en", html=True)}
+
+
+def texts_for(language_code: str | None, default: str) -> Texts:
+    """English for people whose Telegram speaks English, else the bot's language."""
+    if language_code and language_code.lower().startswith("en"):
+        return _TEXTS["en"]
+    return _TEXTS["en" if default == "en" else "ru"]

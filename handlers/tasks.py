@@ -1,0 +1,213 @@
+"""/tasks, /mytasks, /task N and the buttons on task cards."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.domain.access import Action, Person
+from bot.domain.model import Task
+from bot.domain.status import Standing
+from bot.render.telegram import render_card, render_task_page, split_message
+from bot.render.texts import Texts
+from bot.services.people import Forbidden
+from bot.services.tasks import Scope, TaskCard, TaskService, filter_tasks
+from handlers.callbacks import TaskAction, TaskPage
+from handlers.replies import answer_long
+
+FILTERS = ("all", "mine", "overdue", "open", "done")
+STANDINGS = {"overdue": Standing.OVERDUE, "open": Standing.OPEN, "done": Standing.DONE}
+
+
+class Commenting(StatesGroup):
+    text = State()
+
+
+def card_keyboard(card: TaskCard, t: Texts) -> InlineKeyboardMarkup | None:
+    task_id = card.task.id or 0
+    builder = InlineKeyboardBuilder()
+    if card.may_mark_done:
+        builder.button(
+            text=t("button.done"), callback_data=TaskAction(action="done", task_id=task_id)
+        )
+    if card.may_reopen:
+        builder.button(
+            text=t("button.reopen"), callback_data=TaskAction(action="reopen", task_id=task_id)
+        )
+    if card.may_comment:
+        builder.button(
+            text=t("button.comment"), callback_data=TaskAction(action="comment", task_id=task_id)
+        )
+    builder.adjust(2)
+    return builder.as_markup() if builder.buttons else None
+
+
+def _page(
+    scope: Scope, tasks: TaskService, page: int, f: str, t: Texts
+) -> tuple[str, InlineKeyboardMarkup]:
+    as_of = tasks.today(scope.roadmap)
+    section = int(f[1:]) if f.startswith("s") and f[1:].isdigit() else None
+    chosen = filter_tasks(
+        scope, as_of=as_of, mine=f == "mine", section=section, standing_filter=STANDINGS.get(f)
+    )
+    text, pages = render_task_page(chosen, page, len(scope.tasks), as_of, t)
+    page = min(max(page, 0), pages - 1)
+    builder = InlineKeyboardBuilder()
+    start = page * 8
+    for task in chosen[start : start + 8]:
+        builder.button(
+            text=f"№ {task.number}", callback_data=TaskAction(action="open", task_id=task.id or 0)
+        )
+    builder.adjust(4)
+    navigation = InlineKeyboardBuilder()
+    if page > 0:
+        navigation.button(text=t("button.previous"), callback_data=TaskPage(page=page - 1, f=f))
+    if page < pages - 1:
+        navigation.button(text=t("button.next"), callback_data=TaskPage(page=page + 1, f=f))
+    builder.attach(navigation)
+    filters = InlineKeyboardBuilder()
+    labels = {
+        "all": "button.all",
+        "mine": "button.mine",
+        "overdue": "button.overdue",
+        "open": "button.open",
+        "done": "button.done_filter",
+    }
+    for name in FILTERS:
+        mark = "• " if name == f else ""
+        filters.button(text=mark + t(labels[name]), callback_data=TaskPage(page=0, f=name))
+    filters.adjust(5)
+    builder.attach(filters)
+    sections = InlineKeyboardBuilder()
+    for index, title in enumerate(scope.sections):
+        mark = "• " if f == f"s{index}" else ""
+        sections.button(text=mark + title[:40], callback_data=TaskPage(page=0, f=f"s{index}"))
+    sections.adjust(1)
+    builder.attach(sections)
+    return text, builder.as_markup()
+
+
+async def list_tasks(message: Message, person: Person, t: Texts, tasks: TaskService) -> None:
+    text, keyboard = _page(await tasks.scope(person), tasks, 0, "all", t)
+    await message.answer(text, reply_markup=keyboard)
+
+
+async def my_tasks(message: Message, person: Person, t: Texts, tasks: TaskService) -> None:
+    text, keyboard = _page(await tasks.scope(person), tasks, 0, "mine", t)
+    await message.answer(text, reply_markup=keyboard)
+
+
+async def turn_page(
+    query: CallbackQuery, callback_data: TaskPage, person: Person, t: Texts, tasks: TaskService
+) -> None:
+    await query.answer()
+    text, keyboard = _page(await tasks.scope(person), tasks, callback_data.page, callback_data.f, t)
+    if isinstance(query.message, Message):
+        await query.message.edit_text(text, reply_markup=keyboard)
+
+
+async def _send_card(
+    message: Message, person: Person, t: Texts, tasks: TaskService, task_id: int
+) -> None:
+    card = await tasks.card(person, task_id)
+    await answer_long(message, render_card(card, t, tasks.timezone), card_keyboard(card, t))
+
+
+async def show_task(
+    message: Message, command: CommandObject, person: Person, t: Texts, tasks: TaskService
+) -> None:
+    number = (command.args or "").strip().lstrip("№").strip()
+    if not number:
+        await message.answer(t("task.usage"))
+        return
+    found: list[Task] = await tasks.find(person, number)
+    if not found:
+        await message.answer(t("task.not_found", number=number))
+    elif len(found) == 1:
+        await _send_card(message, person, t, tasks, found[0].id or 0)
+    else:
+        builder = InlineKeyboardBuilder()
+        for task in found:
+            builder.button(
+                text=f"№ {task.number}: {task.title[:48]}",
+                callback_data=TaskAction(action="open", task_id=task.id or 0),
+            )
+        builder.adjust(1)
+        await message.answer(t("task.which", number=number), reply_markup=builder.as_markup())
+
+
+async def open_card(
+    query: CallbackQuery, callback_data: TaskAction, person: Person, t: Texts, tasks: TaskService
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _send_card(query.message, person, t, tasks, callback_data.task_id)
+
+
+async def change_status(
+    query: CallbackQuery, callback_data: TaskAction, person: Person, t: Texts, tasks: TaskService
+) -> None:
+    await query.answer()
+    if callback_data.action == "done":
+        task = await tasks.mark_done(person, callback_data.task_id)
+        note = t("done.ok", number=task.number)
+    else:
+        task = await tasks.reopen(person, callback_data.task_id)
+        note = t("reopen.ok", number=task.number)
+    card = await tasks.card(person, callback_data.task_id)
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            split_message(render_card(card, t, tasks.timezone))[0],
+            reply_markup=card_keyboard(card, t),
+        )
+        await query.message.answer(note)
+
+
+async def ask_comment(
+    query: CallbackQuery,
+    callback_data: TaskAction,
+    person: Person,
+    t: Texts,
+    tasks: TaskService,
+    state: FSMContext,
+) -> None:
+    await query.answer()
+    card = await tasks.card(person, callback_data.task_id)
+    if not card.may_comment:
+        raise Forbidden(Action.COMMENT)
+    await state.set_state(Commenting.text)
+    await state.update_data(task_id=callback_data.task_id, number=card.task.number)
+    if isinstance(query.message, Message):
+        await query.message.answer(t("comment.ask", number=card.task.number))
+
+
+async def save_comment(
+    message: Message, person: Person, t: Texts, tasks: TaskService, state: FSMContext
+) -> None:
+    text = (message.text or "").strip()
+    data = await state.get_data()
+    if not text:
+        await message.answer(t("comment.empty"))
+        return
+    await tasks.comment(person, int(data["task_id"]), text)
+    await state.clear()
+    await message.answer(t("comment.ok", number=data["number"]))
+
+
+def make_router() -> Router:
+    router = Router(name="tasks")
+    router.message.register(list_tasks, Command("tasks"))
+    router.message.register(my_tasks, Command("mytasks"))
+    router.callback_query.register(turn_page, TaskPage.filter())
+    router.message.register(show_task, Command("task"))
+    router.callback_query.register(open_card, TaskAction.filter(F.action == "open"))
+    router.callback_query.register(
+        change_status, TaskAction.filter(F.action.in_({"done", "reopen"}))
+    )
+    router.callback_query.register(ask_comment, TaskAction.filter(F.action == "comment"))
+    router.message.register(save_comment, Commenting.text, F.text, ~F.text.startswith("/"))
+    return router
