@@ -8,7 +8,7 @@ and tolerates stray spaces and doubled dots in dates.
 Terms (one day or one period)
     10.04.2023  10.04.23  10.04..2023  10 .04.2023  2023-04-10  01.09.2023г.   a day
     31 мая 2023 г.  «31» мая 2023 года  1-го сентября                          a day
-    10.04  1 сентября                       a day of the roadmap's year
+    10.04  1 сентября  до 15.05                                                a day, roadmap's year
     май 2023 года  в мае 2023  мая 2023  Апрель  сент. 2023                    a month
     I квартал 2024  1 кв. 2024  в течение IV квартала 2023                     a quarter
     2 полугодие 2023  II полугодие  первое полугодие 2024                      a half-year
@@ -192,7 +192,8 @@ _OPTIONAL_YEAR: Final = (
     rf"(?:\s*(?:(?P<y>\d{{4}})(?!\d)(?:\s*{_YEAR_WORD})?"
     rf"|текущ(?:его|ем|ий)\s+год(?:а|у)?{_NOT_LETTER_AHEAD}))?"
 )
-_ORDINAL_ENDING: Final = rf"(?:\s*-?\s*(?:ого|ом|ое|ый|ий|го|й|м|е){_NOT_LETTER_AHEAD})?"
+# Never two \s* side by side: between them a run of spaces splits n ways, and the regex tries each.
+_ORDINAL_ENDING: Final = rf"(?:\s*(?:-\s*)?(?:ого|ом|ое|ый|ий|го|й|м|е){_NOT_LETTER_AHEAD})?"
 _ORDINAL: Final = (
     rf"(?:\d{{1,2}}(?!\d)|(?:iv|iii|ii|i){_NOT_LETTER_AHEAD}"
     rf"|(?:перв|втор|трет|четверт)[а-я]{{0,4}})"
