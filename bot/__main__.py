@@ -12,8 +12,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from aiogram.utils.token import TokenValidationError, validate_token
-
 from bot.app import App, build_bot, open_app, run_bot
 from bot.config import Settings, SettingsError, load_settings
 from bot.domain.access import Role
@@ -343,6 +341,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if settings.bot_token is None:
             print(f"roadmap-bot: {t('error.no_token')}", file=sys.stderr)
             return EXIT_USAGE
+        from aiogram.utils.token import TokenValidationError, validate_token  # slow import
+
         try:
             validate_token(settings.bot_token.get_secret_value())
         except TokenValidationError:

@@ -12,16 +12,8 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-from aiogram import Bot, Dispatcher
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
-from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
-from aiohttp import web
 
 from bot.config import Settings
 from bot.render.texts import Texts
@@ -33,10 +25,13 @@ from bot.services.people import PeopleService
 from bot.services.roadmaps import RoadmapService
 from bot.services.tasks import TaskService
 from bot.services.updates import UpdateLedger
-from handlers import get_routers
-from handlers.menus import MenuPublisher
-from handlers.middlewares import KnowThePerson, OncePerUpdate
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from aiogram import Bot, Dispatcher
+    from aiogram.client.default import DefaultBotProperties
+
+    from handlers.menus import MenuPublisher
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +48,6 @@ class App:
     tasks: TaskService
     parties: PartyService
     ledger: UpdateLedger
-    menus: MenuPublisher
 
 
 @asynccontextmanager
@@ -81,24 +75,46 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             tasks=TaskService(database, clock, directory, settings.timezone),
             parties=PartyService(database, clock, directory),
             ledger=UpdateLedger(database, clock),
-            menus=MenuPublisher(settings.language),
         )
     finally:
         await database.dispose()
 
 
-# Every text the bot sends is HTML built by bot.render (values escaped there).
-BOT_DEFAULTS = DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True)
+# aiogram takes seconds to import (its pydantic types); the Telegram side is therefore
+# imported only where it is built, so `roadmap-bot import` and `status` start at once.
+
+
+def bot_defaults() -> DefaultBotProperties:
+    """Every text the bot sends is HTML built by bot.render (values escaped there)."""
+    from aiogram.client.default import DefaultBotProperties
+    from aiogram.enums import ParseMode
+
+    return DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True)
 
 
 def build_bot(settings: Settings) -> Bot:
     """The Bot, talking to Telegram or to the server TELEGRAM_API_URL names."""
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
+    from bot.delivery.retry import RetryRequests
+
     assert settings.bot_token is not None
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    return Bot(token=settings.bot_token.get_secret_value(), session=session, default=BOT_DEFAULTS)
+    session.middleware(RetryRequests())
+    token = settings.bot_token.get_secret_value()
+    return Bot(token=token, session=session, default=bot_defaults())
 
 
-def build_dispatcher(app: App) -> Dispatcher:
+def build_dispatcher(app: App, menus: MenuPublisher | None = None) -> Dispatcher:
+    from aiogram import Dispatcher
+    from aiogram.fsm.storage.memory import MemoryStorage
+
+    from handlers import get_routers
+    from handlers.menus import MenuPublisher
+    from handlers.middlewares import KnowThePerson, OncePerUpdate
+
     dispatcher = Dispatcher(
         storage=MemoryStorage(),
         roadmaps=app.roadmaps,
@@ -106,7 +122,7 @@ def build_dispatcher(app: App) -> Dispatcher:
         people=app.people,
         tasks=app.tasks,
         parties=app.parties,
-        menus=app.menus,
+        menus=menus or MenuPublisher(app.settings.language),
         clock=app.clock,
     )
     dispatcher.update.outer_middleware(OncePerUpdate(app.ledger))
@@ -115,10 +131,10 @@ def build_dispatcher(app: App) -> Dispatcher:
     return dispatcher
 
 
-async def _publish_menus(app: App, bot: Bot) -> None:
-    await app.menus.publish_defaults(bot)
+async def _publish_menus(app: App, bot: Bot, menus: MenuPublisher) -> None:
+    await menus.publish_defaults(bot)
     for person in await app.people.bound_people():
-        await app.menus.publish(bot, person)
+        await menus.publish(bot, person)
 
 
 async def run_bot(app: App) -> None:
@@ -126,20 +142,43 @@ async def run_bot(app: App) -> None:
 
     Updates sent while the bot was down are handled after start (pending updates are never
     dropped), one at a time, so the offset confirms only what was handled: a crash loses none.
+    On SIGTERM/SIGINT the update in hand is finished and no new one is started; whatever
+    Telegram still holds is handled after the next start.
     """
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiohttp import web
+
+    from handlers.menus import MenuPublisher
+
     settings = app.settings
+    menus = MenuPublisher(settings.language)
     bot = build_bot(settings)
-    dispatcher = build_dispatcher(app)
+    dispatcher = build_dispatcher(app, menus)
     await app.ledger.load()
     me = await bot.me()
     log.info("bot @%s starting", me.username)
-    await _publish_menus(app, bot)
+    await _publish_menus(app, bot, menus)
     allowed = dispatcher.resolve_used_update_types()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
     if settings.webhook_url is None:
         await bot.delete_webhook(drop_pending_updates=False)
-        await dispatcher.start_polling(
-            bot, handle_as_tasks=False, allowed_updates=allowed, handle_signals=True
+        polling = asyncio.create_task(
+            dispatcher.start_polling(
+                bot, handle_as_tasks=False, allowed_updates=allowed, handle_signals=False
+            )
         )
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if not polling.done():
+            log.info("stopping: finishing the update in hand")
+            await app.ledger.close()  # no new update is started; the one in hand finishes
+            await dispatcher.stop_polling()
+        stopping.cancel()
+        await polling
+        log.info("stopped")
         return
     assert settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
@@ -158,15 +197,13 @@ async def run_bot(app: App) -> None:
         allowed_updates=allowed,
         drop_pending_updates=False,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
     log.info("webhook serving on %s", settings.webhook_listen)
     try:
         await stop.wait()
+        await app.ledger.close()
     finally:
-        await runner.cleanup()  # finishes the requests in hand, then closes the bot session
+        await runner.cleanup()  # closes the bot session
+        log.info("stopped")
 
 
 def _url_path(url: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,6 +30,9 @@ class UpdateLedger:
         self._handled: set[int] = set()
         self._order: deque[int] = deque()
         self._in_hand: set[int] = set()
+        self._closing = False
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     async def load(self) -> None:
         """Forget ids older than a week, remember the rest."""
@@ -51,6 +55,12 @@ class UpdateLedger:
         if len(self._order) > REMEMBERED:
             self._handled.discard(self._order.popleft())
 
+    async def close(self) -> None:
+        """Start no new update (it stays with Telegram, unconfirmed, for the next start) and
+        wait for the ones in hand to finish."""
+        self._closing = True
+        await self._idle.wait()
+
     @asynccontextmanager
     async def handling(self, update_id: int) -> AsyncIterator[bool]:
         """Yields True when the update is new, and records it once the block succeeded.
@@ -58,10 +68,11 @@ class UpdateLedger:
         An update that failed half-way is not recorded, so its redelivery is handled; a copy
         arriving while the first is still in hand (a webhook retry) is skipped.
         """
-        if update_id in self._handled or update_id in self._in_hand:
+        if self._closing or update_id in self._handled or update_id in self._in_hand:
             yield False
             return
         self._in_hand.add(update_id)
+        self._idle.clear()
         try:
             yield True
             async with self.database.transaction() as connection:
@@ -69,3 +80,5 @@ class UpdateLedger:
             self._remember(update_id)
         finally:
             self._in_hand.discard(update_id)
+            if not self._in_hand:
+                self._idle.set()

@@ -13,7 +13,7 @@ import pytest
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 
-from bot.app import BOT_DEFAULTS, App, build_dispatcher, open_app
+from bot.app import App, bot_defaults, build_dispatcher, open_app
 from bot.config import Settings
 from bot.domain.access import Role
 from bot.services.clock import FixedClock
@@ -133,7 +133,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         for index, target in PARTY_LINKS.items():
             await app.parties.assign(CLI, index, target)
         session = RecordingSession()
-        bot = Bot(token="42:TEST", session=session, default=BOT_DEFAULTS)
+        bot = Bot(token="42:TEST", session=session, default=bot_defaults())
         await app.ledger.load()
         yield World(app, bot, build_dispatcher(app), session, clock)
 
