@@ -18,11 +18,11 @@ from urllib.parse import urlsplit
 from bot.config import Settings
 from bot.render.texts import Texts
 from bot.services.clock import Clock, SystemClock
-from bot.services.directory import Directory
 from bot.services.organisations import OrganisationService
 from bot.services.parties import PartyService
 from bot.services.people import PeopleService
 from bot.services.roadmaps import RoadmapService
+from bot.services.snapshots import Snapshots
 from bot.services.tasks import TaskService
 from bot.services.updates import UpdateLedger
 from storage.db import Database
@@ -55,7 +55,7 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
     """Build everything, bring the schema up to date, and close the database on the way out."""
     clock = clock or SystemClock()
     database = Database(settings.database_url)
-    directory = Directory()
+    snapshots = Snapshots(database)
     try:
         await database.upgrade()
         yield App(
@@ -64,16 +64,16 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             clock=clock,
             texts=Texts(settings.language),
             roadmaps=RoadmapService(database, clock, settings.timezone),
-            organisations=OrganisationService(database, clock, directory),
+            organisations=OrganisationService(database, clock, snapshots),
             people=PeopleService(
                 database,
                 clock,
-                directory,
+                snapshots,
                 admin_ids=settings.admin_ids,
                 invite_ttl_days=settings.invite_ttl_days,
             ),
-            tasks=TaskService(database, clock, directory, settings.timezone),
-            parties=PartyService(database, clock, directory),
+            tasks=TaskService(database, clock, snapshots, settings.timezone),
+            parties=PartyService(database, clock, snapshots),
             ledger=UpdateLedger(database, clock),
         )
     finally:
@@ -107,7 +107,9 @@ def build_bot(settings: Settings) -> Bot:
     return Bot(token=token, session=session, default=bot_defaults())
 
 
-def build_dispatcher(app: App, menus: MenuPublisher | None = None) -> Dispatcher:
+def build_dispatcher(
+    app: App, menus: MenuPublisher | None = None, *, webhook: bool = False
+) -> Dispatcher:
     from aiogram import Dispatcher
     from aiogram.fsm.storage.memory import MemoryStorage
 
@@ -125,7 +127,7 @@ def build_dispatcher(app: App, menus: MenuPublisher | None = None) -> Dispatcher
         menus=menus or MenuPublisher(app.settings.language),
         clock=app.clock,
     )
-    dispatcher.update.outer_middleware(OncePerUpdate(app.ledger))
+    dispatcher.update.outer_middleware(OncePerUpdate(app.ledger, write_each=webhook))
     dispatcher.update.outer_middleware(KnowThePerson(app.people, app.settings.language))
     dispatcher.include_routers(*get_routers())
     return dispatcher
@@ -152,8 +154,13 @@ async def run_bot(app: App) -> None:
 
     settings = app.settings
     menus = MenuPublisher(settings.language)
+    from handlers.middlewares import WriteLedgerBeforeGetUpdates
+
     bot = build_bot(settings)
-    dispatcher = build_dispatcher(app, menus)
+    webhook = settings.webhook_url is not None
+    dispatcher = build_dispatcher(app, menus, webhook=webhook)
+    if not webhook:
+        bot.session.middleware(WriteLedgerBeforeGetUpdates(app.ledger))
     await app.ledger.load()
     me = await bot.me()
     log.info("bot @%s starting", me.username)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.methods import GetUpdates, Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject, Update, User
 
 from bot.render.texts import Texts
@@ -16,12 +22,14 @@ from bot.services.updates import UpdateLedger
 class OncePerUpdate(BaseMiddleware):
     """An update Telegram delivers again (after a restart, a webhook retry) is handled once.
 
-    The id is checked before handling and recorded after the handler finished, so an update
-    that failed half-way is handled again on redelivery instead of being lost.
+    The id is checked before handling and noted after the handler finished, so an update
+    that failed half-way is handled again on redelivery instead of being lost. With a
+    webhook, the answer confirms the update, so the ledger is written before answering.
     """
 
-    def __init__(self, ledger: UpdateLedger) -> None:
+    def __init__(self, ledger: UpdateLedger, *, write_each: bool = False) -> None:
         self.ledger = ledger
+        self.write_each = write_each
 
     async def __call__(
         self,
@@ -31,9 +39,28 @@ class OncePerUpdate(BaseMiddleware):
     ) -> Any:
         assert isinstance(event, Update)
         async with self.ledger.handling(event.update_id) as first_time:
-            if not first_time:
-                return None
-            return await handler(event, data)
+            result = await handler(event, data) if first_time else None
+        if first_time and self.write_each:
+            await self.ledger.flush()
+        return result
+
+
+class WriteLedgerBeforeGetUpdates(BaseRequestMiddleware):
+    """With polling, the next getUpdates confirms what was handled: the ledger must be on
+    disk first. One write per batch of updates, not one per update."""
+
+    def __init__(self, ledger: UpdateLedger) -> None:
+        self.ledger = ledger
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        if method.__api_method__ == GetUpdates.__api_method__:
+            await self.ledger.flush()
+        return await make_request(bot, method)
 
 
 class KnowThePerson(BaseMiddleware):

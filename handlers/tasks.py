@@ -6,7 +6,13 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.access import Action, Person
@@ -28,22 +34,26 @@ class Commenting(StatesGroup):
 
 
 def card_keyboard(card: TaskCard, t: Texts) -> InlineKeyboardMarkup | None:
+    """Buttons for what this person may do with the task (built directly: the builder's
+    copying costs more than the rest of a card)."""
     task_id = card.task.id or 0
-    builder = InlineKeyboardBuilder()
-    if card.may_mark_done:
-        builder.button(
-            text=t("button.done"), callback_data=TaskAction(action="done", task_id=task_id)
+    wanted = [
+        ("done", "button.done", card.may_mark_done),
+        ("reopen", "button.reopen", card.may_reopen),
+        ("comment", "button.comment", card.may_comment),
+    ]
+    buttons = [
+        InlineKeyboardButton(
+            text=t(label), callback_data=TaskAction(action=action, task_id=task_id).pack()
         )
-    if card.may_reopen:
-        builder.button(
-            text=t("button.reopen"), callback_data=TaskAction(action="reopen", task_id=task_id)
-        )
-    if card.may_comment:
-        builder.button(
-            text=t("button.comment"), callback_data=TaskAction(action="comment", task_id=task_id)
-        )
-    builder.adjust(2)
-    return builder.as_markup() if builder.buttons else None
+        for action, label, allowed in wanted
+        if allowed
+    ]
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    )
 
 
 def _page(
@@ -186,14 +196,19 @@ async def ask_comment(
 
 
 async def save_comment(
-    message: Message, person: Person, t: Texts, tasks: TaskService, state: FSMContext
+    message: Message,
+    person: Person,
+    t: Texts,
+    tasks: TaskService,
+    state: FSMContext,
+    event_update: Update,
 ) -> None:
     text = (message.text or "").strip()
     data = await state.get_data()
     if not text:
         await message.answer(t("comment.empty"))
         return
-    await tasks.comment(person, int(data["task_id"]), text)
+    await tasks.comment(person, int(data["task_id"]), text, update_id=event_update.update_id)
     await state.clear()
     await message.answer(t("comment.ok", number=data["number"]))
 

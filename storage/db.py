@@ -5,6 +5,7 @@ The only module that knows which driver is in use; everyone else asks for a tran
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,9 +16,12 @@ from alembic.config import Config
 from sqlalchemy import Connection, event, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10_000
+# The bot's own bookkeeping: writing these changes nothing anyone reads from a snapshot.
+BOOKKEEPING_TABLES = frozenset({"processed_updates", "people"})
 
 
 def async_url(url: str) -> URL:
@@ -51,13 +55,57 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = async_url(url)
-        if self.url.drivername.startswith("sqlite"):
+        self.is_sqlite = self.url.drivername.startswith("sqlite")
+        if self.is_sqlite:
             database = self.url.database
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_async_engine(self.url)
-        if self.url.drivername.startswith("sqlite"):
+        self._local_changes = 0
+        self._external = 0
+        self._checked_at = float("-inf")
+        self._watcher: AsyncEngine | None = None
+        if self.is_sqlite:
             _prepare_sqlite(self.engine)
+            # One connection of its own that never writes: SQLite's data_version on it moves
+            # whenever any other connection, in this process or another, commits.
+            self._watcher = create_async_engine(self.url, poolclass=StaticPool)
+            _prepare_sqlite(self._watcher)
+        self._track_changes()
+
+    def _track_changes(self) -> None:
+        @event.listens_for(self.engine.sync_engine, "after_cursor_execute")
+        def _after(
+            connection: Connection, _c: Any, _s: Any, _p: Any, context: Any, _m: Any
+        ) -> None:
+            if not (context.isinsert or context.isupdate or context.isdelete):
+                return
+            table = getattr(getattr(context.compiled, "statement", None), "table", None)
+            if getattr(table, "name", None) not in BOOKKEEPING_TABLES:
+                connection.info["changed"] = True
+
+        @event.listens_for(self.engine.sync_engine, "commit")
+        def _commit(connection: Connection) -> None:
+            if connection.info.pop("changed", False):
+                self._local_changes += 1
+
+        @event.listens_for(self.engine.sync_engine, "rollback")
+        def _rollback(connection: Connection) -> None:
+            connection.info.pop("changed", None)
+
+    async def version(self, *, max_age: float = 1.0) -> tuple[int, int]:
+        """Changes as far as readers care: a snapshot taken at an equal version is current.
+
+        Commits through this object count at once; commits by other processes (the CLI
+        importing while the bot runs) are noticed within `max_age` seconds.
+        """
+        now = time.monotonic()
+        if self._watcher is not None and now - self._checked_at >= max_age:
+            async with self._watcher.connect() as connection:
+                result = await connection.exec_driver_sql("PRAGMA data_version")
+                self._external = int(result.scalar_one())
+            self._checked_at = now
+        return self._local_changes, self._external
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -72,6 +120,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._watcher is not None:
+            await self._watcher.dispose()
 
 
 def alembic_config() -> Config:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
@@ -307,12 +306,33 @@ class PeopleStore:
     # -- updates ----------------------------------------------------------------------------
 
     async def claim_update(self, update_id: int, now: datetime) -> bool:
-        """Record an update as handled; False when it already was (a duplicate delivery)."""
-        try:
-            async with self.connection.begin_nested():
-                await self.connection.execute(
-                    insert(processed_updates).values(update_id=update_id, processed_at=now)
-                )
-        except IntegrityError:
+        """Note one update inside the caller's transaction; False if it was noted before."""
+        seen = await self.connection.scalar(
+            select(processed_updates.c.update_id).where(processed_updates.c.update_id == update_id)
+        )
+        if seen is not None:
             return False
+        await self.connection.execute(
+            insert(processed_updates).values(update_id=update_id, processed_at=now)
+        )
         return True
+
+    async def record_updates(self, handled: Sequence[tuple[int, datetime]]) -> None:
+        """Note handled update ids; ids already noted are left as they are."""
+        if not handled:
+            return
+        known = set(
+            (
+                await self.connection.execute(
+                    select(processed_updates.c.update_id).where(
+                        processed_updates.c.update_id.in_([update_id for update_id, _ in handled])
+                    )
+                )
+            ).scalars()
+        )
+        fresh = {update_id: at for update_id, at in handled if update_id not in known}
+        if fresh:
+            await self.connection.execute(
+                insert(processed_updates),
+                [{"update_id": update_id, "processed_at": at} for update_id, at in fresh.items()],
+            )

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot.services.clock import FixedClock
-from bot.services.directory import Directory
 from bot.services.organisations import OrganisationService
 from bot.services.roadmaps import RoadmapService
+from bot.services.snapshots import Snapshots
 from bot.services.tasks import TaskService
 from storage.db import Database
 
@@ -38,15 +38,15 @@ def roadmaps(database: Database, clock: FixedClock) -> RoadmapService:
 
 
 @pytest.fixture
-def directory() -> Directory:
-    return Directory()
+def snapshots(database: Database) -> Snapshots:
+    return Snapshots(database)
 
 
 @pytest.fixture
-def tasks(database: Database, clock: FixedClock, directory: Directory) -> TaskService:
-    return TaskService(database, clock, directory, "Europe/Moscow")
+def tasks(database: Database, clock: FixedClock, snapshots: Snapshots) -> TaskService:
+    return TaskService(database, clock, snapshots, "Europe/Moscow")
 
 
 @pytest.fixture
 def organisations(database: Database, clock: FixedClock) -> OrganisationService:
-    return OrganisationService(database, clock, Directory())
+    return OrganisationService(database, clock, Snapshots(database))

@@ -14,8 +14,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rruleset, rrulestr
 
 from bot.domain.model import Deadline, Task, TaskStatus
 
@@ -64,6 +65,11 @@ def standing(task: Task, as_of: date) -> Standing:
     return Standing.OPEN
 
 
+@lru_cache(maxsize=4096)
+def _rule(recurrence: str, anchor: date) -> rrule | rruleset:
+    return rrulestr(recurrence, dtstart=datetime.combine(anchor, time()))
+
+
 def occurrences(deadline: Deadline, first: date, last: date) -> list[date]:
     """The days a recurring deadline falls on between `first` and `last`, inclusive.
 
@@ -78,7 +84,7 @@ def occurrences(deadline: Deadline, first: date, last: date) -> list[date]:
         return []
     anchor = deadline.start or first
     try:
-        rule = rrulestr(deadline.recurrence, dtstart=datetime.combine(anchor, time()))
+        rule = _rule(deadline.recurrence, anchor)
         found = rule.between(
             datetime.combine(begin, time()), datetime.combine(end, time()), inc=True
         )

@@ -11,8 +11,8 @@ from bot.domain.access import Action, Person, may, visible_organisations
 from bot.domain.model import Organisation
 from bot.importers import read_organisations
 from bot.services.clock import Clock
-from bot.services.directory import Directory
 from bot.services.people import Forbidden, UnknownOrganisation
+from bot.services.snapshots import Snapshots
 from storage.db import Database
 from storage.organisations import OrganisationStore, SavedOrganisations
 from storage.people import PeopleStore
@@ -70,10 +70,10 @@ class Roster:
 
 
 class OrganisationService:
-    def __init__(self, database: Database, clock: Clock, directory: Directory) -> None:
+    def __init__(self, database: Database, clock: Clock, snapshots: Snapshots) -> None:
         self.database = database
         self.clock = clock
-        self.directory = directory
+        self.snapshots = snapshots
 
     async def import_file(self, path: Path) -> SavedOrganisations:
         incoming = await asyncio.to_thread(read_organisations, path)
@@ -85,8 +85,8 @@ class OrganisationService:
     async def roster(self, person: Person, query: str | None = None) -> list[Roster]:
         """Who has joined, organisation by organisation, below the person's own (or the one
         asked for, within reach): the coordinator's "who hasn't joined yet" list."""
+        tree = await self.snapshots.tree()
         async with self.database.transaction() as connection:
-            tree = await self.directory.tree(connection)
             if not may(person, Action.VIEW_ORGS, tree):
                 raise Forbidden(Action.VIEW_ORGS)
             reach = visible_organisations(person, tree)

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.access import Action, OrgTree, Person, may
 from bot.domain.links import Clear, EveryOfKind, PartyLink, link_targets, parse_party_target
 from bot.services.clock import Clock
-from bot.services.directory import Directory
 from bot.services.people import Forbidden, UnknownOrganisation, actor_name
 from bot.services.roadmaps import resolve_roadmap
+from bot.services.snapshots import Snapshots
 from storage.audit import AuditLog
 from storage.db import Database
 from storage.people import PeopleStore
@@ -44,10 +44,10 @@ class PartyView:
 
 
 class PartyService:
-    def __init__(self, database: Database, clock: Clock, directory: Directory) -> None:
+    def __init__(self, database: Database, clock: Clock, snapshots: Snapshots) -> None:
         self.database = database
         self.clock = clock
-        self.directory = directory
+        self.snapshots = snapshots
 
     async def _views(self, connection: AsyncConnection, tree: OrgTree) -> list[PartyView]:
         header = await resolve_roadmap(RoadmapStore(connection), None)
@@ -72,16 +72,16 @@ class PartyService:
         return views
 
     async def overview(self, person: Person) -> list[PartyView]:
+        tree = await self.snapshots.tree()
         async with self.database.transaction() as connection:
-            tree = await self.directory.tree(connection)
             if not may(person, Action.EDIT_PARTIES, tree):
                 raise Forbidden(Action.EDIT_PARTIES)
             return await self._views(connection, tree)
 
     async def assign(self, person: Person, index: int, target_text: str) -> PartyView:
         """`/parties N <organisation | все школы | нет>`: replace who acts for party N."""
+        tree = await self.snapshots.tree()
         async with self.database.transaction() as connection:
-            tree = await self.directory.tree(connection)
             if not may(person, Action.EDIT_PARTIES, tree):
                 raise Forbidden(Action.EDIT_PARTIES)
             views = await self._views(connection, tree)
@@ -127,8 +127,8 @@ class PartyService:
         self, person: Person, chat_id: int, title: str | None, index: int, now: datetime
     ) -> tuple[str, bool]:
         """Make a group chat a reminder target for party N; (party name, newly bound)."""
+        tree = await self.snapshots.tree()
         async with self.database.transaction() as connection:
-            tree = await self.directory.tree(connection)
             if not may(person, Action.BIND_CHAT, tree):
                 raise Forbidden(Action.BIND_CHAT)
             views = await self._views(connection, tree)

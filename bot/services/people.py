@@ -17,7 +17,7 @@ from bot.domain.invites import (
 )
 from bot.domain.model import OrganisationKind
 from bot.services.clock import Clock
-from bot.services.directory import Directory
+from bot.services.snapshots import Snapshots
 from storage.audit import AuditLog
 from storage.db import Database
 from storage.people import PeopleStore
@@ -80,14 +80,14 @@ class PeopleService:
         self,
         database: Database,
         clock: Clock,
-        directory: Directory,
+        snapshots: Snapshots,
         *,
         admin_ids: tuple[int, ...] = (),
         invite_ttl_days: int = DEFAULT_TTL_DAYS,
     ) -> None:
         self.database = database
         self.clock = clock
-        self.directory = directory
+        self.snapshots = snapshots
         self.admin_ids = frozenset(admin_ids)
         self.invite_ttl = timedelta(days=invite_ttl_days)
         # Bindings change only through this service, in this process, so people are kept in
@@ -138,8 +138,7 @@ class PeopleService:
             return await PeopleStore(connection).bound_people()
 
     async def tree(self) -> OrgTree:
-        async with self.database.transaction() as connection:
-            return await self.directory.tree(connection)
+        return await self.snapshots.tree()
 
     async def create_invite(
         self,
@@ -150,8 +149,8 @@ class PeopleService:
         multi_use: bool = False,
         ttl_days: int | None = None,
     ) -> Invite:
+        tree = await self.snapshots.tree()
         async with self.database.transaction() as connection:
-            tree = await self.directory.tree(connection)
             if organisation is not None and organisation not in tree.by_name:
                 raise UnknownOrganisation(organisation)
             if role in (Role.COORDINATOR, Role.REP) and organisation is None:

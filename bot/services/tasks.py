@@ -11,16 +11,13 @@ from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from bot.domain.access import Action, OrgTree, Person, may
-from bot.domain.links import PartyMap
+from bot.domain.access import Action, OrgTree, Person, may, visible_organisations
 from bot.domain.model import Task, TaskStatus
 from bot.domain.status import Standing, standing, summarise
 from bot.services.clock import Clock
-from bot.services.directory import Directory
 from bot.services.people import Forbidden, actor_name
-from bot.services.roadmaps import StatusReport, resolve_roadmap
+from bot.services.roadmaps import StatusReport
+from bot.services.snapshots import RoadmapView, Snapshots
 from storage.audit import AuditLog, Entry
 from storage.db import Database
 from storage.people import PeopleStore
@@ -56,22 +53,16 @@ class TaskCard:
 
 
 class TaskService:
-    def __init__(self, database: Database, clock: Clock, directory: Directory, timezone: str):
+    def __init__(
+        self, database: Database, clock: Clock, snapshots: Snapshots, timezone: str
+    ) -> None:
         self.database = database
         self.clock = clock
-        self.directory = directory
+        self.snapshots = snapshots
         self.timezone = timezone
 
     def today(self, header: RoadmapHeader) -> date:
         return self.clock.now().astimezone(ZoneInfo(header.timezone or self.timezone)).date()
-
-    async def _context(
-        self, connection: AsyncConnection, slug: str | None
-    ) -> tuple[RoadmapHeader, OrgTree, PartyMap]:
-        header = await resolve_roadmap(RoadmapStore(connection), slug)
-        tree = await self.directory.tree(connection)
-        links = await PeopleStore(connection).party_links(header.id)
-        return header, tree, PartyMap(links, tree)
 
     @staticmethod
     def _own_organisations(person: Person, tree: OrgTree) -> frozenset[str]:
@@ -82,22 +73,21 @@ class TaskService:
         return frozenset(own)
 
     async def scope(self, person: Person, slug: str | None = None) -> Scope:
-        async with self.database.transaction() as connection:
-            header, tree, parties = await self._context(connection, slug)
-            if not may(person, Action.VIEW, tree):
-                raise Forbidden(Action.VIEW)
-            every = await RoadmapStore(connection).tasks(header.id)
-        own_orgs = self._own_organisations(person, tree)
+        view = await self.snapshots.roadmap(slug)
+        if not may(person, Action.VIEW, view.tree):
+            raise Forbidden(Action.VIEW)
+        reach = visible_organisations(person, view.tree)  # the same rule as may(VIEW)
+        own_orgs = self._own_organisations(person, view.tree)
         visible = []
         own = set()
-        for task in every:
-            acting = parties.acting_for(task)
-            if may(person, Action.VIEW, tree, acting=acting):
+        for task in view.tasks:
+            acting = view.acting.get(task.id or 0, frozenset())
+            if reach is None or acting & reach:
                 visible.append(task)
                 if task.id is not None and acting & own_orgs:
                     own.add(task.id)
         sections = tuple(dict.fromkeys(t.section for t in visible if t.section))
-        return Scope(header, tuple(visible), sections, frozenset(own))
+        return Scope(view.roadmap, tuple(visible), sections, frozenset(own))
 
     async def status_for(
         self,
@@ -117,50 +107,57 @@ class TaskService:
         wanted = number.strip().rstrip(".")
         return [task for task in (await self.scope(person, slug)).tasks if task.number == wanted]
 
-    async def card(self, person: Person, task_id: int) -> TaskCard:
+    async def _view_of(self, task_id: int) -> tuple[Task, RoadmapView]:
+        """The task and its roadmap's view; the newest roadmap first, as nearly always."""
+        view = await self.snapshots.roadmap()
+        task = view.task(task_id)
+        if task is not None:
+            return task, view
         async with self.database.transaction() as connection:
-            task, header, tree, parties = await self._task(connection, task_id)
-            acting = parties.acting_for(task)
-            if not may(person, Action.VIEW, tree, acting=acting):
-                raise Forbidden(Action.VIEW)
-            history = await AuditLog(connection).history("task", task_id)
-        current = standing(task, self.today(header))
+            headers = await RoadmapStore(connection).headers()
+        for header in headers:
+            other = await self.snapshots.roadmap(header.slug)
+            task = other.task(task_id)
+            if task is not None:
+                return task, other
+        raise TaskNotFound(str(task_id))
+
+    async def card(self, person: Person, task_id: int) -> TaskCard:
+        task, view = await self._view_of(task_id)
+        acting = view.acting.get(task_id, frozenset())
+        if not may(person, Action.VIEW, view.tree, acting=acting):
+            raise Forbidden(Action.VIEW)
+        history = await self.snapshots.history(task_id)
         return TaskCard(
             task=task,
-            roadmap=header,
+            roadmap=view.roadmap,
             acting=tuple(sorted(acting)),
-            history=tuple(history),
-            standing=current,
+            history=history,
+            standing=standing(task, self.today(view.roadmap)),
             may_mark_done=task.status is TaskStatus.OPEN
-            and may(person, Action.MARK_DONE, tree, acting=acting),
+            and may(person, Action.MARK_DONE, view.tree, acting=acting),
             may_reopen=task.status is not TaskStatus.OPEN
-            and may(person, Action.REOPEN, tree, acting=acting),
-            may_comment=may(person, Action.COMMENT, tree, acting=acting),
+            and may(person, Action.REOPEN, view.tree, acting=acting),
+            may_comment=may(person, Action.COMMENT, view.tree, acting=acting),
         )
-
-    async def _task(
-        self, connection: AsyncConnection, task_id: int
-    ) -> tuple[Task, RoadmapHeader, OrgTree, PartyMap]:
-        store = RoadmapStore(connection)
-        for header in await store.headers():
-            found = await store.tasks(header.id, task_id)
-            if found:
-                tree = await self.directory.tree(connection)
-                links = await PeopleStore(connection).party_links(header.id)
-                return found[0], header, tree, PartyMap(links, tree)
-        raise TaskNotFound(str(task_id))
 
     async def _set_status(
         self, person: Person, task_id: int, action: Action, status: TaskStatus, comment: str | None
     ) -> Task:
+        task, view = await self._view_of(task_id)
+        if not may(person, action, view.tree, acting=view.acting.get(task_id, frozenset())):
+            raise Forbidden(action)
         async with self.database.transaction() as connection:
-            task, _, tree, parties = await self._task(connection, task_id)
-            if not may(person, action, tree, acting=parties.acting_for(task)):
-                raise Forbidden(action)
+            store = RoadmapStore(connection)
+            # The status as stored now, not as last read: two presses must not log twice.
+            fresh = await store.tasks(view.roadmap.id, task_id)
+            if not fresh:
+                raise TaskNotFound(str(task_id))
+            task = fresh[0]
             if task.status is status:
-                return task  # a repeated press changes nothing and logs nothing
+                return task
             now = self.clock.now()
-            await RoadmapStore(connection).set_status(task_id, status, now)
+            await store.set_status(task_id, status, now)
             audit = AuditLog(connection)
             await audit.record(
                 at=now,
@@ -189,19 +186,29 @@ class TaskService:
     async def reopen(self, person: Person, task_id: int) -> Task:
         return await self._set_status(person, task_id, Action.REOPEN, TaskStatus.OPEN, None)
 
-    async def comment(self, person: Person, task_id: int, text: str) -> None:
+    async def comment(
+        self, person: Person, task_id: int, text: str, *, update_id: int | None = None
+    ) -> bool:
+        """Add a comment to the task's history; False when this update already added it
+        (a redelivered message must not comment twice)."""
+        _, view = await self._view_of(task_id)
+        if not may(person, Action.COMMENT, view.tree, acting=view.acting.get(task_id, frozenset())):
+            raise Forbidden(Action.COMMENT)
         async with self.database.transaction() as connection:
-            task, _, tree, parties = await self._task(connection, task_id)
-            if not may(person, Action.COMMENT, tree, acting=parties.acting_for(task)):
-                raise Forbidden(Action.COMMENT)
+            now = self.clock.now()
+            if update_id is not None and not await PeopleStore(connection).claim_update(
+                update_id, now
+            ):
+                return False
             await AuditLog(connection).record(
-                at=self.clock.now(),
+                at=now,
                 actor=actor_name(person),
                 action="comment",
                 subject="task",
                 subject_id=task_id,
                 new=text.strip(),
             )
+        return True
 
 
 def filter_tasks(

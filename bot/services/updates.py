@@ -1,4 +1,16 @@
-"""The ledger of handled Telegram updates, so a redelivered update changes nothing."""
+"""The ledger of handled Telegram updates, so a redelivered update is not handled again.
+
+Telegram redelivers what it has not been told was handled: with polling, an update is
+confirmed by the next getUpdates call; with a webhook, by the HTTP answer. The ledger is
+checked in memory (no database read per update) and written in groups — before the next
+getUpdates (polling) or before the answer (webhook) — so it is on disk before Telegram forgets
+the update, at one write per batch instead of one per update.
+
+A crash before that write means the updates were not confirmed either: Telegram delivers them
+again and they are handled again. Replies may then repeat; changes may not, so every handler
+that changes something is idempotent on its own (the same status twice is one change, a
+comment carries its update id — see `TaskService.comment`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +18,7 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
@@ -21,18 +33,17 @@ REMEMBERED = 100_000
 
 
 class UpdateLedger:
-    """Checked in memory (every update passes here, so no read per update); each handled id
-    is also written down, so the memory is rebuilt on start and survives a restart."""
-
     def __init__(self, database: Database, clock: Clock) -> None:
         self.database = database
         self.clock = clock
         self._handled: set[int] = set()
         self._order: deque[int] = deque()
         self._in_hand: set[int] = set()
+        self._unsaved: list[tuple[int, datetime]] = []
         self._closing = False
         self._idle = asyncio.Event()
         self._idle.set()
+        self._flushing = asyncio.Lock()
 
     async def load(self) -> None:
         """Forget ids older than a week, remember the rest."""
@@ -55,17 +66,31 @@ class UpdateLedger:
         if len(self._order) > REMEMBERED:
             self._handled.discard(self._order.popleft())
 
+    async def flush(self) -> None:
+        """Write down what was handled since the last flush (one transaction)."""
+        async with self._flushing:
+            if not self._unsaved:
+                return
+            batch, self._unsaved = self._unsaved, []
+            try:
+                async with self.database.transaction() as connection:
+                    await PeopleStore(connection).record_updates(batch)
+            except BaseException:
+                self._unsaved = batch + self._unsaved
+                raise
+
     async def close(self) -> None:
-        """Start no new update (it stays with Telegram, unconfirmed, for the next start) and
-        wait for the ones in hand to finish."""
+        """Start no new update (it stays with Telegram, unconfirmed, for the next start),
+        wait for the ones in hand to finish, and write the ledger down."""
         self._closing = True
         await self._idle.wait()
+        await self.flush()
 
     @asynccontextmanager
     async def handling(self, update_id: int) -> AsyncIterator[bool]:
-        """Yields True when the update is new, and records it once the block succeeded.
+        """Yields True when the update is new, and notes it once the block succeeded.
 
-        An update that failed half-way is not recorded, so its redelivery is handled; a copy
+        An update that failed half-way is not noted, so its redelivery is handled; a copy
         arriving while the first is still in hand (a webhook retry) is skipped.
         """
         if self._closing or update_id in self._handled or update_id in self._in_hand:
@@ -75,9 +100,8 @@ class UpdateLedger:
         self._idle.clear()
         try:
             yield True
-            async with self.database.transaction() as connection:
-                await PeopleStore(connection).claim_update(update_id, self.clock.now())
             self._remember(update_id)
+            self._unsaved.append((update_id, self.clock.now()))
         finally:
             self._in_hand.discard(update_id)
             if not self._in_hand:

@@ -93,7 +93,6 @@ class RecordingSession(BaseSession):
                     "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
                     "from": BOT_USER.model_dump(),
                     "text": text,
-                    "reply_markup": markup.model_dump() if markup else None,
                 }
             )
         elif isinstance(method, AnswerCallbackQuery):

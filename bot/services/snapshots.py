@@ -1,0 +1,88 @@
+"""What people read, kept in memory while the database has not changed.
+
+Every update asks who may see what: the registry's tree, the roadmap's tasks and who acts for
+each. Reading them per update would cost more than all else the bot does, so they are read
+once and kept until `Database.version()` moves (at once for changes made by this process,
+within a second for changes made by another, such as the CLI importing a revised order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.domain.access import OrgTree
+from bot.domain.links import PartyMap
+from bot.domain.model import Task
+from bot.services.roadmaps import resolve_roadmap
+from storage.audit import AuditLog, Entry
+from storage.db import Database
+from storage.organisations import OrganisationStore
+from storage.people import PeopleStore
+from storage.roadmaps import RoadmapHeader, RoadmapStore
+
+MAX_HISTORIES = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class RoadmapView:
+    roadmap: RoadmapHeader
+    tasks: tuple[Task, ...]  # current tasks, document order
+    tree: OrgTree
+    parties: PartyMap
+    acting: Mapping[int, frozenset[str]]  # task id -> organisations acting for it
+
+    def task(self, task_id: int) -> Task | None:
+        return next((task for task in self.tasks if task.id == task_id), None)
+
+
+class Snapshots:
+    def __init__(self, database: Database, *, max_age: float = 1.0) -> None:
+        self.database = database
+        self.max_age = max_age  # how stale another process's change may be, in seconds
+        self._tree: tuple[tuple[int, int], OrgTree] | None = None
+        self._views: dict[str | None, tuple[tuple[int, int], RoadmapView]] = {}
+        self._histories: dict[int, tuple[tuple[int, int], tuple[Entry, ...]]] = {}
+
+    async def history(self, task_id: int) -> tuple[Entry, ...]:
+        """A task's history, read once per change of the database (cards are opened often)."""
+        version = await self.database.version(max_age=self.max_age)
+        cached = self._histories.get(task_id)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        async with self.database.transaction() as connection:
+            entries = tuple(await AuditLog(connection).history("task", task_id))
+        if len(self._histories) > MAX_HISTORIES:
+            self._histories.clear()
+        self._histories[task_id] = (version, entries)
+        return entries
+
+    async def tree(self) -> OrgTree:
+        version = await self.database.version(max_age=self.max_age)
+        if self._tree is None or self._tree[0] != version:
+            async with self.database.transaction() as connection:
+                tree = OrgTree(await OrganisationStore(connection).all())
+            self._tree = (version, tree)
+        return self._tree[1]
+
+    async def roadmap(self, slug: str | None = None) -> RoadmapView:
+        """The roadmap called `slug` (the newest by default) with who acts for each task."""
+        version = await self.database.version(max_age=self.max_age)
+        cached = self._views.get(slug)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        tree = await self.tree()
+        async with self.database.transaction() as connection:
+            store = RoadmapStore(connection)
+            header = await resolve_roadmap(store, slug)
+            tasks = tuple(await store.tasks(header.id))
+            parties = PartyMap(await PeopleStore(connection).party_links(header.id), tree)
+        view = RoadmapView(
+            roadmap=header,
+            tasks=tasks,
+            tree=tree,
+            parties=parties,
+            acting={task.id: parties.acting_for(task) for task in tasks if task.id is not None},
+        )
+        self._views[slug] = (version, view)
+        return view
