@@ -351,6 +351,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level_number, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Migrations run on every start; their chatter is for DEBUG only.
+    logging.getLogger("alembic").setLevel(max(settings.log_level_number, logging.WARNING))
     if settings.bot_token is not None:
         hide = _HideToken(settings.bot_token.get_secret_value())
         for handler in logging.getLogger().handlers:
