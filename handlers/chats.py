@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -19,9 +19,25 @@ async def bind_in_private(message: Message, t: Texts) -> None:
     await message.answer(t("bind.private"))
 
 
-async def bind(message: Message, person: Person, t: Texts, parties: PartyService) -> None:
+async def bind(
+    message: Message,
+    command: CommandObject,
+    person: Person,
+    t: Texts,
+    parties: PartyService,
+    clock: Clock,
+) -> None:
+    """`/bind`: choose a party by button; `/bind <organisation>`: bind to that organisation."""
     if not person.is_admin:
         raise Forbidden(Action.BIND_CHAT)
+    if command.args and command.args.strip():
+        chat = message.chat
+        name, new = await parties.bind_chat_to_organisation(
+            person, chat.id, chat.title, command.args.strip(), clock.now()
+        )
+        key = "bind.ok" if new else "bind.already"
+        await message.answer(t(key, title=chat.title or str(chat.id), target=name))
+        return
     builder = InlineKeyboardBuilder()
     for view in await parties.overview(person):
         builder.button(text=view.name[:60], callback_data=BindParty(index=view.index))

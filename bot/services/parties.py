@@ -160,6 +160,38 @@ class PartyService:
                 )
             return name, new
 
+    async def bind_chat_to_organisation(
+        self, person: Person, chat_id: int, title: str | None, query: str, now: datetime
+    ) -> tuple[str, bool]:
+        """Make a group chat a reminder target for an organisation; (its name, newly bound)."""
+        tree = await self.snapshots.tree()
+        if not may(person, Action.BIND_CHAT, tree):
+            raise Forbidden(Action.BIND_CHAT)
+        matches = tree.search(query)
+        if not matches:
+            raise UnknownOrganisation(query)
+        if len(matches) > 1:
+            raise AmbiguousOrganisation(query, matches)
+        async with self.database.transaction() as connection:
+            new = await PeopleStore(connection).bind_chat(
+                chat_id,
+                title,
+                party_id=None,
+                organisation=matches[0],
+                created_by=person.telegram_id,
+                now=now,
+            )
+            if new:
+                await AuditLog(connection).record(
+                    at=now,
+                    actor=actor_name(person),
+                    action="bound",
+                    subject="chat",
+                    subject_id=chat_id,
+                    new=matches[0],
+                )
+        return matches[0], new
+
 
 def _describe(link: PartyLink) -> str:
     return link.organisation if link.kind is None else f"{link.kind.value}@{link.organisation}"

@@ -20,7 +20,7 @@ from bot.services.clock import Clock
 from bot.services.snapshots import Snapshots
 from storage.audit import AuditLog
 from storage.db import Database
-from storage.people import PeopleStore
+from storage.people import ChatBinding, PeopleStore
 
 # The command line acts with the department's full rights.
 CLI = Person(telegram_id=0, name="cli", bindings=(Binding(Role.ADMIN),))
@@ -136,6 +136,11 @@ class PeopleService:
     async def bound_people(self) -> list[Person]:
         async with self.database.transaction() as connection:
             return await PeopleStore(connection).bound_people()
+
+    async def chats(self) -> list[ChatBinding]:
+        """Group chats bound as reminder targets."""
+        async with self.database.transaction() as connection:
+            return await PeopleStore(connection).chats()
 
     async def tree(self) -> OrgTree:
         return await self.snapshots.tree()

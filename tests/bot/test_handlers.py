@@ -234,6 +234,13 @@ async def test_bind_a_group_chat_to_a_party(staffed: World) -> None:
     assert again.text == "Группа уже получает напоминания для «ЦО/VK»."
     (refused,) = await staffed.send(COORDINATOR, "/bind", chat_id=group)
     assert refused.text == "Это действие вам недоступно."
+    (to_org,) = await staffed.send(ADMIN, "/bind Гимназия № 4", chat_id=group)
+    assert to_org.text == f"Группа «Группа» будет получать напоминания для «{SCHOOL}»."
+    chats = await staffed.app.people.chats()
+    assert [(c.chat_id, c.party, c.organisation) for c in chats] == [
+        (group, "ЦО/VK", None),
+        (group, None, SCHOOL),
+    ]
 
 
 async def test_other_schools_numbers_and_tasks_stay_hidden(staffed: World) -> None:

@@ -8,6 +8,7 @@ stopped and started again, and what was sent while it was down is answered after
 from __future__ import annotations
 
 import asyncio
+import csv
 import os
 import signal
 import socket
@@ -271,3 +272,46 @@ async def test_webhook_mode_checks_the_secret_on_every_request(
                 await asyncio.sleep(0.5)
                 assert len(fake.messages_to(ADMIN_ID)) == 1
         assert process.returncode == 0
+
+
+async def test_cli_invites_for_a_mail_merge_work_in_the_bot(
+    environment: dict[str, str], tmp_path: Path
+) -> None:
+    cli(environment, tmp_path, "import", str(SMOLENSK_DOCX))
+    cli(environment, tmp_path, "orgs", "import", str(EXAMPLES / "smolensk-orgs.csv"))
+    async with FakeTelegram(valid_token=TOKEN) as fake:
+        environment["TELEGRAM_API_URL"] = fake.url
+        out = tmp_path / "invites.csv"
+        printed = await asyncio.to_thread(
+            cli,
+            environment,
+            tmp_path,
+            "invite",
+            "--all",
+            "--role",
+            "rep",
+            "--kind",
+            "school",
+            "--out",
+            str(out),
+        )
+        assert "355" in printed
+        with out.open(encoding="utf-8-sig") as rows:
+            table = list(csv.reader(rows, delimiter=";"))
+        assert table[0] == ["organisation", "role", "link", "expires"]
+        assert len(table) == 356
+        assert all(row[2].startswith("https://t.me/roadmap_test_bot?start=") for row in table[1:])
+        assert len({row[2] for row in table[1:]}) == 355
+
+        single = await asyncio.to_thread(
+            cli, environment, tmp_path, "invite", "--role", "coordinator", "--org", CITY
+        )
+        assert "https://t.me/roadmap_test_bot?start=" in single
+
+        school_name, _, link, _ = table[1]
+        async with bot_process(environment, tmp_path, tmp_path / "bot.log"):
+            await fake.wait_for_request("getUpdates", timeout=WAIT)
+            school = fake.user(SCHOOL_ID, "Ирина")
+            token = link.rsplit("start=", 1)[1]
+            joined = await ask(fake, school, f"/start {token}", "Готово")
+            assert school_name in (joined.text or "")
