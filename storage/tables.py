@@ -265,3 +265,39 @@ processed_updates = Table(
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),
     Column("processed_at", UtcDateTime(), nullable=False),
 )
+
+# -- reminders -------------------------------------------------------------------------------
+
+# Every message the bot sends on its own (reminder digests, escalations) is a row here first:
+# planned once per recipient and round, claimed atomically by one sender, and ended as sent,
+# failed (with the reason), cancelled (nothing left to say) or superseded (a newer round).
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("chat_id", BigInteger, nullable=False),  # a person's private chat or a group
+    Column("person_id", BigInteger),  # NULL for a group chat
+    Column("kind", String(16), nullable=False),  # "digest", "escalation", "undated"
+    Column("round", Date, nullable=False),  # the recipient's local day the round is for
+    Column("payload", Text, nullable=False),  # JSON: what the message is about
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("not_before", UtcDateTime(), nullable=False),
+    Column("claimed_by", String(64)),
+    Column("claimed_until", UtcDateTime()),
+    Column("sent_at", UtcDateTime()),
+    Column("message_id", BigInteger),
+    Column("reason", Text),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("chat_id", "kind", "round", name="uq_outbox_chat_kind_round"),
+    Index("ix_outbox_status_not_before", "status", "not_before"),
+)
+
+# Chats that told us to stop (403: blocked the bot, left or were kicked from a group).
+unreachable_chats = Table(
+    "unreachable_chats",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("since", UtcDateTime(), nullable=False),
+    Column("reason", Text, nullable=False),
+)

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from bot.domain.model import Deadline, Task, TaskStatus
+from bot.domain.reminders import (
+    Item,
+    Reason,
+    ReminderPolicy,
+    WorkCalendar,
+    escalation_for,
+    merge,
+    reminders_for,
+)
+
+
+POLICY = ReminderPolicy()
+MAY_HOLIDAYS = WorkCalendar(frozenset({date(2023, 5, 1), date(2023, 5, 8), date(2023, 5, 9)}))
+PLAIN = WorkCalendar()
+
+
+def task(deadline: Deadline, status: TaskStatus = TaskStatus.OPEN) -> Task:
+    return Task("7", "Регистрация", None, ("Школы",), deadline, status=status, id=7)
+
+
+def days_with(
+    t: Task, first: date, last: date, calendar: WorkCalendar = PLAIN
+) -> dict[date, list[tuple[Reason, int]]]:
+    found = {}
+    day = first
+    while day <= last:
+        items = reminders_for(t, day, POLICY, calendar)
+        if items:
+            found[day] = [(item.reason, item.days) for item in items]
+        day += timedelta(days=1)
+    return found
+
+
+def test_reminders_come_7_3_1_days_ahead_and_on_the_day() -> None:
+    friday_28 = task(Deadline("до 28.04.2023", due=date(2023, 4, 28)))
+    assert days_with(friday_28, date(2023, 4, 17), date(2023, 4, 28)) == {
+        date(2023, 4, 21): [(Reason.BEFORE, 7)],
+        date(2023, 4, 25): [(Reason.BEFORE, 3)],
+        date(2023, 4, 27): [(Reason.BEFORE, 1)],
+        date(2023, 4, 28): [(Reason.DUE_TODAY, 0)],
+    }
+
+
+def test_a_reminder_falling_on_a_weekend_comes_on_the_friday_before() -> None:
+    monday_17 = task(Deadline("до 17.04.2023", due=date(2023, 4, 17)))
+    # 7 days ahead is Monday the 10th; 3 ahead Friday the 14th; 1 ahead is Sunday -> Friday.
+    assert days_with(monday_17, date(2023, 4, 3), date(2023, 4, 17)) == {
+        date(2023, 4, 10): [(Reason.BEFORE, 7)],
+        date(2023, 4, 14): [(Reason.BEFORE, 1)],
+        date(2023, 4, 17): [(Reason.DUE_TODAY, 0)],
+    }
+
+
+def test_overdue_every_two_working_days_up_to_the_limit() -> None:
+    due = date(2023, 4, 14)  # a Friday
+    late = task(Deadline("14.04.2023", due=due))
+    found = days_with(late, date(2023, 4, 15), date(2023, 5, 31))
+    assert list(found) == [
+        date(2023, 4, 17),  # the first working day after
+        date(2023, 4, 19),
+        date(2023, 4, 21),
+        date(2023, 4, 25),
+        date(2023, 4, 27),
+    ]
+    assert found[date(2023, 4, 17)] == [(Reason.OVERDUE, 3)]
+
+
+def test_holidays_are_not_working_days() -> None:
+    due = task(Deadline("до 10.05.2023", due=date(2023, 5, 10)))
+    found = days_with(due, date(2023, 5, 1), date(2023, 5, 10), MAY_HOLIDAYS)
+    # 3 days ahead is the 7th (Sunday) -> Friday the 5th; 1 ahead is the 9th (holiday) -> 5th.
+    assert found == {
+        date(2023, 5, 3): [(Reason.BEFORE, 7)],
+        date(2023, 5, 5): [(Reason.BEFORE, 1)],
+        date(2023, 5, 10): [(Reason.DUE_TODAY, 0)],
+    }
+
+
+def test_escalation_starts_after_three_days_overdue_on_the_overdue_days() -> None:
+    late = task(Deadline("14.04.2023", due=date(2023, 4, 14)))
+    assert escalation_for(late, date(2023, 4, 17), POLICY, PLAIN) is None  # only 3 days late
+    escalated = escalation_for(late, date(2023, 4, 19), POLICY, PLAIN)
+    assert escalated == Item(7, Reason.ESCALATION, date(2023, 4, 14), 5)
+    assert escalation_for(late, date(2023, 4, 18), POLICY, PLAIN) is None  # not a cadence day
+
+
+def test_done_tasks_say_nothing() -> None:
+    done = task(Deadline("до 28.04.2023", due=date(2023, 4, 28)), TaskStatus.DONE)
+    assert days_with(done, date(2023, 4, 1), date(2023, 5, 31)) == {}
+
+
+def test_a_starting_task_gets_a_kickoff() -> None:
+    starts = task(Deadline("с 20.04.2023", start=date(2023, 4, 20)))
+    assert days_with(starts, date(2023, 4, 1), date(2023, 5, 31)) == {
+        date(2023, 4, 20): [(Reason.KICKOFF, 0)]
+    }
+
+
+def test_a_weekly_friday_task_speaks_every_friday() -> None:
+    weekly = task(Deadline("еженедельно, по пятницам", recurrence="FREQ=WEEKLY;BYDAY=FR"))
+    found = days_with(weekly, date(2023, 4, 10), date(2023, 5, 7))
+    assert list(found) == [
+        date(2023, 4, 14),
+        date(2023, 4, 21),
+        date(2023, 4, 28),
+        date(2023, 5, 5),
+    ]
+
+
+def test_an_undated_task_is_put_to_coordinators_on_mondays() -> None:
+    undated = task(Deadline("по согласованию", note="по согласованию"))
+    found = days_with(undated, date(2023, 4, 10), date(2023, 4, 30))
+    assert list(found) == [date(2023, 4, 10), date(2023, 4, 17), date(2023, 4, 24)]
+    assert found[date(2023, 4, 10)] == [(Reason.UNDATED, 0)]
+
+
+def test_nothing_on_weekends() -> None:
+    due_saturday = task(Deadline("до 29.04.2023", due=date(2023, 4, 29)))
+    assert reminders_for(due_saturday, date(2023, 4, 29), POLICY, PLAIN) == []
+
+
+def test_after_downtime_the_latest_news_wins() -> None:
+    items = [
+        Item(7, Reason.BEFORE, date(2023, 4, 28), 7),
+        Item(7, Reason.BEFORE, date(2023, 4, 28), 3),
+        Item(7, Reason.OVERDUE, date(2023, 4, 28), 3),
+        Item(9, Reason.OCCURRENCE, date(2023, 4, 21)),
+        Item(9, Reason.OCCURRENCE, date(2023, 4, 28)),
+    ]
+    assert merge(items) == [
+        Item(7, Reason.OVERDUE, date(2023, 4, 28), 3),
+        Item(9, Reason.OCCURRENCE, date(2023, 4, 28)),
+    ]
+
+
+def test_a_policy_refuses_nonsense() -> None:
+    with pytest.raises(ValueError, match="cadence"):
+        ReminderPolicy(overdue_every=0)
+    with pytest.raises(ValueError, match="negative"):
+        ReminderPolicy(before=(7, -1))
