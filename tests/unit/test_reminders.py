@@ -15,7 +15,6 @@ from bot.domain.reminders import (
     reminders_for,
 )
 
-
 POLICY = ReminderPolicy()
 MAY_HOLIDAYS = WorkCalendar(frozenset({date(2023, 5, 1), date(2023, 5, 8), date(2023, 5, 9)}))
 PLAIN = WorkCalendar()
