@@ -1,0 +1,95 @@
+"""Telegram's sending limits as a schedule: when may the next message go? Pure, no I/O.
+
+Telegram allows a bot about 30 messages per second overall, about one per second to one chat
+and 20 per minute to one group; above that it answers 429 "retry after N" and may hold the
+bot back for longer. The limiter books a time for each message before it is sent:
+
+* overall: sends sit on a grid of 1/per_second (each grid slot holds one send), so any two
+  sends are at least 1/per_second apart, and a message that must wait for its chat does not
+  hold up the others (the slots before it stay free for them);
+* per chat: at least 1/per_chat_per_second after the chat's previous booking;
+* per group (negative chat ids): at most per_group_per_minute bookings in any 60 s;
+* a 429 pauses everything: nothing is booked before `pause_until`.
+
+Time is whatever monotonic float seconds the caller passes in. The limits are exact; keep a
+margin below the server's own (the defaults, 25/s, are below Telegram's 30/s), since a send
+leaves a little after its booked time and arrives after some network jitter.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+
+GROUP_WINDOW = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimits:
+    per_second: float = 25.0
+    per_chat_per_second: float = 1.0
+    per_group_per_minute: float = 20.0
+
+    def __post_init__(self) -> None:
+        if min(self.per_second, self.per_chat_per_second, self.per_group_per_minute) <= 0:
+            raise ValueError(f"rate limits must be positive: {self}")
+
+
+class Limiter:
+    """Books send times within `RateLimits`; `reserve` is the only way to get one."""
+
+    def __init__(self, limits: RateLimits | None = None) -> None:
+        self.limits = limits or RateLimits()
+        self._interval = 1.0 / self.limits.per_second
+        self._chat_interval = 1.0 / self.limits.per_chat_per_second
+        self._group_capacity = max(1, math.floor(self.limits.per_group_per_minute + 1e-9))
+        self._slots: set[int] = set()  # booked grid slots (times slot * interval)
+        self._chat_next: dict[int, float] = {}  # a chat's earliest next booking
+        self._group_times: dict[int, deque[float]] = {}  # a group's last bookings
+        self._paused_until = -math.inf
+        self._latest = -math.inf  # the latest `now` seen: time never runs backwards here
+        self._prune_at = 1024
+
+    @property
+    def paused_until(self) -> float:
+        return self._paused_until
+
+    def pause_until(self, t: float) -> None:
+        """Book nothing before `t` (a 429 said so); a shorter pause never shortens a longer."""
+        self._paused_until = max(self._paused_until, t)
+
+    def reserve(self, chat_id: int, is_group: bool, now: float) -> float:
+        """Book the earliest time, not before `now`, at which a message to `chat_id` may go."""
+        now = self._latest = max(now, self._latest)
+        t = max(now, self._paused_until, self._chat_next.get(chat_id, -math.inf))
+        recent = self._group_times.get(chat_id) if is_group else None
+        if recent is not None and len(recent) >= self._group_capacity:
+            t = max(t, recent[-self._group_capacity] + GROUP_WINDOW)
+        slot = math.ceil(t / self._interval - 1e-9)
+        while slot in self._slots:
+            slot += 1
+        # Rounding up to the grid only moves t later: the chat and group rules still hold,
+        # and a chat's bookings keep growing, which is what the group window relies on.
+        at = max(t, slot * self._interval)
+        self._slots.add(slot)
+        self._chat_next[chat_id] = at + self._chat_interval
+        if is_group:
+            if recent is None:
+                recent = self._group_times[chat_id] = deque(maxlen=self._group_capacity)
+            recent.append(at)
+        if len(self._slots) + len(self._chat_next) > self._prune_at:
+            self._prune(now)
+        return at
+
+    def _prune(self, now: float) -> None:
+        """Forget what can no longer constrain a booking at `now` or later."""
+        first = math.floor(now / self._interval)
+        self._slots = {slot for slot in self._slots if slot >= first}
+        self._chat_next = {chat: t for chat, t in self._chat_next.items() if t > now}
+        self._group_times = {
+            chat: times
+            for chat, times in self._group_times.items()
+            if times and times[-1] + GROUP_WINDOW > now
+        }
+        self._prune_at = max(1024, 2 * (len(self._slots) + len(self._chat_next)))

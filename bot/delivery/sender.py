@@ -1,0 +1,592 @@
+"""The one sender of outbox messages: never lost, never doubled, within Telegram's limits.
+
+How a drain goes. Due rows are claimed in batches (a lease, see storage/outbox.py) into a
+queue. Each row is handed to its own task while fewer than `max_in_flight` are under way;
+the task composes the text, books a send time from the `Limiter` (global, per-chat and
+per-group limits), waits for it, sends, and hands the outcome to the recorder, the single
+writer, which commits outcomes as they come in small grouped transactions (those arriving
+within RECORD_WINDOW share one). Tasks book their times as soon as they start, so up to
+`max_in_flight` sends are scheduled ahead and the limit is used to the full even when the
+event loop is late now and then. A task's place is given back only once its outcome is
+committed, so at any moment at most `max_in_flight` messages are sent and not yet recorded:
+that is all a crash (kill -9) can duplicate. Rows claimed and not yet sent are not sent
+twice: the next sender claims them once their lease has run out.
+
+What Telegram answers decides the row's end:
+
+* 200: sent, with the message id.
+* 429 (TelegramRetryAfter): ALL sending pauses for `retry_after` (the limiter books nothing
+  before the pause ends, and a task whose booked time fell inside the pause books again);
+  the same row is sent again after the pause. Not a failed attempt, but bounded: after
+  ``max_attempts * RATE_LIMITED_TRIES_PER_ATTEMPT`` 429s for one row it fails.
+* 5xx, network errors, undecodable answers: back to pending with an exponential backoff,
+  due again in 0.5 s, 1 s, 2 s ... (``attempts`` counts the tries); failed with the reason
+  once ``max_attempts`` tries failed.
+* 403 (blocked by the user, kicked from the group): failed (``forbidden: ...``), the chat is
+  remembered as unreachable, its other pending rows are cancelled and the rows of it this
+  sender holds fail with the same reason.
+* 400 and other refusals: failed with Telegram's description, no retry.
+* 401 (the token no longer works): the row is given back untried and the drain stops;
+  nothing is marked failed for a problem that is not the message's.
+
+A row whose `compose` returns None is cancelled (nothing left to say). Every row a drain
+claims ends recorded as sent, failed, cancelled or pending again before `drain` returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramEntityTooLarge,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import InlineKeyboardMarkup
+
+from bot.delivery.limits import Limiter, RateLimits
+from bot.services.clock import Clock
+from storage.db import Database
+from storage.outbox import CANCELLED, FAILED, OutboxRow, OutboxStore
+
+log = logging.getLogger(__name__)
+
+BACKOFF = 0.5  # seconds before the second try; doubled for every further one
+RATE_LIMITED_TRIES_PER_ATTEMPT = 4
+NOTHING_TO_SAY = "nothing left to say"
+UNREACHABLE = "chat unreachable"
+_SHORT_WAIT = 0.25  # waits up to this long are not worth racing against a stop
+_WRITE_TRIES = 5
+RECORD_WINDOW = 0.01  # seconds an outcome may wait for others to share its transaction
+
+
+@dataclass(frozen=True, slots=True)
+class Composed:
+    """What to send for a row: HTML text (the bot's default parse mode) and buttons."""
+
+    text: str
+    reply_markup: InlineKeyboardMarkup | None = None
+
+
+Compose = Callable[[OutboxRow], Awaitable[Composed | None]]
+
+
+@dataclass(slots=True)
+class DeliveryStats:
+    """What a drain did: rows it ended, retries it scheduled, 429s it met, seconds it took."""
+
+    sent: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    retried: int = 0  # put back to pending for a later try (5xx, network)
+    rate_limited: int = 0  # 429 answers (the row was sent again after the pause)
+    elapsed: float = 0.0
+
+    def __add__(self, other: DeliveryStats) -> DeliveryStats:
+        return DeliveryStats(
+            self.sent + other.sent,
+            self.failed + other.failed,
+            self.cancelled + other.cancelled,
+            self.retried + other.retried,
+            self.rate_limited + other.rate_limited,
+            self.elapsed + other.elapsed,
+        )
+
+    @property
+    def ended(self) -> int:
+        return self.sent + self.failed + self.cancelled
+
+
+def default_worker() -> str:
+    """Unique per process and start: host-pid-random (fits outbox.claimed_by)."""
+    return f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+OutcomeKind = Literal["sent", "failed", "cancelled", "retry", "release", "forbidden", "lost"]
+
+
+@dataclass(slots=True)
+class _Outcome:
+    row: OutboxRow
+    kind: OutcomeKind
+    reason: str | None = None
+    message_id: int | None = None
+    not_before: datetime | None = None
+    done: asyncio.Future[None] | None = field(default=None, repr=False)
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, TelegramAPIError):
+        return error.message.split("\n", 1)[0]
+    return f"{type(error).__name__}: {error}"
+
+
+class Sender:
+    """Sends what the outbox holds. One per bot; safe to run beside another on one database
+    (the claim decides who sends a row), though one is enough."""
+
+    def __init__(
+        self,
+        database: Database,
+        bot: Bot,
+        clock: Clock,
+        compose: Compose,
+        *,
+        limits: RateLimits | None = None,
+        worker: str | None = None,
+        lease: timedelta = timedelta(seconds=60),
+        batch: int = 100,
+        max_attempts: int = 5,
+        max_in_flight: int = 64,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """
+        :param bot: a plain Bot: no retry middleware, the sender owns its retries.
+        :param lease: how long a claim holds a row; rows held longer are renewed before
+            they are sent, and a crashed sender's rows are claimed again after it.
+        :param batch: rows per claim.
+        :param max_attempts: tries per row for 5xx and network errors (then failed).
+        :param max_in_flight: messages being sent or recorded at once; also the most a
+            crash can duplicate.
+        """
+        if batch < 1 or max_in_flight < 1 or max_attempts < 1:
+            raise ValueError("batch, max_in_flight and max_attempts must be positive")
+        self.database = database
+        self.bot = bot
+        self.clock = clock
+        self.compose = compose
+        self.limits = limits or RateLimits()
+        self.limiter = Limiter(self.limits)
+        self.worker = worker or default_worker()
+        self.lease = lease
+        self.batch = batch
+        self.max_attempts = max_attempts
+        self.max_in_flight = max_in_flight
+        self.sleep = sleep
+        self.monotonic = monotonic
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        # Per drain:
+        self._halted = False
+        self._stats = DeliveryStats()
+        self._held: dict[int, datetime] = {}  # claimed and not yet recorded -> lease end
+        self._unreachable: dict[int, str] = {}  # chat -> reason, learnt during this drain
+        self._outcomes: asyncio.Queue[_Outcome | None] = asyncio.Queue()
+        self._write_error: Exception | None = None
+        self._renewing = asyncio.Lock()
+
+    # -- running -------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Something new was planned: look now rather than after the idle wait."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
+        """Drain again and again until `stop` is set; then finish the sends under way (rows
+        claimed and not yet started are given back) and return.
+
+        Between drains waits `idle` seconds, less when a row comes due sooner, and wakes at
+        once on `wake()`. A drain that fails (the database is away) is logged and retried.
+        """
+
+        async def watch() -> None:
+            await stop.wait()
+            self._stop.set()
+            self._wake.set()
+
+        watcher = asyncio.create_task(watch())
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    await self.drain()
+                except Exception:
+                    log.exception("delivery failed; trying again in %s s", idle)
+                if stop.is_set():
+                    break
+                await self._idle(idle)
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            self._stop.clear()
+
+    async def _idle(self, idle: float) -> None:
+        wait = idle
+        with contextlib.suppress(Exception):
+            async with self.database.transaction() as connection:
+                due = await OutboxStore(connection).next_due()
+            if due is not None:
+                wait = min(idle, max(0.0, (due - self.clock.now()).total_seconds()))
+        if wait > 0 and not self._wake.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
+
+    async def drain(self, *, wait_for_retries: bool = False) -> DeliveryStats:
+        """Send everything due now; return when every row this drain claimed is recorded.
+
+        With `wait_for_retries`, keep going until nothing is pending or sending at all:
+        sleep until retries come due and until a dead sender's leases run out.
+        """
+        started = self.monotonic()
+        self._stats = DeliveryStats()
+        self._halted = False
+        self._unreachable = {}
+        self._held = {}
+        self._outcomes = asyncio.Queue()
+        self._write_error = None
+        recorder = asyncio.create_task(self._record_outcomes())
+        try:
+            while True:
+                await self._send_due()
+                if not wait_for_retries or self._stopping:
+                    break
+                async with self.database.transaction() as connection:
+                    due = await OutboxStore(connection).next_due()
+                if due is None:
+                    break
+                await self._wait(max(0.0, (due - self.clock.now()).total_seconds()) + 0.01)
+        except asyncio.CancelledError:
+            # Cancelled from outside: like a crash, what is held stays `sending` until the
+            # lease ends. (A stop through `run` is the orderly way.)
+            recorder.cancel()
+            raise
+        finally:
+            if not recorder.done():
+                self._outcomes.put_nowait(None)
+                await recorder
+        if self._write_error is not None:
+            # Rows stay `sending` until their lease ends and are claimed again then.
+            raise self._write_error
+        stats = self._stats
+        stats.elapsed = self.monotonic() - started
+        if stats.ended or stats.retried:
+            log.info(
+                "delivery: %s sent, %s failed, %s cancelled, %s to retry, %s × 429 in %.1f s",
+                stats.sent,
+                stats.failed,
+                stats.cancelled,
+                stats.retried,
+                stats.rate_limited,
+                stats.elapsed,
+            )
+        return stats
+
+    @property
+    def _stopping(self) -> bool:
+        return self._halted or self._stop.is_set()
+
+    # -- claiming and dispatching -------------------------------------------------------------
+
+    async def _send_due(self) -> None:
+        """Claim and dispatch until nothing is due and nothing is under way."""
+        queue: deque[OutboxRow] = deque()
+        tasks: set[asyncio.Task[None]] = set()
+        places = asyncio.Semaphore(self.max_in_flight)
+        # At most what can be sent in a quarter of the lease, so a claim is not held idle.
+        per_claim = max(1, min(self.batch, int(self.limits.per_second * self._lease_s / 4)))
+        more = True  # the last claim was full: more may be due
+        try:
+            while not self._stopping:
+                if more and len(queue) <= per_claim // 2:
+                    asked = per_claim - len(queue)
+                    claimed, count = await self._claim(asked)
+                    queue.extend(claimed)
+                    more = count >= asked
+                if not queue:
+                    if tasks:
+                        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                        continue
+                    if more:
+                        continue
+                    # Nothing in hand: one more look for rows that came due meanwhile.
+                    claimed, count = await self._claim(per_claim)
+                    if not count:
+                        break
+                    queue.extend(claimed)
+                    more = count >= per_claim
+                    continue
+                await places.acquire()
+                if self._stopping:
+                    places.release()
+                    break
+                row = queue.popleft()
+                task = asyncio.create_task(self._deliver(row, places))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+        except asyncio.CancelledError:
+            for task in tasks:
+                task.cancel()
+            raise
+        finally:
+            current = asyncio.current_task()
+            if queue and not (current is not None and current.cancelling()):
+                # Stopping: claimed and never tried, so given back as they were.
+                await self._record_all([_Outcome(row, "release") for row in queue])
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    @property
+    def _lease_s(self) -> float:
+        return self.lease.total_seconds()
+
+    async def _claim(self, limit: int) -> tuple[list[OutboxRow], int]:
+        """Claim up to `limit` rows; returns those to send and how many were claimed
+        (rows for unreachable chats and rows tried too often end at once)."""
+        now = self.clock.now()
+        async with self.database.transaction() as connection:
+            store = OutboxStore(connection)
+            claimed = await store.claim(self.worker, now, self.lease, limit)
+            unreachable = await store.unreachable({row.chat_id for row in claimed})
+        fresh: list[OutboxRow] = []
+        ended: list[_Outcome] = []
+        for row in claimed:
+            if row.id in self._held:  # our own claim ran out and we took it again
+                self._held[row.id] = now + self.lease
+                continue
+            self._held[row.id] = now + self.lease
+            if row.chat_id in unreachable:
+                ended.append(_Outcome(row, "cancelled", f"{UNREACHABLE} (it told us to stop)"))
+            elif row.attempts > self.max_attempts + 1:
+                # Claimed again and again without an outcome: a sender died on it each time.
+                ended.append(_Outcome(row, "failed", f"gave up after {row.attempts} attempts"))
+            else:
+                fresh.append(row)
+        if ended:
+            await self._record_all(ended)
+        return fresh, len(claimed)
+
+    # -- one row -------------------------------------------------------------------------------
+
+    async def _deliver(self, row: OutboxRow, places: asyncio.Semaphore) -> None:
+        try:
+            try:
+                outcome = await self._attempt(row)
+            except Exception as error:  # a bug (compose, us): end the row, say why
+                log.exception("delivery of outbox row %s failed", row.id)
+                outcome = _Outcome(row, "failed", f"error: {_describe(error)}")
+            await self._record(outcome)
+        finally:
+            places.release()
+
+    async def _attempt(self, row: OutboxRow) -> _Outcome:
+        if row.chat_id in self._unreachable:
+            return _Outcome(row, "failed", self._unreachable[row.chat_id])
+        try:
+            composed = await self.compose(row)
+        except Exception as error:
+            log.exception("composing outbox row %s failed", row.id)
+            return _Outcome(row, "failed", f"compose failed: {_describe(error)}")
+        if composed is None:
+            return _Outcome(row, "cancelled", NOTHING_TO_SAY)
+        is_group = row.chat_id < 0
+        rate_limited = 0
+        while True:
+            at = self.limiter.reserve(row.chat_id, is_group, self.monotonic())
+            await self._wait(at - self.monotonic())
+            if self._stopping:
+                return _Outcome(row, "release")
+            if self.limiter.paused_until > self.monotonic():
+                continue  # a 429 came while we waited: book again, after the pause
+            if row.chat_id in self._unreachable:
+                return _Outcome(row, "failed", self._unreachable[row.chat_id])
+            if not await self._still_held(row):
+                return _Outcome(row, "lost")
+            try:
+                message = await self.bot.send_message(
+                    chat_id=row.chat_id, text=composed.text, reply_markup=composed.reply_markup
+                )
+            except TelegramRetryAfter as error:
+                self._stats.rate_limited += 1
+                rate_limited += 1
+                self.limiter.pause_until(self.monotonic() + error.retry_after)
+                log.warning("429: all sending paused for %s s", error.retry_after)
+                if rate_limited >= self.max_attempts * RATE_LIMITED_TRIES_PER_ATTEMPT:
+                    return _Outcome(row, "failed", f"rate limited {rate_limited} times")
+                continue
+            except TelegramMigrateToChat as error:
+                reason = f"the group is now the supergroup {error.migrate_to_chat_id}"
+                return _Outcome(row, "failed", reason)
+            except TelegramForbiddenError as error:
+                said = _describe(error)
+                reason = f"forbidden: {said.removeprefix('Forbidden: ')}"
+                self._unreachable.setdefault(row.chat_id, reason)
+                return _Outcome(row, "forbidden", reason)
+            except TelegramUnauthorizedError as error:
+                log.error("Telegram refused the bot's token (%s); delivery stops", error.message)
+                self._halted = True
+                return _Outcome(row, "release")
+            except TelegramEntityTooLarge as error:
+                return _Outcome(row, "failed", _describe(error))
+            except (TelegramServerError, TelegramNetworkError, ClientDecodeError) as error:
+                return self._transient(row, error)
+            except TelegramAPIError as error:  # 400 and the other refusals: final
+                return _Outcome(row, "failed", _describe(error))
+            return _Outcome(row, "sent", message_id=message.message_id)
+
+    def _transient(self, row: OutboxRow, error: Exception) -> _Outcome:
+        reason = _describe(error)
+        if row.attempts >= self.max_attempts:
+            return _Outcome(row, "failed", f"gave up after {row.attempts} attempts: {reason}")
+        delay = BACKOFF * 2 ** (row.attempts - 1)
+        log.warning("outbox row %s: %s; retrying in %s s", row.id, reason, delay)
+        not_before = self.clock.now() + timedelta(seconds=delay)
+        return _Outcome(row, "retry", reason, not_before=not_before)
+
+    async def _wait(self, seconds: float) -> None:
+        """Sleep, cut short by a stop when the wait is long enough to matter."""
+        if seconds <= 0:
+            return
+        if seconds <= _SHORT_WAIT or self._stop.is_set():
+            if not self._stop.is_set():
+                await self.sleep(seconds)
+            return
+        sleeping = asyncio.ensure_future(self.sleep(seconds))
+        stopping = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({sleeping, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in (sleeping, stopping):
+                waiter.cancel()
+            await asyncio.gather(sleeping, stopping, return_exceptions=True)
+
+    async def _still_held(self, row: OutboxRow) -> bool:
+        """True if our claim on the row has at least half a lease left, renewing the leases
+        of every row we hold when it has less (long 429 pauses, slow per-chat queues).
+        Never send a row whose claim another sender may have taken over."""
+        until = self._held.get(row.id)
+        if until is None:
+            return False
+        if until - self.clock.now() > self.lease / 2:
+            return True
+        async with self._renewing:
+            until = self._held.get(row.id)
+            if until is not None and until - self.clock.now() > self.lease / 2:
+                return True
+            now = self.clock.now()
+            held_until = now + self.lease
+            async with self.database.transaction() as connection:
+                held = await OutboxStore(connection).renew(self.worker, self._held, held_until)
+            for row_id in list(self._held):
+                if row_id in held:
+                    self._held[row_id] = held_until
+                else:
+                    log.warning("outbox row %s: our claim was taken over", row_id)
+                    del self._held[row_id]
+        return row.id in self._held
+
+    # -- recording -----------------------------------------------------------------------------
+
+    async def _record(self, outcome: _Outcome) -> None:
+        outcome.done = asyncio.get_running_loop().create_future()
+        self._outcomes.put_nowait(outcome)
+        await outcome.done
+
+    async def _record_all(self, outcomes: list[_Outcome]) -> None:
+        await asyncio.gather(*(self._record(outcome) for outcome in outcomes))
+
+    async def _record_outcomes(self) -> None:
+        """The single writer: whatever outcomes are waiting go into one transaction."""
+        closing = False
+        while not closing:
+            first = await self._outcomes.get()
+            if first is None:
+                break
+            batch = [first]
+            # A moment for the outcomes of the sends finishing now to join this transaction:
+            # at hundreds of messages a second one commit per message would cost more CPU
+            # than the sending. Short beside a send, and the places stay bounded meanwhile.
+            await asyncio.sleep(RECORD_WINDOW)
+            while not self._outcomes.empty():
+                more = self._outcomes.get_nowait()
+                if more is None:
+                    closing = True
+                    break
+                batch.append(more)
+            try:
+                await self._write(batch)
+            except Exception as error:
+                self._write_error = error
+                for outcome in batch:
+                    if outcome.done is not None and not outcome.done.done():
+                        outcome.done.set_exception(error)
+                continue
+            for outcome in batch:
+                if outcome.done is not None and not outcome.done.done():
+                    outcome.done.set_result(None)
+
+    async def _write(self, batch: list[_Outcome]) -> None:
+        for attempt in range(1, _WRITE_TRIES + 1):
+            try:
+                await self._write_once(batch)
+                return
+            except Exception:
+                if attempt == _WRITE_TRIES:
+                    log.exception("recording %s delivery outcomes failed", len(batch))
+                    raise
+                log.warning("recording delivery outcomes failed; again", exc_info=True)
+                await asyncio.sleep(BACKOFF * attempt)
+
+    async def _write_once(self, batch: list[_Outcome]) -> None:
+        stats = DeliveryStats()
+        worker = self.worker
+        sent = [(o.row.id, o.message_id) for o in batch if o.kind == "sent" and o.message_id]
+        failed = [(o.row.id, o.reason or "") for o in batch if o.kind == "failed"]
+        cancelled = [(o.row.id, o.reason or "") for o in batch if o.kind == "cancelled"]
+        async with self.database.transaction() as connection:
+            store = OutboxStore(connection)
+            now = self.clock.now()
+            stats.sent = await store.mark_sent_many(sent, now, worker=worker)
+            stats.failed = await store.end_many(FAILED, failed, worker=worker)
+            stats.cancelled = await store.end_many(CANCELLED, cancelled, worker=worker)
+            lost = len(sent) + len(failed) + len(cancelled) - stats.ended
+            for outcome in batch:
+                row, reason = outcome.row, outcome.reason or ""
+                if outcome.kind == "retry":
+                    assert outcome.not_before is not None
+                    ours = await store.retry_later(
+                        row.id, outcome.not_before, reason, worker=worker
+                    )
+                    stats.retried += ours
+                    lost += not ours
+                elif outcome.kind == "release":
+                    await store.release(worker, [row.id])
+                elif outcome.kind == "forbidden":
+                    ours = await store.mark_failed(row.id, reason, now, worker=worker)
+                    stats.failed += ours
+                    lost += not ours
+                    await store.mark_unreachable(row.chat_id, reason, now)
+                    stats.cancelled += await store.cancel_pending_for(
+                        row.chat_id, f"{UNREACHABLE}: {reason}"
+                    )
+        if lost:
+            # Our lease ran out and another sender took the rows over before we recorded
+            # them: they may be sent twice. (Leases are renewed; this takes a long stall.)
+            log.warning("%s delivery outcomes were no longer ours to record", lost)
+        # Counted once committed; a retried write does not count twice.
+        for outcome in batch:
+            self._held.pop(outcome.row.id, None)
+        total = self._stats
+        total.sent += stats.sent
+        total.failed += stats.failed
+        total.cancelled += stats.cancelled
+        total.retried += stats.retried

@@ -1,0 +1,67 @@
+"""A sender as its own process, for the crash test: ``python -m tests.delivery.sender_process
+DB_URL FAKE_URL TOKEN [--lease S] [--rate N] [--in-flight N] [--batch N]``.
+
+Sends until nothing is pending or sending (a dead sender's rows are taken over once their
+lease ends), prints what it did and exits 0. The payload is the text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from datetime import timedelta
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+
+from bot.delivery.limits import RateLimits
+from bot.delivery.sender import Sender
+from bot.services.clock import SystemClock
+from storage.db import Database
+from tests.delivery.support import payload_as_text
+
+
+async def deliver(args: argparse.Namespace) -> None:
+    database = Database(args.db_url)
+    await database.upgrade()
+    session = AiohttpSession(api=TelegramAPIServer.from_base(args.fake_url))
+    bot = Bot(args.token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    sender = Sender(
+        database,
+        bot,
+        SystemClock(),
+        payload_as_text,
+        limits=RateLimits(per_second=args.rate, per_chat_per_second=1),
+        lease=timedelta(seconds=args.lease),
+        batch=args.batch,
+        max_in_flight=args.in_flight,
+    )
+    try:
+        print(f"sender {sender.worker} started", flush=True)
+        stats = await sender.drain(wait_for_retries=True)
+        print(f"done: {stats}", flush=True)
+    finally:
+        await session.close()
+        await database.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.delivery.sender_process")
+    parser.add_argument("db_url")
+    parser.add_argument("fake_url")
+    parser.add_argument("token")
+    parser.add_argument("--lease", type=float, default=2.0, help="seconds")
+    parser.add_argument("--rate", type=float, default=200.0, help="messages per second")
+    parser.add_argument("--in-flight", type=int, default=32)
+    parser.add_argument("--batch", type=int, default=100)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    asyncio.run(deliver(args))
+
+
+if __name__ == "__main__":
+    main()

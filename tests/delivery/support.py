@@ -1,0 +1,58 @@
+"""What the delivery tests share with the crash test's sender process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+
+from bot.delivery.sender import Composed
+from storage.db import Database
+from storage.outbox import NewMessage, OutboxRow, OutboxStore
+
+TOKEN = "123456789:AAE2e-TestTokenForTheFakeServer_0123"
+ROUND = date(2023, 4, 20)
+
+
+def make_bot(api_url: str) -> Bot:
+    """A plain Bot against the fake: no retry middleware (the sender owns its retries)."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    return Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+async def payload_as_text(row: OutboxRow) -> Composed | None:
+    """The trivial composer: the payload is the text; an empty payload has nothing to say."""
+    return Composed(row.payload) if row.payload else None
+
+
+def messages(
+    chats: Iterable[int],
+    not_before: datetime,
+    *,
+    kind: str = "digest",
+    round_: date = ROUND,
+) -> list[NewMessage]:
+    return [
+        NewMessage(chat, chat if chat > 0 else None, kind, round_, f"hello {chat}", not_before)
+        for chat in chats
+    ]
+
+
+async def plan(database: Database, planned: Iterable[NewMessage], now: datetime) -> int:
+    async with database.transaction() as connection:
+        return await OutboxStore(connection).add(planned, now)
+
+
+async def all_rows(database: Database) -> list[OutboxRow]:
+    async with database.transaction() as connection:
+        return await OutboxStore(connection).rows()
+
+
+async def counts(database: Database) -> dict[str, int]:
+    async with database.transaction() as connection:
+        return await OutboxStore(connection).counts()
