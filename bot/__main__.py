@@ -31,7 +31,7 @@ from bot.render.texts import Texts
 from bot.services.organisations import ParentCycle, UnknownParent
 from bot.services.parties import AmbiguousOrganisation, NoSuchParty
 from bot.services.people import CLI, UnknownOrganisation, WrongKindForRole
-from bot.services.roadmaps import NoRoadmapYet, RoadmapNotFound
+from bot.services.roadmaps import BadPolicy, NoRoadmapYet, RoadmapNotFound
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -134,6 +134,40 @@ async def cmd_parties_list(app: App, args: argparse.Namespace) -> str:
 async def cmd_parties_link(app: App, args: argparse.Namespace) -> str:
     view = await app.parties.assign(CLI, args.number, " ".join(args.target))
     return render_parties([view], app.texts, header=False)
+
+
+async def cmd_reminders_policy(app: App, args: argparse.Namespace) -> str:
+    change: dict[str, object] = {}
+    if args.before is not None:
+        change["before"] = args.before
+    for name in ("overdue_every", "overdue_limit", "escalate_after", "undated_weekday"):
+        if getattr(args, name) is not None:
+            change[name] = getattr(args, name)
+    for name in ("kickoff", "recurring"):
+        if getattr(args, name) is not None:
+            change[name] = getattr(args, name) == "on"
+    slug, policy = await app.roadmaps.policy(args.roadmap, change=change)
+    return app.texts(
+        "policy.show",
+        slug=slug,
+        before=", ".join(str(n) for n in policy.before) or "—",
+        every=policy.overdue_every,
+        limit=policy.overdue_limit,
+        escalate=policy.escalate_after,
+        kickoff=app.texts("policy.on" if policy.kickoff else "policy.off"),
+        recurring=app.texts("policy.on" if policy.recurring else "policy.off"),
+        weekday=app.texts.weekday_name(policy.undated_weekday),
+    )
+
+
+def _days(value: str) -> tuple[int, ...]:
+    try:
+        days = tuple(int(part) for part in value.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"comma-separated days, e.g. 7,3,1,0: {value!r}") from None
+    if any(day < 0 for day in days):
+        raise argparse.ArgumentTypeError(f"days cannot be negative: {value!r}")
+    return days
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -261,6 +295,36 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("target", nargs="+", help="organisation name, 'все школы', ..., or 'нет'")
     sub.set_defaults(run=cmd_parties_link)
 
+    reminders = commands.add_parser(
+        "reminders", help="the reminder policy", description="The roadmap's reminder policy."
+    )
+    reminder_commands = reminders.add_subparsers(
+        dest="reminders_command", required=True, metavar="COMMAND"
+    )
+    sub = reminder_commands.add_parser(
+        "policy",
+        help="show or change when reminders are sent",
+        description="Show the reminder policy; with options, change it first. Reminders come "
+        "BEFORE days ahead of a due date (0 = on the day), then every OVERDUE_EVERY working "
+        "days after it, LIMIT times; after ESCALATE_AFTER days overdue the supervising "
+        "coordinator hears too.",
+    )
+    roadmap_option(sub)
+    sub.add_argument("--before", type=_days, metavar="7,3,1,0", help="days ahead of a due date")
+    sub.add_argument("--overdue-every", type=int, metavar="N", help="working days between")
+    sub.add_argument("--overdue-limit", type=int, metavar="N", help="overdue reminders at most")
+    sub.add_argument("--escalate-after", type=int, metavar="N", help="days overdue")
+    sub.add_argument("--kickoff", choices=["on", "off"], help="remind when a task starts")
+    sub.add_argument("--recurring", choices=["on", "off"], help="remind on each occurrence")
+    sub.add_argument(
+        "--undated-weekday",
+        type=int,
+        choices=range(7),
+        metavar="0-6",
+        help="the weekday (0 = Monday) tasks without a date are put to coordinators",
+    )
+    sub.set_defaults(run=cmd_reminders_policy)
+
     db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     sub = db_commands.add_parser("upgrade", help="apply migrations (also done on every start)")
@@ -296,6 +360,8 @@ def _explain(error: Exception, t: Texts) -> str | None:
         return t("invite.wrong_kind")
     if isinstance(error, NoSuchParty):
         return t("parties.no_party", index=error.index)
+    if isinstance(error, BadPolicy):
+        return t("error.policy", detail=error.detail)
     return None
 
 

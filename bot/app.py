@@ -21,6 +21,7 @@ from bot.services.clock import Clock, SystemClock
 from bot.services.organisations import OrganisationService
 from bot.services.parties import PartyService
 from bot.services.people import PeopleService
+from bot.services.reminders import ReminderPlanner, ReminderSettings
 from bot.services.roadmaps import RoadmapService
 from bot.services.snapshots import Snapshots
 from bot.services.tasks import TaskService
@@ -48,6 +49,8 @@ class App:
     tasks: TaskService
     parties: PartyService
     ledger: UpdateLedger
+    snapshots: Snapshots
+    planner: ReminderPlanner
 
 
 @asynccontextmanager
@@ -75,6 +78,18 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             tasks=TaskService(database, clock, snapshots, settings.timezone),
             parties=PartyService(database, clock, snapshots),
             ledger=UpdateLedger(database, clock),
+            snapshots=snapshots,
+            planner=ReminderPlanner(
+                database,
+                clock,
+                snapshots,
+                ReminderSettings(
+                    hour=settings.reminder_hour,
+                    quiet=settings.quiet,
+                    holidays=frozenset(settings.holidays),
+                    timezone=settings.timezone,
+                ),
+            ),
         )
     finally:
         await database.dispose()
@@ -105,6 +120,57 @@ def build_bot(settings: Settings) -> Bot:
     session.middleware(RetryRequests())
     token = settings.bot_token.get_secret_value()
     return Bot(token=token, session=session, default=bot_defaults())
+
+
+class Reminders:
+    """The reminder machinery of a running bot: the planning tick and the outbox sender."""
+
+    def __init__(self, app: App) -> None:
+        from aiogram import Bot
+        from aiogram.client.session.aiohttp import AiohttpSession
+        from aiogram.client.telegram import TelegramAPIServer
+
+        from bot.delivery.limits import RateLimits
+        from bot.delivery.sender import Sender
+        from bot.services.reminders import DigestReader
+        from handlers.reminders import digest_composer
+        from schedules import build_scheduler
+
+        settings = app.settings
+        assert settings.bot_token is not None
+        # A Bot of its own without the reply-retry middleware: the sender owns its retries.
+        self.bot = Bot(
+            token=settings.bot_token.get_secret_value(),
+            session=AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url)),
+            default=bot_defaults(),
+        )
+        self.sender = Sender(
+            app.database,
+            self.bot,
+            app.clock,
+            digest_composer(DigestReader(app.snapshots), settings.language),
+            limits=RateLimits(
+                settings.send_per_second,
+                settings.send_per_chat_per_second,
+                settings.send_per_group_per_minute,
+            ),
+        )
+        app.planner.wake_sender = self.sender.wake
+        self.scheduler = build_scheduler(app.planner.plan)
+        self._stop = asyncio.Event()
+        self._sending: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.scheduler.start()
+        self._sending = asyncio.create_task(self.sender.run(self._stop))
+
+    async def stop(self) -> None:
+        """Stop planning, let the sends in hand finish and be recorded, close the session."""
+        self.scheduler.shutdown(wait=False)
+        self._stop.set()
+        if self._sending is not None:
+            await self._sending
+        await self.bot.session.close()
 
 
 def build_dispatcher(
@@ -147,9 +213,6 @@ async def run_bot(app: App) -> None:
     On SIGTERM/SIGINT the update in hand is finished and no new one is started; whatever
     Telegram still holds is handled after the next start.
     """
-    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
-    from aiohttp import web
-
     from handlers.menus import MenuPublisher
 
     settings = app.settings
@@ -170,6 +233,22 @@ async def run_bot(app: App) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    reminders = Reminders(app)
+    reminders.start()
+    try:
+        await _serve(app, bot, dispatcher, allowed, stop)
+    finally:
+        await reminders.stop()
+        log.info("stopped")
+
+
+async def _serve(
+    app: App, bot: Bot, dispatcher: Dispatcher, allowed: list[str], stop: asyncio.Event
+) -> None:
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiohttp import web
+
+    settings = app.settings
     if settings.webhook_url is None:
         await bot.delete_webhook(drop_pending_updates=False)
         polling = asyncio.create_task(
@@ -185,7 +264,6 @@ async def run_bot(app: App) -> None:
             await dispatcher.stop_polling()
         stopping.cancel()
         await polling
-        log.info("stopped")
         return
     assert settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
@@ -210,7 +288,6 @@ async def run_bot(app: App) -> None:
         await app.ledger.close()
     finally:
         await runner.cleanup()  # closes the bot session
-        log.info("stopped")
 
 
 def _url_path(url: str) -> str:

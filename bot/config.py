@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,6 +31,12 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "0.0.0.0:8080"
     invite_ttl_days: int = Field(default=14, ge=1, le=365)
+    reminder_hour: int = Field(default=10, ge=0, le=23)
+    quiet_hours: str = "21-8"
+    holidays: Annotated[tuple[date, ...], NoDecode] = ()
+    send_per_second: float = Field(default=25, gt=0, le=1000)
+    send_per_chat_per_second: float = Field(default=1, gt=0, le=30)
+    send_per_group_per_minute: float = Field(default=20, gt=0, le=60)
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -82,6 +89,37 @@ class Settings(BaseSettings):
                 f"unknown time zone {value!r} (use an IANA name such as Europe/Moscow)"
             ) from None
         return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        start, _, end = value.partition("-")
+        if not (start.strip().isdigit() and end.strip().isdigit()):
+            raise ValueError(f"expected START-END hours such as 21-8, got {value!r}")
+        if not (0 <= int(start) <= 23 and 0 <= int(end) <= 23):
+            raise ValueError(f"hours are 0 to 23, got {value!r}")
+        return f"{int(start)}-{int(end)}"
+
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _holiday_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            days = []
+            for part in value.replace(";", ",").split(","):
+                if part.strip():
+                    try:
+                        days.append(date.fromisoformat(part.strip()))
+                    except ValueError:
+                        raise ValueError(
+                            f"expected YYYY-MM-DD dates, got {part.strip()!r}"
+                        ) from None
+            return tuple(days)
+        return value
+
+    @property
+    def quiet(self) -> tuple[int, int]:
+        start, _, end = self.quiet_hours.partition("-")
+        return int(start), int(end)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

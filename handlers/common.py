@@ -23,6 +23,7 @@ async def start_with_invite(
     menus: MenuPublisher,
     bot: Bot,
 ) -> None:
+    await people.reachable_again(person)
     try:
         joined = await people.redeem(person, command.args or "")
     except InviteRefused as refused:
@@ -35,7 +36,8 @@ async def start_with_invite(
     await menus.publish(bot, joined.person)
 
 
-async def start(message: Message, person: Person, t: Texts) -> None:
+async def start(message: Message, person: Person, t: Texts, people: PeopleService) -> None:
+    await people.reachable_again(person)  # /start after unblocking the bot
     await message.answer(render_help(person, t))
 
 

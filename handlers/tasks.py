@@ -162,6 +162,11 @@ async def change_status(
     query: CallbackQuery, callback_data: TaskAction, person: Person, t: Texts, tasks: TaskService
 ) -> None:
     await query.answer()
+    if callback_data.action == "qd":  # from a reminder digest: say so, leave the digest be
+        task = await tasks.mark_done(person, callback_data.task_id)
+        if isinstance(query.message, Message):
+            await query.message.answer(t("done.ok", number=task.number))
+        return
     if callback_data.action == "done":
         task = await tasks.mark_done(person, callback_data.task_id)
         note = t("done.ok", number=task.number)
@@ -221,7 +226,7 @@ def make_router() -> Router:
     router.message.register(show_task, Command("task"))
     router.callback_query.register(open_card, TaskAction.filter(F.action == "open"))
     router.callback_query.register(
-        change_status, TaskAction.filter(F.action.in_({"done", "reopen"}))
+        change_status, TaskAction.filter(F.action.in_({"done", "reopen", "qd"}))
     )
     router.callback_query.register(ask_comment, TaskAction.filter(F.action == "comment"))
     router.message.register(save_comment, Commenting.text, F.text, ~F.text.startswith("/"))

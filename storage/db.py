@@ -5,6 +5,7 @@ The only module that knows which driver is in use; everyone else asks for a tran
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,15 +14,18 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, make_url
+from sqlalchemy import Connection, event, make_url, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import StaticPool
+
+from storage.tables import data_revision
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10_000
 # The bot's own bookkeeping: writing these changes nothing anyone reads from a snapshot.
-BOOKKEEPING_TABLES = frozenset({"processed_updates", "people"})
+BOOKKEEPING_TABLES = frozenset(
+    {"processed_updates", "people", "outbox", "reminder_rounds", "data_revision"}
+)
 
 
 def async_url(url: str) -> URL:
@@ -64,13 +68,9 @@ class Database:
         self._local_changes = 0
         self._external = 0
         self._checked_at = float("-inf")
-        self._watcher: AsyncEngine | None = None
+        self._checking = asyncio.Lock()
         if self.is_sqlite:
             _prepare_sqlite(self.engine)
-            # One connection of its own that never writes: SQLite's data_version on it moves
-            # whenever any other connection, in this process or another, commits.
-            self._watcher = create_async_engine(self.url, poolclass=StaticPool)
-            _prepare_sqlite(self._watcher)
         self._track_changes()
 
     def _track_changes(self) -> None:
@@ -97,21 +97,37 @@ class Database:
         """Changes as far as readers care: a snapshot taken at an equal version is current.
 
         Commits through this object count at once; commits by other processes (the CLI
-        importing while the bot runs) are noticed within `max_age` seconds.
+        importing while the bot runs) are noticed within `max_age` seconds, through the shared
+        revision counter that every such commit moves.
         """
-        now = time.monotonic()
-        if self._watcher is not None and now - self._checked_at >= max_age:
-            async with self._watcher.connect() as connection:
-                result = await connection.exec_driver_sql("PRAGMA data_version")
-                self._external = int(result.scalar_one())
-            self._checked_at = now
+        if time.monotonic() - self._checked_at >= max_age:
+            async with self._checking:
+                if time.monotonic() - self._checked_at >= max_age:
+                    async with self.engine.connect() as connection:
+                        number = await connection.scalar(
+                            select(data_revision.c.number).where(data_revision.c.id == 1)
+                        )
+                    self._external = int(number or 0)
+                    self._checked_at = time.monotonic()
         return self._local_changes, self._external
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """One unit of work: committed if the block ends normally, rolled back otherwise."""
+        """One unit of work: committed if the block ends normally, rolled back otherwise.
+
+        A unit that changed what people read also moves the shared revision counter, in the
+        same commit, so other processes' snapshots notice (see `version`).
+        """
         async with self.engine.begin() as connection:
             yield connection
+            if connection.sync_connection is not None and connection.sync_connection.info.get(
+                "changed"
+            ):
+                await connection.execute(
+                    data_revision.update()
+                    .where(data_revision.c.id == 1)
+                    .values(number=data_revision.c.number + 1)
+                )
 
     async def upgrade(self) -> None:
         """Bring the schema to the newest migration (idempotent; run on every start)."""
@@ -120,8 +136,6 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        if self._watcher is not None:
-            await self._watcher.dispose()
 
 
 def alembic_config() -> Config:

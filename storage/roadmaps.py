@@ -5,9 +5,10 @@ A store works inside the caller's transaction and never commits: the use case ow
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from bot.domain.model import (
     Measure,
     OrganisationKind,
     Party,
+    ReminderPolicy,
     Roadmap,
     Section,
     Target,
@@ -108,6 +110,19 @@ class RoadmapStore:
             .values(source=source, updated_at=now, **_roadmap_values(roadmap))
         )
 
+    async def set_policy(self, roadmap_id: int, policy: ReminderPolicy, now: datetime) -> None:
+        await self.connection.execute(
+            update(roadmaps)
+            .where(roadmaps.c.id == roadmap_id)
+            .values(reminder_policy=policy_json(policy), updated_at=now)
+        )
+
+    async def policy(self, roadmap_id: int) -> ReminderPolicy:
+        text = await self.connection.scalar(
+            select(roadmaps.c.reminder_policy).where(roadmaps.c.id == roadmap_id)
+        )
+        return policy_from_json(text)
+
     async def load(self, header: RoadmapHeader) -> Roadmap:
         """The roadmap as stored, its tasks with ids, tasks removed by a revision left out."""
         connection = self.connection
@@ -130,6 +145,7 @@ class RoadmapStore:
             baseline=tuple(await self._baseline(header.id)),
             targets=tuple(await self._targets(header.id)),
             slug=row.slug,
+            reminders=policy_from_json(row.reminder_policy),
         )
 
     # -- sections and parties ---------------------------------------------------------------
@@ -403,7 +419,7 @@ class RoadmapStore:
 
 
 def _roadmap_values(roadmap: Roadmap) -> dict[str, object]:
-    return {
+    values: dict[str, object] = {
         "title": roadmap.title,
         "issuer": roadmap.issuer,
         "document_number": roadmap.document_number,
@@ -411,3 +427,17 @@ def _roadmap_values(roadmap: Roadmap) -> dict[str, object]:
         "goal": roadmap.goal,
         "timezone": roadmap.timezone,
     }
+    if roadmap.reminders is not None:  # a document without one keeps the stored policy
+        values["reminder_policy"] = policy_json(roadmap.reminders)
+    return values
+
+
+def policy_json(policy: ReminderPolicy) -> str:
+    return json.dumps(asdict(policy))
+
+
+def policy_from_json(text: str | None) -> ReminderPolicy:
+    if not text:
+        return ReminderPolicy()
+    data = json.loads(text)
+    return ReminderPolicy(**{**data, "before": tuple(data.get("before", ()))})

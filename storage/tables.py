@@ -68,6 +68,7 @@ roadmaps = Table(
     Column("document_date", Date),
     Column("goal", Text),
     Column("timezone", String(64)),
+    Column("reminder_policy", Text),  # JSON; NULL: the default policy
     Column("source", Text),
     Column("imported_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
@@ -291,6 +292,24 @@ outbox = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     UniqueConstraint("chat_id", "kind", "round", name="uq_outbox_chat_kind_round"),
     Index("ix_outbox_status_not_before", "status", "not_before"),
+)
+
+# The last local day whose reminder round was planned, per time zone: after downtime the
+# planner catches up from there (and not from the beginning of time).
+reminder_rounds = Table(
+    "reminder_rounds",
+    metadata,
+    Column("timezone", String(64), primary_key=True),
+    Column("day", Date, nullable=False),
+)
+
+# One row counting committed changes to what people read (not the bot's bookkeeping), so
+# every process can tell cheaply whether its in-memory snapshots are still current.
+data_revision = Table(
+    "data_revision",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("number", Integer, nullable=False),
 )
 
 # Chats that told us to stop (403: blocked the bot, left or were kicked from a group).

@@ -111,6 +111,27 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
+class ReminderPolicy:
+    """When tasks speak up: see bot.domain.reminders for the rules."""
+
+    before: tuple[int, ...] = (7, 3, 1, 0)
+    overdue_every: int = 2
+    overdue_limit: int = 5
+    escalate_after: int = 3
+    kickoff: bool = True
+    recurring: bool = True
+    undated_weekday: int = 0  # Monday
+
+    def __post_init__(self) -> None:
+        if any(days < 0 for days in self.before):
+            raise ValueError("days before the due date cannot be negative")
+        if self.overdue_every < 1 or self.overdue_limit < 0 or self.escalate_after < 0:
+            raise ValueError("overdue cadence must be >= 1, limits and delays >= 0")
+        if not 0 <= self.undated_weekday <= 6:
+            raise ValueError("undated_weekday is 0 (Monday) to 6 (Sunday)")
+
+
+@dataclass(frozen=True, slots=True)
 class Roadmap:
     """A whole roadmap as imported from one document."""
 
@@ -126,6 +147,7 @@ class Roadmap:
     baseline: tuple[BaselineFigure, ...] = ()
     targets: tuple[Target, ...] = ()
     slug: str | None = None
+    reminders: ReminderPolicy | None = None  # None: as stored, or the default
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from bot.domain.model import Task, TaskStatus
+from bot.domain.model import ReminderPolicy, Task, TaskStatus
 from bot.domain.status import occurrences
+
+__all__ = [
+    "Item",
+    "Reason",
+    "ReminderPolicy",
+    "WorkCalendar",
+    "escalation_for",
+    "merge",
+    "reminders_for",
+]
 
 
 class Reason(enum.StrEnum):
@@ -33,25 +43,6 @@ class Reason(enum.StrEnum):
     OCCURRENCE = "occurrence"
     ESCALATION = "escalation"
     UNDATED = "undated"
-
-
-@dataclass(frozen=True, slots=True)
-class ReminderPolicy:
-    before: tuple[int, ...] = (7, 3, 1, 0)
-    overdue_every: int = 2
-    overdue_limit: int = 5
-    escalate_after: int = 3
-    kickoff: bool = True
-    recurring: bool = True
-    undated_weekday: int = 0  # Monday
-
-    def __post_init__(self) -> None:
-        if any(days < 0 for days in self.before):
-            raise ValueError("days before the due date cannot be negative")
-        if self.overdue_every < 1 or self.overdue_limit < 0 or self.escalate_after < 0:
-            raise ValueError("overdue cadence must be >= 1, limits and delays >= 0")
-        if not 0 <= self.undated_weekday <= 6:
-            raise ValueError("undated_weekday is 0 (Monday) to 6 (Sunday)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from bot.domain.model import (
     Measure,
     OrganisationKind,
     Party,
+    ReminderPolicy,
     Roadmap,
     Section,
     Target,
@@ -83,9 +84,21 @@ def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_text)
 
 
+def _policy(policy: ReminderPolicy) -> dict[str, object]:
+    return {
+        "before": list(policy.before),
+        "overdue_every": policy.overdue_every,
+        "overdue_limit": policy.overdue_limit,
+        "escalate_after": policy.escalate_after,
+        "kickoff": policy.kickoff,
+        "recurring": policy.recurring,
+        "undated_weekday": policy.undated_weekday,
+    }
+
+
 def dump_roadmap(roadmap: Roadmap) -> str:
     """The roadmap as YAML text (UTF-8 friendly: Cyrillic is written as is)."""
-    document = {
+    document: dict[str, object] = {
         "format": FORMAT,
         "title": roadmap.title,
         "issuer": roadmap.issuer,
@@ -119,6 +132,8 @@ def dump_roadmap(roadmap: Roadmap) -> str:
         ],
         "tasks": [_task(task) for task in roadmap.tasks],
     }
+    if roadmap.reminders is not None:
+        document["reminders"] = _policy(roadmap.reminders)
     return yaml.dump(
         document,
         Dumper=_Dumper,
@@ -254,7 +269,17 @@ _ROADMAP = (
     "parties",
     "baseline",
     "targets",
+    "reminders",
     "tasks",
+)
+_POLICY = (
+    "before",
+    "overdue_every",
+    "overdue_limit",
+    "escalate_after",
+    "kickoff",
+    "recurring",
+    "undated_weekday",
 )
 _SECTION = ("title",)
 _PARTY = ("name", "aliases")
@@ -291,6 +316,42 @@ def _load_task(path: Path, where: str, value: object) -> Task:
         status=task.choice("status", TaskStatus) or TaskStatus.OPEN,
         id=task.integer("id"),
     )
+
+
+def _load_policy(path: Path, where: str, value: object) -> ReminderPolicy | None:
+    """The `reminders:` mapping; what it leaves out keeps the default."""
+    defaults = ReminderPolicy()
+    if value is None:
+        return None
+    reader = _Reader(path, value, where, _POLICY)
+    before = reader.data.get("before", list(defaults.before))
+    if not isinstance(before, list) or not all(
+        isinstance(n, int) and not isinstance(n, bool) for n in before
+    ):
+        reader.fail(reader.at("before"), "expected a list of whole numbers of days")
+    flags: dict[str, bool] = {}
+    for key in ("kickoff", "recurring"):
+        flag = reader.data.get(key, getattr(defaults, key))
+        if not isinstance(flag, bool):
+            reader.fail(reader.at(key), f"expected true or false, got {_kind_name(flag)}")
+        flags[key] = flag
+
+    def number(key: str) -> int:
+        value = reader.integer(key)
+        return int(getattr(defaults, key)) if value is None else value
+
+    try:
+        return ReminderPolicy(
+            before=tuple(before),
+            overdue_every=number("overdue_every"),
+            overdue_limit=number("overdue_limit"),
+            escalate_after=number("escalate_after"),
+            kickoff=flags["kickoff"],
+            recurring=flags["recurring"],
+            undated_weekday=number("undated_weekday"),
+        )
+    except ValueError as error:
+        reader.fail(where, str(error))
 
 
 def load_roadmap(text: str, path: Path) -> Roadmap:
@@ -352,4 +413,5 @@ def load_roadmap(text: str, path: Path) -> Roadmap:
         baseline=tuple(baseline),
         targets=tuple(targets),
         slug=top.text("slug"),
+        reminders=_load_policy(path, top.at("reminders"), top.data.get("reminders")),
     )

@@ -145,6 +145,10 @@ def render_status(report: StatusReport, t: Texts) -> str:
         )
         for task in summary.needs_date
     ] or [t("status.nothing")]
+    if report.nobody_to_remind:
+        lines += ["", t("status.nobody_to_remind", parties=", ".join(report.nobody_to_remind))]
+    if report.unreachable:
+        lines += ["", t("status.unreachable", people=", ".join(report.unreachable))]
     return "\n".join(lines)
 
 

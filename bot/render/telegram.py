@@ -20,6 +20,7 @@ from bot.render.texts import Safe, Texts
 from bot.services.organisations import Roster
 from bot.services.parties import PartyView
 from bot.services.people import Invite
+from bot.services.reminders import Digest
 from bot.services.tasks import TaskCard
 
 MESSAGE_LIMIT = 4096
@@ -223,3 +224,28 @@ def render_invite(invite: Invite, username: str, t: Texts) -> str:
         use=t("invite.multi" if invite.multi_use else "invite.single"),
         link=invite_link(username, invite.token),
     )
+
+
+MAX_ORGANISATIONS_LISTED = 15
+
+
+def render_digest(digest: Digest, t: Texts) -> str:
+    lines: list[str] = [Safe(f"<b>{t('digest.header', title=short(digest.roadmap, 60))}</b>")]
+    for line in digest.lines:
+        organisations = ", ".join(line.organisations[:MAX_ORGANISATIONS_LISTED])
+        if len(line.organisations) > MAX_ORGANISATIONS_LISTED:
+            more = t("digest.more", count=len(line.organisations) - MAX_ORGANISATIONS_LISTED)
+            organisations = f"{organisations} {more}"
+        lines.append(
+            t(
+                f"digest.{line.reason.value}",
+                number=line.number,
+                title=short(line.title, 80),
+                day=t.day(line.day),
+                days=line.days,
+                organisations=organisations,
+                text=line.deadline_text,
+            )
+        )
+    lines += ["", t("digest.footer")]
+    return "\n".join(lines)

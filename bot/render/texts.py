@@ -46,6 +46,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "status.needs_date_item": "• № {number} «{title}» — «{text}»; отв.: {responsible}",
         "status.nothing": "—",
         "status.nobody": "не указаны",
+        "status.nobody_to_remind": "Некому напоминать (никто не подключён): {parties}",
+        "status.unreachable": "Не получают напоминаний (заблокировали бота): {people}",
         "tasks.header": "№ | Раздел | Мероприятие | Ответственные | Срок | Как понят | Статус",
         "deadline.none": "дата не определена",
         "deadline.due": "до {due}",
@@ -70,6 +72,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "orgs.empty": "Организаций пока нет. Загрузите реестр: roadmap-bot orgs import ФАЙЛ",
         "export.written": "Дорожная карта {slug} выгружена в {path}.",
         "db.upgraded": "База данных обновлена до последней версии.",
+        "policy.show": "Напоминания по {slug}: за {before} дн. до срока; после срока каждые "
+        "{every} раб. дн., не более {limit} раз; после {escalate} дн. просрочки — вышестоящему "
+        "координатору; при начале: {kickoff}; повторяющиеся: {recurring}; задачи без даты — "
+        "координаторам по дням: {weekday}.",
+        "policy.on": "да",
+        "policy.off": "нет",
+        "error.policy": "Такую политику напоминаний задать нельзя: {detail}",
         "error.document": "Не удалось импортировать {path}: {problem}.",
         "error.document.row": "Не удалось импортировать {path}, строка {row}: {problem}.",
         "problem.unreadable": "файл не читается",
@@ -198,6 +207,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.internal": "Что-то пошло не так. Попробуйте ещё раз; если повторится — сообщите "
         "в департамент.",
         "error.no_roadmap_bot": "Дорожная карта ещё не загружена.",
+        "digest.header": "Напоминание по дорожной карте «{title}»:",
+        "digest.escalation": "🔺 Просрочено у подведомственных: № {number} «{title}» — срок {day}, "
+        "просрочено на {days} дн.: {organisations}",
+        "digest.overdue": "🔴 № {number} «{title}» — срок {day} прошёл, просрочено на {days} дн.",
+        "digest.due_today": "🟠 № {number} «{title}» — срок сегодня, {day}",
+        "digest.before": "🟡 № {number} «{title}» — срок {day}, осталось {days} дн.",
+        "digest.occurrence": "🔁 № {number} «{title}» — очередной срок {day}",
+        "digest.kickoff": "▶️ № {number} «{title}» — начинается {day}",
+        "digest.undated": "📅 № {number} «{title}» — нужно назначить дату (сейчас: «{text}»)",
+        "digest.more": "и ещё {count}",
+        "digest.footer": "Выполнено? Нажмите кнопку с номером или откройте /task N.",
+        "button.quick_done": "✅ № {number}",
         "error.no_token": "BOT_TOKEN не задан. Создайте бота у @BotFather (команда /newbot), "
         "впишите токен в .env как BOT_TOKEN=... (образец — config.example.env) и запустите снова.",
         "error.bad_token": "BOT_TOKEN не похож на токен бота (вида 123456:ABC...). Скопируйте "
@@ -238,6 +259,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "status.needs_date_item": "• No. {number} “{title}” — “{text}”; responsible: {responsible}",
         "status.nothing": "—",
         "status.nobody": "not named",
+        "status.nobody_to_remind": "Nobody to remind (nobody has joined): {parties}",
+        "status.unreachable": "Not receiving reminders (blocked the bot): {people}",
         "tasks.header": "No. | Section | Task | Responsible | Deadline | Understood as | Status",
         "deadline.none": "no date determined",
         "deadline.due": "by {due}",
@@ -261,6 +284,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "orgs.empty": "No organisations yet. Load the registry: roadmap-bot orgs import FILE",
         "export.written": "Roadmap {slug} exported to {path}.",
         "db.upgraded": "The database is at the newest version.",
+        "policy.show": "Reminders for {slug}: {before} days before the due date; after it every "
+        "{every} working days, at most {limit} times; after {escalate} days overdue the "
+        "supervising coordinator too; at the start: {kickoff}; recurring: {recurring}; tasks "
+        "without a date go to coordinators on: {weekday}.",
+        "policy.on": "yes",
+        "policy.off": "no",
+        "error.policy": "That reminder policy cannot be set: {detail}",
         "error.document": "Could not import {path}: {problem}.",
         "error.document.row": "Could not import {path}, row {row}: {problem}.",
         "problem.unreadable": "the file cannot be read",
@@ -385,6 +415,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.internal": "Something went wrong. Try again; if it happens again, tell the "
         "department.",
         "error.no_roadmap_bot": "No roadmap has been loaded yet.",
+        "digest.header": "Reminder on the roadmap “{title}”:",
+        "digest.escalation": "🔺 Overdue below you: No. {number} “{title}” — due {day}, "
+        "{days} d late: {organisations}",
+        "digest.overdue": "🔴 No. {number} “{title}” — was due {day}, {days} d late",
+        "digest.due_today": "🟠 No. {number} “{title}” — due today, {day}",
+        "digest.before": "🟡 No. {number} “{title}” — due {day}, {days} d left",
+        "digest.occurrence": "🔁 No. {number} “{title}” — next occurrence {day}",
+        "digest.kickoff": "▶️ No. {number} “{title}” — starts {day}",
+        "digest.undated": "📅 No. {number} “{title}” — needs a date (now: “{text}”)",
+        "digest.more": "and {count} more",
+        "digest.footer": "Done? Press the button with its number or open /task N.",
+        "button.quick_done": "✅ No. {number}",
         "error.no_token": "BOT_TOKEN is not set. Create a bot with @BotFather (/newbot), put "
         "the token into .env as BOT_TOKEN=... (see config.example.env) and start again.",
         "error.bad_token": "BOT_TOKEN does not look like a bot token (123456:ABC...). Copy it "
@@ -416,6 +458,12 @@ NOUNS: dict[str, dict[str, tuple[str, ...]]] = {
 WEEKDAYS = {
     "ru": ("пн", "вт", "ср", "чт", "пт", "сб", "вс"),
     "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+}
+
+
+WEEKDAY_NAMES = {
+    "ru": ("понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
 
 
@@ -460,6 +508,9 @@ class Texts:
 
     def day(self, value: date) -> str:
         return value.strftime("%d.%m.%Y") if self.language == "ru" else value.isoformat()
+
+    def weekday_name(self, index: int) -> str:
+        return WEEKDAY_NAMES[self.language][index]
 
     def weekday_day(self, value: date) -> str:
         return f"{self.day(value)} ({WEEKDAYS[self.language][value.weekday()]})"

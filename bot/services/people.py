@@ -20,6 +20,7 @@ from bot.services.clock import Clock
 from bot.services.snapshots import Snapshots
 from storage.audit import AuditLog
 from storage.db import Database
+from storage.outbox import OutboxStore
 from storage.people import ChatBinding, PeopleStore
 
 # The command line acts with the department's full rights.
@@ -136,6 +137,11 @@ class PeopleService:
     async def bound_people(self) -> list[Person]:
         async with self.database.transaction() as connection:
             return await PeopleStore(connection).bound_people()
+
+    async def reachable_again(self, person: Person) -> bool:
+        """The person wrote to the bot: if they had blocked it, reminders reach them again."""
+        async with self.database.transaction() as connection:
+            return await OutboxStore(connection).reachable_again(person.telegram_id)
 
     async def chats(self) -> list[ChatBinding]:
         """Group chats bound as reminder targets."""

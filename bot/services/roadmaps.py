@@ -7,12 +7,13 @@ never disagree.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.domain.model import Roadmap, Task
+from bot.domain.model import ReminderPolicy, Roadmap, Task
 from bot.domain.revision import Revision, revise
 from bot.domain.slugs import roadmap_slug
 from bot.domain.status import StatusSummary
@@ -20,11 +21,17 @@ from bot.importers import read_roadmap
 from bot.services.clock import Clock
 from storage.audit import AuditLog
 from storage.db import Database
-from storage.roadmaps import RoadmapHeader, RoadmapStore
+from storage.roadmaps import RoadmapHeader, RoadmapStore, policy_json
 
 
 class NoRoadmapYet(Exception):
     """Nothing has been imported: there is no roadmap to show."""
+
+
+class BadPolicy(Exception):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
 
 
 class RoadmapNotFound(Exception):
@@ -46,6 +53,8 @@ class ImportOutcome:
 class StatusReport:
     roadmap: RoadmapHeader
     summary: StatusSummary
+    nobody_to_remind: tuple[str, ...] = ()  # parties of open tasks that nobody would hear
+    unreachable: tuple[str, ...] = ()  # people within reach who blocked the bot
 
 
 async def resolve_roadmap(store: RoadmapStore, slug: str | None) -> RoadmapHeader:
@@ -151,6 +160,32 @@ class RoadmapService:
             roadmap=replace(roadmap, tasks=tuple(saved)),
             revision=revision,
         )
+
+    async def policy(
+        self, slug: str | None = None, *, change: Mapping[str, object] | None = None
+    ) -> tuple[str, ReminderPolicy]:
+        """The roadmap's reminder policy, changed first when `change` names fields."""
+        async with self.database.transaction() as connection:
+            store = RoadmapStore(connection)
+            header = await resolve_roadmap(store, slug)
+            policy = await store.policy(header.id)
+            if change:
+                try:
+                    updated = replace(policy, **change)  # type: ignore[arg-type]
+                except ValueError as error:
+                    raise BadPolicy(str(error)) from None
+                await store.set_policy(header.id, updated, self.clock.now())
+                await AuditLog(connection).record(
+                    at=self.clock.now(),
+                    actor="cli",
+                    action="policy",
+                    subject="roadmap",
+                    subject_id=header.id,
+                    old=policy_json(policy),
+                    new=policy_json(updated),
+                )
+                policy = updated
+            return header.slug, policy
 
     async def roadmap(self, slug: str | None = None) -> Roadmap:
         """The stored roadmap (`slug`, or the newest), tasks in document order with ids."""

@@ -12,12 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.domain.access import OrgTree
+from bot.domain.audience import Audience, BoundChat
 from bot.domain.links import PartyMap
-from bot.domain.model import Task
+from bot.domain.model import ReminderPolicy, Task
 from bot.services.roadmaps import resolve_roadmap
 from storage.audit import AuditLog, Entry
 from storage.db import Database
 from storage.organisations import OrganisationStore
+from storage.outbox import OutboxStore
 from storage.people import PeopleStore
 from storage.roadmaps import RoadmapHeader, RoadmapStore
 
@@ -31,6 +33,7 @@ class RoadmapView:
     tree: OrgTree
     parties: PartyMap
     acting: Mapping[int, frozenset[str]]  # task id -> organisations acting for it
+    policy: ReminderPolicy
 
     def task(self, task_id: int) -> Task | None:
         return next((task for task in self.tasks if task.id == task_id), None)
@@ -43,6 +46,27 @@ class Snapshots:
         self._tree: tuple[tuple[int, int], OrgTree] | None = None
         self._views: dict[str | None, tuple[tuple[int, int], RoadmapView]] = {}
         self._histories: dict[int, tuple[tuple[int, int], tuple[Entry, ...]]] = {}
+        self._audience: tuple[tuple[int, int], Audience] | None = None
+
+    async def audience(self, default_timezone: str) -> Audience:
+        """Who can hear reminders: bound people and chats, less those that blocked the bot."""
+        version = await self.database.version(max_age=self.max_age)
+        if self._audience is not None and self._audience[0] == version:
+            return self._audience[1]
+        tree = await self.tree()
+        async with self.database.transaction() as connection:
+            store = PeopleStore(connection)
+            people = await store.bound_people()
+            chats = [
+                BoundChat(chat.chat_id, chat.party, chat.organisation)
+                for chat in await store.chats()
+            ]
+            unreachable = frozenset(await OutboxStore(connection).unreachable())
+        audience = Audience(
+            people, chats, tree, default_timezone=default_timezone, unreachable=unreachable
+        )
+        self._audience = (version, audience)
+        return audience
 
     async def history(self, task_id: int) -> tuple[Entry, ...]:
         """A task's history, read once per change of the database (cards are opened often)."""
@@ -77,12 +101,14 @@ class Snapshots:
             header = await resolve_roadmap(store, slug)
             tasks = tuple(await store.tasks(header.id))
             parties = PartyMap(await PeopleStore(connection).party_links(header.id), tree)
+            policy = await store.policy(header.id)
         view = RoadmapView(
             roadmap=header,
             tasks=tasks,
             tree=tree,
             parties=parties,
             acting={task.id: parties.acting_for(task) for task in tasks if task.id is not None},
+            policy=policy,
         )
         self._views[slug] = (version, view)
         return view

@@ -100,7 +100,36 @@ class TaskService:
         """The roadmap at a glance within the person's reach (everything, for the CLI)."""
         scope = await self.scope(person, slug)
         day = as_of or self.today(scope.roadmap)
-        return StatusReport(scope.roadmap, summarise(scope.tasks, day, horizon_days))
+        view = await self.snapshots.roadmap(slug)
+        audience = await self.snapshots.audience(self.timezone)
+        silent = {
+            party
+            for task in scope.tasks
+            if task.status is TaskStatus.OPEN
+            for party in task.responsible
+            if not audience.hears_party(party, view.parties.organisations_for((party,)))
+        }
+        reach = visible_organisations(person, view.tree)
+        blocked = [
+            blocked.name
+            + (
+                f" ({', '.join(b.organisation for b in blocked.bindings if b.organisation)})"
+                if any(b.organisation for b in blocked.bindings)
+                else ""
+            )
+            for blocked in audience.blocked
+            if reach is None or any(b.organisation in reach for b in blocked.bindings)
+        ]
+        return StatusReport(
+            scope.roadmap,
+            summarise(scope.tasks, day, horizon_days),
+            nobody_to_remind=tuple(
+                p
+                for p in dict.fromkeys(party for task in scope.tasks for party in task.responsible)
+                if p in silent
+            ),
+            unreachable=tuple(blocked),
+        )
 
     async def find(self, person: Person, number: str, slug: str | None = None) -> list[Task]:
         """Visible tasks printed with this number (numbers may repeat)."""

@@ -248,3 +248,17 @@ async def test_other_schools_numbers_and_tasks_stay_hidden(staffed: World) -> No
     assert reply.text == "Мероприятия № 4 нет среди доступных вам."
     scope = await staffed.app.tasks.scope(CLI)
     assert len(scope.tasks) == 22
+
+
+async def test_start_after_blocking_the_bot_makes_a_person_reachable_again(staffed: World) -> None:
+    from storage.outbox import OutboxStore
+
+    async with staffed.app.database.transaction() as connection:
+        await OutboxStore(connection).mark_unreachable(
+            REP, "forbidden: bot was blocked", staffed.clock.now()
+        )
+    (status,) = await staffed.send(ADMIN, "/status")
+    assert "Не получают напоминаний (заблокировали бота): Person 3001" in status.text
+    await staffed.send(REP, "/start")
+    async with staffed.app.database.transaction() as connection:
+        assert REP not in await OutboxStore(connection).unreachable()

@@ -16,6 +16,7 @@ from bot.domain.model import (
     Measure,
     OrganisationKind,
     Party,
+    ReminderPolicy,
     Roadmap,
     Section,
     Target,
@@ -87,6 +88,17 @@ roadmaps = st.builds(
         max_size=3,
     ).map(tuple),
     slug=maybe_texts,
+    reminders=st.none()
+    | st.builds(
+        ReminderPolicy,
+        before=st.lists(st.integers(0, 60), max_size=5).map(tuple),
+        overdue_every=st.integers(1, 10),
+        overdue_limit=st.integers(0, 20),
+        escalate_after=st.integers(0, 30),
+        kickoff=st.booleans(),
+        recurring=st.booleans(),
+        undated_weekday=st.integers(0, 6),
+    ),
 )
 
 
@@ -194,3 +206,12 @@ def test_only_safe_yaml_is_loaded() -> None:
 def test_dump_is_plain_yaml() -> None:
     loaded = yaml.safe_load(dump_roadmap(Roadmap("T", targets=(Target("x", percent=100.0),))))
     assert loaded["targets"] == [{"text": "x", "percent": 100.0, "value": None, "due": None}]
+
+
+def test_reminder_policy_in_yaml_is_checked() -> None:
+    text = "title: T\nreminders: {before: [7, 1], overdue_every: 0}"
+    with pytest.raises(DocumentError) as caught:
+        load_roadmap(text, PATH)
+    assert caught.value.detail == "reminders: overdue cadence must be >= 1, limits and delays >= 0"
+    partial = load_roadmap("title: T\nreminders: {before: [5]}", PATH)
+    assert partial.reminders == ReminderPolicy(before=(5,))

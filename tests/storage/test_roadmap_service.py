@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from bot.domain.model import Deadline, Task, TaskStatus
+from bot.domain.model import Deadline, ReminderPolicy, Task, TaskStatus
 from bot.domain.status import Milestone
 from bot.importers import read_roadmap
 from bot.importers.errors import DocumentError
@@ -47,7 +47,7 @@ async def test_importing_the_smolensk_order_stores_the_whole_roadmap(
     assert stored.targets[0].due == date(2023, 5, 31)
     assert stored.timezone == "Europe/Moscow"
     assert stored.document_number == "319-ОД"
-    assert stored == replace(outcome.roadmap, parties=stored.parties)
+    assert stored == replace(outcome.roadmap, parties=stored.parties, reminders=ReminderPolicy())
 
 
 async def test_stored_roadmap_reads_back_as_imported(roadmaps: RoadmapService) -> None:

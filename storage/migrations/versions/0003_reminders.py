@@ -1,4 +1,4 @@
-"""outbox and unreachable chats
+"""reminders: outbox, rounds, unreachable chats, policy, revision
 
 Revision ID: 0003
 Revises: 0002
@@ -19,6 +19,12 @@ depends_on = None
 
 def upgrade() -> None:
 
+    op.create_table(
+        "data_revision",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_revision")),
+    )
     op.create_table(
         "outbox",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -43,18 +49,34 @@ def upgrade() -> None:
         batch_op.create_index("ix_outbox_status_not_before", ["status", "not_before"], unique=False)
 
     op.create_table(
+        "reminder_rounds",
+        sa.Column("timezone", sa.String(length=64), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint("timezone", name=op.f("pk_reminder_rounds")),
+    )
+    op.create_table(
         "unreachable_chats",
         sa.Column("chat_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("since", sa.DateTime(timezone=True), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("chat_id", name=op.f("pk_unreachable_chats")),
     )
+    with op.batch_alter_table("roadmaps", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("reminder_policy", sa.Text(), nullable=True))
+    # The one revision row every content-changing commit moves (see storage.db.Database).
+    revision_table = sa.table("data_revision", sa.column("id"), sa.column("number"))
+    op.bulk_insert(revision_table, [{"id": 1, "number": 0}])
 
 
 def downgrade() -> None:
 
+    with op.batch_alter_table("roadmaps", schema=None) as batch_op:
+        batch_op.drop_column("reminder_policy")
+
     op.drop_table("unreachable_chats")
+    op.drop_table("reminder_rounds")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_status_not_before")
 
     op.drop_table("outbox")
+    op.drop_table("data_revision")

@@ -1,0 +1,201 @@
+"""Who hears a task's reminders: the people and chats that act for its responsible parties.
+
+- A task's reminders go to everyone bound (as coordinator or representative) to an
+  organisation acting for it, to the department's staff when the department itself acts for
+  it, and to the group chats bound to one of its parties or acting organisations.
+- "Set a date" requests go to the coordinators of the acting organisations and to the staff.
+- An escalation goes to the coordinators of each acting organisation's parent (the staff when
+  the parent is the top of the registry), listing the organisations below them.
+
+Pure: built from people, chats and the registry's tree; no I/O.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.domain.access import OrgTree, Person, Role
+from bot.domain.model import Task
+from bot.domain.reminders import Item, Reason, merge
+
+
+@dataclass(frozen=True, slots=True)
+class Listener:
+    chat_id: int
+    person_id: int | None  # None for a group chat
+    timezone: str
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BoundChat:
+    chat_id: int
+    party: str | None
+    organisation: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """An item as one listener reads it; `organisations` for an escalation: those below them."""
+
+    item: Item
+    organisations: tuple[str, ...] = ()
+
+
+def timezone_of(organisation: str | None, tree: OrgTree, default: str) -> str:
+    """An organisation's own time zone, else its nearest ancestor's, else the default."""
+    current = tree.by_name.get(organisation) if organisation else None
+    seen: set[str] = set()
+    while current is not None and current.name not in seen:
+        if current.timezone:
+            return current.timezone
+        seen.add(current.name)
+        current = tree.by_name.get(current.parent) if current.parent else None
+    return default
+
+
+class Audience:
+    def __init__(
+        self,
+        people: Iterable[Person],
+        chats: Iterable[BoundChat],
+        tree: OrgTree,
+        *,
+        default_timezone: str,
+        unreachable: frozenset[int] = frozenset(),
+    ) -> None:
+        self.tree = tree
+        self.roots = frozenset(name for name, org in tree.by_name.items() if org.parent is None)
+        self.at: defaultdict[str, list[Listener]] = defaultdict(list)  # acting people per org
+        self.coordinators: defaultdict[str, list[Listener]] = defaultdict(list)
+        self.staff: list[Listener] = []
+        self.party_chats: defaultdict[str, list[Listener]] = defaultdict(list)
+        self.org_chats: defaultdict[str, list[Listener]] = defaultdict(list)
+        self.unreachable = unreachable
+        # Who hears a task is asked for every task on every round; the answer only changes
+        # with the audience (a new Audience) or the task's parties and reach (part of the key).
+        self._heard: dict[tuple[object, ...], frozenset[Listener]] = {}
+        self._above: dict[frozenset[str], dict[Listener, list[str]]] = {}
+        self.blocked: list[Person] = []  # people who blocked the bot: shown, not reminded
+        for person in people:
+            if person.telegram_id in unreachable:
+                self.blocked.append(person)
+                continue
+            home = next((b.organisation for b in person.bindings if b.organisation), None)
+            listener = Listener(
+                person.telegram_id,
+                person.telegram_id,
+                timezone_of(home, tree, default_timezone),
+                person.language,
+            )
+            for binding in person.bindings:
+                if binding.role is Role.ADMIN:
+                    self.staff.append(listener)
+                elif binding.role in (Role.COORDINATOR, Role.REP) and binding.organisation:
+                    self.at[binding.organisation].append(listener)
+                    if binding.role is Role.COORDINATOR:
+                        self.coordinators[binding.organisation].append(listener)
+        for chat in chats:
+            if chat.chat_id in unreachable:
+                continue
+            listener = Listener(
+                chat.chat_id, None, timezone_of(chat.organisation, tree, default_timezone)
+            )
+            if chat.party:
+                self.party_chats[chat.party].append(listener)
+            if chat.organisation:
+                self.org_chats[chat.organisation].append(listener)
+
+    def for_task(self, task: Task, acting: frozenset[str]) -> frozenset[Listener]:
+        key = (task.id, task.responsible, acting)
+        found = self._heard.get(key)
+        if found is None:
+            found = self._heard[key] = frozenset(self._for_task(task, acting))
+        return found
+
+    def _for_task(self, task: Task, acting: frozenset[str]) -> set[Listener]:
+        heard: set[Listener] = set()
+        for places in (self.at, self.org_chats):
+            # "Every school" reaches 40,000 organisations of which a few thousand have anyone
+            # bound: walk the smaller side.
+            if len(acting) > len(places):
+                for organisation, listeners in places.items():
+                    if organisation in acting:
+                        heard.update(listeners)
+            else:
+                for organisation in acting:
+                    heard.update(places.get(organisation, ()))
+        for party in task.responsible:
+            heard.update(self.party_chats.get(party, ()))
+        if acting & self.roots:
+            heard.update(self.staff)
+        return heard
+
+    def hears_party(self, party: str, acting: frozenset[str]) -> bool:
+        """Whether anyone would hear a reminder addressed to this party."""
+        if self.party_chats.get(party) or (acting & self.roots and self.staff):
+            return True
+        return any(self.at.get(org) or self.org_chats.get(org) for org in acting)
+
+    def for_dating(self, acting: frozenset[str]) -> set[Listener]:
+        heard = set(self.staff)
+        for organisation in acting:
+            heard.update(self.coordinators.get(organisation, ()))
+        return heard
+
+    def supervisors(self, acting: frozenset[str]) -> dict[Listener, list[str]]:
+        """Coordinator above each acting organisation -> the organisations below them."""
+        found = self._above.get(acting)
+        if found is None:
+            found = self._above[acting] = self._supervisors(acting)
+        return found
+
+    def _supervisors(self, acting: frozenset[str]) -> dict[Listener, list[str]]:
+        below: defaultdict[Listener, list[str]] = defaultdict(list)
+        for organisation in sorted(acting):
+            org = self.tree.by_name.get(organisation)
+            if org is None or org.parent is None:
+                continue
+            above = self.coordinators.get(org.parent, ())
+            if not above and org.parent in self.roots:
+                above = self.staff
+            for listener in above:
+                below[listener].append(organisation)
+        return dict(below)
+
+
+def address(
+    reminders: Mapping[int, Sequence[Item]],
+    escalations: Mapping[int, Item],
+    tasks: Mapping[int, Task],
+    audience: Audience,
+    acting: Mapping[int, frozenset[str]],
+) -> dict[Listener, list[Line]]:
+    """Every listener's lines for a round: their digest, before merging and rendering."""
+    lines: defaultdict[Listener, list[Line]] = defaultdict(list)
+    for task_id, items in reminders.items():
+        task = tasks[task_id]
+        reach = acting.get(task_id, frozenset())
+        for item in items:
+            heard = (
+                audience.for_dating(reach)
+                if item.reason is Reason.UNDATED
+                else audience.for_task(task, reach)
+            )
+            for listener in heard:
+                lines[listener].append(Line(item))
+    for task_id, item in escalations.items():
+        for listener, below in audience.supervisors(acting.get(task_id, frozenset())).items():
+            lines[listener].append(Line(item, tuple(below)))
+    return lines
+
+
+def merge_lines(lines: Iterable[Line]) -> list[Line]:
+    """A listener's lines over one or several days, merged as `reminders.merge` merges items
+    (an escalation keeps the organisations of its latest day)."""
+    latest: dict[Item, Line] = {}
+    for line in lines:
+        latest[line.item] = line
+    return [latest[item] for item in merge(latest)]

@@ -1,0 +1,300 @@
+"""Reminder rounds: planned into the outbox from the database, composed when they are sent.
+
+Planning (a scheduler tick, every minute): for each time zone where it is now a working day
+past REMINDER_HOUR and before the quiet hours, and whose round for today is not planned yet,
+work out every listener's lines — over the days since that zone's last planned round, so what
+fell due during downtime is heard once, merged into one current digest — and write one outbox
+row per listener and day (idempotent: the same round is never planned twice, not even by two
+processes). Older rounds still waiting are superseded.
+
+Composing (when the sender takes a row): the lines are checked against the tasks as they are
+now, so a task marked done, removed or given a date since planning drops out; a digest with
+nothing left is cancelled, not sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.audience import Audience, Line, Listener, address, merge_lines
+from bot.domain.model import TaskStatus
+from bot.domain.reminders import (
+    Item,
+    Reason,
+    WorkCalendar,
+    escalation_for,
+    reminders_for,
+)
+from bot.services.clock import Clock
+from bot.services.snapshots import RoadmapView, Snapshots
+from storage.db import Database
+from storage.outbox import NewMessage, OutboxStore
+from storage.roadmaps import RoadmapStore
+from storage.tables import reminder_rounds
+
+DIGEST = "digest"
+MAX_CATCH_UP_DAYS = 14
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderSettings:
+    hour: int = 10
+    quiet: tuple[int, int] = (21, 8)  # no round is planned from the first hour to the second
+    holidays: frozenset[date] = frozenset()
+    timezone: str = "Europe/Moscow"  # for people and chats whose organisation names none
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOutcome:
+    timezones: tuple[str, ...]
+    listeners: int
+    planned: int  # new outbox rows
+
+
+def in_sending_window(local: datetime, settings: ReminderSettings) -> bool:
+    quiet_start, quiet_end = settings.quiet
+    hour = local.hour
+    quiet = (
+        quiet_start <= hour or hour < quiet_end
+        if quiet_start > quiet_end
+        else quiet_start <= hour < quiet_end
+    )
+    return hour >= settings.hour and not quiet
+
+
+class ReminderPlanner:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        snapshots: Snapshots,
+        settings: ReminderSettings,
+        *,
+        wake_sender: Callable[[], None] | None = None,
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.snapshots = snapshots
+        self.settings = settings
+        self.calendar = WorkCalendar(settings.holidays)
+        self.wake_sender = wake_sender
+        self._planned: dict[str, date] = {}  # zone -> last local day planned (from the table)
+        self._loaded = False
+
+    async def _last_rounds(self, connection: AsyncConnection) -> None:
+        if not self._loaded:
+            rows = await connection.execute(select(reminder_rounds))
+            self._planned.update({row.timezone: row.day for row in rows})
+            self._loaded = True
+
+    def _due_zones(self, zones: set[str], now: datetime) -> dict[str, date]:
+        due = {}
+        for zone in zones:
+            local = now.astimezone(ZoneInfo(zone))
+            today = local.date()
+            if (
+                self._planned.get(zone) != today
+                and self.calendar.is_working(today)
+                and in_sending_window(local, self.settings)
+            ):
+                due[zone] = today
+        return due
+
+    async def plan(self) -> PlanOutcome:
+        """One tick. Cheap when nothing is due (a few dictionary look-ups)."""
+        now = self.clock.now()
+        audience = await self.snapshots.audience(self.settings.timezone)
+        zones = {listener.timezone for listener in _everyone(audience)}
+        async with self.database.transaction() as connection:
+            await self._last_rounds(connection)
+            due = self._due_zones(zones, now)
+            if not due:
+                return PlanOutcome((), 0, 0)
+            headers = await RoadmapStore(connection).headers()
+        views = [await self.snapshots.roadmap(header.slug) for header in headers]
+        messages: list[NewMessage] = []
+        listeners: set[Listener] = set()
+        for zone, today in due.items():
+            last = self._planned.get(zone)
+            first = (
+                max(last + timedelta(days=1), today - timedelta(days=MAX_CATCH_UP_DAYS))
+                if last
+                else today
+            )
+            days = [first + timedelta(days=n) for n in range((today - first).days + 1)]
+            for view in views:
+                lines = self._lines(view, audience, days, zone)
+                for listener, said in lines.items():
+                    listeners.add(listener)
+                    messages.append(self._message(view, listener, said, today, zone, now))
+        async with self.database.transaction() as connection:
+            planned = await OutboxStore(connection).add(messages, now)
+            for zone, today in due.items():
+                await _mark_planned(connection, zone, today)
+        self._planned.update(due)
+        if planned and self.wake_sender is not None:
+            self.wake_sender()
+        return PlanOutcome(tuple(sorted(due)), len(listeners), planned)
+
+    def _lines(
+        self, view: RoadmapView, audience: Audience, days: list[date], zone: str
+    ) -> dict[Listener, list[Line]]:
+        tasks = {task.id: task for task in view.tasks if task.id is not None}
+        heard: defaultdict[Listener, list[Line]] = defaultdict(list)
+        for day in days:
+            reminders: dict[int, list[Item]] = {}
+            escalations: dict[int, Item] = {}
+            for task_id, task in tasks.items():
+                items = reminders_for(task, day, view.policy, self.calendar)
+                if items:
+                    reminders[task_id] = items
+                escalated = escalation_for(task, day, view.policy, self.calendar)
+                if escalated is not None:
+                    escalations[task_id] = escalated
+            if not reminders and not escalations:
+                continue
+            for listener, lines in address(
+                reminders, escalations, tasks, audience, view.acting
+            ).items():
+                if listener.timezone == zone:
+                    heard[listener].extend(lines)
+        if len(days) == 1:  # an ordinary round: lines are as of today already
+            return {listener: merge_lines(lines) for listener, lines in heard.items()}
+        today = days[-1]
+        return {listener: _as_of(merge_lines(lines), today) for listener, lines in heard.items()}
+
+    def _message(
+        self,
+        view: RoadmapView,
+        listener: Listener,
+        lines: list[Line],
+        today: date,
+        zone: str,
+        now: datetime,
+    ) -> NewMessage:
+        at_hour = datetime.combine(today, time(self.settings.hour), ZoneInfo(zone))
+        payload = {
+            "roadmap": view.roadmap.id,
+            "language": listener.language,
+            "lines": [
+                {
+                    "task": line.item.task_id,
+                    "reason": line.item.reason.value,
+                    "day": line.item.day.isoformat(),
+                    "days": line.item.days,
+                    "organisations": list(line.organisations),
+                }
+                for line in lines
+            ],
+        }
+        return NewMessage(
+            chat_id=listener.chat_id,
+            person_id=listener.person_id,
+            kind=f"{DIGEST}:{view.roadmap.id}",
+            round=today,
+            payload=json.dumps(payload, ensure_ascii=False),
+            not_before=max(now, at_hour),
+        )
+
+
+def _as_of(lines: list[Line], today: date) -> list[Line]:
+    """Lateness counted to the round's day (after downtime the latest line may be older)."""
+    return [
+        replace(line, item=replace(line.item, days=(today - line.item.day).days))
+        if line.item.reason in (Reason.OVERDUE, Reason.ESCALATION)
+        else line
+        for line in lines
+    ]
+
+
+def _everyone(audience: Audience) -> set[Listener]:
+    everyone: set[Listener] = set(audience.staff)
+    for group in (audience.at, audience.coordinators, audience.party_chats, audience.org_chats):
+        for listeners in group.values():
+            everyone.update(listeners)
+    return everyone
+
+
+async def _mark_planned(connection: AsyncConnection, zone: str, day: date) -> None:
+    updated = await connection.execute(
+        reminder_rounds.update().where(reminder_rounds.c.timezone == zone).values(day=day)
+    )
+    if updated.rowcount == 0:
+        await connection.execute(reminder_rounds.insert().values(timezone=zone, day=day))
+
+
+# -- composing at send time ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DigestLine:
+    """A planned line, checked against the task as it is now."""
+
+    task_id: int
+    number: str
+    title: str
+    reason: Reason
+    day: date
+    days: int
+    organisations: tuple[str, ...]
+    deadline_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    roadmap: str  # the roadmap's title
+    language: str | None
+    lines: tuple[DigestLine, ...]
+
+
+class DigestReader:
+    """Turns an outbox payload back into what is still worth saying."""
+
+    def __init__(self, snapshots: Snapshots) -> None:
+        self.snapshots = snapshots
+
+    async def current(self, payload: str) -> Digest | None:
+        data = json.loads(payload)
+        view = await self._view(int(data["roadmap"]))
+        if view is None:
+            return None
+        lines = []
+        for raw in data["lines"]:
+            task = view.task(int(raw["task"]))
+            reason = Reason(raw["reason"])
+            if task is None or task.status is not TaskStatus.OPEN:
+                continue  # done, cancelled or removed since planning
+            if reason is Reason.UNDATED and task.deadline.fixed:
+                continue  # got a date meanwhile
+            lines.append(
+                DigestLine(
+                    task_id=int(raw["task"]),
+                    number=task.number,
+                    title=task.title,
+                    reason=reason,
+                    day=date.fromisoformat(raw["day"]),
+                    days=int(raw["days"]),
+                    organisations=tuple(raw.get("organisations", ())),
+                    deadline_text=task.deadline.text,
+                )
+            )
+        if not lines:
+            return None
+        return Digest(view.roadmap.title, data.get("language"), tuple(lines))
+
+    async def _view(self, roadmap_id: int) -> RoadmapView | None:
+        newest = await self.snapshots.roadmap()
+        if newest.roadmap.id == roadmap_id:
+            return newest
+        async with self.snapshots.database.transaction() as connection:
+            headers = {h.id: h for h in await RoadmapStore(connection).headers()}
+        header = headers.get(roadmap_id)
+        return await self.snapshots.roadmap(header.slug) if header else None
