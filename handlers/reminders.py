@@ -23,16 +23,20 @@ def digest_composer(reader: DigestReader, default_language: str) -> Compose:
             return None
         t = texts_for(digest.language, default_language)
         numbers = dict.fromkeys((line.task_id, line.number) for line in digest.lines)
-        buttons = [
-            InlineKeyboardButton(
-                text=t("button.quick_done", number=number),
-                callback_data=TaskAction(action="qd", task_id=task_id).pack(),
-            )
+        rows = [
+            [
+                InlineKeyboardButton(
+                    text=t("button.quick_done", number=number),
+                    callback_data=TaskAction(action="qd", task_id=task_id).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=t("button.open_card", number=number),
+                    callback_data=TaskAction(action="open", task_id=task_id).pack(),
+                ),
+            ]
             for task_id, number in list(numbers)[:MAX_BUTTONS]
         ]
-        markup = InlineKeyboardMarkup(
-            inline_keyboard=[buttons[i : i + 4] for i in range(0, len(buttons), 4)]
-        )
-        return Composed(split_message(render_digest(digest, t))[0], markup if buttons else None)
+        markup = InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+        return Composed(split_message(render_digest(digest, t))[0], markup)
 
     return compose

@@ -217,8 +217,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest.kickoff": "▶️ № {number} «{title}» — начинается {day}",
         "digest.undated": "📅 № {number} «{title}» — нужно назначить дату (сейчас: «{text}»)",
         "digest.more": "и ещё {count}",
-        "digest.footer": "Выполнено? Нажмите кнопку с номером или откройте /task N.",
+        "digest.footer": "Выполнено? ✅ — отметить, 📄 — открыть карточку.",
         "button.quick_done": "✅ № {number}",
+        "button.open_card": "📄 № {number}",
         "error.no_token": "BOT_TOKEN не задан. Создайте бота у @BotFather (команда /newbot), "
         "впишите токен в .env как BOT_TOKEN=... (образец — config.example.env) и запустите снова.",
         "error.bad_token": "BOT_TOKEN не похож на токен бота (вида 123456:ABC...). Скопируйте "
@@ -425,8 +426,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest.kickoff": "▶️ No. {number} “{title}” — starts {day}",
         "digest.undated": "📅 No. {number} “{title}” — needs a date (now: “{text}”)",
         "digest.more": "and {count} more",
-        "digest.footer": "Done? Press the button with its number or open /task N.",
+        "digest.footer": "Done? ✅ marks it, 📄 opens the card.",
         "button.quick_done": "✅ No. {number}",
+        "button.open_card": "📄 No. {number}",
         "error.no_token": "BOT_TOKEN is not set. Create a bot with @BotFather (/newbot), put "
         "the token into .env as BOT_TOKEN=... (see config.example.env) and start again.",
         "error.bad_token": "BOT_TOKEN does not look like a bot token (123456:ABC...). Copy it "

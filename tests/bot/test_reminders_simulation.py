@@ -250,3 +250,16 @@ async def test_a_revised_deadline_changes_what_is_planned_without_a_restart(worl
     heard = await schedules(world)
     seen = {n for lines in heard[CITY_SCHOOL].values() for n, _, _ in lines}
     assert "7" not in seen  # was due on the 28th; now the 12th of May, more than 7 days off
+
+
+async def test_a_digest_button_marks_the_task_done(world: World) -> None:
+    sender = await prepare(world)
+    world.clock.moment = datetime(2023, 4, 17, 7, 5, tzinfo=UTC)
+    await world.app.planner.plan()
+    await sender.drain()
+    (digest,) = [m for m in world.session.to(CITY_SCHOOL) if "Напоминание" in m.text]
+    assert [label for label, _ in digest.buttons()] == ["✅ № 5", "📄 № 5", "✅ № 11", "📄 № 11"]
+    (note,) = await world.press(CITY_SCHOOL, digest, "✅ № 5")
+    assert note.text == "Отмечено как выполненное: № 5."
+    (card,) = await world.press(CITY_SCHOOL, digest, "📄 № 11")
+    assert card.text.startswith("<b>№ 11. Перевод 100% внутренних коммуникаций")
