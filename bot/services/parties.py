@@ -128,9 +128,9 @@ class PartyService:
     ) -> tuple[str, bool]:
         """Make a group chat a reminder target for party N; (party name, newly bound)."""
         tree = await self.snapshots.tree()
+        if not may(person, Action.BIND_CHAT, tree):
+            raise Forbidden(Action.BIND_CHAT)
         async with self.database.transaction() as connection:
-            if not may(person, Action.BIND_CHAT, tree):
-                raise Forbidden(Action.BIND_CHAT)
             views = await self._views(connection, tree)
             if not 1 <= index <= len(views):
                 raise NoSuchParty(index)
@@ -141,24 +141,8 @@ class PartyService:
                     parties.c.roadmap_id == header.id, parties.c.name == name
                 )
             )
-            new = await PeopleStore(connection).bind_chat(
-                chat_id,
-                title,
-                party_id=party_id,
-                organisation=None,
-                created_by=person.telegram_id,
-                now=now,
-            )
-            if new:
-                await AuditLog(connection).record(
-                    at=now,
-                    actor=actor_name(person),
-                    action="bound",
-                    subject="chat",
-                    subject_id=chat_id,
-                    new=name,
-                )
-            return name, new
+            new = await _bind(connection, person, chat_id, title, name, now, party_id=party_id)
+        return name, new
 
     async def bind_chat_to_organisation(
         self, person: Person, chat_id: int, title: str | None, query: str, now: datetime
@@ -173,24 +157,41 @@ class PartyService:
         if len(matches) > 1:
             raise AmbiguousOrganisation(query, matches)
         async with self.database.transaction() as connection:
-            new = await PeopleStore(connection).bind_chat(
-                chat_id,
-                title,
-                party_id=None,
-                organisation=matches[0],
-                created_by=person.telegram_id,
-                now=now,
+            new = await _bind(
+                connection, person, chat_id, title, matches[0], now, organisation=matches[0]
             )
-            if new:
-                await AuditLog(connection).record(
-                    at=now,
-                    actor=actor_name(person),
-                    action="bound",
-                    subject="chat",
-                    subject_id=chat_id,
-                    new=matches[0],
-                )
         return matches[0], new
+
+
+async def _bind(
+    connection: AsyncConnection,
+    person: Person,
+    chat_id: int,
+    title: str | None,
+    target: str,
+    now: datetime,
+    *,
+    party_id: int | None = None,
+    organisation: str | None = None,
+) -> bool:
+    new = await PeopleStore(connection).bind_chat(
+        chat_id,
+        title,
+        party_id=party_id,
+        organisation=organisation,
+        created_by=person.telegram_id,
+        now=now,
+    )
+    if new:
+        await AuditLog(connection).record(
+            at=now,
+            actor=actor_name(person),
+            action="bound",
+            subject="chat",
+            subject_id=chat_id,
+            new=target,
+        )
+    return new
 
 
 def _describe(link: PartyLink) -> str:
