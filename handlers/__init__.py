@@ -10,7 +10,9 @@ from handlers import chats, common, errors, invites, orgs, parties, status, task
 def get_routers() -> list[Router]:
     """Fresh routers (a router belongs to one dispatcher; tests build several).
 
-    Commands that work in any state (/cancel, /help) come before flows that wait for text.
+    The most used commands are tried first (every router tried costs a little on every
+    update). Flows that wait for free text (a comment, an organisation's name) ignore text
+    starting with "/", so /cancel and the other commands always get through.
     """
-    modules = (errors, common, status, tasks, invites, orgs, parties, chats)
+    modules = (errors, status, tasks, common, invites, orgs, parties, chats)
     return [module.make_router() for module in modules]

@@ -78,6 +78,7 @@ class Audience:
         # with the audience (a new Audience) or the task's parties and reach (part of the key).
         self._heard: dict[tuple[object, ...], frozenset[Listener]] = {}
         self._above: dict[frozenset[str], dict[Listener, list[str]]] = {}
+        self._hears: dict[tuple[str, frozenset[str]], bool] = {}
         self.blocked: list[Person] = []  # people who blocked the bot: shown, not reminded
         for person in people:
             if person.telegram_id in unreachable:
@@ -134,10 +135,17 @@ class Audience:
         return heard
 
     def hears_party(self, party: str, acting: frozenset[str]) -> bool:
-        """Whether anyone would hear a reminder addressed to this party."""
-        if self.party_chats.get(party) or (acting & self.roots and self.staff):
-            return True
-        return any(self.at.get(org) or self.org_chats.get(org) for org in acting)
+        """Whether anyone would hear a reminder addressed to this party (asked by every
+        /status, so remembered)."""
+        key = (party, acting)
+        found = self._hears.get(key)
+        if found is None:
+            found = self._hears[key] = bool(
+                self.party_chats.get(party)
+                or (acting & self.roots and self.staff)
+                or any(self.at.get(org) or self.org_chats.get(org) for org in acting)
+            )
+        return found
 
     def for_dating(self, acting: frozenset[str]) -> set[Listener]:
         heard = set(self.staff)

@@ -107,7 +107,7 @@ class TaskService:
             for task in scope.tasks
             if task.status is TaskStatus.OPEN
             for party in task.responsible
-            if not audience.hears_party(party, view.parties.organisations_for((party,)))
+            if not audience.hears_party(party, view.parties.acting.get(party, frozenset()))
         }
         reach = visible_organisations(person, view.tree)
         blocked = [
