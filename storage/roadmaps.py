@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.model import (
@@ -345,16 +345,6 @@ class RoadmapStore:
     async def mark_removed(self, task_id: int, now: datetime) -> None:
         await self.connection.execute(
             update(tasks).where(tasks.c.id == task_id).values(removed_at=now, updated_at=now)
-        )
-
-    async def count_removed(self, roadmap_id: int) -> int:
-        return int(
-            await self.connection.scalar(
-                select(func.count())
-                .select_from(tasks)
-                .where(tasks.c.roadmap_id == roadmap_id, tasks.c.removed_at.is_not(None))
-            )
-            or 0
         )
 
     # -- figures and targets ------------------------------------------------------------------

@@ -126,14 +126,6 @@ class OrgTree:
         words = wanted.split()
         return [n for n in names if words and all(word in _fold(n) for word in words)]
 
-    def ancestors(self, name: str) -> list[str]:
-        chain: list[str] = []
-        current = self.by_name.get(name)
-        while current is not None and current.parent is not None and current.parent not in chain:
-            chain.append(current.parent)
-            current = self.by_name.get(current.parent)
-        return chain
-
 
 def _fold(text: str) -> str:
     return " ".join(text.casefold().replace("ё", "е").replace("«", " ").replace("»", " ").split())
