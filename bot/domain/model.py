@@ -9,6 +9,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.domain.indicators import Indicator
 
 
 class TaskStatus(enum.StrEnum):
@@ -148,6 +152,7 @@ class Roadmap:
     targets: tuple[Target, ...] = ()
     slug: str | None = None
     reminders: ReminderPolicy | None = None  # None: as stored, or the default
+    indicators: tuple[Indicator, ...] = ()  # weekly indicators (all versions) the roadmap defines
 
 
 @dataclass(frozen=True, slots=True)
