@@ -24,7 +24,15 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10_000
 # The bot's own bookkeeping: writing these changes nothing anyone reads from a snapshot.
 BOOKKEEPING_TABLES = frozenset(
-    {"processed_updates", "people", "outbox", "reminder_rounds", "data_revision"}
+    {
+        "processed_updates",
+        "people",
+        "outbox",
+        "reminder_rounds",
+        "question_rounds",
+        "report_drafts",
+        "data_revision",
+    }
 )
 
 

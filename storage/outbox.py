@@ -425,6 +425,15 @@ class OutboxStore:
         )
         return [_row(row._mapping) for row in result]
 
+    async def sent_as(self, chat_id: int, message_id: int) -> OutboxRow | None:
+        """The row a message in a chat was sent for (a reply to a question finds it)."""
+        found = (
+            await self.connection.execute(
+                select(outbox).where(outbox.c.chat_id == chat_id, outbox.c.message_id == message_id)
+            )
+        ).first()
+        return _row(found._mapping) if found is not None else None
+
     async def get(self, row_id: int) -> OutboxRow | None:
         found = (await self.connection.execute(select(outbox).where(outbox.c.id == row_id))).first()
         return _row(found._mapping) if found is not None else None

@@ -292,6 +292,8 @@ outbox = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     UniqueConstraint("chat_id", "kind", "round", name="uq_outbox_chat_kind_round"),
     Index("ix_outbox_status_not_before", "status", "not_before"),
+    # A reply to a question the bot asked is traced back to the question by its message id.
+    Index("ix_outbox_chat_message", "chat_id", "message_id"),
 )
 
 # The last local day whose reminder round was planned, per time zone: after downtime the
@@ -319,4 +321,86 @@ unreachable_chats = Table(
     Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
     Column("since", UtcDateTime(), nullable=False),
     Column("reason", Text, nullable=False),
+)
+
+# -- weekly indicators and reports -------------------------------------------------------------
+
+# An indicator of a roadmap, named by its code; what it means lives in its versions.
+indicators = Table(
+    "indicators",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("roadmap_id", ForeignKey("roadmaps.id", ondelete="CASCADE"), nullable=False),
+    Column("code", String(64), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("roadmap_id", "code", name="uq_indicators_roadmap_code"),
+)
+
+# A definition applies from its week on (NULL: from the beginning); earlier weeks keep theirs.
+indicator_versions = Table(
+    "indicator_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("indicator_id", ForeignKey("indicators.id", ondelete="CASCADE"), nullable=False),
+    Column("valid_from", Date),
+    Column("name", Text, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("aliases", Text, nullable=False),  # JSON list
+    Column("reported_by", String(100), nullable=False),  # organisation kinds, comma-separated
+    Column("denominator", String(16)),
+    Column("target_percent", Float),
+    Column("target_value", Integer),
+    Column("target_due", Date),
+    Column("weekday", Integer, nullable=False),
+    Column("due_time", String(5), nullable=False),  # "18:00"
+    Column("rollup", String(16), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_indicator_versions_indicator", "indicator_id", "valid_from"),
+)
+
+# One organisation's value of one indicator for one week (named by its Monday). A correction
+# replaces the value; every change is in audit_log (subject "report"). The value counts for the
+# weeks from `week` up to, not including, `until_week`: the week of the organisation's next
+# report, or FOREVER — so "each organisation's latest value as of a week" is one range scan.
+weekly_reports = Table(
+    "weekly_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("indicator_id", ForeignKey("indicators.id", ondelete="CASCADE"), nullable=False),
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    Column("week", Date, nullable=False),
+    Column("until_week", Date, nullable=False),
+    Column("value", Integer, nullable=False),
+    Column("late", Boolean, nullable=False),
+    Column("reported_at", UtcDateTime(), nullable=False),  # first reported
+    Column("updated_at", UtcDateTime(), nullable=False),  # last corrected
+    Column("reported_by", Text, nullable=False),  # an actor, as in audit_log
+    Column("source", String(16), nullable=False),  # message, button, bulk, sheet, export, cli
+    UniqueConstraint(
+        "indicator_id", "organisation_id", "week", name="uq_weekly_reports_indicator_org_week"
+    ),
+    Index("ix_weekly_reports_week", "indicator_id", "week", "late"),
+    Index("ix_weekly_reports_until", "indicator_id", "until_week", "week", "value"),
+)
+
+# Values put back to the person to confirm or correct (above the headcount, a sharp drop):
+# kept here, not in memory, so a "confirm" pressed after a restart still finds them.
+report_drafts = Table(
+    "report_drafts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person_id", BigInteger, nullable=False),
+    Column("payload", Text, nullable=False),  # JSON: the values and where they go
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("settled_at", UtcDateTime()),
+    Column("outcome", String(16)),  # "confirmed", "discarded"
+)
+
+# The last local day whose questions (and their follow-ups) were planned, per time zone.
+question_rounds = Table(
+    "question_rounds",
+    metadata,
+    Column("timezone", String(64), primary_key=True),
+    Column("day", Date, nullable=False),
 )

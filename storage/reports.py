@@ -1,0 +1,504 @@
+"""Indicators, their versions, and weekly reports: stored, corrected with history, rolled up.
+
+Works inside the caller's transaction and never commits. Portable SQL (SQLite and
+PostgreSQL). Organisations are named by id here; the services translate names.
+
+Roll-ups are computed in SQL over the `until_week` ranges (see storage.tables.weekly_reports):
+the value an organisation counts with in week W is the one with ``week <= W < until_week``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.indicators import Indicator, IndicatorTarget, Rollup
+from bot.domain.model import Measure, OrganisationKind
+from storage.audit import AuditLog
+from storage.tables import (
+    indicator_versions,
+    indicators,
+    organisations,
+    report_drafts,
+    weekly_reports,
+)
+
+FOREVER = date(9999, 12, 31)
+"""`until_week` of an organisation's newest report: it counts from its week on."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReport:
+    id: int
+    indicator_id: int
+    organisation_id: int
+    week: date
+    value: int
+    late: bool
+    reported_at: datetime
+    updated_at: datetime
+    reported_by: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What storing a value did: `old` is None for a first report; equal values change nothing."""
+
+    report_id: int
+    old: int | None
+    new: int
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
+
+
+@dataclass(frozen=True, slots=True)
+class OrgWeek:
+    """One organisation's standing in a week: the value it counts with (carried from an earlier
+    week under Rollup.LATEST), the value reported for the week itself, and last week's."""
+
+    organisation_id: int
+    counted: int | None
+    reported: int | None
+    late: bool
+    previous: int | None
+
+
+def _subtree(roots: Sequence[int]) -> Select[tuple[int]]:
+    """Ids of the organisations under (and including) `roots`."""
+    top = (
+        select(organisations.c.id)
+        .where(organisations.c.id.in_(roots))
+        .cte("subtree", recursive=True)
+    )
+    below = select(organisations.c.id).where(organisations.c.parent_id == top.c.id)
+    tree = top.union_all(below)
+    return select(tree.c.id)
+
+
+def _version_row(indicator: Indicator) -> dict[str, object]:
+    target = indicator.target
+    return {
+        "valid_from": indicator.valid_from,
+        "name": indicator.name,
+        "question": indicator.question,
+        "aliases": json.dumps(list(indicator.aliases), ensure_ascii=False),
+        "reported_by": ",".join(sorted(kind.value for kind in indicator.reported_by)),
+        "denominator": indicator.denominator.value if indicator.denominator else None,
+        "target_percent": target.percent if target else None,
+        "target_value": target.value if target else None,
+        "target_due": target.due if target else None,
+        "weekday": indicator.weekday,
+        "due_time": indicator.due_time.strftime("%H:%M"),
+        "rollup": indicator.rollup.value,
+    }
+
+
+class ReportStore:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+
+    # -- definitions ------------------------------------------------------------------------
+
+    async def indicators(self, roadmap_id: int) -> list[Indicator]:
+        """Every version of every indicator of the roadmap, by position then week."""
+        rows = await self.connection.execute(
+            select(indicators.c.id, indicators.c.code, indicator_versions)
+            .select_from(
+                indicators.join(
+                    indicator_versions, indicator_versions.c.indicator_id == indicators.c.id
+                )
+            )
+            .where(indicators.c.roadmap_id == roadmap_id)
+            .order_by(indicators.c.position, indicator_versions.c.valid_from)
+        )
+        found = []
+        for row in rows:
+            target = None
+            if row.target_percent is not None or row.target_value is not None:
+                target = IndicatorTarget(row.target_percent, row.target_value, row.target_due)
+            hour, minute = (int(part) for part in row.due_time.split(":"))
+            found.append(
+                Indicator(
+                    code=row.code,
+                    name=row.name,
+                    question=row.question,
+                    aliases=tuple(json.loads(row.aliases)),
+                    reported_by=frozenset(
+                        OrganisationKind(kind) for kind in row.reported_by.split(",")
+                    ),
+                    denominator=Measure(row.denominator) if row.denominator else None,
+                    target=target,
+                    weekday=row.weekday,
+                    due_time=time(hour, minute),
+                    rollup=Rollup(row.rollup),
+                    valid_from=row.valid_from,
+                    id=row.indicator_id,
+                )
+            )
+        return found
+
+    async def define(
+        self, roadmap_id: int, indicator: Indicator, now: datetime, actor: str
+    ) -> tuple[int, bool]:
+        """Store a version of an indicator (created on first sight). A version for a week that
+        already has one replaces it. Returns the indicator's id and whether anything changed."""
+        indicator_id = await self.connection.scalar(
+            select(indicators.c.id).where(
+                indicators.c.roadmap_id == roadmap_id, indicators.c.code == indicator.code
+            )
+        )
+        if indicator_id is None:
+            position = await self.connection.scalar(
+                select(func.count()).where(indicators.c.roadmap_id == roadmap_id)
+            )
+            indicator_id = (
+                await self.connection.execute(
+                    insert(indicators).values(
+                        roadmap_id=roadmap_id,
+                        code=indicator.code,
+                        position=int(position or 0),
+                        created_at=now,
+                    )
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+        wanted = _version_row(indicator)
+        same_week = (
+            indicator_versions.c.valid_from.is_(None)
+            if indicator.valid_from is None
+            else indicator_versions.c.valid_from == indicator.valid_from
+        )
+        existing = (
+            await self.connection.execute(
+                select(indicator_versions).where(
+                    indicator_versions.c.indicator_id == indicator_id, same_week
+                )
+            )
+        ).first()
+        if existing is not None:
+            stored = {key: getattr(existing, key) for key in wanted}
+            if stored == wanted:
+                return indicator_id, False
+            await self.connection.execute(
+                update(indicator_versions)
+                .where(indicator_versions.c.id == existing.id)
+                .values(**wanted, created_at=now)
+            )
+            old = json.dumps(stored, ensure_ascii=False, default=str)
+        else:
+            await self.connection.execute(
+                insert(indicator_versions).values(
+                    indicator_id=indicator_id, created_at=now, **wanted
+                )
+            )
+            old = None
+        await AuditLog(self.connection).record(
+            at=now,
+            actor=actor,
+            action="define",
+            subject="indicator",
+            subject_id=indicator_id,
+            field=str(indicator.valid_from or "start"),
+            old=old,
+            new=json.dumps(wanted, ensure_ascii=False, default=str),
+        )
+        return indicator_id, True
+
+    # -- values -----------------------------------------------------------------------------
+
+    async def values_near(
+        self, indicator_id: int, organisation_ids: Sequence[int], week: date
+    ) -> dict[int, tuple[int | None, int | None]]:
+        """organisation -> (its value for `week`, the latest value it reported before)."""
+        rows = await self.connection.execute(
+            select(
+                weekly_reports.c.organisation_id, weekly_reports.c.week, weekly_reports.c.value
+            ).where(
+                weekly_reports.c.indicator_id == indicator_id,
+                weekly_reports.c.organisation_id.in_(organisation_ids),
+                weekly_reports.c.week <= week,
+                weekly_reports.c.until_week >= week,
+            )
+        )
+        found: dict[int, tuple[int | None, int | None]] = dict.fromkeys(
+            organisation_ids, (None, None)
+        )
+        for org, at, value in rows:
+            current, before = found[org]
+            if at == week:
+                current = value
+            else:
+                before = value
+            found[org] = (current, before)
+        return found
+
+    async def store(
+        self,
+        indicator_id: int,
+        organisation_id: int,
+        week: date,
+        value: int,
+        *,
+        now: datetime,
+        late: bool,
+        actor: str,
+        source: str,
+    ) -> Change:
+        """Report or correct one value; the history goes to the audit log."""
+        existing = (
+            await self.connection.execute(
+                select(weekly_reports.c.id, weekly_reports.c.value).where(
+                    weekly_reports.c.indicator_id == indicator_id,
+                    weekly_reports.c.organisation_id == organisation_id,
+                    weekly_reports.c.week == week,
+                )
+            )
+        ).first()
+        if existing is not None:
+            if existing.value == value:
+                return Change(existing.id, value, value)
+            await self.connection.execute(
+                update(weekly_reports)
+                .where(weekly_reports.c.id == existing.id)
+                .values(value=value, updated_at=now, reported_by=actor, source=source)
+            )
+            change = Change(existing.id, existing.value, value)
+        else:
+            mine = and_(
+                weekly_reports.c.indicator_id == indicator_id,
+                weekly_reports.c.organisation_id == organisation_id,
+            )
+            # The report before this one now counts until this week; this one until the next.
+            await self.connection.execute(
+                update(weekly_reports)
+                .where(mine, weekly_reports.c.week < week, weekly_reports.c.until_week > week)
+                .values(until_week=week)
+            )
+            following = await self.connection.scalar(
+                select(func.min(weekly_reports.c.week)).where(mine, weekly_reports.c.week > week)
+            )
+            report_id = (
+                await self.connection.execute(
+                    insert(weekly_reports).values(
+                        indicator_id=indicator_id,
+                        organisation_id=organisation_id,
+                        week=week,
+                        until_week=following or FOREVER,
+                        value=value,
+                        late=late,
+                        reported_at=now,
+                        updated_at=now,
+                        reported_by=actor,
+                        source=source,
+                    )
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+            change = Change(report_id, None, value)
+        await AuditLog(self.connection).record(
+            at=now,
+            actor=actor,
+            action="report",
+            subject="report",
+            subject_id=change.report_id,
+            field=source,
+            old=None if change.old is None else str(change.old),
+            new=str(value),
+        )
+        return change
+
+    async def report(
+        self, indicator_id: int, organisation_id: int, week: date
+    ) -> StoredReport | None:
+        row = (
+            await self.connection.execute(
+                select(weekly_reports).where(
+                    weekly_reports.c.indicator_id == indicator_id,
+                    weekly_reports.c.organisation_id == organisation_id,
+                    weekly_reports.c.week == week,
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        return StoredReport(
+            row.id,
+            row.indicator_id,
+            row.organisation_id,
+            row.week,
+            row.value,
+            row.late,
+            row.reported_at,
+            row.updated_at,
+            row.reported_by,
+            row.source,
+        )
+
+    async def reported(
+        self, indicator_ids: Sequence[int], organisation_ids: Sequence[int], week: date
+    ) -> set[tuple[int, int]]:
+        """(indicator, organisation) pairs with a value for `week`."""
+        rows = await self.connection.execute(
+            select(weekly_reports.c.indicator_id, weekly_reports.c.organisation_id).where(
+                weekly_reports.c.indicator_id.in_(indicator_ids),
+                weekly_reports.c.organisation_id.in_(organisation_ids),
+                weekly_reports.c.week == week,
+            )
+        )
+        return {(row[0], row[1]) for row in rows}
+
+    async def reporters(self, indicator_id: int, week: date) -> set[int]:
+        """Organisations with a value for `week` (anywhere in the registry)."""
+        rows = await self.connection.execute(
+            select(weekly_reports.c.organisation_id).where(
+                weekly_reports.c.indicator_id == indicator_id, weekly_reports.c.week == week
+            )
+        )
+        return set(rows.scalars())
+
+    # -- roll-ups ---------------------------------------------------------------------------
+
+    async def totals(
+        self,
+        indicator_id: int,
+        weeks: Sequence[date],
+        rollup: Rollup,
+        roots: Sequence[int] | None = None,
+    ) -> list[int | None]:
+        """The rolled-up value of each week (None: nobody counted yet), in one scan."""
+        if not weeks:
+            return []
+        table = weekly_reports.c
+        columns = []
+        for week in weeks:
+            if rollup is Rollup.LATEST:
+                counts = and_(table.week <= week, table.until_week > week)
+            else:
+                counts = table.week == week
+            columns.append(func.sum(case((counts, table.value))))
+        query = select(*columns).where(table.indicator_id == indicator_id)
+        if rollup is Rollup.LATEST:
+            query = query.where(table.until_week > min(weeks), table.week <= max(weeks))
+        else:
+            query = query.where(table.week >= min(weeks), table.week <= max(weeks))
+        if roots is not None:
+            query = query.where(table.organisation_id.in_(_subtree(roots)))
+        row = (await self.connection.execute(query)).one()
+        return [None if total is None else int(total) for total in row]
+
+    async def coverage(
+        self, indicator_id: int, week: date, roots: Sequence[int] | None = None
+    ) -> tuple[int, int]:
+        """How many organisations reported for `week`: (on time, late)."""
+        table = weekly_reports.c
+        query = (
+            select(table.late, func.count())
+            .where(table.indicator_id == indicator_id, table.week == week)
+            .group_by(table.late)
+        )
+        if roots is not None:
+            query = query.where(table.organisation_id.in_(_subtree(roots)))
+        counts = {bool(late): int(count) for late, count in await self.connection.execute(query)}
+        return counts.get(False, 0), counts.get(True, 0)
+
+    async def by_organisation(
+        self, indicator_id: int, week: date, rollup: Rollup, roots: Sequence[int] | None = None
+    ) -> dict[int, OrgWeek]:
+        """Each organisation's standing in `week` (only those with anything to show)."""
+        table = weekly_reports.c
+        last_week = week - timedelta(days=7)
+        query = select(table.organisation_id, table.week, table.until_week, table.value, table.late)
+        query = query.where(
+            table.indicator_id == indicator_id, table.week <= week, table.until_week > last_week
+        )
+        if rollup is Rollup.WEEK:
+            query = query.where(table.week >= last_week)
+        if roots is not None:
+            query = query.where(table.organisation_id.in_(_subtree(roots)))
+        found: dict[int, OrgWeek] = {}
+        for org, at, until, value, late in await self.connection.execute(query):
+            current = found.get(org, OrgWeek(org, None, None, False, None))
+            counted, reported, is_late, previous = (
+                current.counted,
+                current.reported,
+                current.late,
+                current.previous,
+            )
+            if at == week:
+                reported, is_late = value, bool(late)
+            if at <= week < until and (rollup is Rollup.LATEST or at == week):
+                counted = value
+            if at <= last_week < until and (rollup is Rollup.LATEST or at == last_week):
+                previous = value
+            found[org] = OrgWeek(org, counted, reported, is_late, previous)
+        return found
+
+    async def history(
+        self, organisation_id: int, indicator_id: int
+    ) -> list[tuple[date, int, bool]]:
+        """An organisation's reports of an indicator, oldest first: (week, value, late)."""
+        rows = await self.connection.execute(
+            select(weekly_reports.c.week, weekly_reports.c.value, weekly_reports.c.late)
+            .where(
+                weekly_reports.c.indicator_id == indicator_id,
+                weekly_reports.c.organisation_id == organisation_id,
+            )
+            .order_by(weekly_reports.c.week)
+        )
+        return [(row.week, row.value, bool(row.late)) for row in rows]
+
+    # -- drafts -----------------------------------------------------------------------------
+
+    async def add_draft(self, person_id: int, payload: Mapping[str, object], now: datetime) -> int:
+        result = await self.connection.execute(
+            insert(report_drafts).values(
+                person_id=person_id,
+                payload=json.dumps(payload, ensure_ascii=False, default=str),
+                created_at=now,
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    async def draft(self, draft_id: int, person_id: int) -> dict[str, object] | None:
+        """An open draft of this person (None: not theirs, or settled already)."""
+        payload = await self.connection.scalar(
+            select(report_drafts.c.payload).where(
+                report_drafts.c.id == draft_id,
+                report_drafts.c.person_id == person_id,
+                report_drafts.c.settled_at.is_(None),
+            )
+        )
+        if payload is None:
+            return None
+        loaded: dict[str, object] = json.loads(payload)
+        return loaded
+
+    async def settle_draft(
+        self, draft_id: int, person_id: int, outcome: str, now: datetime
+    ) -> bool:
+        """Close an open draft of this person; False when it is not theirs or already settled
+        (a second press of the button does nothing)."""
+        settled = await self.connection.execute(
+            update(report_drafts)
+            .where(
+                report_drafts.c.id == draft_id,
+                report_drafts.c.person_id == person_id,
+                report_drafts.c.settled_at.is_(None),
+            )
+            .values(settled_at=now, outcome=outcome)
+        )
+        return bool(settled.rowcount == 1)
