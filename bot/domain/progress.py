@@ -20,9 +20,11 @@ Pure: numbers in, numbers out.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from fractions import Fraction
 
 from bot.domain.indicators import Indicator, due_day
 
@@ -103,8 +105,8 @@ def assess(
     pace = _pace(totals)
     forecast = None
     if target_total is not None and total < target_total and pace is not None and pace > 0:
-        weeks = -(-(target_total - total) // pace)  # ceiling
-        forecast = due_day(week, indicator.weekday) + timedelta(days=7 * int(weeks))
+        weeks = math.ceil((target_total - total) / pace)  # exact: no float lands past a whole week
+        forecast = due_day(week, indicator.weekday) + timedelta(days=7 * weeks)
     return Progress(
         indicator=indicator,
         week=week,
@@ -114,7 +116,7 @@ def assess(
         change=change,
         target=target_total,
         target_due=target_due,
-        pace=pace,
+        pace=None if pace is None else float(pace),
         forecast=forecast,
         outlook=_outlook(
             total, target_total, target_due, pace, forecast, due_day(week, indicator.weekday)
@@ -123,7 +125,7 @@ def assess(
     )
 
 
-def _pace(totals: Sequence[int | None]) -> float | None:
+def _pace(totals: Sequence[int | None]) -> Fraction | None:
     # Only an unbroken run of reported weeks ending now tells a pace.
     run: list[int] = []
     for total in reversed(totals[-(PACE_WEEKS + 1) :]):
@@ -133,14 +135,14 @@ def _pace(totals: Sequence[int | None]) -> float | None:
     if len(run) < 2:
         return None
     weeks = len(run) - 1
-    return (run[0] - run[-1]) / weeks
+    return Fraction(run[0] - run[-1], weeks)
 
 
 def _outlook(
     total: int,
     target: int | None,
     target_due: date | None,
-    pace: float | None,
+    pace: Fraction | None,
     forecast: date | None,
     today: date,
 ) -> Outlook:

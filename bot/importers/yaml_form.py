@@ -2,8 +2,10 @@
 
 Every field of every dataclass is written, `None` as `null`, dates in ISO form, enums by value,
 in the dataclasses' own field order, so `load_roadmap(dump_roadmap(r), path) == r` holds for any
-roadmap. Loading is strict: an unknown key, a missing title or a value of the wrong type is a
-DocumentError BAD_YAML that says where ("tasks[3].deadline.due: expected a date, got 'завтра'").
+roadmap. Weekly indicators, when a roadmap defines any, are written last, in the form of
+bot.importers.indicators. Loading is strict: an unknown key, a missing title or a value of the
+wrong type is a DocumentError BAD_YAML that says where ("tasks[3].deadline.due: expected a date,
+got 'завтра'").
 """
 
 from __future__ import annotations
@@ -134,6 +136,11 @@ def dump_roadmap(roadmap: Roadmap) -> str:
     }
     if roadmap.reminders is not None:
         document["reminders"] = _policy(roadmap.reminders)
+    if roadmap.indicators:
+        # Imported here: the indicator form is read with this module's Reader.
+        from bot.importers.indicators import dump_indicator
+
+        document["indicators"] = [dump_indicator(indicator) for indicator in roadmap.indicators]
     return yaml.dump(
         document,
         Dumper=_Dumper,
@@ -147,20 +154,23 @@ def dump_roadmap(roadmap: Roadmap) -> str:
 # --- loading ---------------------------------------------------------------------------------
 
 
-def _kind_name(value: object) -> str:
+def kind_name(value: object) -> str:
     if value is None:
         return "nothing"
     return f"{type(value).__name__} {value!r}"
 
 
-class _Reader:
-    """Reads one mapping of the document, knowing where it is for error messages."""
+class Reader:
+    """Reads one mapping of a YAML document, knowing where it is for error messages.
+
+    Shared with the indicator form (bot.importers.indicators).
+    """
 
     def __init__(self, path: Path, value: object, where: str, allowed: tuple[str, ...]) -> None:
         self.path = path
         self.where = where
         if not isinstance(value, Mapping):
-            self.fail(where, f"expected a mapping, got {_kind_name(value)}")
+            self.fail(where, f"expected a mapping, got {kind_name(value)}")
         self.data: Mapping[Any, Any] = value
         unknown = [str(key) for key in value if key not in allowed]
         if unknown:
@@ -182,7 +192,7 @@ class _Reader:
             return None
         converted = check(value)
         if converted is None:
-            self.fail(self.at(key), f"expected {expected}, got {_kind_name(value)}")
+            self.fail(self.at(key), f"expected {expected}, got {kind_name(value)}")
         return converted
 
     def text(self, key: str, *, required: bool = False) -> str | None:
@@ -241,19 +251,19 @@ class _Reader:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.fail(self.at(key), f"expected a list, got {_kind_name(value)}")
+            self.fail(self.at(key), f"expected a list, got {kind_name(value)}")
         return [(f"{self.at(key)}[{index}]", item) for index, item in enumerate(value)]
 
     def texts(self, key: str) -> tuple[str, ...]:
         out: list[str] = []
         for where, item in self.items(key):
             if not isinstance(item, str):
-                self.fail(where, f"expected text, got {_kind_name(item)}")
+                self.fail(where, f"expected text, got {kind_name(item)}")
             out.append(item)
         return tuple(out)
 
-    def child(self, key: str, allowed: tuple[str, ...]) -> _Reader:
-        return _Reader(self.path, self.data.get(key), self.at(key), allowed)
+    def child(self, key: str, allowed: tuple[str, ...]) -> Reader:
+        return Reader(self.path, self.data.get(key), self.at(key), allowed)
 
 
 _ROADMAP = (
@@ -271,6 +281,7 @@ _ROADMAP = (
     "targets",
     "reminders",
     "tasks",
+    "indicators",
 )
 _POLICY = (
     "before",
@@ -290,12 +301,12 @@ _DEADLINE = ("text", "start", "due", "recurrence", "note")
 
 
 def _load_task(path: Path, where: str, value: object) -> Task:
-    task = _Reader(path, value, where, _TASK)
+    task = Reader(path, value, where, _TASK)
     number = task.data.get("number")
     if isinstance(number, int) and not isinstance(number, bool):
         number = str(number)  # a hand-written `number: 3` means "3"
     if not isinstance(number, str):
-        task.fail(task.at("number"), f"expected text, got {_kind_name(number)}")
+        task.fail(task.at("number"), f"expected text, got {kind_name(number)}")
     # A hand-written task may leave the deadline out: it has none yet.
     deadline = task.child("deadline", _DEADLINE) if "deadline" in task.data else None
     return Task(
@@ -323,7 +334,7 @@ def _load_policy(path: Path, where: str, value: object) -> ReminderPolicy | None
     defaults = ReminderPolicy()
     if value is None:
         return None
-    reader = _Reader(path, value, where, _POLICY)
+    reader = Reader(path, value, where, _POLICY)
     before = reader.data.get("before", list(defaults.before))
     if not isinstance(before, list) or not all(
         isinstance(n, int) and not isinstance(n, bool) for n in before
@@ -333,7 +344,7 @@ def _load_policy(path: Path, where: str, value: object) -> ReminderPolicy | None
     for key in ("kickoff", "recurring"):
         flag = reader.data.get(key, getattr(defaults, key))
         if not isinstance(flag, bool):
-            reader.fail(reader.at(key), f"expected true or false, got {_kind_name(flag)}")
+            reader.fail(reader.at(key), f"expected true or false, got {kind_name(flag)}")
         flags[key] = flag
 
     def number(key: str) -> int:
@@ -360,22 +371,22 @@ def load_roadmap(text: str, path: Path) -> Roadmap:
         document = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise DocumentError(path, Problem.BAD_YAML, detail=str(error)) from error
-    top = _Reader(path, document, "", _ROADMAP)
+    top = Reader(path, document, "", _ROADMAP)
     form = top.text("format")
     if form is not None and form != FORMAT:
         top.fail("format", f"expected {FORMAT!r}, got {form!r}")
 
     sections = []
     for where, item in top.items("sections"):
-        section = _Reader(path, item, where, _SECTION)
+        section = Reader(path, item, where, _SECTION)
         sections.append(Section(section.required_text("title")))
     parties = []
     for where, item in top.items("parties"):
-        party = _Reader(path, item, where, _PARTY)
+        party = Reader(path, item, where, _PARTY)
         parties.append(Party(party.required_text("name"), party.texts("aliases")))
     baseline = []
     for where, item in top.items("baseline"):
-        figure = _Reader(path, item, where, _FIGURE)
+        figure = Reader(path, item, where, _FIGURE)
         value = figure.integer("value")
         if value is None:
             figure.fail(figure.at("value"), "missing a whole number")
@@ -390,7 +401,7 @@ def load_roadmap(text: str, path: Path) -> Roadmap:
         )
     targets = []
     for where, item in top.items("targets"):
-        target = _Reader(path, item, where, _TARGET)
+        target = Reader(path, item, where, _TARGET)
         targets.append(
             Target(
                 text=target.required_text("text"),
@@ -400,6 +411,10 @@ def load_roadmap(text: str, path: Path) -> Roadmap:
             )
         )
     tasks = [_load_task(path, where, item) for where, item in top.items("tasks")]
+    # Imported here: the indicator form is read with this module's Reader.
+    from bot.importers.indicators import load_indicators
+
+    indicators = load_indicators(path, top.items("indicators"))
     return Roadmap(
         title=top.required_text("title"),
         issuer=top.text("issuer"),
@@ -414,4 +429,5 @@ def load_roadmap(text: str, path: Path) -> Roadmap:
         targets=tuple(targets),
         slug=top.text("slug"),
         reminders=_load_policy(path, top.at("reminders"), top.data.get("reminders")),
+        indicators=tuple(indicators),
     )
