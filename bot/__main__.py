@@ -18,7 +18,10 @@ from bot.domain.access import Role
 from bot.domain.invites import invite_link
 from bot.domain.model import OrganisationKind
 from bot.importers.errors import DocumentError
+from bot.importers.indicators import read_indicators
+from bot.importers.report_sheets import read_report_sheet
 from bot.importers.yaml_form import dump_roadmap
+from bot.render.progress import render_bulk, render_indicators, render_progress
 from bot.render.report import (
     render_import,
     render_organisations,
@@ -31,6 +34,7 @@ from bot.render.texts import Texts
 from bot.services.organisations import ParentCycle, UnknownParent
 from bot.services.parties import AmbiguousOrganisation, NoSuchParty
 from bot.services.people import CLI, UnknownOrganisation, WrongKindForRole
+from bot.services.reports import Source
 from bot.services.roadmaps import BadPolicy, NoRoadmapYet, RoadmapNotFound
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -70,7 +74,46 @@ async def cmd_tasks(app: App, args: argparse.Namespace) -> str:
 
 
 async def cmd_status(app: App, args: argparse.Namespace) -> str:
-    return render_status(await app.tasks.status_for(CLI, args.roadmap, as_of=args.as_of), app.texts)
+    if args.org:
+        organisation = await _one_organisation(app, args.org)
+        progress = await app.reports.progress(
+            CLI, organisation, slug=args.roadmap, as_of=args.as_of
+        )
+        return render_progress(progress, app.texts)
+    text = render_status(await app.tasks.status_for(CLI, args.roadmap, as_of=args.as_of), app.texts)
+    progress = await app.reports.progress(CLI, slug=args.roadmap, as_of=args.as_of)
+    return text + ("\n\n" + render_progress(progress, app.texts) if progress.blocks else "")
+
+
+async def _one_organisation(app: App, query: str) -> str:
+    tree = (await app.snapshots.roadmap()).tree
+    matches = tree.search(query)
+    if not matches:
+        raise UnknownOrganisation(query)
+    if len(matches) > 1:
+        raise AmbiguousOrganisation(query, matches)
+    return matches[0]
+
+
+async def cmd_indicators_import(app: App, args: argparse.Namespace) -> str:
+    indicators = read_indicators(args.path)
+    changed = await app.reports.define_all(CLI, indicators, args.roadmap)
+    return app.texts("indicators.imported", count=len(indicators), changed=changed)
+
+
+async def cmd_indicators_list(app: App, args: argparse.Namespace) -> str:
+    return render_indicators(await app.reports.histories(args.roadmap), app.texts)
+
+
+async def cmd_reports_import(app: App, args: argparse.Namespace) -> str:
+    """A platform export or a filled template: per-organisation counts for this week."""
+    histories = await app.reports.histories(args.roadmap)
+    tree = (await app.snapshots.roadmap(args.roadmap)).tree
+    reading = read_report_sheet(args.path, [h.current for h in histories], tree.search)
+    outcome = await app.reports.submit_rows(
+        CLI, reading.rows, source=Source.EXPORT, slug=args.roadmap
+    )
+    return render_bulk(outcome, reading.problems, app.texts)
 
 
 async def cmd_orgs_import(app: App, args: argparse.Namespace) -> str:
@@ -226,7 +269,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     roadmap_option(sub)
     sub.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD", help="status as of this day")
+    sub.add_argument(
+        "--org", metavar="NAME", help="drill down into an organisation or a municipality"
+    )
     sub.set_defaults(run=cmd_status)
+
+    indicators = commands.add_parser(
+        "indicators",
+        help="weekly indicators",
+        description="The weekly indicators organisations report (see examples/).",
+    )
+    indicator_commands = indicators.add_subparsers(
+        dest="indicators_command", required=True, metavar="COMMAND"
+    )
+    sub = indicator_commands.add_parser(
+        "import",
+        help="define indicators from a YAML file",
+        description="Define indicators from a YAML file. An entry with a `from` week is a new "
+        "version from that week on; earlier weeks keep their meaning.",
+    )
+    sub.add_argument("path", type=Path, help="a .yaml file")
+    roadmap_option(sub)
+    sub.set_defaults(run=cmd_indicators_import)
+    sub = indicator_commands.add_parser("list", help="the indicators and their current terms")
+    roadmap_option(sub)
+    sub.set_defaults(run=cmd_indicators_list)
+
+    reports = commands.add_parser(
+        "reports", help="weekly reports", description="Weekly reports of organisations."
+    )
+    report_commands = reports.add_subparsers(
+        dest="reports_command", required=True, metavar="COMMAND"
+    )
+    sub = report_commands.add_parser(
+        "import",
+        help="fill this week from a platform export or a filled template (.xlsx, .csv)",
+        description="Per-organisation counts, columns matched by their headers; bad rows are "
+        "listed, good rows kept.",
+    )
+    sub.add_argument("path", type=Path, help="an .xlsx or .csv file")
+    roadmap_option(sub)
+    sub.set_defaults(run=cmd_reports_import)
 
     orgs = commands.add_parser(
         "orgs", help="the organisation registry", description="The organisation registry."

@@ -18,10 +18,12 @@ from urllib.parse import urlsplit
 from bot.config import Settings
 from bot.render.texts import Texts
 from bot.services.clock import Clock, SystemClock
+from bot.services.collection import QuestionPlanner
 from bot.services.organisations import OrganisationService
 from bot.services.parties import PartyService
 from bot.services.people import PeopleService
 from bot.services.reminders import ReminderPlanner, ReminderSettings
+from bot.services.reports import ReportService
 from bot.services.roadmaps import RoadmapService
 from bot.services.snapshots import Snapshots
 from bot.services.tasks import TaskService
@@ -51,6 +53,8 @@ class App:
     ledger: UpdateLedger
     snapshots: Snapshots
     planner: ReminderPlanner
+    reports: ReportService
+    questions: QuestionPlanner
 
 
 @asynccontextmanager
@@ -59,6 +63,13 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
     clock = clock or SystemClock()
     database = Database(settings.database_url)
     snapshots = Snapshots(database)
+    reminder_settings = ReminderSettings(
+        hour=settings.reminder_hour,
+        quiet=settings.quiet,
+        holidays=frozenset(settings.holidays),
+        timezone=settings.timezone,
+    )
+    reports = ReportService(database, clock, snapshots, settings.timezone)
     try:
         await database.upgrade()
         yield App(
@@ -79,17 +90,9 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             parties=PartyService(database, clock, snapshots),
             ledger=UpdateLedger(database, clock),
             snapshots=snapshots,
-            planner=ReminderPlanner(
-                database,
-                clock,
-                snapshots,
-                ReminderSettings(
-                    hour=settings.reminder_hour,
-                    quiet=settings.quiet,
-                    holidays=frozenset(settings.holidays),
-                    timezone=settings.timezone,
-                ),
-            ),
+            planner=ReminderPlanner(database, clock, snapshots, reminder_settings),
+            reports=reports,
+            questions=QuestionPlanner(database, clock, snapshots, reports, reminder_settings),
         )
     finally:
         await database.dispose()
@@ -132,8 +135,7 @@ class Reminders:
 
         from bot.delivery.limits import RateLimits
         from bot.delivery.sender import Sender
-        from bot.services.reminders import DigestReader
-        from handlers.reminders import digest_composer
+        from handlers.outbox import outbox_composer
         from schedules import build_scheduler
 
         settings = app.settings
@@ -148,7 +150,7 @@ class Reminders:
             app.database,
             self.bot,
             app.clock,
-            digest_composer(DigestReader(app.snapshots), settings.language),
+            outbox_composer(app.snapshots, app.reports, settings.language),
             limits=RateLimits(
                 settings.send_per_second,
                 settings.send_per_chat_per_second,
@@ -156,7 +158,8 @@ class Reminders:
             ),
         )
         app.planner.wake_sender = self.sender.wake
-        self.scheduler = build_scheduler(app.planner.plan)
+        app.questions.wake_sender = self.sender.wake
+        self.scheduler = build_scheduler(app.planner.plan, questions=app.questions.plan)
         self._stop = asyncio.Event()
         self._sending: asyncio.Task[None] | None = None
 
@@ -190,6 +193,9 @@ def build_dispatcher(
         people=app.people,
         tasks=app.tasks,
         parties=app.parties,
+        reports=app.reports,
+        questions=app.questions,
+        snapshots=app.snapshots,
         menus=menus or MenuPublisher(app.settings.language),
         clock=app.clock,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import chats, common, errors, invites, orgs, parties, status, tasks
+from handlers import chats, common, errors, invites, orgs, parties, reports, status, tasks
 
 
 def get_routers() -> list[Router]:
@@ -14,5 +14,6 @@ def get_routers() -> list[Router]:
     update). Flows that wait for free text (a comment, an organisation's name) ignore text
     starting with "/", so /cancel and the other commands always get through.
     """
-    modules = (errors, status, tasks, common, invites, orgs, parties, chats)
+    # `reports` is last: it takes the free text no flow in progress and no command claimed.
+    modules = (errors, status, tasks, common, invites, orgs, parties, chats, reports)
     return [module.make_router() for module in modules]

@@ -28,3 +28,21 @@ class InviteStep(CallbackData, prefix="i"):
 
 class BindParty(CallbackData, prefix="b"):
     index: int
+
+
+class ReportButton(CallbackData, prefix="r"):
+    """Weekly numbers: ok/no a draft (ref = draft id), v = a value for an organisation
+    (ref = organisation id), rm = remind the missing (ref = the due day's ordinal)."""
+
+    action: str
+    ref: int
+    value: int = 0
+
+
+class ProgressView(CallbackData, prefix="pv"):
+    """/status as a chart (`index`: the indicator's position) or a workbook; `org` is the
+    organisation drilled into (0: the person's whole reach)."""
+
+    what: str  # "chart" | "xlsx"
+    index: int
+    org: int

@@ -1,24 +1,160 @@
-"""/status: the roadmap at a glance, within the person's reach."""
+"""/status: the roadmap and its weekly indicators at a glance, within the person's reach;
+`/status <municipality or organisation>` drills down into one of them."""
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import Router
-from aiogram.filters import Command
-from aiogram.types import Message
+from aiogram.filters import Command, CommandObject
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 
 from bot.domain.access import Person
+from bot.render.charts import ChartSeries, progress_chart
+from bot.render.progress import render_progress
 from bot.render.report import render_status
 from bot.render.texts import Texts
+from bot.render.workbooks import SheetTable, progress_workbook
+from bot.services.reports import ProgressReport, ReportService
+from bot.services.snapshots import Snapshots
 from bot.services.tasks import TaskService
+from handlers.callbacks import ProgressView
 from handlers.replies import answer_long
 
 
-async def status(message: Message, person: Person, t: Texts, tasks: TaskService) -> None:
+def progress_keyboard(
+    report: ProgressReport, organisation_id: int, t: Texts
+) -> InlineKeyboardMarkup | None:
+    """A chart per indicator, and the drill-down as a workbook."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=t("button.chart", name=block.progress.indicator.name[:40]),
+                callback_data=ProgressView(what="chart", index=index, org=organisation_id).pack(),
+            )
+        ]
+        for index, block in enumerate(report.blocks)
+    ]
+    if report.blocks:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=t("button.excel"),
+                    callback_data=ProgressView(what="xlsx", index=0, org=organisation_id).pack(),
+                )
+            ]
+        )
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+async def status(
+    message: Message,
+    command: CommandObject,
+    person: Person,
+    t: Texts,
+    tasks: TaskService,
+    reports: ReportService,
+    snapshots: Snapshots,
+) -> None:
+    query = (command.args or "").strip()
+    if query:
+        view = await snapshots.roadmap()
+        matches = reports.resolve(person, query, view.tree)
+        if not matches:
+            await message.answer(t("status.not_found", query=query))
+            return
+        if len(matches) > 1:
+            await message.answer(t("error.ambiguous", query=query, matches="; ".join(matches[:10])))
+            return
+        drilled = await reports.progress(person, matches[0])
+        ids = await snapshots.organisation_ids()
+        await answer_long(
+            message,
+            render_progress(drilled, t),
+            reply_markup=progress_keyboard(drilled, ids[matches[0]], t),
+        )
+        return
     report = await tasks.status_for(person, horizon_days=7)
-    await answer_long(message, render_status(report, t))
+    progress = await reports.progress(person)
+    text = render_status(report, t)
+    if progress.blocks:
+        text += "\n\n" + render_progress(progress, t)
+    await answer_long(message, text, reply_markup=progress_keyboard(progress, 0, t))
+
+
+async def on_view(
+    query: CallbackQuery,
+    callback_data: ProgressView,
+    person: Person,
+    t: Texts,
+    reports: ReportService,
+    snapshots: Snapshots,
+) -> None:
+    """A chart or a workbook of what /status showed (the person's reach is checked again)."""
+    await query.answer()
+    message = query.message if isinstance(query.message, Message) else None
+    if message is None:
+        return
+    names = {number: name for name, number in (await snapshots.organisation_ids()).items()}
+    organisation = names.get(callback_data.org) if callback_data.org else None
+    if callback_data.what == "chart":
+        histories = await reports.histories()
+        if not 0 <= callback_data.index < len(histories):
+            return
+        series = await reports.series(person, histories[callback_data.index].code, organisation)
+        progress = series.progress
+        chart = ChartSeries(
+            title=progress.indicator.name + (f" — {organisation}" if organisation else ""),
+            weeks=series.weeks,
+            totals=series.totals,
+            target=progress.target,
+            target_due=progress.target_due,
+            denominator=progress.denominator,
+            forecast=progress.forecast,
+        )
+        png = await asyncio.to_thread(progress_chart, chart, language=t.language)
+        await message.answer_photo(BufferedInputFile(png, filename="progress.png"))
+        return
+    report = await reports.progress(person, organisation, details=True)
+    tables = [
+        SheetTable(
+            name=block.progress.indicator.name,
+            header=[
+                t("sheet.name"),
+                t("sheet.total"),
+                t("sheet.denominator"),
+                t("sheet.percent"),
+                t("sheet.change"),
+                t("sheet.reported"),
+                t("sheet.expected"),
+            ],
+            rows=[
+                [
+                    part.name,
+                    part.total,
+                    part.denominator,
+                    part.percent,
+                    part.change,
+                    part.coverage.reported,
+                    part.coverage.expected,
+                ]
+                for part in block.parts
+            ],
+        )
+        for block in report.blocks
+    ]
+    content = progress_workbook(report.roadmap, tables)
+    await message.answer_document(BufferedInputFile(content, filename="progress.xlsx"))
 
 
 def make_router() -> Router:
     router = Router(name="status")
     router.message.register(status, Command("status"))
+    router.callback_query.register(on_view, ProgressView.filter())
     return router

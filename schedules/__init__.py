@@ -14,22 +14,39 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 PLAN_REMINDERS = "plan-reminders"
+PLAN_QUESTIONS = "plan-questions"
 
 
 def build_scheduler(
-    plan: Callable[[], Awaitable[object]], *, every_seconds: float = 60
+    plan: Callable[[], Awaitable[object]],
+    *,
+    questions: Callable[[], Awaitable[object]] | None = None,
+    every_seconds: float = 60,
 ) -> AsyncIOScheduler:
-    """A scheduler whose one job calls `plan` now and every `every_seconds` after."""
+    """A scheduler whose jobs call `plan` (reminder rounds) and `questions` (the weekly
+    numbers) now and every `every_seconds` after."""
     scheduler = AsyncIOScheduler(timezone=UTC)
+    _tick(scheduler, plan, PLAN_REMINDERS, "plan reminder rounds", every_seconds)
+    if questions is not None:
+        _tick(scheduler, questions, PLAN_QUESTIONS, "plan weekly questions", every_seconds)
+    return scheduler
+
+
+def _tick(
+    scheduler: AsyncIOScheduler,
+    job: Callable[[], Awaitable[object]],
+    job_id: str,
+    name: str,
+    every_seconds: float,
+) -> None:
     scheduler.add_job(
-        plan,
+        job,
         IntervalTrigger(seconds=every_seconds, timezone=UTC),
-        id=PLAN_REMINDERS,
-        name="plan reminder rounds",
+        id=job_id,
+        name=name,
         next_run_time=datetime.now(UTC),  # at start: catch up after downtime at once
         coalesce=True,  # ticks missed while busy or asleep collapse into one
         max_instances=1,
         misfire_grace_time=None,
         replace_existing=True,
     )
-    return scheduler

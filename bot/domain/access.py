@@ -38,6 +38,8 @@ class Action(enum.StrEnum):
     VIEW_ORGS = "view_orgs"
     EDIT_PARTIES = "edit_parties"
     BIND_CHAT = "bind_chat"
+    REPORT = "report"  # give an organisation's weekly numbers
+    DEFINE_INDICATORS = "define_indicators"
 
 
 # The actions each role may take on things within its reach.
@@ -51,9 +53,12 @@ ALLOWED: Mapping[Role, frozenset[Action]] = {
             Action.COMMENT,
             Action.INVITE,
             Action.VIEW_ORGS,
+            Action.REPORT,
         }
     ),
-    Role.REP: frozenset({Action.VIEW, Action.MARK_DONE, Action.REOPEN, Action.COMMENT}),
+    Role.REP: frozenset(
+        {Action.VIEW, Action.MARK_DONE, Action.REOPEN, Action.COMMENT, Action.REPORT}
+    ),
     Role.OBSERVER: frozenset({Action.VIEW, Action.VIEW_ORGS}),
 }
 

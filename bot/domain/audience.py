@@ -70,6 +70,7 @@ class Audience:
         self.roots = frozenset(name for name, org in tree.by_name.items() if org.parent is None)
         self.at: defaultdict[str, list[Listener]] = defaultdict(list)  # acting people per org
         self.coordinators: defaultdict[str, list[Listener]] = defaultdict(list)
+        self.reps: defaultdict[str, list[Listener]] = defaultdict(list)  # who answers for an org
         self.staff: list[Listener] = []
         self.party_chats: defaultdict[str, list[Listener]] = defaultdict(list)
         self.org_chats: defaultdict[str, list[Listener]] = defaultdict(list)
@@ -98,6 +99,8 @@ class Audience:
                     self.at[binding.organisation].append(listener)
                     if binding.role is Role.COORDINATOR:
                         self.coordinators[binding.organisation].append(listener)
+                    else:
+                        self.reps[binding.organisation].append(listener)
         for chat in chats:
             if chat.chat_id in unreachable:
                 continue

@@ -61,6 +61,13 @@ class WorkCalendar:
             day -= timedelta(days=1)
         return day
 
+    def next_working_after(self, day: date) -> date:
+        for _ in range(60):
+            day += timedelta(days=1)
+            if self.is_working(day):
+                return day
+        return day
+
     def working_days_after(self, start: date, end: date) -> int:
         """Working days in (start, end]."""
         if end <= start:

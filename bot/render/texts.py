@@ -11,6 +11,8 @@ import html
 from datetime import date
 from typing import Literal
 
+from bot.render.report_texts import REPORT_MESSAGES
+
 Language = Literal["ru", "en"]
 
 MESSAGES: dict[str, dict[str, str]] = {
@@ -437,6 +439,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "invite.written": "Invites written: {count}, file {path}.",
     },
 }
+
+for _language, _messages in REPORT_MESSAGES.items():
+    MESSAGES[_language].update(_messages)
 
 # Russian nouns take one of three forms after a number (1 мероприятие, 2 мероприятия,
 # 5 мероприятий); English takes two.

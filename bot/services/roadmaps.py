@@ -21,6 +21,7 @@ from bot.importers import read_roadmap
 from bot.services.clock import Clock
 from storage.audit import AuditLog
 from storage.db import Database
+from storage.reports import ReportStore
 from storage.roadmaps import RoadmapHeader, RoadmapStore, policy_json
 
 
@@ -154,6 +155,9 @@ class RoadmapService:
                 history.append({**entry, "action": "removed", "subject_id": task.id})
             await AuditLog(connection).record_many(history)
             await store.replace_figures(roadmap_id, roadmap.baseline, roadmap.targets)
+            reports = ReportStore(connection)
+            for indicator in roadmap.indicators:  # a roadmap's YAML may define its indicators
+                await reports.define(roadmap_id, indicator, now, actor)
         return ImportOutcome(
             slug=slug,
             created=header is None,

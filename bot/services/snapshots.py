@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.domain.access import OrgTree
 from bot.domain.audience import Audience, BoundChat
+from bot.domain.indicators import IndicatorHistory, versions_by_code
 from bot.domain.links import PartyMap
 from bot.domain.model import ReminderPolicy, Task
 from bot.services.roadmaps import resolve_roadmap
@@ -21,6 +22,7 @@ from storage.db import Database
 from storage.organisations import OrganisationStore
 from storage.outbox import OutboxStore
 from storage.people import PeopleStore
+from storage.reports import ReportStore
 from storage.roadmaps import RoadmapHeader, RoadmapStore
 
 MAX_HISTORIES = 10_000
@@ -47,6 +49,29 @@ class Snapshots:
         self._views: dict[str | None, tuple[tuple[int, int], RoadmapView]] = {}
         self._histories: dict[int, tuple[tuple[int, int], tuple[Entry, ...]]] = {}
         self._audience: tuple[tuple[int, int], Audience] | None = None
+        self._ids: tuple[tuple[int, int], Mapping[str, int]] | None = None
+        self._indicators: dict[int, tuple[tuple[int, int], tuple[IndicatorHistory, ...]]] = {}
+
+    async def organisation_ids(self) -> Mapping[str, int]:
+        """Organisation name -> id, for storing reports (names are what people see)."""
+        version = await self.database.version(max_age=self.max_age)
+        if self._ids is None or self._ids[0] != version:
+            async with self.database.transaction() as connection:
+                ids = await OrganisationStore(connection).ids_by_name()
+            self._ids = (version, ids)
+        return self._ids[1]
+
+    async def indicators(self, roadmap_id: int) -> tuple[IndicatorHistory, ...]:
+        """The roadmap's indicators, each with all its versions, in the order defined."""
+        version = await self.database.version(max_age=self.max_age)
+        cached = self._indicators.get(roadmap_id)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        async with self.database.transaction() as connection:
+            versions = await ReportStore(connection).indicators(roadmap_id)
+        histories = tuple(versions_by_code(versions).values())
+        self._indicators[roadmap_id] = (version, histories)
+        return histories
 
     async def audience(self, default_timezone: str) -> Audience:
         """Who can hear reminders: bound people and chats, less those that blocked the bot."""

@@ -1,0 +1,341 @@
+"""Weekly numbers as people read them: questions, answers, drill-downs, missing lists.
+
+The same functions serve Telegram (`Texts(html=True)`) and the CLI (plain text).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.domain.bulk import LineProblem
+from bot.domain.indicators import Indicator, IndicatorHistory
+from bot.domain.progress import Outlook
+from bot.render.texts import Safe, Texts
+from bot.services.reports import (
+    BulkOutcome,
+    Entry,
+    IndicatorBlock,
+    ProgressReport,
+    Question,
+    Refusal,
+    Refused,
+    Stored,
+)
+
+MAX_NAMES = 30  # organisations listed by name in one message; the rest are counted
+
+
+def _signed(n: int) -> str:
+    return f"+{n}" if n > 0 else str(n)
+
+
+def _join(lines: Sequence[str]) -> str:
+    return Safe("\n".join(lines))
+
+
+def example(questions: Sequence[Question]) -> str:
+    """What a good answer looks like for these questions."""
+    if len(questions) == 1:
+        question = questions[0]
+        guess = question.previous if question.previous is not None else 38
+        if question.denominator is not None:
+            guess = min(guess, question.denominator)
+        return str(guess)
+    parts = []
+    for number, question in enumerate(questions):
+        label = question.indicator.aliases[0] if question.indicator.aliases else "?"
+        parts.append(
+            f"{label} {question.previous if question.previous is not None else 10 + number}"
+        )
+    return ", ".join(parts) if parts else "38"
+
+
+def _measure(indicator: Indicator, t: Texts) -> str:
+    return t(f"measure.{indicator.denominator.value}") if indicator.denominator else ""
+
+
+def render_question(questions: Sequence[Question], t: Texts, *, nudge: bool = False) -> str:
+    first = questions[0]
+    lines = [
+        t(
+            "ask.nudge" if nudge else "ask.header",
+            organisation=first.organisation,
+            week=t.day(first.week),
+        )
+    ]
+    for question in questions:
+        indicator = question.indicator
+        if question.denominator is not None:
+            lines.append(
+                t(
+                    "ask.question",
+                    question=indicator.question,
+                    measure=_measure(indicator, t),
+                    denominator=question.denominator,
+                )
+            )
+        else:
+            lines.append(t("ask.question_bare", question=indicator.question))
+        if question.previous is not None:
+            lines.append(t("ask.previous", value=question.previous))
+        if question.value is not None:
+            lines.append(t("ask.reported", value=question.value))
+    lines.append(
+        t(
+            "ask.deadline",
+            deadline=f"{t.weekday_day(first.deadline.date())} {first.deadline:%H:%M}",
+        )
+    )
+    how = "ask.how_one" if len(questions) == 1 else "ask.how_many"
+    lines.append(t(how, example=example(questions)))
+    return _join(lines)
+
+
+def _share(entry: Entry, t: Texts) -> str:
+    if not entry.denominator:
+        return ""
+    percent = round(entry.value * 100 / entry.denominator, 1)
+    return t("report.share", percent=_number(percent, t), denominator=entry.denominator)
+
+
+def _number(value: float, t: Texts) -> str:
+    text = f"{value:.1f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if t.language == "ru" else text
+
+
+def render_stored(outcome: Stored, t: Texts) -> str:
+    if outcome.repeated:
+        return t("report.repeated")
+    lines = []
+    for organisation in dict.fromkeys(entry.organisation for entry in outcome.entries):
+        entries = [entry for entry in outcome.entries if entry.organisation == organisation]
+        lines.append(t("report.stored", organisation=organisation, week=t.day(entries[0].week)))
+        for entry in entries:
+            key = (
+                "report.line_corrected"
+                if entry.old is not None and entry.old != entry.value
+                else "report.line"
+            )
+            lines.append(
+                t(
+                    key,
+                    name=entry.indicator.name,
+                    value=entry.value,
+                    old=entry.old,
+                    share=Safe(_share(entry, t)),
+                )
+            )
+    if any(entry.late for entry in outcome.entries):
+        lines.append(t("report.late"))
+    return _join(lines)
+
+
+def render_concerns(entries: Sequence[Entry], t: Texts) -> str:
+    first = entries[0]
+    lines = [t("report.confirm", organisation=first.organisation, week=t.day(first.week))]
+    for entry in entries:
+        for concern in entry.concerns:
+            lines.append(
+                t(
+                    f"report.concern.{concern.value}",
+                    name=entry.indicator.name,
+                    value=entry.value,
+                    measure=_measure(entry.indicator, t),
+                    denominator=entry.denominator,
+                    previous=entry.previous,
+                )
+            )
+    lines.append(t("report.confirm_how"))
+    return _join(lines)
+
+
+def render_refused(outcome: Refused, t: Texts) -> str:
+    sample = example(outcome.questions) if outcome.questions else "38"
+    if outcome.reason is Refusal.UNREADABLE:
+        detail = outcome.problem.detail if outcome.problem else ""
+        return t("report.unreadable", detail=detail[:60], example=sample)
+    return t(f"report.{outcome.reason.value}", example=sample)
+
+
+def render_bulk(outcome: BulkOutcome, problems: Sequence[LineProblem], t: Texts) -> str:
+    if outcome.repeated:
+        return t("report.repeated")
+    lines = [t("bulk.stored", count=len(outcome.stored))]
+    if outcome.doubtful:
+        lines.append(t("bulk.doubtful", count=len(outcome.doubtful)))
+        lines.extend(
+            t(
+                f"report.concern.{concern.value}",
+                name=f"{entry.organisation}, {entry.indicator.name}",
+                value=entry.value,
+                measure=_measure(entry.indicator, t),
+                denominator=entry.denominator,
+                previous=entry.previous,
+            )
+            for entry in outcome.doubtful
+            for concern in entry.concerns
+        )
+    refused: list[str] = [
+        t(
+            "bulk.line",
+            line=problem.line,
+            text=problem.text[:80],
+            reason=t(f"bulk.reason.{problem.reason.value}", detail=problem.detail[:120]),
+        )
+        for problem in problems
+    ]
+    refused += [
+        t(
+            "bulk.line",
+            line=row.line,
+            text=row.organisation[:80],
+            reason=t(f"bulk.reason.{row.reason}", detail=""),
+        )
+        for row in outcome.refused
+    ]
+    if refused:
+        lines.append(t("bulk.refused", count=len(refused)))
+        lines.extend(refused)
+    return _join(lines)
+
+
+def _names(names: Sequence[str], t: Texts) -> str:
+    shown = ", ".join(names[:MAX_NAMES])
+    if len(names) > MAX_NAMES:
+        shown += " " + t("missing.more", count=len(names) - MAX_NAMES)
+    return shown
+
+
+def render_missing(names: Sequence[str], due: date, t: Texts) -> str:
+    lines = [t("missing.header", week=t.day(due), count=len(names))]
+    lines += [t("missing.item", name=name) for name in names[:MAX_NAMES]]
+    if len(names) > MAX_NAMES:
+        lines.append(t("missing.more", count=len(names) - MAX_NAMES))
+    return _join(lines)
+
+
+def _block(block: IndicatorBlock, t: Texts) -> list[str]:
+    progress = block.progress
+    indicator = progress.indicator
+    share = (
+        t(
+            "progress.share",
+            percent=_number(progress.percent, t),
+            denominator=progress.denominator,
+        )
+        if progress.percent is not None
+        else ""
+    )
+    change = t("progress.change", change=_signed(progress.change)) if progress.change else ""
+    lines = [
+        t(
+            "progress.total",
+            name=indicator.name,
+            total=progress.total,
+            share=Safe(share),
+            change=Safe(change),
+        )
+    ]
+    if progress.target is not None:
+        outlook = t(f"outlook.{progress.outlook.value}")
+        if progress.target_due is not None:
+            lines.append(
+                t(
+                    "progress.target",
+                    target=progress.target,
+                    due=t.day(progress.target_due),
+                    outlook=outlook,
+                )
+            )
+        else:
+            lines.append(t("progress.target_nodate", target=progress.target, outlook=outlook))
+        if progress.forecast is not None and progress.outlook is not Outlook.REACHED:
+            lines.append(t("progress.forecast", forecast=t.day(progress.forecast)))
+    coverage = progress.coverage
+    lines.append(
+        t(
+            "progress.coverage",
+            on_time=coverage.on_time,
+            late=coverage.late,
+            missing=coverage.missing,
+            expected=coverage.expected,
+        )
+    )
+    for part in block.parts:
+        if part.total is None:
+            lines.append(t("progress.part_empty", name=part.name, expected=part.coverage.expected))
+            continue
+        part_share = (
+            t("progress.share", percent=_number(part.percent, t), denominator=part.denominator)
+            if part.percent is not None
+            else ""
+        )
+        lines.append(
+            t(
+                "progress.part",
+                name=part.name,
+                total=part.total,
+                share=Safe(part_share),
+                change=Safe(t("progress.change", change=_signed(part.change)))
+                if part.change
+                else "",
+                reported=part.coverage.reported,
+                expected=part.coverage.expected,
+            )
+        )
+    if block.missing and block.parts:
+        lines.append(
+            t("progress.missing", count=len(block.missing), names=_names(block.missing, t))
+        )
+    if block.late and block.parts:
+        lines.append(t("progress.late", count=len(block.late), names=_names(block.late, t)))
+    return lines
+
+
+def render_indicators(histories: Sequence[IndicatorHistory], t: Texts) -> str:
+    if not histories:
+        return t("progress.none")
+    lines = [t("indicators.header")]
+    for history in histories:
+        indicator = history.current
+        target = indicator.target
+        if target is None:
+            terms = t("indicators.no_target")
+        else:
+            amount = (
+                f"{_number(target.percent, t)}%" if target.percent is not None else target.value
+            )
+            terms = f"{amount}" + (f" → {t.day(target.due)}" if target.due else "")
+        lines.append(
+            t(
+                "indicators.item",
+                name=indicator.name,
+                code=indicator.code,
+                who=", ".join(sorted(kind.value for kind in indicator.reported_by)),
+                weekday=t.weekday_name(indicator.weekday),
+                time=indicator.due_time.strftime("%H:%M"),
+                target=terms,
+            )
+        )
+        if len(history.versions) > 1 and indicator.valid_from is not None:
+            lines.append(
+                t(
+                    "indicators.versions",
+                    count=len(history.versions),
+                    week=t.day(indicator.valid_from),
+                )
+            )
+    return _join(lines)
+
+
+def render_progress(report: ProgressReport, t: Texts) -> str:
+    if not report.blocks:
+        return t("progress.none")
+    week = max(block.progress.week for block in report.blocks)
+    scope = t("progress.scope", name=report.scope) if report.scope else ""
+    lines = [t("progress.header", week=t.day(week), scope=Safe(scope))]
+    for block in report.blocks:
+        lines.append("")
+        lines.extend(_block(block, t))
+    return _join(lines)

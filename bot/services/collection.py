@@ -1,0 +1,308 @@
+"""Collecting the weekly numbers: the question, the reminder, the coordinator's list.
+
+For each indicator and week, in each organisation's time zone, on working days only:
+
+* the due day (or the last working day before it), from REMINDER_HOUR: each representative of
+  each reporting organisation is asked in private chat, once per organisation ("ask");
+* the next working day: those organisations that still owe a value are asked again ("nudge");
+* the working day after that: the coordinators above the organisations still owing get their
+  list with a "remind them" button ("missing"); the department's staff get the organisations
+  no coordinator chases.
+
+Everything goes through the outbox, keyed by chat + kind + day, so a tick run twice, two
+processes, or a restart never ask twice; and what is asked is checked again when it is sent,
+so a question answered meanwhile is not sent at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.access import Action, Person, may, visible_organisations
+from bot.domain.audience import Audience, Listener, timezone_of
+from bot.domain.indicators import IndicatorHistory, due_day, week_of
+from bot.domain.reminders import WorkCalendar
+from bot.services.clock import Clock
+from bot.services.reminders import ReminderSettings, in_sending_window
+from bot.services.reports import ReportService
+from bot.services.snapshots import Snapshots
+from storage.db import Database
+from storage.outbox import NewMessage, OutboxStore
+from storage.roadmaps import RoadmapStore
+from storage.tables import question_rounds
+
+ASK = "ask"
+NUDGE = "nudge"
+MISSING = "missing"
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionOutcome:
+    timezones: tuple[str, ...]
+    planned: int
+
+
+@dataclass(frozen=True, slots=True)
+class Steps:
+    """What a day is for one indicator: the week asked today, nudged, or listed missing."""
+
+    ask: date | None = None
+    nudge: date | None = None
+    missing: date | None = None
+
+
+def steps_on(today: date, history: IndicatorHistory, calendar: WorkCalendar) -> Steps:
+    """Which step of which week falls on `today` (a working day) for this indicator."""
+    weekday = history.current.weekday
+    found: dict[str, date] = {}
+    this_week = week_of(today)
+    for week in (this_week + timedelta(days=7), this_week, this_week - timedelta(days=7)):
+        if history.at(week) is None:
+            continue
+        due = due_day(week, weekday)
+        ask = calendar.last_working_on_or_before(due)
+        nudge = calendar.next_working_after(due)
+        missing = calendar.next_working_after(nudge)
+        for step, day in (("ask", ask), ("nudge", nudge), ("missing", missing)):
+            if day == today:
+                found.setdefault(step, week)
+    return Steps(found.get("ask"), found.get("nudge"), found.get("missing"))
+
+
+class QuestionPlanner:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        snapshots: Snapshots,
+        reports: ReportService,
+        settings: ReminderSettings,
+        *,
+        wake_sender: Callable[[], None] | None = None,
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.snapshots = snapshots
+        self.reports = reports
+        self.settings = settings
+        self.calendar = WorkCalendar(settings.holidays)
+        self.wake_sender = wake_sender
+        self._planned: dict[str, date] = {}
+        self._loaded = False
+
+    async def _last_rounds(self, connection: AsyncConnection) -> None:
+        if not self._loaded:
+            rows = await connection.execute(select(question_rounds))
+            self._planned.update({row.timezone: row.day for row in rows})
+            self._loaded = True
+
+    async def plan(self) -> CollectionOutcome:
+        """One tick: cheap when no zone has a new day to plan."""
+        now = self.clock.now()
+        audience = await self.snapshots.audience(self.settings.timezone)
+        tree = audience.tree
+        zones = {timezone_of(org, tree, self.settings.timezone) for org in audience.at} | {
+            self.settings.timezone
+        }
+        async with self.database.transaction() as connection:
+            await self._last_rounds(connection)
+            due = {}
+            for zone in zones:
+                local = now.astimezone(ZoneInfo(zone))
+                today = local.date()
+                if (
+                    self._planned.get(zone) != today
+                    and self.calendar.is_working(today)
+                    and in_sending_window(local, self.settings)
+                ):
+                    due[zone] = today
+            if not due:
+                return CollectionOutcome((), 0)
+            headers = await RoadmapStore(connection).headers()
+        messages: list[NewMessage] = []
+        for header in headers:
+            histories = await self.snapshots.indicators(header.id)
+            if not histories:
+                continue
+            for zone, today in due.items():
+                messages.extend(
+                    await self._messages(header.id, histories, audience, zone, today, now)
+                )
+        async with self.database.transaction() as connection:
+            planned = await OutboxStore(connection).add(messages, now)
+            for zone, today in due.items():
+                await _mark_planned(connection, zone, today)
+        self._planned.update(due)
+        if planned and self.wake_sender is not None:
+            self.wake_sender()
+        return CollectionOutcome(tuple(sorted(due)), planned)
+
+    async def _messages(
+        self,
+        roadmap_id: int,
+        histories: tuple[IndicatorHistory, ...],
+        audience: Audience,
+        zone: str,
+        today: date,
+        now: datetime,
+    ) -> list[NewMessage]:
+        tree = audience.tree
+        ids = await self.snapshots.organisation_ids()
+        asked: defaultdict[str, set[str]] = defaultdict(set)  # org -> codes
+        nudged: defaultdict[str, set[str]] = defaultdict(set)
+        listed: defaultdict[date, list[IndicatorHistory]] = defaultdict(list)
+        in_zone = [
+            name for name in tree.by_name if timezone_of(name, tree, self.settings.timezone) == zone
+        ]
+        for history in histories:
+            steps = steps_on(today, history, self.calendar)
+            if steps.ask is not None:
+                version = history.at(steps.ask)
+                assert version is not None
+                for name in in_zone:
+                    if audience.reps.get(name) and version.reports(tree.by_name[name]):
+                        asked[name].add(history.code)
+            if steps.nudge is not None:
+                owing = await self.reports.unanswered(
+                    [n for n in in_zone if audience.reps.get(n)],
+                    due_day(steps.nudge, history.current.weekday),
+                )
+                for name, indicators in owing.items():
+                    nudged[name].update(indicator.code for indicator in indicators)
+            if steps.missing is not None:
+                listed[steps.missing].append(history)
+        at_hour = datetime.combine(today, time(self.settings.hour), ZoneInfo(zone))
+        not_before = max(now, at_hour)
+        messages = []
+        for kind, wanted in ((ASK, asked), (NUDGE, nudged)):
+            for name, codes in wanted.items():
+                for listener in audience.reps[name]:
+                    messages.append(
+                        NewMessage(
+                            chat_id=listener.chat_id,
+                            person_id=listener.person_id,
+                            kind=f"{kind}:{ids[name]}",
+                            round=today,
+                            payload=json.dumps(
+                                {
+                                    "roadmap": roadmap_id,
+                                    "organisation": name,
+                                    "indicators": sorted(codes),
+                                    "language": listener.language,
+                                },
+                                ensure_ascii=False,
+                            ),
+                            not_before=not_before,
+                        )
+                    )
+        for week, owed_histories in listed.items():
+            weekday = owed_histories[0].current.weekday
+            owing_orgs = await self.reports.unanswered(in_zone, due_day(week, weekday))
+            chasers: defaultdict[Listener, list[str]] = defaultdict(list)
+            for name in sorted(owing_orgs):
+                for listener in _chasers(name, audience):
+                    chasers[listener].append(name)
+            for listener, names in chasers.items():
+                messages.append(
+                    NewMessage(
+                        chat_id=listener.chat_id,
+                        person_id=listener.person_id,
+                        kind=f"{MISSING}:{roadmap_id}",
+                        round=today,
+                        payload=json.dumps(
+                            {
+                                "roadmap": roadmap_id,
+                                "due": due_day(week, weekday).isoformat(),
+                                "organisations": names,
+                                "language": listener.language,
+                            },
+                            ensure_ascii=False,
+                        ),
+                        not_before=not_before,
+                    )
+                )
+        return messages
+
+    async def asked_about(self, chat_id: int, message_id: int) -> str | None:
+        """The organisation a question sent as this message was about (a reply to it)."""
+        async with self.database.transaction() as connection:
+            row = await OutboxStore(connection).sent_as(chat_id, message_id)
+        if row is None or not row.kind.startswith((f"{ASK}:", f"{NUDGE}:")):
+            return None
+        organisation = json.loads(row.payload).get("organisation")
+        return str(organisation) if organisation else None
+
+    async def remind(self, person: Person, due_ordinal: int) -> int:
+        """A coordinator's "remind them": ask again, now, the organisations within their reach
+        that still owe the week due that day. Once per organisation and day."""
+        due = date.fromordinal(due_ordinal)
+        audience = await self.snapshots.audience(self.settings.timezone)
+        tree = audience.tree
+        reach = visible_organisations(person, tree)
+        candidates = [
+            name
+            for name in (tree.by_name if reach is None else reach)
+            if audience.reps.get(name) and may(person, Action.REPORT, tree, organisation=name)
+        ]
+        owing = await self.reports.unanswered(candidates, due)
+        if not owing:
+            return 0
+        now = self.clock.now()
+        ids = await self.snapshots.organisation_ids()
+        view = await self.snapshots.roadmap()
+        messages = [
+            NewMessage(
+                chat_id=listener.chat_id,
+                person_id=listener.person_id,
+                kind=f"{NUDGE}:{ids[name]}",
+                round=now.astimezone(ZoneInfo(listener.timezone)).date(),
+                payload=json.dumps(
+                    {
+                        "roadmap": view.roadmap.id,
+                        "organisation": name,
+                        "indicators": sorted(i.code for i in indicators),
+                        "language": listener.language,
+                    },
+                    ensure_ascii=False,
+                ),
+                not_before=now,
+            )
+            for name, indicators in owing.items()
+            for listener in audience.reps[name]
+        ]
+        async with self.database.transaction() as connection:
+            await OutboxStore(connection).add(messages, now)
+        if self.wake_sender is not None:
+            self.wake_sender()
+        return len(owing)
+
+
+def _chasers(organisation: str, audience: Audience) -> list[Listener]:
+    """Who chases an organisation: the coordinators of its nearest supervising body that has
+    any; the department's staff when none has."""
+    tree = audience.tree
+    current = tree.by_name.get(organisation)
+    seen: set[str] = set()
+    while current is not None and current.parent and current.parent not in seen:
+        seen.add(current.parent)
+        above = audience.coordinators.get(current.parent)
+        if above:
+            return list(above)
+        current = tree.by_name.get(current.parent)
+    return list(audience.staff)
+
+
+async def _mark_planned(connection: AsyncConnection, zone: str, day: date) -> None:
+    updated = await connection.execute(
+        question_rounds.update().where(question_rounds.c.timezone == zone).values(day=day)
+    )
+    if updated.rowcount == 0:
+        await connection.execute(question_rounds.insert().values(timezone=zone, day=day))

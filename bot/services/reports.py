@@ -1,0 +1,854 @@
+"""Weekly numbers: defining indicators, taking reports, and where the region stands.
+
+Everyone comes through here — a school's answer by message or button, a coordinator's bulk
+lines or sheet, an admin's platform export, the CLI — so the checks are the same for all:
+
+* a value goes to the week its indicator is collecting now (the latest week whose due day has
+  come, in the organisation's time zone), and is late after that day's due time;
+* a value above the organisation's headcount, or down by more than a third on its previous
+  report, is put back to the person to confirm or correct (kept as a draft in the database);
+* a correction replaces the value and the history keeps every change (who, when, old -> new);
+* an update Telegram delivers twice is claimed once, in the same transaction as the values.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.access import Action, OrgTree, Person, Role, may, visible_organisations
+from bot.domain.audience import timezone_of
+from bot.domain.bulk import BulkRow
+from bot.domain.indicators import (
+    Concern,
+    Indicator,
+    IndicatorHistory,
+    Rollup,
+    concerns,
+    deadline,
+    denominator_of,
+    label_map,
+    reporting_week,
+)
+from bot.domain.model import Organisation
+from bot.domain.progress import Coverage, Progress, assess, percent_of
+from bot.domain.reports import ParsedReport, ReportProblem, parse_report
+from bot.services.clock import Clock
+from bot.services.people import Forbidden, UnknownOrganisation, actor_name
+from bot.services.snapshots import RoadmapView, Snapshots
+from storage.db import Database
+from storage.people import PeopleStore
+from storage.reports import Change, OrgWeek, ReportStore
+
+HISTORY_WEEKS = 6  # weeks of totals read for /status: this one, and five for change and pace
+
+
+class Source(enum.StrEnum):
+    MESSAGE = "message"
+    BUTTON = "button"
+    BULK = "bulk"
+    SHEET = "sheet"
+    EXPORT = "export"
+    CLI = "cli"
+
+
+class Refusal(enum.StrEnum):
+    NOT_A_REPORTER = "not_a_reporter"  # the person reports for no organisation
+    NOTHING_ASKED = "nothing_asked"  # no indicator is collecting for the organisation yet
+    UNREADABLE = "unreadable"  # the grammar refused the message (see `problem`)
+    NAME_THEM = "name_them"  # several indicators are asked: an unlabelled number is unclear
+    NOT_ASKED_OF_THEM = "not_asked_of_them"  # a label of an indicator they do not report
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """What one organisation is asked this week, and what it has answered so far."""
+
+    organisation: str
+    indicator: Indicator
+    week: date
+    deadline: datetime
+    denominator: int | None
+    value: int | None  # reported for this week
+    previous: int | None  # its latest report before this week
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    reason: Refusal
+    questions: tuple[Question, ...] = ()  # what was asked, for the example in the answer
+    problem: ReportProblem | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChooseOrganisation:
+    """The person reports for several organisations and did not say which."""
+
+    organisations: tuple[str, ...]
+    report: ParsedReport
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One value taken (or put back to confirm)."""
+
+    organisation: str
+    indicator: Indicator
+    week: date
+    value: int
+    old: int | None  # the value it replaced
+    previous: int | None  # the organisation's report before this week
+    denominator: int | None
+    late: bool
+    concerns: tuple[Concern, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    entries: tuple[Entry, ...]
+    repeated: bool = False  # the same update again: nothing was stored this time
+
+
+@dataclass(frozen=True, slots=True)
+class NeedsConfirmation:
+    draft_id: int
+    entries: tuple[Entry, ...]  # every value of the message; those with concerns say why
+
+
+Outcome = Stored | NeedsConfirmation | Refused | ChooseOrganisation
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    line: int
+    organisation: str
+    reason: str  # "not_in_reach", "not_reported_by", "nothing_asked"
+
+
+@dataclass(frozen=True, slots=True)
+class BulkOutcome:
+    stored: tuple[Entry, ...]
+    doubtful: tuple[Entry, ...]  # kept in the draft, to confirm
+    draft_id: int | None
+    refused: tuple[RowProblem, ...]
+    repeated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PartRow:
+    """A municipality's or an organisation's line of a drill-down."""
+
+    name: str
+    total: int | None
+    denominator: int | None
+    percent: float | None
+    coverage: Coverage
+    change: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorBlock:
+    progress: Progress
+    parts: tuple[PartRow, ...] = ()  # by municipality or by organisation (a drill-down)
+    missing: tuple[str, ...] = ()  # organisations that have not reported this week
+    late: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressReport:
+    roadmap: str
+    scope: str | None  # the organisation drilled into; None: all the person may see
+    blocks: tuple[IndicatorBlock, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateLine:
+    organisation: str
+    municipality: str | None
+    headcount: int | None
+    values: Mapping[str, int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSheet:
+    title: str
+    week: date
+    indicators: tuple[Indicator, ...]
+    rows: tuple[TemplateLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """An indicator's totals week by week, for a chart."""
+
+    indicator: Indicator
+    weeks: tuple[date, ...]
+    totals: tuple[int | None, ...]
+    progress: Progress
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    view: RoadmapView
+    histories: tuple[IndicatorHistory, ...]
+    ids: Mapping[str, int]
+
+    @property
+    def tree(self) -> OrgTree:
+        return self.view.tree
+
+
+class ReportService:
+    def __init__(
+        self, database: Database, clock: Clock, snapshots: Snapshots, timezone: str
+    ) -> None:
+        self.database = database
+        self.clock = clock
+        self.snapshots = snapshots
+        self.timezone = timezone
+
+    async def _context(self, slug: str | None = None) -> _Context:
+        view = await self.snapshots.roadmap(slug)
+        histories = await self.snapshots.indicators(view.roadmap.id)
+        return _Context(view, histories, await self.snapshots.organisation_ids())
+
+    # -- definitions ------------------------------------------------------------------------
+
+    async def histories(self, slug: str | None = None) -> tuple[IndicatorHistory, ...]:
+        return (await self._context(slug)).histories
+
+    async def define(self, person: Person, indicator: Indicator, slug: str | None = None) -> bool:
+        """Store a definition (a new indicator, or a version from its week on)."""
+        view = await self.snapshots.roadmap(slug)
+        if not may(person, Action.DEFINE_INDICATORS, view.tree):
+            raise Forbidden(Action.DEFINE_INDICATORS)
+        async with self.database.transaction() as connection:
+            _, changed = await ReportStore(connection).define(
+                view.roadmap.id, indicator, self.clock.now(), actor_name(person)
+            )
+        return changed
+
+    async def define_all(
+        self, person: Person, indicators: Iterable[Indicator], slug: str | None = None
+    ) -> int:
+        """Several definitions in one transaction; returns how many changed anything."""
+        view = await self.snapshots.roadmap(slug)
+        if not may(person, Action.DEFINE_INDICATORS, view.tree):
+            raise Forbidden(Action.DEFINE_INDICATORS)
+        changed = 0
+        async with self.database.transaction() as connection:
+            store = ReportStore(connection)
+            for indicator in indicators:
+                _, did = await store.define(
+                    view.roadmap.id, indicator, self.clock.now(), actor_name(person)
+                )
+                changed += did
+        return changed
+
+    # -- what is asked ----------------------------------------------------------------------
+
+    def _zone(self, organisation: str, tree: OrgTree) -> ZoneInfo:
+        return ZoneInfo(timezone_of(organisation, tree, self.timezone))
+
+    def _today(self, organisation: str, tree: OrgTree) -> date:
+        return self.clock.now().astimezone(self._zone(organisation, tree)).date()
+
+    def _asked(
+        self, context: _Context, organisation: Organisation, today: date
+    ) -> list[tuple[Indicator, date]]:
+        """The indicators the organisation is collecting now, with the week each is for."""
+        asked = []
+        for history in context.histories:
+            week = reporting_week(today, history.current.weekday)
+            version = history.at(week)
+            if version is not None and version.reports(organisation):
+                asked.append((version, week))
+        return asked
+
+    async def questions_for(
+        self, organisation: str, slug: str | None = None
+    ) -> tuple[Question, ...]:
+        context = await self._context(slug)
+        return await self._questions(context, organisation)
+
+    async def _questions(self, context: _Context, name: str) -> tuple[Question, ...]:
+        organisation = context.tree.by_name.get(name)
+        if organisation is None:
+            return ()
+        asked = self._asked(context, organisation, self._today(name, context.tree))
+        if not asked:
+            return ()
+        org_id = context.ids[name]
+        async with self.database.transaction() as connection:
+            store = ReportStore(connection)
+            found = []
+            for indicator, week in asked:
+                assert indicator.id is not None
+                near = await store.values_near(indicator.id, [org_id], week)
+                value, previous = near[org_id]
+                found.append(
+                    Question(
+                        organisation=name,
+                        indicator=indicator,
+                        week=week,
+                        deadline=deadline(indicator, week, self._zone(name, context.tree)),
+                        denominator=denominator_of(indicator, organisation),
+                        value=value,
+                        previous=previous,
+                    )
+                )
+        return tuple(found)
+
+    def reporting_for(self, person: Person, context: _Context) -> tuple[str, ...]:
+        """The organisations the person answers the weekly questions for (as a representative)."""
+        found = []
+        for binding in person.bindings:
+            if binding.role is Role.REP and binding.organisation in context.tree.by_name:
+                organisation = context.tree.by_name[binding.organisation]
+                if any(h.current.reports(organisation) for h in context.histories):
+                    found.append(binding.organisation)
+        return tuple(dict.fromkeys(found))
+
+    async def my_questions(self, person: Person, slug: str | None = None) -> tuple[Question, ...]:
+        context = await self._context(slug)
+        found: list[Question] = []
+        for name in self.reporting_for(person, context):
+            found.extend(await self._questions(context, name))
+        return tuple(found)
+
+    # -- taking a report --------------------------------------------------------------------
+
+    async def submit(
+        self,
+        person: Person,
+        text: str,
+        *,
+        organisation: str | None = None,
+        update_id: int | None = None,
+        source: Source = Source.MESSAGE,
+        slug: str | None = None,
+    ) -> Outcome:
+        """A person's answer to the weekly question, for one organisation."""
+        context = await self._context(slug)
+        if organisation is None:
+            mine = self.reporting_for(person, context)
+            if not mine:
+                return Refused(Refusal.NOT_A_REPORTER)
+            if len(mine) > 1:
+                parsed = parse_report(text, self._labels(context))
+                if isinstance(parsed, ReportProblem):
+                    return Refused(Refusal.UNREADABLE, problem=parsed)
+                return ChooseOrganisation(mine, parsed)
+            organisation = mine[0]
+        self._check_reach(person, organisation, context)
+        questions = await self._questions(context, organisation)
+        if not questions:
+            return Refused(Refusal.NOTHING_ASKED)
+        parsed = parse_report(text, self._labels(context))
+        if isinstance(parsed, ReportProblem):
+            return Refused(Refusal.UNREADABLE, questions, parsed)
+        by_code = {q.indicator.code: q for q in questions}
+        values: dict[str, int] = {}
+        for code, value in parsed.values.items():
+            if code is None:
+                if len(questions) > 1:
+                    return Refused(Refusal.NAME_THEM, questions)
+                code = questions[0].indicator.code
+            elif code not in by_code:
+                return Refused(Refusal.NOT_ASKED_OF_THEM, questions)
+            values[code] = value
+        entries = tuple(self._entry(by_code[code], value) for code, value in values.items())
+        outcome = await self._take(person, context, entries, update_id=update_id, source=source)
+        assert outcome is not None
+        return outcome
+
+    def _labels(self, context: _Context) -> Mapping[str, str]:
+        return label_map(h.current for h in context.histories)
+
+    def _check_reach(self, person: Person, organisation: str, context: _Context) -> None:
+        if organisation not in context.tree.by_name:
+            raise UnknownOrganisation(organisation)
+        if not may(person, Action.REPORT, context.tree, organisation=organisation):
+            raise Forbidden(Action.REPORT)
+
+    def _entry(self, question: Question, value: int) -> Entry:
+        return Entry(
+            organisation=question.organisation,
+            indicator=question.indicator,
+            week=question.week,
+            value=value,
+            old=question.value,
+            previous=question.previous,
+            denominator=question.denominator,
+            late=self.clock.now() > question.deadline,
+            concerns=concerns(value, question.denominator, question.previous)
+            if value != question.value
+            else (),
+        )
+
+    async def _take(
+        self,
+        person: Person,
+        context: _Context,
+        entries: Sequence[Entry],
+        *,
+        update_id: int | None,
+        source: Source,
+        settle: int | None = None,
+    ) -> Stored | NeedsConfirmation | None:
+        """Store `entries` (or, with concerns and no draft to settle, put them in a draft),
+        claiming the update in the same transaction. With `settle`, that draft is closed in
+        the same transaction too; None when it was closed already."""
+        now = self.clock.now()
+        async with self.database.transaction() as connection:
+            if update_id is not None and not await PeopleStore(connection).claim_update(
+                update_id, now
+            ):
+                return Stored(tuple(entries), repeated=True)
+            store = ReportStore(connection)
+            if settle is not None:
+                if not await store.settle_draft(settle, person.telegram_id, "confirmed", now):
+                    return None
+            elif any(entry.concerns for entry in entries):
+                draft = await store.add_draft(
+                    person.telegram_id, _draft_payload(entries, source, now), now
+                )
+                return NeedsConfirmation(draft, tuple(entries))
+            stored = []
+            for entry in entries:
+                assert entry.indicator.id is not None
+                change = await store.store(
+                    entry.indicator.id,
+                    context.ids[entry.organisation],
+                    entry.week,
+                    entry.value,
+                    now=now,
+                    late=entry.late,
+                    actor=actor_name(person),
+                    source=source.value,
+                )
+                stored.append(_with_change(entry, change))
+        return Stored(tuple(stored))
+
+    async def confirm(
+        self, person: Person, draft_id: int, *, update_id: int | None = None
+    ) -> Stored | None:
+        """Store the values of a draft as they were; None when it was settled already (or is
+        not the person's). Settling and storing are one transaction: nothing half-done."""
+        async with self.database.transaction() as connection:
+            payload = await ReportStore(connection).draft(draft_id, person.telegram_id)
+        if payload is None:
+            return None
+        context = await self._context()
+        entries = []
+        for row in _draft_rows(payload):
+            history = next((h for h in context.histories if h.code == row["indicator"]), None)
+            version = history.at(date.fromisoformat(row["week"])) if history else None
+            if version is None or row["organisation"] not in context.tree.by_name:
+                continue
+            organisation = context.tree.by_name[row["organisation"]]
+            self._check_reach(person, organisation.name, context)
+            entries.append(
+                Entry(
+                    organisation=organisation.name,
+                    indicator=version,
+                    week=date.fromisoformat(row["week"]),
+                    value=int(row["value"]),
+                    old=None,
+                    previous=None,
+                    denominator=denominator_of(version, organisation),
+                    late=bool(row["late"]),
+                )
+            )
+        source = Source(str(payload.get("source", Source.MESSAGE.value)))
+        outcome = await self._take(
+            person, context, entries, update_id=update_id, source=source, settle=draft_id
+        )
+        return outcome if isinstance(outcome, Stored) else None
+
+    async def discard(self, person: Person, draft_id: int) -> bool:
+        async with self.database.transaction() as connection:
+            return await ReportStore(connection).settle_draft(
+                draft_id, person.telegram_id, "discarded", self.clock.now()
+            )
+
+    async def submit_rows(
+        self,
+        person: Person,
+        rows: Sequence[BulkRow],
+        *,
+        source: Source = Source.BULK,
+        update_id: int | None = None,
+        slug: str | None = None,
+    ) -> BulkOutcome:
+        """A coordinator's lines or sheet, an admin's export: good rows are kept, doubtful ones
+        wait in a draft for confirmation, rows out of reach or not asked are listed back."""
+        context = await self._context(slug)
+        refused: list[RowProblem] = []
+        clean: list[Entry] = []
+        doubtful: list[Entry] = []
+        questions_by_org: dict[str, dict[str, Question]] = {}
+        for row in rows:
+            name = row.organisation
+            if name not in context.tree.by_name or not may(
+                person, Action.REPORT, context.tree, organisation=name
+            ):
+                refused.append(RowProblem(row.line, name, "not_in_reach"))
+                continue
+            if name not in questions_by_org:
+                questions_by_org[name] = {
+                    q.indicator.code: q for q in await self._questions(context, name)
+                }
+            asked = questions_by_org[name]
+            if not asked:
+                refused.append(RowProblem(row.line, name, "nothing_asked"))
+                continue
+            unknown = [code for code in row.values if code not in asked]
+            if unknown:
+                refused.append(RowProblem(row.line, name, "not_reported_by"))
+                continue
+            for code, value in row.values.items():
+                entry = self._entry(asked[code], value)
+                (doubtful if entry.concerns else clean).append(entry)
+        now = self.clock.now()
+        async with self.database.transaction() as connection:
+            if update_id is not None and not await PeopleStore(connection).claim_update(
+                update_id, now
+            ):
+                return BulkOutcome((), (), None, tuple(refused), repeated=True)
+            store = ReportStore(connection)
+            stored = []
+            for entry in clean:
+                assert entry.indicator.id is not None
+                change = await store.store(
+                    entry.indicator.id,
+                    context.ids[entry.organisation],
+                    entry.week,
+                    entry.value,
+                    now=now,
+                    late=entry.late,
+                    actor=actor_name(person),
+                    source=source.value,
+                )
+                stored.append(_with_change(entry, change))
+            draft = (
+                await store.add_draft(
+                    person.telegram_id, _draft_payload(doubtful, source, now), now
+                )
+                if doubtful
+                else None
+            )
+        return BulkOutcome(tuple(stored), tuple(doubtful), draft, tuple(refused))
+
+    # -- progress ---------------------------------------------------------------------------
+
+    def resolve(self, person: Person, query: str, tree: OrgTree) -> list[str]:
+        """Organisations within the person's reach whose name matches `query`."""
+        reach = visible_organisations(person, tree)
+        return tree.search(query, reach)
+
+    async def progress(
+        self,
+        person: Person,
+        organisation: str | None = None,
+        *,
+        slug: str | None = None,
+        as_of: date | None = None,
+        details: bool | None = None,
+    ) -> ProgressReport:
+        """Every indicator where it stands this week, within the person's reach, or within
+        `organisation` (a drill-down: by municipality or by organisation, with the missing)."""
+        context = await self._context(slug)
+        tree = context.tree
+        if not may(person, Action.VIEW, tree):
+            raise Forbidden(Action.VIEW)
+        reach = visible_organisations(person, tree)
+        if organisation is not None:
+            if organisation not in tree.by_name:
+                raise UnknownOrganisation(organisation)
+            if reach is not None and organisation not in reach:
+                raise Forbidden(Action.VIEW)
+            within: frozenset[str] | None = tree.subtree(organisation)
+            roots: list[str] | None = [organisation]
+        else:
+            within = reach
+            roots = None if reach is None else _roots(reach, tree)
+        root_ids = None if roots is None else [context.ids[name] for name in roots]
+        members = [org for org in tree.by_name.values() if within is None or org.name in within]
+        today = as_of or self.clock.now().astimezone(ZoneInfo(self.timezone)).date()
+        show_parts = organisation is not None if details is None else details
+        blocks = []
+        async with self.database.transaction() as connection:
+            store = ReportStore(connection)
+            for history in context.histories:
+                week = reporting_week(today, history.current.weekday)
+                indicator = history.at(week)
+                if indicator is None:
+                    continue
+                assert indicator.id is not None
+                expected = [org for org in members if indicator.reports(org)]
+                weeks = _weeks(week, history.first_week, HISTORY_WEEKS)
+                totals = await store.totals(indicator.id, weeks, indicator.rollup, root_ids)
+                on_time, late = await store.coverage(indicator.id, week, root_ids)
+                denominator = _denominator(indicator, expected)
+                progress = assess(
+                    indicator, week, totals, denominator, Coverage(len(expected), on_time, late)
+                )
+                if not show_parts:
+                    blocks.append(IndicatorBlock(progress))
+                    continue
+                standing = await store.by_organisation(
+                    indicator.id, week, indicator.rollup, root_ids
+                )
+                blocks.append(self._drill_down(progress, expected, standing, context, organisation))
+        title = context.view.roadmap.title
+        return ProgressReport(title, organisation, tuple(blocks))
+
+    def _drill_down(
+        self,
+        progress: Progress,
+        expected: Sequence[Organisation],
+        standing: Mapping[int, OrgWeek],
+        context: _Context,
+        organisation: str | None,
+    ) -> IndicatorBlock:
+        indicator = progress.indicator
+        tree = context.tree
+        top = organisation or next(
+            (name for name, org in tree.by_name.items() if org.parent is None), None
+        )
+        groups: dict[str, list[Organisation]] = {}
+        for org in expected:
+            groups.setdefault(_child_under(org.name, top, tree), []).append(org)
+        parts = []
+        missing = []
+        late = []
+        for name, orgs in sorted(groups.items()):
+            total = 0
+            change_known = False
+            before = 0
+            on_time = lates = 0
+            counted_any = False
+            for org in orgs:
+                row = standing.get(context.ids[org.name])
+                if row is None:
+                    missing.append(org.name)
+                    continue
+                if row.counted is not None:
+                    total += row.counted
+                    counted_any = True
+                if row.previous is not None:
+                    before += row.previous
+                    change_known = True
+                if row.reported is None:
+                    missing.append(org.name)
+                elif row.late:
+                    lates += 1
+                    late.append(org.name)
+                else:
+                    on_time += 1
+            denominator = _denominator(indicator, orgs)
+            shown = total if counted_any else None
+            parts.append(
+                PartRow(
+                    name=name,
+                    total=shown,
+                    denominator=denominator,
+                    percent=None if shown is None else percent_of(shown, denominator),
+                    coverage=Coverage(len(orgs), on_time, lates),
+                    change=total - before if change_known and counted_any else None,
+                )
+            )
+        return IndicatorBlock(progress, tuple(parts), tuple(sorted(missing)), tuple(sorted(late)))
+
+    async def series(
+        self, person: Person, code: str, organisation: str | None = None, slug: str | None = None
+    ) -> Series:
+        """An indicator's weekly totals since its first week, within reach (for a chart)."""
+        context = await self._context(slug)
+        history = next((h for h in context.histories if h.code == code), None)
+        if history is None:
+            raise KeyError(code)
+        report = await self.progress(person, organisation, slug=slug, details=False)
+        block = next(b for b in report.blocks if b.progress.indicator.code == code)
+        progress = block.progress
+        tree = context.tree
+        reach = visible_organisations(person, tree)
+        if organisation is not None:
+            roots: list[str] | None = [organisation]
+        else:
+            roots = None if reach is None else _roots(reach, tree)
+        root_ids = None if roots is None else [context.ids[name] for name in roots]
+        first = history.first_week or progress.week
+        weeks = _weeks(progress.week, first, 520)
+        async with self.database.transaction() as connection:
+            totals = await ReportStore(connection).totals(
+                progress.indicator.id or 0,
+                weeks,
+                progress.indicator.rollup,
+                root_ids,
+            )
+        return Series(progress.indicator, tuple(weeks), tuple(totals), progress)
+
+    async def template(self, person: Person, slug: str | None = None) -> TemplateSheet:
+        """The organisations the person enters numbers for, with this week's values so far."""
+        context = await self._context(slug)
+        tree = context.tree
+        reach = visible_organisations(person, tree)
+        today = self.clock.now().astimezone(ZoneInfo(self.timezone)).date()
+        current = [history.current for history in context.histories]
+        week = reporting_week(today, current[0].weekday) if current else today
+        asked = [h.at(reporting_week(today, h.current.weekday)) for h in context.histories]
+        indicators = [indicator for indicator in asked if indicator is not None]
+        members = sorted(
+            (
+                org
+                for org in tree.by_name.values()
+                if (reach is None or org.name in reach)
+                and any(indicator.reports(org) for indicator in indicators)
+                and may(person, Action.REPORT, tree, organisation=org.name)
+            ),
+            key=lambda org: (org.parent or "", org.name),
+        )
+        values: dict[tuple[str, int], int] = {}
+        async with self.database.transaction() as connection:
+            store = ReportStore(connection)
+            for indicator in indicators:
+                assert indicator.id is not None
+                week_of_it = reporting_week(today, indicator.weekday)
+                for org_id, row in (
+                    await store.by_organisation(indicator.id, week_of_it, Rollup.WEEK)
+                ).items():
+                    if row.reported is not None:
+                        values[(indicator.code, org_id)] = row.reported
+        rows = []
+        for org in members:
+            org_id = context.ids[org.name]
+            headcount = next(
+                (denominator_of(i, org) for i in indicators if i.denominator is not None), None
+            )
+            rows.append(
+                TemplateLine(
+                    organisation=org.name,
+                    municipality=org.parent,
+                    headcount=headcount,
+                    values={
+                        i.code: values.get((i.code, org_id)) for i in indicators if i.reports(org)
+                    },
+                )
+            )
+        return TemplateSheet(context.view.roadmap.title, week, tuple(indicators), tuple(rows))
+
+    # -- who has not answered -----------------------------------------------------------------
+
+    async def unanswered(
+        self, organisations: Iterable[str], week_due: date, slug: str | None = None
+    ) -> dict[str, list[Indicator]]:
+        """Of `organisations`, those still owing a value for the week whose due day is
+        `week_due`: organisation -> the indicators it owes."""
+        context = await self._context(slug)
+        owing: dict[str, list[Indicator]] = {}
+        names = [name for name in organisations if name in context.tree.by_name]
+        async with self.database.transaction() as connection:
+            store = ReportStore(connection)
+            for history in context.histories:
+                week = due_week(week_due, history.current.weekday)
+                indicator = history.at(week) if week is not None else None
+                if indicator is None or week is None:
+                    continue
+                assert indicator.id is not None
+                reporting = [n for n in names if indicator.reports(context.tree.by_name[n])]
+                if not reporting:
+                    continue
+                done = await store.reporters(indicator.id, week)
+                for name in reporting:
+                    if context.ids[name] not in done:
+                        owing.setdefault(name, []).append(indicator)
+        return owing
+
+
+def due_week(day: date, weekday: int) -> date | None:
+    """The week whose due day is `day`, if `day` is that weekday."""
+    if day.weekday() != weekday:
+        return None
+    return day - timedelta(days=weekday)
+
+
+def _weeks(week: date, first: date | None, count: int) -> list[date]:
+    start = week - timedelta(days=7 * (count - 1))
+    if first is not None and first > start:
+        start = first
+    weeks = []
+    current = start
+    while current <= week:
+        weeks.append(current)
+        current += timedelta(days=7)
+    return weeks or [week]
+
+
+def _denominator(indicator: Indicator, organisations: Iterable[Organisation]) -> int | None:
+    if indicator.denominator is None:
+        return None
+    known = [denominator_of(indicator, org) for org in organisations]
+    counts = [count for count in known if count is not None]
+    return sum(counts) if counts else None
+
+
+def _roots(reach: frozenset[str], tree: OrgTree) -> list[str]:
+    """The tops of a set of subtrees: members whose parent is not a member."""
+    return sorted(name for name in reach if (tree.by_name[name].parent or "") not in reach)
+
+
+def _child_under(name: str, top: str | None, tree: OrgTree) -> str:
+    """The child of `top` that `name` lies under (the municipality of a school, say); the
+    organisation itself when it is `top` or a direct child."""
+    current = name
+    seen = set()
+    while current not in seen and current != top:
+        seen.add(current)
+        parent = tree.by_name[current].parent
+        if parent is None or parent == top:
+            return current
+        current = parent
+    return name
+
+
+def _with_change(entry: Entry, change: Change) -> Entry:
+    return Entry(
+        organisation=entry.organisation,
+        indicator=entry.indicator,
+        week=entry.week,
+        value=entry.value,
+        old=change.old,
+        previous=entry.previous,
+        denominator=entry.denominator,
+        late=entry.late,
+        concerns=entry.concerns,
+    )
+
+
+def _draft_payload(entries: Sequence[Entry], source: Source, now: datetime) -> dict[str, Any]:
+    return {
+        "source": source.value,
+        "at": now.isoformat(),
+        "rows": [
+            {
+                "organisation": entry.organisation,
+                "indicator": entry.indicator.code,
+                "week": entry.week.isoformat(),
+                "value": entry.value,
+                "late": entry.late,
+            }
+            for entry in entries
+        ],
+    }
+
+
+def _draft_rows(payload: Mapping[str, object]) -> list[dict[str, Any]]:
+    rows = payload.get("rows", [])
+    assert isinstance(rows, list)
+    return [dict(row) for row in rows]

@@ -1,0 +1,73 @@
+"""What each kind of outbox row says when the sender takes it: reminder digests, the weekly
+question and its reminder, and the coordinator's list of the missing. Each is checked against
+the database as it is now: nothing left to say cancels the row."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.delivery.sender import Compose, Composed
+from bot.render.progress import render_missing, render_question
+from bot.render.telegram import split_message
+from bot.services.collection import ASK, MISSING, NUDGE
+from bot.services.reminders import DigestReader
+from bot.services.reports import ReportService
+from bot.services.snapshots import Snapshots
+from handlers.callbacks import ReportButton
+from handlers.middlewares import texts_for
+from handlers.reminders import digest_composer
+from handlers.reports import question_keyboard
+from storage.outbox import OutboxRow
+
+
+def outbox_composer(snapshots: Snapshots, reports: ReportService, default_language: str) -> Compose:
+    digest = digest_composer(DigestReader(snapshots), default_language)
+
+    async def question(row: OutboxRow, *, nudge: bool) -> Composed | None:
+        data = json.loads(row.payload)
+        wanted = set(data["indicators"])
+        organisation = str(data["organisation"])
+        open_questions = [
+            q
+            for q in await reports.questions_for(organisation)
+            if q.indicator.code in wanted and q.value is None
+        ]
+        if not open_questions:
+            return None  # answered meanwhile (by them or a colleague)
+        t = texts_for(data.get("language"), default_language)
+        ids = await snapshots.organisation_ids()
+        return Composed(
+            split_message(render_question(open_questions, t, nudge=nudge))[0],
+            question_keyboard(open_questions, ids[organisation], t),
+        )
+
+    async def missing(row: OutboxRow) -> Composed | None:
+        data = json.loads(row.payload)
+        due = date.fromisoformat(data["due"])
+        owing = sorted(await reports.unanswered(data["organisations"], due))
+        if not owing:
+            return None
+        t = texts_for(data.get("language"), default_language)
+        button = InlineKeyboardButton(
+            text=t("button.remind_them"),
+            callback_data=ReportButton(action="rm", ref=due.toordinal()).pack(),
+        )
+        return Composed(
+            split_message(render_missing(owing, due, t))[0],
+            InlineKeyboardMarkup(inline_keyboard=[[button]]),
+        )
+
+    async def compose(row: OutboxRow) -> Composed | None:
+        kind = row.kind.split(":", 1)[0]
+        if kind == ASK:
+            return await question(row, nudge=False)
+        if kind == NUDGE:
+            return await question(row, nudge=True)
+        if kind == MISSING:
+            return await missing(row)
+        return await digest(row)
+
+    return compose

@@ -1,0 +1,369 @@
+"""Weekly numbers by message: answers, replies to questions, /report, buttons, bulk lines,
+sheets, /template, and the coordinator's "remind them"."""
+
+from __future__ import annotations
+
+import html
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+
+from bot.domain.access import Person, Role
+from bot.domain.bulk import LineProblem, parse_bulk
+from bot.domain.indicator_form import TEMPLATE, parse_indicator_form
+from bot.domain.indicators import label_map
+from bot.importers.errors import DocumentError
+from bot.importers.report_sheets import read_report_sheet
+from bot.render.progress import (
+    render_bulk,
+    render_concerns,
+    render_indicators,
+    render_question,
+    render_refused,
+    render_stored,
+)
+from bot.render.texts import Texts
+from bot.render.workbooks import TemplateRow, template_workbook
+from bot.services.collection import QuestionPlanner
+from bot.services.reports import (
+    BulkOutcome,
+    ChooseOrganisation,
+    NeedsConfirmation,
+    Outcome,
+    Question,
+    Refused,
+    ReportService,
+    Source,
+    Stored,
+)
+from bot.services.snapshots import Snapshots
+from handlers.callbacks import ReportButton
+from handlers.replies import answer_long
+
+MAX_UPLOAD = 5 * 1024 * 1024
+SHEETS = (".xlsx", ".csv")
+
+
+def question_keyboard(
+    questions: Sequence[Question], organisation_id: int, t: Texts
+) -> InlineKeyboardMarkup | None:
+    """One-tap answers for a single question: last week's number again, or zero."""
+    if len(questions) != 1:
+        return None
+    question = questions[0]
+    buttons = []
+    if question.previous is not None:
+        buttons.append(
+            InlineKeyboardButton(
+                text=t("button.same", value=question.previous),
+                callback_data=ReportButton(
+                    action="v", ref=organisation_id, value=question.previous
+                ).pack(),
+            )
+        )
+    buttons.append(
+        InlineKeyboardButton(
+            text=t("button.zero"),
+            callback_data=ReportButton(action="v", ref=organisation_id, value=0).pack(),
+        )
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[buttons])
+
+
+def confirm_keyboard(draft_id: int, t: Texts) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t("button.confirm"),
+                    callback_data=ReportButton(action="ok", ref=draft_id).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=t("button.discard"),
+                    callback_data=ReportButton(action="no", ref=draft_id).pack(),
+                ),
+            ]
+        ]
+    )
+
+
+async def _answer_outcome(
+    message: Message, outcome: Outcome, t: Texts, snapshots: Snapshots
+) -> None:
+    if isinstance(outcome, Stored):
+        await message.answer(render_stored(outcome, t))
+    elif isinstance(outcome, NeedsConfirmation):
+        await message.answer(
+            render_concerns(outcome.entries, t), reply_markup=confirm_keyboard(outcome.draft_id, t)
+        )
+    elif isinstance(outcome, Refused):
+        await message.answer(render_refused(outcome, t))
+    elif isinstance(outcome, ChooseOrganisation):
+        value = outcome.report.value
+        if value is None or len(outcome.report.values) != 1:
+            await message.answer(t("report.choose_reply"))
+            return
+        ids = await snapshots.organisation_ids()
+        buttons = [
+            [
+                InlineKeyboardButton(
+                    text=name[:60],
+                    callback_data=ReportButton(action="v", ref=ids[name], value=value).pack(),
+                )
+            ]
+            for name in outcome.organisations[:10]
+        ]
+        await message.answer(
+            t("report.choose"), reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons)
+        )
+
+
+def _reports_for_someone(person: Person) -> bool:
+    return any(binding.role is Role.REP for binding in person.bindings)
+
+
+def _enters_for_others(person: Person) -> bool:
+    return any(binding.role in (Role.COORDINATOR, Role.ADMIN) for binding in person.bindings)
+
+
+async def report_command(
+    message: Message,
+    command: CommandObject,
+    person: Person,
+    t: Texts,
+    reports: ReportService,
+    snapshots: Snapshots,
+    event_update: Update,
+) -> None:
+    """`/report` shows what is asked; `/report 38` answers it."""
+    if command.args and command.args.strip():
+        outcome = await reports.submit(person, command.args, update_id=event_update.update_id)
+        await _answer_outcome(message, outcome, t, snapshots)
+        return
+    questions = await reports.my_questions(person)
+    if not questions:
+        await message.answer(t("report.none"))
+        return
+    ids = await snapshots.organisation_ids()
+    for organisation in dict.fromkeys(q.organisation for q in questions):
+        mine = [q for q in questions if q.organisation == organisation]
+        await message.answer(
+            render_question(mine, t), reply_markup=question_keyboard(mine, ids[organisation], t)
+        )
+
+
+async def reply_to_question(
+    message: Message,
+    person: Person,
+    t: Texts,
+    reports: ReportService,
+    snapshots: Snapshots,
+    questions: QuestionPlanner,
+    event_update: Update,
+) -> None:
+    """A reply to the bot's question is an answer for the organisation it asked about."""
+    assert message.reply_to_message is not None
+    assert message.text is not None
+    organisation = await questions.asked_about(message.chat.id, message.reply_to_message.message_id)
+    outcome = await reports.submit(
+        person, message.text, organisation=organisation, update_id=event_update.update_id
+    )
+    await _answer_outcome(message, outcome, t, snapshots)
+
+
+async def plain_text(
+    message: Message,
+    person: Person,
+    t: Texts,
+    reports: ReportService,
+    snapshots: Snapshots,
+    event_update: Update,
+) -> None:
+    """A representative's message is their answer; a coordinator's lines are bulk entry."""
+    assert message.text is not None
+    if _reports_for_someone(person) or not _enters_for_others(person):
+        outcome = await reports.submit(person, message.text, update_id=event_update.update_id)
+        await _answer_outcome(message, outcome, t, snapshots)
+        return
+    view = await snapshots.roadmap()
+    histories = await snapshots.indicators(view.roadmap.id)
+    current = [h.current for h in histories]
+    single = current[0].code if len(current) == 1 else None
+    reading = parse_bulk(
+        message.text, label_map(current), single, lambda q: reports.resolve(person, q, view.tree)
+    )
+    if not reading.rows and not reading.problems:
+        await message.answer(t("bulk.nothing"))
+        return
+    bulk = await reports.submit_rows(
+        person, reading.rows, source=Source.BULK, update_id=event_update.update_id
+    )
+    await _answer_bulk(message, bulk, reading.problems, t)
+
+
+async def _answer_bulk(
+    message: Message, outcome: BulkOutcome, problems: Sequence[LineProblem], t: Texts
+) -> None:
+    markup = confirm_keyboard(outcome.draft_id, t) if outcome.draft_id is not None else None
+    await answer_long(message, render_bulk(outcome, problems, t), reply_markup=markup)
+
+
+async def sheet_upload(
+    message: Message,
+    bot: Bot,
+    person: Person,
+    t: Texts,
+    reports: ReportService,
+    snapshots: Snapshots,
+    event_update: Update,
+) -> None:
+    """An .xlsx/.csv: a coordinator's filled template, or an admin's platform export."""
+    document = message.document
+    assert document is not None
+    if not _enters_for_others(person):
+        await message.answer(t("bulk.not_allowed"))
+        return
+    if document.file_size and document.file_size > MAX_UPLOAD:
+        await message.answer(t("bulk.sheet_error", detail="> 5 MB"))
+        return
+    suffix = Path(document.file_name or "").suffix.lower()
+    view = await snapshots.roadmap()
+    current = [h.current for h in await snapshots.indicators(view.roadmap.id)]
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / f"upload{suffix}"
+        await bot.download(document, destination=path)
+        try:
+            reading = read_report_sheet(
+                path, current, lambda q: reports.resolve(person, q, view.tree)
+            )
+        except DocumentError as error:
+            await message.answer(t("bulk.sheet_error", detail=error.detail or error.problem.value))
+            return
+    source = Source.EXPORT if person.is_admin else Source.SHEET
+    outcome = await reports.submit_rows(
+        person, reading.rows, source=source, update_id=event_update.update_id
+    )
+    await _answer_bulk(message, outcome, reading.problems, t)
+
+
+async def template(message: Message, person: Person, t: Texts, reports: ReportService) -> None:
+    """/template: the sheet of the person's organisations to fill in and send back."""
+    sheet = await reports.template(person)
+    content = template_workbook(
+        sheet.title,
+        t.day(sheet.week),
+        sheet.indicators,
+        [
+            TemplateRow(row.organisation, row.municipality, row.headcount, row.values)
+            for row in sheet.rows
+        ],
+        t.language,
+    )
+    await message.answer_document(
+        BufferedInputFile(content, filename=f"report-{sheet.week.isoformat()}.xlsx"),
+        caption=t("template.caption"),
+    )
+
+
+async def on_button(
+    query: CallbackQuery,
+    callback_data: ReportButton,
+    person: Person,
+    t: Texts,
+    reports: ReportService,
+    snapshots: Snapshots,
+    questions: QuestionPlanner,
+    event_update: Update,
+) -> None:
+    message = query.message if isinstance(query.message, Message) else None
+    action = callback_data.action
+    text: str | None = None
+    markup = None
+    if action == "ok":
+        stored = await reports.confirm(person, callback_data.ref, update_id=event_update.update_id)
+        text = render_stored(stored, t) if stored is not None else t("report.draft_gone")
+    elif action == "no":
+        settled = await reports.discard(person, callback_data.ref)
+        text = t("report.discarded") if settled else t("report.draft_gone")
+    elif action == "v":
+        names = {number: name for name, number in (await snapshots.organisation_ids()).items()}
+        outcome = await reports.submit(
+            person,
+            str(callback_data.value),
+            organisation=names.get(callback_data.ref),
+            update_id=event_update.update_id,
+            source=Source.BUTTON,
+        )
+        await query.answer()
+        if message is not None:
+            await _answer_outcome(message, outcome, t, snapshots)
+        return
+    elif action == "rm":
+        count = await questions.remind(person, callback_data.ref)
+        text = t("missing.reminded", count=count) if count else t("missing.none")
+    await query.answer()
+    if message is not None and text is not None:
+        await message.answer(text, reply_markup=markup)
+
+
+async def indicators_list(message: Message, t: Texts, reports: ReportService) -> None:
+    await answer_long(message, render_indicators(await reports.histories(), t))
+
+
+async def indicator_define(
+    message: Message, command: CommandObject, person: Person, t: Texts, reports: ReportService
+) -> None:
+    """/indicator with the form: define an indicator (or its new version from a week on)."""
+    if not person.is_admin:
+        await message.answer(t("indicators.forbidden"))
+        return
+    if not command.args or not command.args.strip():
+        await message.answer(t("indicators.form") + "\n\n" + html.escape(TEMPLATE))
+        return
+    try:
+        indicator = parse_indicator_form(command.args)
+    except ValueError as error:
+        await message.answer(t("indicators.bad", detail=str(error)))
+        return
+    changed = await reports.define(person, indicator)
+    key = "indicators.saved" if changed else "indicators.unchanged"
+    week = t.day(indicator.valid_from) if indicator.valid_from else "—"
+    await message.answer(t(key, name=indicator.name, week=week))
+
+
+def make_router() -> Router:
+    router = Router(name="reports")
+    router.message.register(indicators_list, Command("indicators"))
+    router.message.register(indicator_define, Command("indicator"))
+    router.message.register(report_command, Command("report"))
+    router.message.register(template, Command("template"))
+    router.callback_query.register(on_button, ReportButton.filter())
+    router.message.register(
+        sheet_upload,
+        F.chat.type == "private",
+        F.document,
+        F.document.file_name.lower().endswith(SHEETS),
+    )
+    router.message.register(
+        reply_to_question,
+        StateFilter(None),
+        F.chat.type == "private",
+        F.text,
+        ~F.text.startswith("/"),
+        F.reply_to_message.from_user.is_bot,
+    )
+    router.message.register(
+        plain_text, StateFilter(None), F.chat.type == "private", F.text, ~F.text.startswith("/")
+    )
+    return router
