@@ -120,6 +120,11 @@ class OrgTree:
             waiting.extend(self.children.get(current, ()))
         return frozenset(found)
 
+    def exact(self, query: str) -> str | None:
+        """The organisation named exactly so (any case, ё = е), anywhere in the registry."""
+        wanted = _fold(query)
+        return next((name for name in self.by_name if _fold(name) == wanted), None)
+
     def search(self, query: str, within: frozenset[str] | None = None) -> list[str]:
         """Organisations whose name holds every word of `query` (any case, ё = е); an exact
         name wins outright. `within` limits the search to a person's reach."""

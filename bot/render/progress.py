@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.domain.bulk import LineProblem
+from bot.domain.bulk import BulkProblem, LineProblem
 from bot.domain.indicators import Indicator, IndicatorHistory
 from bot.domain.progress import Outlook
-from bot.render.texts import Safe, Texts
+from bot.render.texts import Safe, Texts, escape_html
 from bot.services.reports import (
     BulkOutcome,
     Entry,
@@ -161,7 +161,7 @@ def render_refused(outcome: Refused, t: Texts) -> str:
 def render_bulk(outcome: BulkOutcome, problems: Sequence[LineProblem], t: Texts) -> str:
     if outcome.repeated:
         return t("report.repeated")
-    lines = [t("bulk.stored", count=len(outcome.stored))]
+    lines = [t("bulk.stored", count=len({entry.organisation for entry in outcome.stored}))]
     if outcome.doubtful:
         lines.append(t("bulk.doubtful", count=len(outcome.doubtful)))
         lines.extend(
@@ -176,27 +176,38 @@ def render_bulk(outcome: BulkOutcome, problems: Sequence[LineProblem], t: Texts)
             for entry in outcome.doubtful
             for concern in entry.concerns
         )
-    refused: list[str] = [
-        t(
-            "bulk.line",
-            line=problem.line,
-            text=problem.text[:80],
-            reason=t(f"bulk.reason.{problem.reason.value}", detail=problem.detail[:120]),
+    refused: list[tuple[int, str]] = [
+        (
+            problem.line,
+            t(
+                "bulk.line",
+                line=problem.line,
+                text=problem.text[:80],
+                reason=t(
+                    "bulk.reason.name_them"
+                    if problem.reason is BulkProblem.BAD_VALUE and problem.kind is None
+                    else f"bulk.reason.{problem.reason.value}",
+                    detail=(f"{problem.column}: " if problem.column else "") + problem.detail[:120],
+                ),
+            ),
         )
         for problem in problems
     ]
     refused += [
-        t(
-            "bulk.line",
-            line=row.line,
-            text=row.organisation[:80],
-            reason=t(f"bulk.reason.{row.reason}", detail=""),
+        (
+            row.line,
+            t(
+                "bulk.line",
+                line=row.line,
+                text=row.organisation[:80],
+                reason=t(f"bulk.reason.{row.reason}", detail=""),
+            ),
         )
         for row in outcome.refused
     ]
     if refused:
         lines.append(t("bulk.refused", count=len(refused)))
-        lines.extend(refused)
+        lines.extend(text for _, text in sorted(refused, key=lambda item: item[0]))
     return _join(lines)
 
 
@@ -231,7 +242,7 @@ def _block(block: IndicatorBlock, t: Texts) -> list[str]:
     lines = [
         t(
             "progress.total",
-            name=indicator.name,
+            name=Safe(f"<b>{escape_html(indicator.name)}</b>") if t.html else indicator.name,
             total=progress.total,
             share=Safe(share),
             change=Safe(change),

@@ -547,9 +547,13 @@ class ReportService:
     # -- progress ---------------------------------------------------------------------------
 
     def resolve(self, person: Person, query: str, tree: OrgTree) -> list[str]:
-        """Organisations within the person's reach whose name matches `query`."""
-        reach = visible_organisations(person, tree)
-        return tree.search(query, reach)
+        """Organisations within the person's reach whose name matches `query`. A full name
+        is that organisation even outside the reach (to be refused as such), never another
+        school inside it that happens to contain the words."""
+        exact = tree.exact(query)
+        if exact is not None:
+            return [exact]
+        return tree.search(query, visible_organisations(person, tree))
 
     async def progress(
         self,

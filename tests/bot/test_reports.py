@@ -117,3 +117,17 @@ async def test_an_admin_defines_an_indicator_by_form(staffed: World) -> None:
     [refused] = await staffed.send(REP, text)
     assert "Показатели задаёт департамент" in refused.text
     assert len(await staffed.app.reports.histories()) == 1
+
+
+async def test_a_coordinator_enters_lines_in_bulk_within_reach(staffed: World) -> None:
+    await define(staffed)
+    text = (
+        "МБОУ «Гимназия № 4» г. Смоленска — учителей 40, чатов 7\n"
+        "МБОУ «Велижская СШ № 1» — учителей 5, чатов 1\n"
+        "Школа, которой нет — 5"
+    )
+    [answer] = await staffed.send(COORDINATOR, text)
+    assert "Принято строк: 1" in answer.text
+    assert "стр. 2: МБОУ «Велижская СШ № 1» — не в вашей зоне" in answer.text
+    assert "стр. 3: Школа, которой нет — 5 — организация не найдена" in answer.text
+    assert await values(staffed) == {f"teachers_active@{SCHOOL}": 40, f"chats@{SCHOOL}": 7}
