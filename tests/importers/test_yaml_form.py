@@ -27,6 +27,7 @@ from bot.importers import read_roadmap
 from bot.importers.errors import DocumentError, Problem
 from bot.importers.yaml_form import dump_roadmap, load_roadmap
 from tests.conftest import SMOLENSK_DOCX
+from tests.importers.test_indicators_yaml import indicators
 
 PATH = Path("roadmap.yaml")
 
@@ -99,6 +100,10 @@ roadmaps = st.builds(
         recurring=st.booleans(),
         undated_weekday=st.integers(0, 6),
     ),
+    # Versions of one code apply from different weeks.
+    indicators=st.lists(
+        indicators, max_size=3, unique_by=lambda indicator: (indicator.code, indicator.valid_from)
+    ).map(tuple),
 )
 
 
@@ -184,6 +189,12 @@ tasks:
         ("title: T\ntargets: [{text: X, percent: много}]", "targets[0].percent: expected a number"),
         ("title: T\nparties: [{aliases: [A]}]", "parties[0].name: missing"),
         ("title: T\nsections: [Раздел]", "sections[0]: expected a mapping"),
+        ("title: T\nindicators: {code: x}", "indicators: expected a list"),
+        ("title: T\nindicators: [{code: x, name: X}]", "indicators[0].question: missing text"),
+        (
+            "title: T\nindicators: [{code: x, name: X, question: Q, weekday: 9}]",
+            "indicators[0].weekday: a weekday number is 1 (Monday) to 7 (Sunday)",
+        ),
     ],
 )
 def test_wrong_shape_says_what_is_wrong(text: str, where: str | None) -> None:
