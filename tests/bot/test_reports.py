@@ -17,9 +17,7 @@ WEEK = date(2023, 4, 17)
 
 
 async def define(world: World) -> None:
-    await world.app.reports.define_all(
-        CLI, read_indicators(EXAMPLES / "smolensk-indicators.yaml")
-    )
+    await world.app.reports.define_all(CLI, read_indicators(EXAMPLES / "smolensk-indicators.yaml"))
     world.clock.moment = FRIDAY
 
 
@@ -27,9 +25,7 @@ async def values(world: World) -> dict[str, int]:
     async with world.app.database.transaction() as connection:
         rows = await connection.execute(select(weekly_reports))
         ids = {v: k for k, v in (await world.app.snapshots.organisation_ids()).items()}
-        codes = {
-            h.current.id: h.code for h in await world.app.reports.histories()
-        }
+        codes = {h.current.id: h.code for h in await world.app.reports.histories()}
         return {f"{codes[r.indicator_id]}@{ids[r.organisation_id]}": r.value for r in rows}
 
 
