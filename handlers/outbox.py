@@ -10,6 +10,7 @@ from datetime import date
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.delivery.sender import Compose, Composed
+from bot.domain.indicators import week_of
 from bot.render.progress import render_missing, render_question
 from bot.render.telegram import split_message
 from bot.services.collection import ASK, MISSING, NUDGE
@@ -56,7 +57,7 @@ def outbox_composer(snapshots: Snapshots, reports: ReportService, default_langua
             callback_data=ReportButton(action="rm", ref=due.toordinal()).pack(),
         )
         return Composed(
-            split_message(render_missing(owing, due, t))[0],
+            split_message(render_missing(owing, week_of(due), t))[0],
             InlineKeyboardMarkup(inline_keyboard=[[button]]),
         )
 

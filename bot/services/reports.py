@@ -384,7 +384,8 @@ class ReportService:
             old=question.value,
             previous=question.previous,
             denominator=question.denominator,
-            late=self.clock.now() > question.deadline,
+            # Lateness is the first answer's: an on-time report corrected later stays on time.
+            late=question.value is None and self.clock.now() > question.deadline,
             concerns=concerns(value, question.denominator, question.previous)
             if value != question.value
             else (),

@@ -1,0 +1,917 @@
+"""Four weeks of the Smolensk Sferum campaign at full scale, through the real dispatcher.
+
+Every school and college of examples/smolensk-orgs.csv (355 + 20) has a representative who
+joined by invite; three municipal coordinators (the city of Smolensk, Velizh, Vyazma) and the
+department's admin are on board too. The weeks of 17.04, 24.04, 01.05 and 08.05.2023 run on a
+fake clock: every day at 10:05 Moscow time the question planner ticks and the sender drains the
+outbox (as in test_reminders_simulation.py); representatives answer by a formula fixed below,
+on time, late or never; and what /status prints is checked against numbers worked out here by
+hand from that formula and from who answered when.
+
+The calendar is the default one: HOLIDAYS is not configured, so Monday 1 May, Monday 8 May and
+Tuesday 9 May 2023 are working days here (the week of 24.04 is nudged on 1 May; the week of
+01.05 is nudged on 8 May and listed missing on 9 May).
+
+The rules followed by hand (bot/domain/indicators.py, bot/domain/progress.py):
+
+* an answer goes to the latest week whose due day (Friday) has come: a Saturday answer is for
+  that week, a Monday or Tuesday answer for the week before; it is late after Friday 18:00;
+* the roll-up is LATEST: an organisation that skips a week still counts with its last value;
+* percent = total / the headcount of every organisation expected to report (answered or not),
+  to one decimal, printed with a comma; change = this week's total minus last week's;
+* pace = the average weekly gain over up to 4 weeks; forecast = this week's due day plus
+  ceil(remaining / pace) weeks; the outlook compares it with 31.05.2023 (14 days' grace).
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from bot.delivery.limits import RateLimits
+from bot.delivery.sender import Sender
+from bot.domain.access import Person, Role
+from bot.domain.progress import Coverage, Outlook
+from bot.importers.indicators import read_indicators
+from bot.services.people import CLI
+from handlers.outbox import outbox_composer
+from storage.outbox import OutboxRow, OutboxStore
+from storage.tables import audit_log, weekly_reports
+from tests.bot.conftest import ADMIN, CITY, SCHOOL, World
+from tests.bot.recording import Sent
+from tests.conftest import EXAMPLES
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+VELIZH = (
+    "Отдел образования Администрации муниципального образования «Велижский район» "
+    "Смоленской области"
+)
+VYAZMA = (
+    "Комитет по образованию Администрации муниципального образования «Вяземский район» "
+    "Смоленской области"
+)
+COORDINATORS = {CITY: 2001, VELIZH: 2002, VYAZMA: 2003}
+WEEKS = (date(2023, 4, 17), date(2023, 4, 24), date(2023, 5, 1), date(2023, 5, 8))
+TARGET_DUE = date(2023, 5, 31)  # "100% до 31.05.2023", "3500 до 31.05.2023"
+CHATS_TARGET = 3500
+TEACHERS_ACTIVE, CHATS_CODE = "teachers_active", "chats"
+
+TEACHERS = "Педагоги, написавшие не менее 10 сообщений за неделю"
+CHATS = "Чаты классов в Сферуме"
+STAFF = "Сотрудники органов управления, написавшие не менее 10 сообщений"
+
+
+@dataclass(frozen=True, slots=True)
+class Org:
+    index: int
+    name: str
+    kind: str  # "school" or "college"
+    parent: str
+    teachers: int
+
+    @property
+    def rep(self) -> int:
+        return 100_000 + self.index
+
+    @property
+    def is_school(self) -> bool:
+        return self.kind == "school"
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return (TEACHERS_ACTIVE, CHATS_CODE) if self.is_school else (TEACHERS_ACTIVE,)
+
+
+def _registry() -> list[dict[str, str]]:
+    with (EXAMPLES / "smolensk-orgs.csv").open(encoding="utf-8", newline="") as source:
+        return list(csv.DictReader(source))
+
+
+ORGS = tuple(
+    Org(index, row["name"], row["kind"], row["parent"], int(row["teachers"]))
+    for index, row in enumerate(r for r in _registry() if r["kind"] in ("school", "college"))
+)
+BY_REP = {org.rep: org for org in ORGS}
+SCHOOLS = tuple(org for org in ORGS if org.is_school)
+HEADCOUNT = sum(org.teachers for org in ORGS)
+# They report staff_active, which nobody answers in this campaign.
+AUTHORITY_NAMES = tuple(row["name"] for row in _registry() if row["kind"] == "authority")
+
+
+def under(municipality: str) -> tuple[Org, ...]:
+    return tuple(org for org in ORGS if org.parent == municipality)
+
+
+# -- who answers what, and when ----------------------------------------------------------------
+
+ZERO_COLLEGE = 5  # week 1: the "0" button
+SAME_COLLEGE = 6  # week 3: the "as last week" button
+CORRECTORS = (22, 101, 201)  # week 2: a wrong number first, the right one an hour later
+REPLY_SCHOOL = 23  # week 1: answers by replying to the question
+ABOVE_SCHOOL = 24  # week 4: more than its headcount, confirmed with the button
+DROP_SCHOOL = 26  # week 3: a sharp drop, put back, corrected instead of confirmed
+DUPLICATE_SCHOOL = 27  # week 2: its update is delivered twice
+PARTIAL_SCHOOL = 28  # week 2: teachers on Friday, chats only after Monday's nudge
+SPECIAL = frozenset(
+    {
+        ZERO_COLLEGE,
+        SAME_COLLEGE,
+        REPLY_SCHOOL,
+        ABOVE_SCHOOL,
+        DROP_SCHOOL,
+        DUPLICATE_SCHOOL,
+        PARTIAL_SCHOOL,
+        *CORRECTORS,
+    }
+)
+NEVER = frozenset({org.index for org in ORGS if org.index % 31 == 7} | {19, 368})
+
+
+class When(enum.Enum):
+    ON_TIME = "Friday 11:00"
+    SATURDAY = "Saturday 11:00 (late)"
+    MONDAY_EARLY = "Monday 09:00, before the nudge (late, for the week before)"
+    MONDAY_LATE = "Monday 14:00, after the nudge"
+    TUESDAY = "Tuesday 14:00, after the missing list"
+    SKIP = "not this week"
+    NEVER = "never"
+
+
+def when(index: int, week: int) -> When:
+    if index in NEVER:
+        return When.NEVER
+    if index in SPECIAL:
+        return When.ON_TIME
+    if (index + 3 * week) % 23 == 0:
+        return When.SKIP
+    late = {0: When.SATURDAY, 1: When.MONDAY_EARLY, 2: When.MONDAY_LATE, 3: When.TUESDAY}
+    return late.get((7 * index + 3 * week) % 20, When.ON_TIME)
+
+
+def teachers_value(org: Org, week: int) -> int:
+    """25%, 40%, 55%, 70% of the headcount in weeks 1-4 (rounded half up), but for the
+    special cases' own values."""
+    if (org.index, week) == (ZERO_COLLEGE, 1):
+        return 0
+    if (org.index, week) == (SAME_COLLEGE, 3):
+        return teachers_value(org, 2)
+    if (org.index, week) == (ABOVE_SCHOOL, 4):
+        return org.teachers + 5
+    return min(org.teachers, (org.teachers * (10 + 15 * week) + 50) // 100)
+
+
+def chats_value(org: Org, week: int) -> int:
+    return 5 * week + org.index % 4
+
+
+def value_of(code: str, org: Org, week: int) -> int:
+    return teachers_value(org, week) if code == TEACHERS_ACTIVE else chats_value(org, week)
+
+
+def answer_text(org: Org, week: int) -> str:
+    if org.is_school:
+        return f"учителей {teachers_value(org, week)}, чатов {chats_value(org, week)}"
+    return str(teachers_value(org, week))
+
+
+# -- the numbers, by hand --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    value: int
+    late: bool
+
+
+@dataclass(slots=True)
+class Book:
+    """What the test sent and expects to count: code -> (organisation, week) -> value."""
+
+    values: dict[str, dict[tuple[int, int], Value]] = field(
+        default_factory=lambda: {TEACHERS_ACTIVE: {}, CHATS_CODE: {}}
+    )
+
+    def record(
+        self, org: Org, week: int, *, late: bool, codes: tuple[str, ...] | None = None
+    ) -> None:
+        for code in org.codes if codes is None else codes:
+            self.values[code][(org.index, week)] = Value(value_of(code, org, week), late)
+
+    def latest(self, code: str, org: Org, week: int) -> int | None:
+        """LATEST: the organisation's value for `week`, or the last it reported before."""
+        for earlier in range(week, 0, -1):
+            found = self.values[code].get((org.index, earlier))
+            if found is not None:
+                return found.value
+        return None
+
+    def reported(self, code: str, org: Org, week: int) -> Value | None:
+        return self.values[code].get((org.index, week))
+
+    def owes(self, org: Org, week: int) -> bool:
+        return any(self.reported(code, org, week) is None for code in org.codes)
+
+    def total(self, code: str, orgs: tuple[Org, ...], week: int) -> int:
+        return sum(self.latest(code, org, week) or 0 for org in orgs)
+
+    def coverage(self, code: str, orgs: tuple[Org, ...], week: int) -> Coverage:
+        found = [self.reported(code, org, week) for org in orgs]
+        on_time = sum(1 for value in found if value is not None and not value.late)
+        late = sum(1 for value in found if value is not None and value.late)
+        return Coverage(len(orgs), on_time, late)
+
+    def missing(self, code: str, orgs: tuple[Org, ...], week: int) -> list[str]:
+        return sorted(org.name for org in orgs if self.reported(code, org, week) is None)
+
+    def late(self, code: str, orgs: tuple[Org, ...], week: int) -> list[str]:
+        return sorted(
+            org.name for org in orgs if (value := self.reported(code, org, week)) and value.late
+        )
+
+
+def tenths(part: int, whole: int) -> int:
+    """part / whole in percent, in tenths, to the nearest. A tie goes to the even tenth, as
+    the bot rounds: 18 of 32 (56.25%) is 56,2 here, where half up on paper gives 56,3."""
+    return round(Fraction(part * 1000, whole))  # exact; Fraction rounds ties to even
+
+
+def percent_text(part: int, whole: int) -> str:
+    units, tenth = divmod(tenths(part, whole), 10)
+    return f"{units},{tenth}" if tenth else str(units)
+
+
+def signed(n: int) -> str:
+    return f"+{n}" if n > 0 else str(n)
+
+
+def day(value: date) -> str:
+    return f"{value.day:02d}.{value.month:02d}.{value.year}"
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    total: int
+    percent: str | None
+    change: int | None
+    target: int
+    forecast: date | None
+    outlook: Outlook
+    coverage: Coverage
+
+
+def expected(
+    book: Book, code: str, orgs: tuple[Org, ...], week: int, headcount: int | None, target: int
+) -> Expected:
+    totals = [book.total(code, orgs, w) for w in range(1, week + 1)]
+    total = totals[-1]
+    due = WEEKS[week - 1] + timedelta(days=4)
+    forecast = None
+    if total >= target:
+        outlook = Outlook.REACHED
+    elif due > TARGET_DUE:
+        outlook = Outlook.OFF_TRACK
+    elif week == 1:
+        outlook = Outlook.UNKNOWN  # one week: no pace yet
+    else:
+        span = min(4, week - 1)  # weeks the pace is averaged over
+        gain = total - totals[-1 - span]
+        if gain <= 0:
+            outlook = Outlook.OFF_TRACK
+        else:
+            weeks_left = -(-(target - total) * span // gain)  # ceil(remaining / (gain / span))
+            forecast = due + timedelta(days=7 * weeks_left)
+            if forecast <= TARGET_DUE:
+                outlook = Outlook.ON_TRACK
+            elif forecast <= TARGET_DUE + timedelta(days=14):
+                outlook = Outlook.AT_RISK
+            else:
+                outlook = Outlook.OFF_TRACK
+    return Expected(
+        total=total,
+        percent=None if headcount is None else percent_text(total, headcount),
+        change=None if week == 1 else total - totals[-2],
+        target=target,
+        forecast=forecast,
+        outlook=outlook,
+        coverage=book.coverage(code, orgs, week),
+    )
+
+
+OUTLOOKS = {
+    Outlook.REACHED: "✅ достигнута",
+    Outlook.ON_TRACK: "🟢 идём по плану",
+    Outlook.AT_RISK: "🟡 под угрозой",
+    Outlook.OFF_TRACK: "🔴 отстаём",
+    Outlook.UNKNOWN: "⚪ темп пока неизвестен",
+}
+
+
+def block_lines(name: str, numbers: Expected, headcount: int | None) -> list[str]:
+    """The head of an indicator's block in /status, as it must read."""
+    share = "" if numbers.percent is None else f" — {numbers.percent}% из {headcount}"
+    change = f" ({signed(numbers.change)} за неделю)" if numbers.change else ""
+    lines = [
+        f"<b>{name}</b>: {numbers.total}{share}{change}",
+        f"Цель: {numbers.target} к {day(TARGET_DUE)}. {OUTLOOKS[numbers.outlook]}",
+    ]
+    if numbers.forecast is not None:
+        lines.append(f"Прогноз при текущем темпе: {day(numbers.forecast)}.")
+    coverage = numbers.coverage
+    lines.append(
+        f"Отчитались: вовремя {coverage.on_time}, с опозданием {coverage.late}, "
+        f"нет отчёта {coverage.missing} из {coverage.expected}."
+    )
+    return lines
+
+
+def part_lines(book: Book, code: str, orgs: tuple[Org, ...], week: int) -> list[str]:
+    """A drill-down's line per organisation, then who has not reported and who was late."""
+    lines = []
+    for org in sorted(orgs, key=lambda o: o.name):
+        counted = book.latest(code, org, week)
+        if counted is None:
+            lines.append(f"• {org.name}: нет данных; отчёты 0/1")
+            continue
+        share = (
+            f" — {percent_text(counted, org.teachers)}% из {org.teachers}"
+            if code == TEACHERS_ACTIVE
+            else ""
+        )
+        previous = book.latest(code, org, week - 1)
+        change = counted - previous if previous is not None else 0
+        lines.append(
+            f"• {org.name}: {counted}{share}"
+            + (f" ({signed(change)} за неделю)" if change else "")
+            + f"; отчёты {int(book.reported(code, org, week) is not None)}/1"
+        )
+    missing, late = book.missing(code, orgs, week), book.late(code, orgs, week)
+    if missing:
+        lines.append(f"Нет отчёта ({len(missing)}): {', '.join(missing)}")
+    if late:
+        lines.append(f"С опозданием ({len(late)}): {', '.join(late)}")
+    return lines
+
+
+# -- the campaign ------------------------------------------------------------------------------
+
+
+def moscow(on: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(on, time(hour, minute), MOSCOW).astimezone(UTC)
+
+
+@dataclass
+class Campaign:
+    world: World
+    sender: Sender
+    book: Book = field(default_factory=Book)
+    asked: dict[tuple[int, int], Sent] = field(default_factory=dict)  # (org, week) -> question
+
+    async def tick(self, moment: datetime) -> list[Sent]:
+        """The planner's tick and a drain of the outbox, as the running bot does them."""
+        self.world.clock.moment = moment
+        before = len(self.world.session.sent)
+        await self.world.app.questions.plan()
+        await self.sender.drain()
+        return self.world.session.sent[before:]
+
+    async def rows(self, kind: str, on: date) -> list[OutboxRow]:
+        async with self.world.app.database.transaction() as connection:
+            rows = await OutboxStore(connection).rows()
+        return [row for row in rows if row.kind.startswith(f"{kind}:") and row.round == on]
+
+    async def answer(
+        self, org: Org, week: int, moment: datetime, *, late: bool, text: str | None = None
+    ) -> Sent:
+        self.world.clock.moment = moment
+        [reply] = await self.world.send(org.rep, text or answer_text(org, week))
+        check_stored(reply, org, week, late=late)
+        self.book.record(org, week, late=late)
+        return reply
+
+
+def check_stored(reply: Sent, org: Org, week: int, *, late: bool) -> None:
+    """The bot's "✅ Принято" names the week the answer went to, the share and lateness."""
+    text = reply.text
+    assert f"✅ Принято: {org.name}, неделя с {day(WEEKS[week - 1])}." in text, text
+    number = teachers_value(org, week)
+    share = f"{number} ({percent_text(number, org.teachers)}% из {org.teachers})"
+    assert f"• {TEACHERS}: " not in text or share in text, text
+    assert ("Отчёт после срока — отмечен как поздний." in text) is late, text
+
+
+async def onboard(world: World) -> Campaign:
+    app = world.app
+    await app.reports.define_all(CLI, read_indicators(EXAMPLES / "smolensk-indicators.yaml"))
+    await world.send(ADMIN, "/start")
+    for organisation, coordinator in COORDINATORS.items():
+        await world.join(coordinator, Role.COORDINATOR, organisation)
+    for org in ORGS:
+        [joined] = await world.join(org.rep, Role.REP, org.name)
+        assert f"представитель организации ({org.name})" in joined.text, joined.text
+    audience = await app.snapshots.audience(app.settings.timezone)
+    assert {name: [who.chat_id for who in ls] for name, ls in audience.reps.items()} == {
+        org.name: [org.rep] for org in ORGS
+    }
+    for organisation, coordinator in COORDINATORS.items():
+        assert [who.chat_id for who in audience.coordinators[organisation]] == [coordinator]
+    assert [who.chat_id for who in audience.staff] == [ADMIN]
+    assert not app.settings.holidays  # the default calendar: 1, 8 and 9 May are working days
+    assert all(app.questions.calendar.is_working(date(2023, 5, d)) for d in (1, 8, 9))
+    world.session.sent.clear()
+    return Campaign(world, sender(world))
+
+
+def sender(world: World) -> Sender:
+    app = world.app
+    compose = outbox_composer(app.snapshots, app.reports, "ru")
+    # The limiter runs on real time, and a simulated day lasts a second or so.
+    fast = RateLimits(per_second=100_000, per_chat_per_second=100_000, per_group_per_minute=1000)
+    return Sender(app.database, world.bot, world.clock, compose, limits=fast)
+
+
+async def person(world: World, telegram_id: int) -> Person:
+    return await world.app.people.identify(telegram_id, f"Person {telegram_id}", None, "ru")
+
+
+# -- one week ----------------------------------------------------------------------------------
+
+
+async def friday(campaign: Campaign, week: int) -> None:
+    """The question at 10:05, answers through the day, corrections and odd cases."""
+    world, book = campaign.world, campaign.book
+    monday = WEEKS[week - 1]
+    due = monday + timedelta(days=4)
+    sent = await campaign.tick(moscow(due, 10, 5))
+    # Exactly one question per representative, with the school's headcount from the CSV.
+    rows = await campaign.rows("ask", due)
+    assert len(rows) == len(ORGS)
+    assert all(row.status == "sent" for row in rows)
+    assert sorted(row.chat_id for row in rows) == sorted(org.rep for org in ORGS)
+    assert Counter(message.chat_id for message in sent) == {org.rep: 1 for org in ORGS}
+    for message in sent:
+        org = BY_REP[message.chat_id]
+        assert f"📊 Еженедельный отчёт: {org.name}, неделя с {day(monday)}." in message.text
+        assert f"Всего педагогов: {org.teachers}." in message.text, message.text
+        assert ("Сколько чатов классов создано в Сферуме?" in message.text) is org.is_school
+        assert "Срок: " + day(due) + " (пт) 18:00." in message.text, message.text
+        previous = book.latest(TEACHERS_ACTIVE, org, week - 1)
+        if previous is not None:
+            assert f"На прошлой неделе: {previous}." in message.text
+        if not org.is_school:  # one question: one-tap answers
+            labels = [label for label, _ in message.buttons()]
+            same = [] if previous is None else [f"Как на прошлой неделе: {previous}"]
+            assert labels == [*same, "0"], labels
+        campaign.asked[(org.index, week)] = message
+
+    moment = moscow(due, 11)
+    for org in ORGS:
+        if when(org.index, week) is not When.ON_TIME:
+            continue
+        if (org.index, week) == (REPLY_SCHOOL, 1):
+            await reply_to_the_question(campaign, org, week, moment)
+        elif (org.index, week) == (ZERO_COLLEGE, 1):
+            await press_a_value(campaign, org, week, moment, "0")
+        elif (org.index, week) == (SAME_COLLEGE, 3):
+            await press_a_value(campaign, org, week, moment, "Как на прошлой неделе")
+        elif (org.index, week) == (ABOVE_SCHOOL, 4):
+            await above_the_headcount(campaign, org, week, moment)
+        elif (org.index, week) == (DROP_SCHOOL, 3):
+            await a_sharp_drop_corrected(campaign, org, week, moment)
+        elif (org.index, week) == (DUPLICATE_SCHOOL, 2):
+            await delivered_twice(campaign, org, week, moment)
+        elif (org.index, week) == (PARTIAL_SCHOOL, 2):
+            world.clock.moment = moment
+            [reply] = await world.send(org.rep, f"учителей {teachers_value(org, week)}")
+            check_stored(reply, org, week, late=False)
+            book.record(org, week, late=False, codes=(TEACHERS_ACTIVE,))
+        elif org.index in CORRECTORS and week == 2:
+            await corrected_within_the_week(campaign, org, week, moment)
+        else:
+            await campaign.answer(org, week, moment, late=False)
+
+    # At 18:30 the deadline has passed: the on-time count is final, nobody is late yet.
+    world.clock.moment = moscow(due, 18, 30)
+    report = await world.app.reports.progress(await person(world, ADMIN))
+    assert report.blocks[0].progress.coverage == book.coverage(TEACHERS_ACTIVE, ORGS, week)
+    assert report.blocks[0].progress.coverage.late == 0
+
+
+async def reply_to_the_question(campaign: Campaign, org: Org, week: int, moment: datetime) -> None:
+    world = campaign.world
+    world.clock.moment = moment
+    question = campaign.asked[(org.index, week)]
+    stamp = int(moment.timestamp())
+    chat = {"id": org.rep, "type": "private"}
+    update: dict[str, Any] = {
+        "update_id": next(world.update_ids),
+        "message": {
+            "message_id": next(world.message_ids),
+            "date": stamp,
+            "chat": chat,
+            "from": {
+                "id": org.rep,
+                "is_bot": False,
+                "first_name": f"Person {org.rep}",
+                "language_code": "ru",
+            },
+            "text": answer_text(org, week),
+            "reply_to_message": {
+                "message_id": question.message_id,
+                "date": stamp,
+                "chat": chat,
+                "from": {"id": 42, "is_bot": True, "first_name": "Roadmap"},
+                "text": question.text,
+            },
+        },
+    }
+    assert await world.app.questions.asked_about(org.rep, question.message_id) == org.name
+    [reply] = await world.feed(update)
+    check_stored(reply, org, week, late=False)
+    campaign.book.record(org, week, late=False)
+
+
+async def press_a_value(
+    campaign: Campaign, org: Org, week: int, moment: datetime, label: str
+) -> None:
+    world = campaign.world
+    world.clock.moment = moment
+    [reply] = await world.press(org.rep, campaign.asked[(org.index, week)], label)
+    check_stored(reply, org, week, late=False)
+    campaign.book.record(org, week, late=False)
+    assert (await stored_values(campaign, org, week))[TEACHERS_ACTIVE] == teachers_value(org, week)
+
+
+async def above_the_headcount(campaign: Campaign, org: Org, week: int, moment: datetime) -> None:
+    world = campaign.world
+    world.clock.moment = moment
+    number = teachers_value(org, week)
+    assert number > org.teachers
+    [doubt] = await world.send(org.rep, answer_text(org, week))
+    assert f"{number} — больше, чем всего педагогов ({org.teachers})" in doubt.text
+    assert await stored_values(campaign, org, week) == {}
+    [confirmed] = await world.press(org.rep, doubt, "Подтвердить")
+    check_stored(confirmed, org, week, late=False)
+    campaign.book.record(org, week, late=False)
+    assert await stored_values(campaign, org, week) == {
+        TEACHERS_ACTIVE: number,
+        CHATS_CODE: chats_value(org, week),
+    }
+
+
+async def a_sharp_drop_corrected(campaign: Campaign, org: Org, week: int, moment: datetime) -> None:
+    world = campaign.world
+    world.clock.moment = moment
+    last = campaign.book.latest(TEACHERS_ACTIVE, org, week - 1)
+    assert last is not None
+    drop = last // 4
+    [doubt] = await world.send(org.rep, f"учителей {drop}, чатов {chats_value(org, week)}")
+    assert f"{drop} — на прошлой неделе было {last}, снижение больше чем на треть" in doubt.text
+    [discarded] = await world.press(org.rep, doubt, "Исправлю")
+    assert discarded.text == "Хорошо, пришлите исправленное число."
+    assert await stored_values(campaign, org, week) == {}
+    await campaign.answer(org, week, moment + timedelta(minutes=5), late=False)
+    [again] = await world.press(org.rep, doubt, "Подтвердить")  # the drop is gone for good
+    assert again.text == "Это уже решено раньше."
+    assert (await stored_values(campaign, org, week))[TEACHERS_ACTIVE] == teachers_value(org, week)
+
+
+async def delivered_twice(campaign: Campaign, org: Org, week: int, moment: datetime) -> None:
+    world = campaign.world
+    world.clock.moment = moment
+    update = world.message_update(org.rep, answer_text(org, week))
+    [first] = await world.feed(update)
+    check_stored(first, org, week, late=False)
+    campaign.book.record(org, week, late=False)
+    world.app.ledger._handled.clear()  # as after a crash before the ledger was written
+    [second] = await world.feed(update)
+    assert second.text == "Это сообщение уже учтено."
+    # Two values a week (teachers, chats), each written once.
+    assert len(await report_history(campaign, org)) == 2 * week
+
+
+async def corrected_within_the_week(
+    campaign: Campaign, org: Org, week: int, moment: datetime
+) -> None:
+    world = campaign.world
+    right = teachers_value(org, week)
+    wrong = right + 2
+    assert wrong <= org.teachers  # no doubt raised about the wrong one
+    world.clock.moment = moment
+    first_text = f"учителей {wrong}, чатов {chats_value(org, week)}"
+    [first] = await world.send(org.rep, first_text if org.is_school else str(wrong))
+    assert f"• {TEACHERS}: {wrong} (" in first.text
+    world.clock.moment = moment + timedelta(hours=1)
+    [corrected] = await world.send(org.rep, f"учителей {right}")
+    assert f"• {TEACHERS}: {wrong} → {right} (" in corrected.text
+    assert "Отчёт после срока" not in corrected.text
+    campaign.book.record(org, week, late=False)
+    history = await report_history(campaign, org)
+    assert history[-2:] == [(None, str(chats_value(org, week))), (str(wrong), str(right))]
+
+
+async def stored_values(campaign: Campaign, org: Org, week: int) -> dict[str, int]:
+    app = campaign.world.app
+    ids = await app.snapshots.organisation_ids()
+    codes = {h.current.id: h.code for h in await app.reports.histories()}
+    async with app.database.transaction() as connection:
+        rows = await connection.execute(
+            select(weekly_reports).where(
+                weekly_reports.c.organisation_id == ids[org.name],
+                weekly_reports.c.week == WEEKS[week - 1],
+            )
+        )
+        return {codes[row.indicator_id]: row.value for row in rows}
+
+
+async def report_history(campaign: Campaign, org: Org) -> list[tuple[str | None, str]]:
+    """(old, new) of every change to the organisation's reports, oldest first."""
+    app = campaign.world.app
+    ids = await app.snapshots.organisation_ids()
+    async with app.database.transaction() as connection:
+        mine = select(weekly_reports.c.id).where(weekly_reports.c.organisation_id == ids[org.name])
+        rows = await connection.execute(
+            select(audit_log.c.old, audit_log.c.new)
+            .where(audit_log.c.subject == "report", audit_log.c.subject_id.in_(mine))
+            .order_by(audit_log.c.id)
+        )
+        return [(row.old, row.new) for row in rows]
+
+
+async def late_answers(campaign: Campaign, week: int, kind: When, moment: datetime) -> None:
+    for org in ORGS:
+        if when(org.index, week) is kind:
+            await campaign.answer(org, week, moment, late=True)
+
+
+def owing(campaign: Campaign, week: int, orgs: tuple[Org, ...] = ORGS) -> list[Org]:
+    return [org for org in orgs if campaign.book.owes(org, week)]
+
+
+async def weekend_and_after(campaign: Campaign, week: int) -> None:
+    """Saturday's late answers, Monday's nudge, Tuesday's missing lists and "remind them",
+    and the quiet days in between."""
+    world, book = campaign.world, campaign.book
+    monday = WEEKS[week - 1]
+    saturday, sunday = monday + timedelta(days=5), monday + timedelta(days=6)
+    next_monday, tuesday = monday + timedelta(days=7), monday + timedelta(days=8)
+
+    assert await campaign.tick(moscow(saturday, 10, 5)) == []  # nothing at the weekend
+    await late_answers(campaign, week, When.SATURDAY, moscow(saturday, 11))
+    assert await campaign.tick(moscow(sunday, 10, 5)) == []
+
+    # Monday: some answer before the nudge; it goes to those still owing, and only to them.
+    await late_answers(campaign, week, When.MONDAY_EARLY, moscow(next_monday, 9))
+    still = owing(campaign, week)
+    awaited = (When.NEVER, When.SKIP, When.MONDAY_LATE, When.TUESDAY)
+    assert [org.index for org in still] == [
+        org.index
+        for org in ORGS
+        if when(org.index, week) in awaited or (org.index, week) == (PARTIAL_SCHOOL, 2)
+    ]
+    nudges = await campaign.tick(moscow(next_monday, 10, 5))
+    assert sorted(m.chat_id for m in nudges) == sorted(org.rep for org in still)
+    assert len(await campaign.rows("nudge", next_monday)) == len(still)
+    for message in nudges:
+        org = BY_REP[message.chat_id]
+        assert message.text.startswith(
+            f"⏰ Напоминаем: ещё нет ответа за неделю с {day(monday)}. {org.name}."
+        ), message.text
+        teachers_owed = book.reported(TEACHERS_ACTIVE, org, week) is None
+        assert ("Сколько педагогов" in message.text) is teachers_owed, message.text
+        assert ("Сколько чатов" in message.text) is org.is_school, message.text
+    if week == 2:  # it owes the chats only: asked that alone, and answers that alone
+        partial = ORGS[PARTIAL_SCHOOL]
+        [nudge] = [m for m in nudges if m.chat_id == partial.rep]
+        assert f"Всего педагогов: {partial.teachers}" not in nudge.text
+        world.clock.moment = moscow(next_monday, 12)
+        [reply] = await world.send(partial.rep, f"чатов {chats_value(partial, week)}")
+        assert f"• {CHATS}: {chats_value(partial, week)}" in reply.text
+        check_stored(reply, partial, week, late=True)
+        book.record(partial, week, late=True, codes=(CHATS_CODE,))
+    await late_answers(campaign, week, When.MONDAY_LATE, moscow(next_monday, 14))
+
+    # Tuesday: each coordinator gets the organisations under them still owing, and only those.
+    lists = await campaign.tick(moscow(tuesday, 10, 5))
+    by_chat = {message.chat_id: message for message in lists}
+    assert len(by_chat) == len(lists)  # one list per person
+    for municipality, coordinator in COORDINATORS.items():
+        names = sorted(org.name for org in owing(campaign, week, under(municipality)))
+        assert names, municipality  # each of them has someone missing every week
+        header, *items = by_chat.pop(coordinator).text.split("\n")
+        assert header.startswith("📋 Нет отчёта за неделю с ")
+        assert header.endswith(f" ({len(names)}):"), header
+        assert items == [f"• {name}" for name in names]
+    # The department's staff hear of those no coordinator chases: colleges, schools of the
+    # other municipalities, and the education authorities (nobody answers for them).
+    unchased = sorted(
+        [org.name for org in owing(campaign, week) if org.parent not in COORDINATORS]
+        + list(AUTHORITY_NAMES)
+    )
+    [(chat, admin_list)] = by_chat.items()
+    assert chat == ADMIN
+    header, *items = admin_list.text.split("\n")
+    assert header.endswith(f" ({len(unchased)}):"), header
+    assert items == [f"• {name}" for name in unchased[:30]] + [f"и ещё {len(unchased) - 30}"]
+
+    # "Remind them" asks the city's owing again, now, and nobody else (Velizh's and Vyazma's
+    # coordinators do not press it).
+    city_owing = owing(campaign, week, under(CITY))
+    [city_list] = [m for m in lists if m.chat_id == COORDINATORS[CITY]]
+    [reminded] = await world.press(COORDINATORS[CITY], city_list, "Напомнить им")
+    assert reminded.text == f"Напоминание отправлено: {len(city_owing)}."
+    rows = await campaign.rows("nudge", tuesday)
+    assert sorted(row.chat_id for row in rows) == sorted(org.rep for org in city_owing)
+    before = len(world.session.sent)
+    await campaign.sender.drain()
+    again = world.session.sent[before:]
+    assert sorted(m.chat_id for m in again) == sorted(org.rep for org in city_owing)
+    assert all(m.text.startswith("⏰ Напоминаем: ещё нет ответа") for m in again)
+    await late_answers(campaign, week, When.TUESDAY, moscow(tuesday, 14))
+
+    for quiet in (monday + timedelta(days=9), monday + timedelta(days=10)):  # Wed, Thu
+        assert await campaign.tick(moscow(quiet, 10, 5)) == []
+
+
+async def check_status(campaign: Campaign, week: int) -> tuple[str, str]:
+    """On the Thursday after: /status (admin), /status <municipality> (coordinator) and
+    ReportService.progress, against the numbers worked out by hand. Returns what /status
+    printed to the admin and to the coordinator."""
+    world, book = campaign.world, campaign.book
+    monday = WEEKS[week - 1]
+    world.clock.moment = moscow(monday + timedelta(days=10), 12)
+    city = under(CITY)
+    city_schools = tuple(org for org in city if org.is_school)
+    city_headcount = sum(org.teachers for org in city)
+    region = {
+        TEACHERS_ACTIVE: expected(book, TEACHERS_ACTIVE, ORGS, week, HEADCOUNT, HEADCOUNT),
+        CHATS_CODE: expected(book, CHATS_CODE, SCHOOLS, week, None, CHATS_TARGET),
+    }
+    local = {
+        TEACHERS_ACTIVE: expected(
+            book, TEACHERS_ACTIVE, city, week, city_headcount, city_headcount
+        ),
+        CHATS_CODE: expected(book, CHATS_CODE, city_schools, week, None, CHATS_TARGET),
+    }
+
+    status = "\n".join(m.text for m in await world.send(ADMIN, "/status"))
+    assert f"📊 Показатели — неделя с {day(monday)}\n" in status
+    assert "\n".join(block_lines(TEACHERS, region[TEACHERS_ACTIVE], HEADCOUNT)) in status
+    assert "\n".join(block_lines(CHATS, region[CHATS_CODE], None)) in status
+    authorities = len(AUTHORITY_NAMES)
+    assert (
+        f"<b>{STAFF}</b>: 0\nОтчитались: вовремя 0, с опозданием 0, нет отчёта "
+        f"{authorities} из {authorities}." in status
+    )
+
+    coordinator = COORDINATORS[CITY]
+    drill = "\n".join(m.text for m in await world.send(coordinator, f"/status {CITY}"))
+    assert f"📊 Показатели — неделя с {day(monday)}, {CITY}\n" in drill
+    teachers_block = block_lines(TEACHERS, local[TEACHERS_ACTIVE], city_headcount)
+    teachers_block += part_lines(book, TEACHERS_ACTIVE, city, week)
+    assert "\n".join(teachers_block) in drill
+    chats_block = block_lines(CHATS, local[CHATS_CODE], None)
+    chats_block += part_lines(book, CHATS_CODE, city_schools, week)
+    assert "\n".join(chats_block) in drill
+    assert f"• {CITY}: нет данных; отчёты 0/1\nНет отчёта (1): {CITY}" in drill  # staff
+
+    # The same numbers from the service.
+    report = await world.app.reports.progress(await person(world, ADMIN))
+    assert [b.progress.indicator.code for b in report.blocks] == [
+        TEACHERS_ACTIVE,
+        CHATS_CODE,
+        "staff_active",
+    ]
+    for block in report.blocks[:2]:
+        progress = block.progress
+        wanted = region[progress.indicator.code]
+        assert progress.week == monday
+        assert progress.total == wanted.total
+        assert progress.change == wanted.change
+        assert progress.coverage == wanted.coverage
+        assert progress.target == wanted.target
+        assert progress.forecast == wanted.forecast
+        assert progress.outlook is wanted.outlook
+    teachers = report.blocks[0].progress
+    assert teachers.denominator == HEADCOUNT
+    assert teachers.percent == tenths(region[TEACHERS_ACTIVE].total, HEADCOUNT) / 10
+
+    drilled = await world.app.reports.progress(await person(world, coordinator), CITY)
+    for block, orgs in zip(drilled.blocks[:2], (city, city_schools), strict=True):
+        code = block.progress.indicator.code
+        assert block.progress.total == local[code].total
+        assert block.progress.coverage == local[code].coverage
+        assert block.progress.forecast == local[code].forecast
+        assert list(block.missing) == book.missing(code, orgs, week)
+        assert list(block.late) == book.late(code, orgs, week)
+        assert {part.name: part.total for part in block.parts} == {
+            org.name: book.latest(code, org, week) for org in orgs
+        }
+    return status, drill
+
+
+async def check_stored_rows(campaign: Campaign) -> None:
+    """Every value in the database is one the test sent, once, with its lateness."""
+    app = campaign.world.app
+    names = {number: name for name, number in (await app.snapshots.organisation_ids()).items()}
+    codes = {h.current.id: h.code for h in await app.reports.histories()}
+    async with app.database.transaction() as connection:
+        rows = list(await connection.execute(select(weekly_reports)))
+    stored = {
+        (codes[row.indicator_id], names[row.organisation_id], row.week): (row.value, row.late)
+        for row in rows
+    }
+    assert len(stored) == len(rows)
+    assert stored == {
+        (code, ORGS[index].name, WEEKS[week - 1]): (value.value, value.late)
+        for code, values in campaign.book.values.items()
+        for (index, week), value in values.items()
+    }
+
+
+async def test_four_weeks_of_the_smolensk_campaign(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    campaign = await onboard(world)
+    for week in range(1, 5):
+        await friday(campaign, week)
+        await weekend_and_after(campaign, week)
+        status, drill = await check_status(campaign, week)
+    await check_stored_rows(campaign)
+
+    # Where the campaign ends, as plain numbers (worked out by check_status from the formula).
+    assert (
+        f"<b>{TEACHERS}</b>: 5758 — 66,6% из 8643 (+1266 за неделю)\n"
+        "Цель: 8643 к 31.05.2023. 🟡 под угрозой\n"
+        "Прогноз при текущем темпе: 02.06.2023.\n"
+        "Отчитались: вовремя 278, с опозданием 67, нет отчёта 30 из 375." in status
+    )
+    book = campaign.book
+    assert [book.total(TEACHERS_ACTIVE, ORGS, week) for week in range(1, 5)] == [
+        2022,
+        3257,
+        4492,
+        5758,
+    ]
+    # Pace (5758 - 2022) / 3 = 1245 1/3 a week; 8643 - 5758 = 2885 left: 2.3, so 3 weeks
+    # after Friday 12.05 is 02.06, within 14 days of 31.05: at risk.
+    assert -(-2885 * 3 // (5758 - 2022)) == 3
+    # The chats passed their target (3500) in the second week.
+    assert [book.total(CHATS_CODE, SCHOOLS, week) for week in range(1, 5)] == [
+        2127,
+        3881,
+        5586,
+        7301,
+    ]
+    assert f"<b>{CHATS}</b>: 7301 (+1715 за неделю)\nЦель: 3500 к 31.05.2023. ✅ достигнута" in (
+        status
+    )
+    above = ORGS[ABOVE_SCHOOL]
+    assert f"• {above.name}: 45 — 112,5% из 40 (+23 за неделю); отчёты 1/1" in drill
+
+
+async def test_the_missing_list_names_the_week_by_its_monday(world: World) -> None:
+    """The question, the nudge and /status call the week of 17.04 "неделя с 17.04.2023"; the
+    coordinator's list of who has not answered must name the same week."""
+    await world.app.reports.define_all(CLI, read_indicators(EXAMPLES / "smolensk-indicators.yaml"))
+    await world.join(COORDINATORS[CITY], Role.COORDINATOR, CITY)
+    await world.join(100_000, Role.REP, SCHOOL)
+    campaign = Campaign(world, sender(world))
+    [question] = await campaign.tick(moscow(date(2023, 4, 21), 10, 5))
+    assert "неделя с 17.04.2023" in question.text
+    [nudge] = await campaign.tick(moscow(date(2023, 4, 24), 10, 5))
+    assert "за неделю с 17.04.2023" in nudge.text
+    [listed] = await campaign.tick(moscow(date(2023, 4, 25), 10, 5))
+    assert listed.chat_id == COORDINATORS[CITY]
+    # All 40 schools of the city owe the week (39 have nobody to ask: they are listed too).
+    assert listed.text.startswith("📋 Нет отчёта за неделю с 17.04.2023 (40):")
+
+
+async def test_a_correction_after_the_deadline_says_what_is_kept(world: World) -> None:
+    """An on-time answer corrected on Saturday: whether the value then counts as late or not,
+    the reply must say what the bot keeps (and /status counts)."""
+    await world.app.reports.define_all(CLI, read_indicators(EXAMPLES / "smolensk-indicators.yaml"))
+    await world.send(ADMIN, "/start")
+    await world.join(100_000, Role.REP, SCHOOL)
+    world.clock.moment = moscow(date(2023, 4, 21), 11)
+    [first] = await world.send(100_000, "учителей 30, чатов 5")
+    assert "отмечен как поздний" not in first.text
+    world.clock.moment = moscow(date(2023, 4, 22), 11)
+    [corrected] = await world.send(100_000, "учителей 31")
+    assert "30 → 31" in corrected.text
+    async with world.app.database.transaction() as connection:
+        [kept] = [r.late for r in await connection.execute(select(weekly_reports)) if r.value == 31]
+    report = await world.app.reports.progress(await person(world, ADMIN))
+    coverage = report.blocks[0].progress.coverage
+    assert (coverage.on_time, coverage.late) == ((0, 1) if kept else (1, 0))
+    says_late = "Отчёт после срока — отмечен как поздний." in corrected.text
+    assert says_late is kept
+    assert not kept  # the first answer was on time
