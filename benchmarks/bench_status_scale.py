@@ -1,0 +1,501 @@
+"""How long /status takes on a region of 40,000 organisations with a year of weekly numbers.
+
+    python benchmarks/bench_status_scale.py [organisations] [weeks]
+
+Builds, in a fresh SQLite database, a registry of `organisations` (40,000: the department,
+100 municipal bodies, schools under them with their teachers and staff), the Smolensk roadmap
+with its parties linked (the department, every body, every school), and the two headcount
+indicators of examples/smolensk-indicators.yaml — teachers (asked of schools) and staff
+(asked of the bodies) — with `from` moved to `weeks` (52) weeks before the clock's week, so
+that every organisation reports one value a week: about 2 million values. (The chats
+indicator is left out so that the volume is the one asked for; every indicator defined adds
+its own scans, roughly in proportion to its values.) The values are inserted straight into
+weekly_reports in one transaction, by SQLAlchemy Core's executemany in chunks of 50,000: the
+INSERT is compiled from the table, each value is converted by its column's own bind processor
+(memoised: a year has 53 weeks), and the rows go to the driver as tuples, which is four times
+faster than `insert(table)` with dicts. Some organisations skip some weeks, some report late,
+`until_week` is the week of the organisation's next report (FOREVER for its newest), and
+this week, on Friday 10:00, a third have answered so far.
+
+Then, with the clock on Friday 10:00 in Smolensk, it measures, best of 5:
+
+* (a) `ReportService.progress(admin)`: where every indicator stands, the whole region;
+* (b) `/status` of the admin through the real dispatcher: the tasks block, the indicator
+  block, rendering and the reply;
+* (c) `/status <municipality>` of that municipality's coordinator: the drill-down by school.
+
+Each in three states. The bot keeps what people read in memory (the registry's tree, the
+roadmap's view, names -> ids, the indicators, the audience), kept by the database's version:
+a commit that changes what a snapshot shows moves it, and the next reader rebuilds them.
+
+* after a report: the first call after a school's fresh correction (ReportService.submit,
+  untimed, before each call). Reports are read by SQL, not from the snapshots, and (since
+  the campaign commit) no longer move the version, so this is what a /status among the
+  Friday answers costs; whether a report moved the version is counted and printed;
+* cold: the first call after a change the snapshots show — the admin's comment on a task
+  (TaskService.comment, untimed): the snapshots are rebuilt, as after any change to the
+  registry, the roadmap or a task, and on the first call after a start;
+* warm: the same call again, nothing changed in between.
+
+How often a call read the whole registry (the tree's query) is counted: it tells a cold call
+from a warm one, and a call that rebuilt the snapshots twice. Target: < 300 ms. Peak memory:
+tracemalloc's peak over one cold and one warm call of each (a separate pass, as tracemalloc
+slows Python down; it sees Python's allocations, not SQLite's page cache), and the resident
+set before the measurements and at its peak (ru_maxrss) of the measuring process: the
+dataset is built in a process of its own, so these are a bot's figures, not the build's.
+No assertions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import gc
+import itertools
+import math
+import multiprocessing
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import Update
+from sqlalchemy import event, func, insert, select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.app import App, bot_defaults, build_dispatcher, open_app
+from bot.config import Settings
+from bot.domain.access import Role
+from bot.domain.indicators import Indicator, week_of
+from bot.domain.model import Organisation, OrganisationKind
+from bot.importers.indicators import read_indicators
+from bot.services.clock import FixedClock
+from bot.services.people import CLI
+from bot.services.reports import Stored
+from storage.organisations import OrganisationStore
+from storage.reports import FOREVER
+from storage.tables import weekly_reports
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the tests' recording session, when run as a script
+from tests.bot.recording import RecordingSession  # noqa: E402
+
+EXAMPLES = ROOT / "examples"
+TARGET_MS = 300
+REPEATS = 5
+CHUNK = 50_000
+DISTRICTS = 100
+ADMIN, COORDINATOR, REP = 1001, 2001, 3001
+FRIDAY = datetime(2023, 5, 19, 7, 0, tzinfo=UTC)  # 10:00 in Smolensk, 12 days before the target
+DEPARTMENT = "Департамент Смоленской области по образованию и науке"
+INDICATORS = ("teachers_active", "staff_active")
+SKIPS = 0.07  # an organisation misses a week now and then
+LATE = 0.12  # and answers after Friday 18:00 now and then
+ANSWERED_BY_NOW = 0.33  # of this week's answers, by Friday 10:00
+PARTY_LINKS = {1: "Департамент Смоленской области", 2: "все органы", 3: "все школы", 4: "все школы"}
+
+
+def district(d: int) -> str:
+    return f"Отдел образования района № {d}"
+
+
+def registry(organisations: int, generator: random.Random) -> list[Organisation]:
+    orgs = [Organisation(DEPARTMENT, OrganisationKind.AUTHORITY, timezone="Europe/Moscow")]
+    orgs += [
+        Organisation(district(d), OrganisationKind.AUTHORITY, DEPARTMENT, staff=10 + d % 25)
+        for d in range(DISTRICTS)
+    ]
+    for n in range(organisations - len(orgs)):
+        teachers = generator.randint(12, 120)
+        orgs.append(
+            Organisation(
+                f"МБОУ СШ № {n + 1} района № {n % DISTRICTS}",
+                OrganisationKind.SCHOOL,
+                district(n % DISTRICTS),
+                teachers=teachers,
+                staff=teachers + teachers // 2,
+                pupils=teachers * 13,
+            )
+        )
+    return orgs
+
+
+def indicators(first_week: date) -> list[Indicator]:
+    defined = read_indicators(EXAMPLES / "smolensk-indicators.yaml")
+    return [
+        dataclasses.replace(indicator, valid_from=first_week)
+        for indicator in defined
+        if indicator.code in INDICATORS
+    ]
+
+
+def report_rows(
+    orgs: list[Organisation],
+    ids: dict[str, int],
+    indicator_ids: dict[str, int],
+    weeks: list[date],
+    generator: random.Random,
+) -> Iterator[dict[str, Any]]:
+    """Every organisation's reports, oldest first, with `until_week` chained."""
+    this_week = weeks[-1]
+    for org in orgs:
+        code = "staff_active" if org.kind is OrganisationKind.AUTHORITY else "teachers_active"
+        headcount = (org.staff if code == "staff_active" else org.teachers) or 0
+        if headcount == 0:
+            continue
+        reported = [
+            week
+            for week in weeks
+            if generator.random() >= SKIPS
+            and (week != this_week or generator.random() < ANSWERED_BY_NOW)
+        ]
+        share = generator.uniform(0.05, 0.3)  # where it started a year ago
+        for index, week in enumerate(reported):
+            share = min(1.0, share + generator.uniform(0.0, 0.03))
+            late = week != this_week and generator.random() < LATE
+            at = datetime.combine(week + timedelta(days=4), datetime.min.time(), UTC)
+            at += timedelta(hours=20 if late else 9)
+            yield {
+                "indicator_id": indicator_ids[code],
+                "organisation_id": ids[org.name],
+                "week": week,
+                "until_week": reported[index + 1] if index + 1 < len(reported) else FOREVER,
+                "value": round(headcount * share),
+                "late": late,
+                "reported_at": at,
+                "updated_at": at,
+                "reported_by": f"person:{10_000_000 + ids[org.name]}",
+                "source": "message",
+            }
+
+
+def _memoised(convert: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
+    if convert is None:
+        return None
+    seen: dict[Any, Any] = {}
+
+    def converted(value: Any) -> Any:
+        if value not in seen:
+            seen[value] = convert(value)
+        return seen[value]
+
+    return converted
+
+
+async def insert_reports(connection: AsyncConnection, rows: Iterable[dict[str, Any]]) -> int:
+    """executemany in chunks; the values converted as SQLAlchemy would convert them."""
+    dialect: Dialect = connection.dialect
+    columns = [column for column in weekly_reports.c if column.name != "id"]
+    sql = str(
+        insert(weekly_reports).compile(dialect=dialect, column_keys=[c.name for c in columns])
+    )
+    converters = [_memoised(column.type.bind_processor(dialect)) for column in columns]
+    # A bigger page cache for the load only (the indexes are written in no particular order).
+    cache_size = (await connection.exec_driver_sql("PRAGMA cache_size")).scalar()
+    await connection.exec_driver_sql("PRAGMA cache_size = -400000")
+    inserted = 0
+    stream = iter(rows)
+    while chunk := list(itertools.islice(stream, CHUNK)):
+        await connection.exec_driver_sql(
+            sql,
+            [
+                tuple(
+                    row[column.name] if convert is None else convert(row[column.name])
+                    for column, convert in zip(columns, converters, strict=True)
+                )
+                for row in chunk
+            ],
+        )
+        inserted += len(chunk)
+    await connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache_size or -2000)}")
+    return inserted
+
+
+def message(update_id: int, user_id: int, text: str) -> Update:
+    command = text.split()[0]
+    return Update.model_validate(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": int(FRIDAY.timestamp()),
+                "chat": {"id": user_id, "type": "private"},
+                "from": {
+                    "id": user_id,
+                    "is_bot": False,
+                    "first_name": f"Человек {user_id}",
+                    "language_code": "ru",
+                },
+                "text": text,
+                "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}]
+                if text.startswith("/")
+                else [],
+            },
+        }
+    )
+
+
+async def build(app: App, organisations: int, weeks_back: int) -> tuple[int, int, str]:
+    """The registry, the roadmap, the indicators, a year of reports; a coordinator and a
+    school's representative. Returns (organisations, values, the representative's school)."""
+    generator = random.Random(319)
+    clock = app.clock
+    this_week = week_of(clock.now().date())
+    first_week = this_week - timedelta(weeks=weeks_back)
+    weeks = [first_week + timedelta(weeks=n) for n in range(weeks_back + 1)]
+    orgs = registry(organisations, generator)
+    async with app.database.transaction() as connection:
+        await OrganisationStore(connection).save(orgs, clock.now())
+    await app.roadmaps.import_document(EXAMPLES / "smolensk-order-319-OD.docx")
+    for index, target in PARTY_LINKS.items():
+        await app.parties.assign(CLI, index, target)
+    await app.reports.define_all(CLI, indicators(first_week))
+    ids = dict(await app.snapshots.organisation_ids())
+    indicator_ids = {h.code: h.current.id or 0 for h in await app.reports.histories()}
+    async with app.database.transaction() as connection:
+        values = await insert_reports(
+            connection, report_rows(orgs, ids, indicator_ids, weeks, generator)
+        )
+    # The people: the admin by ADMIN_IDS, the others by invite, as in real life.
+    school = next(org for org in orgs if org.parent == district(7) and (org.teachers or 0) >= 30)
+    coordinator = await app.people.identify(COORDINATOR, f"Человек {COORDINATOR}", None, "ru")
+    invite = await app.people.create_invite(CLI, Role.COORDINATOR, district(7))
+    await app.people.redeem(coordinator, invite.token)
+    rep = await app.people.identify(REP, f"Человек {REP}", None, "ru")
+    invite = await app.people.create_invite(CLI, Role.REP, school.name)
+    await app.people.redeem(rep, invite.token)
+    return len(orgs), values, school.name
+
+
+class Changes:
+    """What the untimed changes before the calls did: were they stored, did they move the
+    version the snapshots are kept by?"""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.made: dict[str, list[int]] = {}  # what -> [made, stored, moved the version]
+
+    async def local_version(self) -> tuple[int, int]:
+        # This process's commits count at once; another's only after a while (not wanted
+        # here: it would credit a report with a comment's move).
+        return await self.app.database.version(max_age=math.inf)
+
+    def note(
+        self, what: str, stored: bool, before: tuple[int, int], after: tuple[int, int]
+    ) -> None:
+        counts = self.made.setdefault(what, [0, 0, 0])
+        counts[0] += 1
+        counts[1] += stored
+        counts[2] += after != before
+
+    def summary(self) -> str:
+        return "; ".join(
+            f"{made} {what}s made before the calls, {stored} stored, {moved} moved the version"
+            for what, (made, stored, moved) in self.made.items()
+        )
+
+
+def settings_for(path: Path) -> Settings:
+    return Settings(_env_file=None, database_url=f"sqlite:///{path}", admin_ids=(ADMIN,))
+
+
+def build_database(path: Path, organisations: int, weeks_back: int) -> tuple[int, int, str]:
+    """`build` in a process of its own, so that the measuring process's memory is a bot's."""
+
+    async def run() -> tuple[int, int, str]:
+        async with open_app(settings_for(path), clock=FixedClock(FRIDAY)) as app:
+            return await build(app, organisations, weeks_back)
+
+    return asyncio.run(run())
+
+
+class RegistryReads:
+    """Counts the statements that read the whole registry: the tree's query (see
+    OrganisationStore.all), run when the snapshots are rebuilt."""
+
+    SIGNATURE = "FROM organisations LEFT OUTER JOIN organisations AS"
+
+    def __init__(self, app: App) -> None:
+        self.count = 0
+        event.listen(app.database.engine.sync_engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _c: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if self.SIGNATURE in statement:
+            self.count += 1
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    best: float  # ms
+    median: float
+    reads: float  # registry reads per call
+
+
+async def timed(
+    measure: Callable[[], Awaitable[None]],
+    before: Callable[[], Awaitable[None]] | None,
+    reads: RegistryReads,
+) -> Timing:
+    """REPEATS calls, `before` (untimed) before each."""
+    times = []
+    counted = 0
+    for _ in range(REPEATS):
+        if before is not None:
+            await before()
+        gc.collect()
+        seen = reads.count
+        started = time.perf_counter()
+        await measure()
+        times.append((time.perf_counter() - started) * 1000)
+        counted += reads.count - seen
+    return Timing(min(times), statistics.median(times), counted / REPEATS)
+
+
+async def peak(
+    measure: Callable[[], Awaitable[None]], before: Callable[[], Awaitable[None]] | None
+) -> float:
+    """tracemalloc's peak over one call, in MB (`before` untimed and untraced)."""
+    if before is not None:
+        await before()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        await measure()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def resident() -> float | None:
+    """The resident set now, in MB (Linux)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    line = next((line for line in status.splitlines() if line.startswith("VmRSS:")), None)
+    return None if line is None else int(line.split()[1]) / 1024
+
+
+def file_size(path: Path) -> float:
+    sizes = [p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists()]
+    return sum(sizes) / 2**20
+
+
+async def main(organisations: int, weeks_back: int) -> None:
+    counter = itertools.count(1)
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "bench.db"
+        built = time.perf_counter()
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            orgs, values, school = pool.submit(
+                build_database, path, organisations, weeks_back
+            ).result()
+        built = time.perf_counter() - built
+        async with open_app(settings_for(path), clock=FixedClock(FRIDAY)) as app:
+            session = RecordingSession()
+            bot = Bot(token="42:BENCH", session=session, default=bot_defaults())
+            dispatcher: Dispatcher = build_dispatcher(app)
+            await app.ledger.load()
+            await dispatcher.feed_update(bot, message(next(counter), ADMIN, "/start"))
+            admin = await app.people.identify(ADMIN, f"Человек {ADMIN}", None, "ru")
+            rep = await app.people.identify(REP, f"Человек {REP}", None, "ru")
+            await app.ledger.flush()
+            [question] = await app.reports.questions_for(school)
+            base = question.previous or question.value or 20
+            # Always a different number from the one standing, so that each one is a change.
+            first, second = (base - 1, base) if question.value == base else (base, base - 1)
+            corrections = itertools.cycle((first, second))
+            task = (await app.snapshots.roadmap()).tasks[0].id or 0
+            changes = Changes(app)
+
+            async def fresh_report() -> None:
+                """A school corrects this week's number."""
+                before = await changes.local_version()
+                outcome = await app.reports.submit(rep, str(next(corrections)))
+                stored = isinstance(outcome, Stored)
+                changes.note("report", stored, before, await changes.local_version())
+
+            async def fresh_change() -> None:
+                """The admin comments on a task: a change the snapshots show."""
+                before = await changes.local_version()
+                done = await app.tasks.comment(admin, task, f"комментарий {next(counter)}")
+                changes.note("comment", done, before, await changes.local_version())
+
+            async def progress() -> None:
+                await app.reports.progress(admin)
+
+            replies: dict[str, str] = {}
+
+            def command(user_id: int, text: str) -> Callable[[], Awaitable[None]]:
+                async def feed() -> None:
+                    session.sent.clear()
+                    await dispatcher.feed_update(bot, message(next(counter), user_id, text))
+                    replies[text] = "\n".join(sent.text for sent in session.sent)
+
+                return feed
+
+            cases = {
+                "(a) progress(admin)": progress,
+                "(b) /status (admin)": command(ADMIN, "/status"),
+                "(c) /status <municipality>": command(COORDINATOR, f"/status {district(7)}"),
+            }
+            reads = RegistryReads(app)
+            before_measuring = resident()
+            results: dict[str, tuple[Timing, Timing, Timing]] = {}
+            for name, measure in cases.items():
+                await measure()  # the first call of all: imports, compiled statements
+                results[name] = (
+                    await timed(measure, fresh_report, reads),
+                    await timed(measure, fresh_change, reads),
+                    await timed(measure, None, reads),
+                )
+            peaks = {
+                name: (await peak(measure, fresh_change), await peak(measure, None))
+                for name, measure in cases.items()
+            }
+            async with app.database.transaction() as connection:
+                rows = await connection.scalar(select(func.count()).select_from(weekly_reports))
+            await app.ledger.flush()
+            size = file_size(path)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"/status on {orgs:,} organisations and {rows:,} weekly values "
+        f"({values:,} inserted; {weeks_back} weeks and this one), SQLite file {size:,.0f} MB, "
+        f"built in {built:.1f} s; ms, best and median of {REPEATS}, and whole-registry reads "
+        f"per call:"
+    )
+    print(
+        f"  {'':27} {'after a report':>22}   {'cold (after a change)':>22}   {'warm':>22}"
+        f"   peak traced, cold / warm"
+    )
+    for name, timings in results.items():
+        cold_peak, warm_peak = peaks[name]
+        print(
+            f"  {name:27} "
+            + "   ".join(f"{t.best:6.0f} ms {t.median:6.0f} {t.reads:4.1f} r" for t in timings)
+            + f"   {cold_peak:5.1f} / {warm_peak:4.1f} MB"
+        )
+    print(f"  (target < {TARGET_MS} ms) {changes.summary()}")
+    print(
+        f"  memory of the measuring process (the dataset was built in another): resident "
+        f"{before_measuring or 0:,.0f} MB before the measurements, peak {rss:,.0f} MB "
+        f"(ru_maxrss)"
+    )
+    for text, reply in replies.items():
+        print(f"  {text}: a reply of {len(reply):,} characters")
+
+
+if __name__ == "__main__":
+    arguments = [int(value) for value in sys.argv[1:3]]
+    asyncio.run(main(*(arguments or [40_000, 52])))
