@@ -29,9 +29,9 @@ roadmap's view, names -> ids, the indicators, the audience), kept by the databas
 a commit that changes what a snapshot shows moves it, and the next reader rebuilds them.
 
 * after a report: the first call after a school's fresh correction (ReportService.submit,
-  untimed, before each call). Reports are read by SQL, not from the snapshots, and (since
-  the campaign commit) no longer move the version, so this is what a /status among the
-  Friday answers costs; whether a report moved the version is counted and printed;
+  untimed, before each call). Reports are read by SQL, not from the snapshots, and no
+  longer move the version (storage/db.py, BOOKKEEPING_TABLES), so this is what a /status
+  among the Friday answers costs; whether a report moved the version is counted and printed;
 * cold: the first call after a change the snapshots show — the admin's comment on a task
   (TaskService.comment, untimed): the snapshots are rebuilt, as after any change to the
   registry, the roadmap or a task, and on the first call after a start;
@@ -267,7 +267,7 @@ async def build(app: App, organisations: int, weeks_back: int) -> tuple[int, int
         values = await insert_reports(
             connection, report_rows(orgs, ids, indicator_ids, weeks, generator)
         )
-    # The people: the admin by ADMIN_IDS, the others by invite, as in real life.
+    # The people, by invite as in real life (the admin comes by ADMIN_IDS, in `main`).
     school = next(org for org in orgs if org.parent == district(7) and (org.teachers or 0) >= 30)
     coordinator = await app.people.identify(COORDINATOR, f"Человек {COORDINATOR}", None, "ru")
     invite = await app.people.create_invite(CLI, Role.COORDINATOR, district(7))
@@ -286,14 +286,12 @@ class Changes:
         self.app = app
         self.made: dict[str, list[int]] = {}  # what -> [made, stored, moved the version]
 
-    async def local_version(self) -> tuple[int, int]:
-        # This process's commits count at once; another's only after a while (not wanted
-        # here: it would credit a report with a comment's move).
-        return await self.app.database.version(max_age=math.inf)
+    async def local_version(self) -> int:
+        """This process's commits, which count at once (the shared revision counter is read
+        at most once a second, and would credit a report with a comment's move)."""
+        return (await self.app.database.version(max_age=math.inf))[0]
 
-    def note(
-        self, what: str, stored: bool, before: tuple[int, int], after: tuple[int, int]
-    ) -> None:
+    def note(self, what: str, stored: bool, before: int, after: int) -> None:
         counts = self.made.setdefault(what, [0, 0, 0])
         counts[0] += 1
         counts[1] += stored
