@@ -23,9 +23,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from bot.domain.access import Action, Person, may, visible_organisations
 from bot.domain.audience import Audience, Listener, timezone_of
 from bot.domain.indicators import IndicatorHistory, due_day, week_of
@@ -33,6 +30,7 @@ from bot.domain.reminders import WorkCalendar
 from bot.services.clock import Clock
 from bot.services.reminders import ReminderSettings, in_sending_window
 from bot.services.reports import ReportService
+from bot.services.rounds import PlannedDays
 from bot.services.snapshots import Snapshots
 from storage.db import Database
 from storage.outbox import NewMessage, OutboxStore
@@ -95,14 +93,10 @@ class QuestionPlanner:
         self.settings = settings
         self.calendar = WorkCalendar(settings.holidays)
         self.wake_sender = wake_sender
-        self._planned: dict[str, date] = {}
-        self._loaded = False
+        self.rounds = PlannedDays(question_rounds)
 
-    async def _last_rounds(self, connection: AsyncConnection) -> None:
-        if not self._loaded:
-            rows = await connection.execute(select(question_rounds))
-            self._planned.update({row.timezone: row.day for row in rows})
-            self._loaded = True
+    def _in_window(self, local: datetime) -> bool:
+        return in_sending_window(local, self.settings)
 
     async def plan(self) -> CollectionOutcome:
         """One tick: cheap when no zone has a new day to plan."""
@@ -113,17 +107,8 @@ class QuestionPlanner:
             self.settings.timezone
         }
         async with self.database.transaction() as connection:
-            await self._last_rounds(connection)
-            due = {}
-            for zone in zones:
-                local = now.astimezone(ZoneInfo(zone))
-                today = local.date()
-                if (
-                    self._planned.get(zone) != today
-                    and self.calendar.is_working(today)
-                    and in_sending_window(local, self.settings)
-                ):
-                    due[zone] = today
+            await self.rounds.load(connection)
+            due = self.rounds.due(zones, now, self.calendar, self._in_window)
             if not due:
                 return CollectionOutcome((), 0)
             headers = await RoadmapStore(connection).headers()
@@ -138,9 +123,7 @@ class QuestionPlanner:
                 )
         async with self.database.transaction() as connection:
             planned = await OutboxStore(connection).add(messages, now)
-            for zone, today in due.items():
-                await _mark_planned(connection, zone, today)
-        self._planned.update(due)
+            await self.rounds.mark(connection, due)
         if planned and self.wake_sender is not None:
             self.wake_sender()
         return CollectionOutcome(tuple(sorted(due)), planned)
@@ -298,11 +281,3 @@ def _chasers(organisation: str, audience: Audience) -> list[Listener]:
             return list(above)
         current = tree.by_name.get(current.parent)
     return list(audience.staff)
-
-
-async def _mark_planned(connection: AsyncConnection, zone: str, day: date) -> None:
-    updated = await connection.execute(
-        question_rounds.update().where(question_rounds.c.timezone == zone).values(day=day)
-    )
-    if updated.rowcount == 0:
-        await connection.execute(question_rounds.insert().values(timezone=zone, day=day))

@@ -21,9 +21,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from bot.domain.audience import Audience, Line, Listener, address, merge_lines
 from bot.domain.model import TaskStatus
 from bot.domain.reminders import (
@@ -34,6 +31,7 @@ from bot.domain.reminders import (
     reminders_for,
 )
 from bot.services.clock import Clock
+from bot.services.rounds import PlannedDays
 from bot.services.snapshots import RoadmapView, Snapshots
 from storage.db import Database
 from storage.outbox import NewMessage, OutboxStore
@@ -86,27 +84,10 @@ class ReminderPlanner:
         self.settings = settings
         self.calendar = WorkCalendar(settings.holidays)
         self.wake_sender = wake_sender
-        self._planned: dict[str, date] = {}  # zone -> last local day planned (from the table)
-        self._loaded = False
+        self.rounds = PlannedDays(reminder_rounds)
 
-    async def _last_rounds(self, connection: AsyncConnection) -> None:
-        if not self._loaded:
-            rows = await connection.execute(select(reminder_rounds))
-            self._planned.update({row.timezone: row.day for row in rows})
-            self._loaded = True
-
-    def _due_zones(self, zones: set[str], now: datetime) -> dict[str, date]:
-        due = {}
-        for zone in zones:
-            local = now.astimezone(ZoneInfo(zone))
-            today = local.date()
-            if (
-                self._planned.get(zone) != today
-                and self.calendar.is_working(today)
-                and in_sending_window(local, self.settings)
-            ):
-                due[zone] = today
-        return due
+    def _in_window(self, local: datetime) -> bool:
+        return in_sending_window(local, self.settings)
 
     async def plan(self) -> PlanOutcome:
         """One tick. Cheap when nothing is due (a few dictionary look-ups)."""
@@ -114,8 +95,8 @@ class ReminderPlanner:
         audience = await self.snapshots.audience(self.settings.timezone)
         zones = {listener.timezone for listener in _everyone(audience)}
         async with self.database.transaction() as connection:
-            await self._last_rounds(connection)
-            due = self._due_zones(zones, now)
+            await self.rounds.load(connection)
+            due = self.rounds.due(zones, now, self.calendar, self._in_window)
             if not due:
                 return PlanOutcome((), 0, 0)
             headers = await RoadmapStore(connection).headers()
@@ -123,7 +104,7 @@ class ReminderPlanner:
         messages: list[NewMessage] = []
         listeners: set[Listener] = set()
         for zone, today in due.items():
-            last = self._planned.get(zone)
+            last = self.rounds.last.get(zone)
             first = (
                 max(last + timedelta(days=1), today - timedelta(days=MAX_CATCH_UP_DAYS))
                 if last
@@ -137,9 +118,7 @@ class ReminderPlanner:
                     messages.append(self._message(view, listener, said, today, zone, now))
         async with self.database.transaction() as connection:
             planned = await OutboxStore(connection).add(messages, now)
-            for zone, today in due.items():
-                await _mark_planned(connection, zone, today)
-        self._planned.update(due)
+            await self.rounds.mark(connection, due)
         if planned and self.wake_sender is not None:
             self.wake_sender()
         return PlanOutcome(tuple(sorted(due)), len(listeners), planned)
@@ -221,14 +200,6 @@ def _everyone(audience: Audience) -> set[Listener]:
         for listeners in group.values():
             everyone.update(listeners)
     return everyone
-
-
-async def _mark_planned(connection: AsyncConnection, zone: str, day: date) -> None:
-    updated = await connection.execute(
-        reminder_rounds.update().where(reminder_rounds.c.timezone == zone).values(day=day)
-    )
-    if updated.rowcount == 0:
-        await connection.execute(reminder_rounds.insert().values(timezone=zone, day=day))
 
 
 # -- composing at send time ------------------------------------------------------------------
