@@ -6,19 +6,23 @@ The only module that knows which driver is in use; everyone else asks for a tran
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, make_url, select
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, select
 from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from storage.tables import data_revision
+
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10_000
@@ -48,11 +52,11 @@ def async_url(url: str) -> URL:
     return parsed.set(drivername=drivers.get(parsed.drivername, parsed.drivername))
 
 
-def _prepare_sqlite(engine: AsyncEngine) -> None:
+def _prepare_sqlite(engine: Engine, begin: str = "BEGIN") -> None:
     # pysqlite's own transaction handling defers BEGIN and breaks atomic multi-statement
     # writes; SQLAlchemy's documented recipe hands control back to us: autocommit at the
     # driver, an explicit BEGIN whenever SQLAlchemy begins a transaction.
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -62,9 +66,9 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(begin)
 
 
 class Database:
@@ -79,15 +83,25 @@ class Database:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_async_engine(self.url)
         self._local_changes = 0
+        self._counting = threading.Lock()  # units commit in their own thread
         self._external = 0
         self._checked_at = float("-inf")
         self._checking = asyncio.Lock()
+        # Units of work (see `run`): on an SQLite file, plain pysqlite in one thread of ours.
+        self._unit_engine: Engine | None = None
+        self._unit_thread: ThreadPoolExecutor | None = None
         if self.is_sqlite:
-            _prepare_sqlite(self.engine)
-        self._track_changes()
+            _prepare_sqlite(self.engine.sync_engine)
+            if self.url.database and self.url.database != ":memory:":
+                self._unit_engine = create_engine(self.url.set(drivername="sqlite"))
+                # A unit writes: it takes the write lock at BEGIN (waiting out another
+                # writer), so it never fails half-way on a snapshot another commit outdated.
+                _prepare_sqlite(self._unit_engine, begin="BEGIN IMMEDIATE")
+                self._track_changes(self._unit_engine)
+        self._track_changes(self.engine.sync_engine)
 
-    def _track_changes(self) -> None:
-        @event.listens_for(self.engine.sync_engine, "after_cursor_execute")
+    def _track_changes(self, engine: Engine) -> None:
+        @event.listens_for(engine, "after_cursor_execute")
         def _after(
             connection: Connection, _c: Any, _s: Any, _p: Any, context: Any, _m: Any
         ) -> None:
@@ -103,12 +117,13 @@ class Database:
                 return
             connection.info["changed"] = True
 
-        @event.listens_for(self.engine.sync_engine, "commit")
+        @event.listens_for(engine, "commit")
         def _commit(connection: Connection) -> None:
             if connection.info.pop("changed", False):
-                self._local_changes += 1
+                with self._counting:
+                    self._local_changes += 1
 
-        @event.listens_for(self.engine.sync_engine, "rollback")
+        @event.listens_for(engine, "rollback")
         def _rollback(connection: Connection) -> None:
             connection.info.pop("changed", None)
 
@@ -142,11 +157,29 @@ class Database:
             if connection.sync_connection is not None and connection.sync_connection.info.get(
                 "changed"
             ):
-                await connection.execute(
-                    data_revision.update()
-                    .where(data_revision.c.id == 1)
-                    .values(number=data_revision.c.number + 1)
-                )
+                await connection.execute(_NEXT_REVISION)
+
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        """One unit of work written in plain (sync) SQLAlchemy: committed if `work` returns,
+        rolled back if it raises, and — on an SQLite file — done in one trip to a database
+        thread of ours rather than one per statement (through aiosqlite each statement costs
+        a thread hop, and a report takes eight). `work` must not touch the event loop.
+        """
+        if self._unit_engine is None:
+            async with self.transaction() as connection:
+                return await connection.run_sync(work)
+        if self._unit_thread is None:
+            self._unit_thread = ThreadPoolExecutor(1, thread_name_prefix="database")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._unit_thread, self._run_unit, work)
+
+    def _run_unit(self, work: Callable[[Connection], T]) -> T:
+        assert self._unit_engine is not None
+        with self._unit_engine.begin() as connection:
+            result = work(connection)
+            if connection.info.get("changed"):
+                connection.execute(_NEXT_REVISION)
+        return result
 
     async def upgrade(self) -> None:
         """Bring the schema to the newest migration (idempotent; run on every start)."""
@@ -154,7 +187,20 @@ class Database:
             await connection.run_sync(_upgrade)
 
     async def dispose(self) -> None:
+        if self._unit_thread is not None:
+            if self._unit_engine is not None:
+                # The unit thread's connections are closed where they were opened.
+                await asyncio.get_running_loop().run_in_executor(
+                    self._unit_thread, self._unit_engine.dispose
+                )
+            self._unit_thread.shutdown()
+            self._unit_thread = None
         await self.engine.dispose()
+
+
+_NEXT_REVISION = (
+    data_revision.update().where(data_revision.c.id == 1).values(number=data_revision.c.number + 1)
+)
 
 
 def alembic_config() -> Config:

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
@@ -24,6 +25,21 @@ from storage.tables import (
     people,
     processed_updates,
 )
+
+# Built once (every report claims its update): insert unless noted, in one statement.
+_CLAIM = {
+    "sqlite": sqlite.insert(processed_updates).on_conflict_do_nothing(),
+    "postgresql": postgresql.insert(processed_updates).on_conflict_do_nothing(),
+}
+
+
+def claim_update(connection: Connection, update_id: int, now: datetime) -> bool:
+    """Note one update inside the caller's (sync) transaction; False if it was noted before.
+    Claimed in the same transaction as what the update wrote, a redelivery writes nothing."""
+    claimed = connection.execute(
+        _CLAIM[connection.dialect.name], {"update_id": update_id, "processed_at": now}
+    )
+    return bool(claimed.rowcount == 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,15 +323,7 @@ class PeopleStore:
 
     async def claim_update(self, update_id: int, now: datetime) -> bool:
         """Note one update inside the caller's transaction; False if it was noted before."""
-        seen = await self.connection.scalar(
-            select(processed_updates.c.update_id).where(processed_updates.c.update_id == update_id)
-        )
-        if seen is not None:
-            return False
-        await self.connection.execute(
-            insert(processed_updates).values(update_id=update_id, processed_at=now)
-        )
-        return True
+        return await self.connection.run_sync(claim_update, update_id, now)
 
     async def record_updates(self, handled: Sequence[tuple[int, datetime]]) -> None:
         """Note handled update ids; ids already noted are left as they are."""

@@ -3,6 +3,9 @@
 Works inside the caller's transaction and never commits. Portable SQL (SQLite and
 PostgreSQL). Organisations are named by id here; the services translate names.
 
+Reading and writing values is `ReportWriter`, plain (sync) SQLAlchemy meant for
+`Database.run`: a report — claim, read, write, history — is one trip to the database.
+
 Roll-ups are computed in SQL over the `until_week` ranges (see storage.tables.weekly_reports):
 the value an organisation counts with in week W is the one with ``week <= W < until_week``.
 """
@@ -15,8 +18,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import (
+    Connection,
     Select,
     and_,
+    bindparam,
     case,
     func,
     insert,
@@ -29,6 +34,7 @@ from bot.domain.indicators import Indicator, IndicatorTarget, Rollup
 from bot.domain.model import Measure, OrganisationKind
 from storage.audit import AuditLog
 from storage.tables import (
+    audit_log,
     indicator_versions,
     indicators,
     organisations,
@@ -221,106 +227,6 @@ class ReportStore:
 
     # -- values -----------------------------------------------------------------------------
 
-    async def values_near(
-        self, indicator_id: int, organisation_ids: Sequence[int], week: date
-    ) -> dict[int, tuple[int | None, int | None]]:
-        """organisation -> (its value for `week`, the latest value it reported before)."""
-        rows = await self.connection.execute(
-            select(
-                weekly_reports.c.organisation_id, weekly_reports.c.week, weekly_reports.c.value
-            ).where(
-                weekly_reports.c.indicator_id == indicator_id,
-                weekly_reports.c.organisation_id.in_(organisation_ids),
-                weekly_reports.c.week <= week,
-                weekly_reports.c.until_week >= week,
-            )
-        )
-        found: dict[int, tuple[int | None, int | None]] = dict.fromkeys(
-            organisation_ids, (None, None)
-        )
-        for org, at, value in rows:
-            current, before = found[org]
-            if at == week:
-                current = value
-            else:
-                before = value
-            found[org] = (current, before)
-        return found
-
-    async def store(
-        self,
-        indicator_id: int,
-        organisation_id: int,
-        week: date,
-        value: int,
-        *,
-        now: datetime,
-        late: bool,
-        actor: str,
-        source: str,
-    ) -> Change:
-        """Report or correct one value; the history goes to the audit log."""
-        existing = (
-            await self.connection.execute(
-                select(weekly_reports.c.id, weekly_reports.c.value).where(
-                    weekly_reports.c.indicator_id == indicator_id,
-                    weekly_reports.c.organisation_id == organisation_id,
-                    weekly_reports.c.week == week,
-                )
-            )
-        ).first()
-        if existing is not None:
-            if existing.value == value:
-                return Change(existing.id, value, value)
-            await self.connection.execute(
-                update(weekly_reports)
-                .where(weekly_reports.c.id == existing.id)
-                .values(value=value, updated_at=now, reported_by=actor, source=source)
-            )
-            change = Change(existing.id, existing.value, value)
-        else:
-            mine = and_(
-                weekly_reports.c.indicator_id == indicator_id,
-                weekly_reports.c.organisation_id == organisation_id,
-            )
-            # The report before this one now counts until this week; this one until the next.
-            await self.connection.execute(
-                update(weekly_reports)
-                .where(mine, weekly_reports.c.week < week, weekly_reports.c.until_week > week)
-                .values(until_week=week)
-            )
-            following = await self.connection.scalar(
-                select(func.min(weekly_reports.c.week)).where(mine, weekly_reports.c.week > week)
-            )
-            report_id = (
-                await self.connection.execute(
-                    insert(weekly_reports).values(
-                        indicator_id=indicator_id,
-                        organisation_id=organisation_id,
-                        week=week,
-                        until_week=following or FOREVER,
-                        value=value,
-                        late=late,
-                        reported_at=now,
-                        updated_at=now,
-                        reported_by=actor,
-                        source=source,
-                    )
-                )
-            ).inserted_primary_key[0]  # type: ignore[index]
-            change = Change(report_id, None, value)
-        await AuditLog(self.connection).record(
-            at=now,
-            actor=actor,
-            action="report",
-            subject="report",
-            subject_id=change.report_id,
-            field=source,
-            old=None if change.old is None else str(change.old),
-            new=str(value),
-        )
-        return change
-
     async def report(
         self, indicator_id: int, organisation_id: int, week: date
     ) -> StoredReport | None:
@@ -461,10 +367,242 @@ class ReportStore:
         )
         return [(row.week, row.value, bool(row.late)) for row in rows]
 
+
+# -- taking values ------------------------------------------------------------------------------
+
+# A key of a value: (indicator, organisation, week).
+ValueKey = tuple[int, int, date]
+ORGANISATIONS_PER_READ = 500  # bound parameters per statement stay well under SQLite's limit
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    """An organisation's value for a week, and the latest it reported before that week."""
+
+    value: int | None
+    previous: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewValue:
+    indicator_id: int
+    organisation_id: int
+    week: date
+    value: int
+    late: bool
+
+    @property
+    def key(self) -> ValueKey:
+        return self.indicator_id, self.organisation_id, self.week
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    id: int
+    week: date
+    until_week: date
+    value: int
+
+
+_t = weekly_reports.c
+# Built once: the statements of every report, compiled once and cached by SQLAlchemy.
+_STANDING = select(_t.id, _t.indicator_id, _t.organisation_id, _t.week, _t.until_week, _t.value)
+# One organisation (a report by message): no list to expand, the common case kept cheap.
+_STANDING_OF_ONE = _STANDING.where(
+    _t.organisation_id == bindparam("organisation"), _t.until_week >= bindparam("since")
+)
+_STANDING_OF_MANY = _STANDING.where(
+    _t.organisation_id.in_(bindparam("organisations", expanding=True)),
+    _t.until_week >= bindparam("since"),
+)
+_CLOSE = update(weekly_reports).where(_t.id == bindparam("report_id"))
+_CLOSE = _CLOSE.values(until_week=bindparam("new_until"))
+_CORRECT = update(weekly_reports).where(_t.id == bindparam("report_id"))
+_CORRECT = _CORRECT.values(
+    value=bindparam("new_value"),
+    updated_at=bindparam("now"),
+    reported_by=bindparam("actor"),
+    source=bindparam("new_source"),
+)
+_INSERT = insert(weekly_reports).returning(_t.id, sort_by_parameter_order=True)
+_HISTORY = insert(audit_log)
+_DRAFT = select(report_drafts.c.payload).where(
+    report_drafts.c.id == bindparam("draft_id"),
+    report_drafts.c.person_id == bindparam("person_id"),
+    report_drafts.c.settled_at.is_(None),
+)
+
+
+class ReportWriter:
+    """Reads and writes weekly values inside the caller's (sync) transaction.
+
+    Every report reads its organisation's standing once and writes in as few statements as
+    the change needs — a new value closes the one before it (`until_week`) and is inserted; a
+    correction updates in place; the history goes to the audit log in one statement.
+    """
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        # The last read, until this writer writes: `near` then `store` read once.
+        self._read: tuple[frozenset[tuple[int, int]], date, dict[tuple[int, int], list[_Row]]]
+        self._read = (frozenset(), FOREVER, {})
+
+    def _standing(self, keys: Sequence[ValueKey]) -> dict[tuple[int, int], list[_Row]]:
+        """(indicator, organisation) -> its reports that matter from the earliest of the
+        weeks on: the one counting in a week, the one it closed, and any later ones."""
+        found: dict[tuple[int, int], list[_Row]] = {}
+        if not keys:
+            return found
+        pairs = frozenset((key[0], key[1]) for key in keys)
+        since = min(key[2] for key in keys)
+        read_pairs, read_since, read = self._read
+        if pairs <= read_pairs and read_since <= since:
+            return read
+        organisation_ids = sorted({key[1] for key in keys})
+        reads = (
+            [(_STANDING_OF_ONE, {"organisation": organisation_ids[0], "since": since})]
+            if len(organisation_ids) == 1
+            else [
+                (
+                    _STANDING_OF_MANY,
+                    {
+                        "organisations": organisation_ids[start : start + ORGANISATIONS_PER_READ],
+                        "since": since,
+                    },
+                )
+                for start in range(0, len(organisation_ids), ORGANISATIONS_PER_READ)
+            ]
+        )
+        for statement, parameters in reads:
+            for report_id, indicator, organisation, week, until, value in self.connection.execute(
+                statement, parameters
+            ):
+                if (indicator, organisation) in pairs:
+                    found.setdefault((indicator, organisation), []).append(
+                        _Row(report_id, week, until, value)
+                    )
+        self._read = (pairs, since, found)
+        return found
+
+    def near(self, keys: Sequence[ValueKey]) -> dict[ValueKey, Near]:
+        """Each key's value for its week and the organisation's report before, in one read."""
+        standing = self._standing(keys)
+        found = {}
+        for key in keys:
+            indicator, organisation, week = key
+            value = previous = None
+            for row in standing.get((indicator, organisation), ()):
+                if row.week == week:
+                    value = row.value
+                elif row.week < week <= row.until_week:
+                    previous = row.value
+            found[key] = Near(value, previous)
+        return found
+
+    def store(
+        self, values: Sequence[NewValue], *, now: datetime, actor: str, source: str
+    ) -> list[Change]:
+        """Report or correct values (in order: a key given twice is reported, then corrected);
+        the history goes to the audit log. One Change per value, in the order given."""
+        rounds: list[list[tuple[int, NewValue]]] = []
+        seen: dict[ValueKey, int] = {}
+        for index, value in enumerate(values):
+            round_ = seen.get(value.key, -1) + 1
+            seen[value.key] = round_
+            if round_ == len(rounds):
+                rounds.append([])
+            rounds[round_].append((index, value))
+        changes: list[Change | None] = [None] * len(values)
+        history: list[tuple[int, dict[str, object]]] = []
+        for round_values in rounds:
+            for index, change in self._store_round(round_values, now, actor, source):
+                changes[index] = change
+                if change.changed:
+                    history.append(
+                        (
+                            index,
+                            {
+                                "at": now,
+                                "actor": actor,
+                                "action": "report",
+                                "subject": "report",
+                                "subject_id": change.report_id,
+                                "field": source,
+                                "old": None if change.old is None else str(change.old),
+                                "new": str(change.new),
+                            },
+                        )
+                    )
+        if history:
+            history.sort(key=lambda item: item[0])
+            self.connection.execute(_HISTORY, [row for _, row in history])
+        assert all(change is not None for change in changes)
+        return [change for change in changes if change is not None]
+
+    def _store_round(
+        self, values: Sequence[tuple[int, NewValue]], now: datetime, actor: str, source: str
+    ) -> list[tuple[int, Change]]:
+        """Values whose keys are all different: one read, then at most four writes."""
+        standing = self._standing([value.key for _, value in values])
+        done: list[tuple[int, Change]] = []
+        closes = []
+        corrections = []
+        fresh: list[tuple[int, NewValue, dict[str, object]]] = []
+        for index, value in values:
+            rows = standing.get((value.indicator_id, value.organisation_id), [])
+            existing = next((row for row in rows if row.week == value.week), None)
+            if existing is not None:
+                if existing.value != value.value:
+                    corrections.append(
+                        {
+                            "report_id": existing.id,
+                            "new_value": value.value,
+                            "now": now,
+                            "actor": actor,
+                            "new_source": source,
+                        }
+                    )
+                done.append((index, Change(existing.id, existing.value, value.value)))
+                continue
+            # The report before this one now counts until this week; this one until the next.
+            for row in rows:
+                if row.week < value.week < row.until_week:
+                    closes.append({"report_id": row.id, "new_until": value.week})
+            following = min((row.week for row in rows if row.week > value.week), default=FOREVER)
+            fresh.append(
+                (
+                    index,
+                    value,
+                    {
+                        "indicator_id": value.indicator_id,
+                        "organisation_id": value.organisation_id,
+                        "week": value.week,
+                        "until_week": following,
+                        "value": value.value,
+                        "late": value.late,
+                        "reported_at": now,
+                        "updated_at": now,
+                        "reported_by": actor,
+                        "source": source,
+                    },
+                )
+            )
+        if closes or corrections or fresh:
+            self._read = (frozenset(), FOREVER, {})
+        if closes:
+            self.connection.execute(_CLOSE, closes)
+        if corrections:
+            self.connection.execute(_CORRECT, corrections)
+        if fresh:
+            ids = self.connection.execute(_INSERT, [row for _, _, row in fresh]).scalars().all()
+            for (index, value, _), report_id in zip(fresh, ids, strict=True):
+                done.append((index, Change(report_id, None, value.value)))
+        return done
+
     # -- drafts -----------------------------------------------------------------------------
 
-    async def add_draft(self, person_id: int, payload: Mapping[str, object], now: datetime) -> int:
-        result = await self.connection.execute(
+    def add_draft(self, person_id: int, payload: Mapping[str, object], now: datetime) -> int:
+        result = self.connection.execute(
             insert(report_drafts).values(
                 person_id=person_id,
                 payload=json.dumps(payload, ensure_ascii=False, default=str),
@@ -473,26 +611,18 @@ class ReportStore:
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
-    async def draft(self, draft_id: int, person_id: int) -> dict[str, object] | None:
+    def draft(self, draft_id: int, person_id: int) -> dict[str, object] | None:
         """An open draft of this person (None: not theirs, or settled already)."""
-        payload = await self.connection.scalar(
-            select(report_drafts.c.payload).where(
-                report_drafts.c.id == draft_id,
-                report_drafts.c.person_id == person_id,
-                report_drafts.c.settled_at.is_(None),
-            )
-        )
+        payload = self.connection.scalar(_DRAFT, {"draft_id": draft_id, "person_id": person_id})
         if payload is None:
             return None
         loaded: dict[str, object] = json.loads(payload)
         return loaded
 
-    async def settle_draft(
-        self, draft_id: int, person_id: int, outcome: str, now: datetime
-    ) -> bool:
+    def settle_draft(self, draft_id: int, person_id: int, outcome: str, now: datetime) -> bool:
         """Close an open draft of this person; False when it is not theirs or already settled
         (a second press of the button does nothing)."""
-        settled = await self.connection.execute(
+        settled = self.connection.execute(
             update(report_drafts)
             .where(
                 report_drafts.c.id == draft_id,

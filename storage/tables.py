@@ -382,6 +382,8 @@ weekly_reports = Table(
     ),
     Index("ix_weekly_reports_week", "indicator_id", "week", "late"),
     Index("ix_weekly_reports_until", "indicator_id", "until_week", "week", "value"),
+    # One organisation's standing when it reports (see storage.reports.ReportWriter).
+    Index("ix_weekly_reports_organisation", "organisation_id", "until_week"),
 )
 
 # Values put back to the person to confirm or correct (above the headcount, a sharp drop):

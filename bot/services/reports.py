@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection
 
 from bot.domain.access import Action, OrgTree, Person, Role, may, visible_organisations
 from bot.domain.audience import timezone_of
@@ -41,8 +43,8 @@ from bot.services.clock import Clock
 from bot.services.people import Forbidden, UnknownOrganisation, actor_name
 from bot.services.snapshots import RoadmapView, Snapshots
 from storage.db import Database
-from storage.people import PeopleStore
-from storage.reports import Change, OrgWeek, ReportStore
+from storage.people import claim_update
+from storage.reports import Change, Near, NewValue, OrgWeek, ReportStore, ReportWriter, ValueKey
 
 HISTORY_WEEKS = 6  # weeks of totals read for /status: this one, and five for change and pace
 
@@ -75,6 +77,34 @@ class Question:
     denominator: int | None
     value: int | None  # reported for this week
     previous: int | None  # its latest report before this week
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """What an organisation is asked now — known before any of its values is read."""
+
+    organisation: str
+    organisation_id: int
+    indicator: Indicator
+    week: date
+    deadline: datetime
+    denominator: int | None
+
+    @property
+    def key(self) -> ValueKey:
+        assert self.indicator.id is not None
+        return self.indicator.id, self.organisation_id, self.week
+
+    def question(self, near: Near) -> Question:
+        return Question(
+            organisation=self.organisation,
+            indicator=self.indicator,
+            week=self.week,
+            deadline=self.deadline,
+            denominator=self.denominator,
+            value=near.value,
+            previous=near.previous,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +232,44 @@ class _Context:
         return self.view.tree
 
 
+@dataclass(frozen=True, slots=True)
+class _Taking:
+    """Who takes values and how: what every unit of work that stores values shares. Its
+    methods run inside the unit (see Database.run), on the database's thread."""
+
+    person_id: int
+    actor: str
+    source: Source
+    now: datetime
+    update_id: int | None
+    ids: Mapping[str, int]  # organisation -> id
+
+    def claim(self, connection: Connection) -> bool:
+        """The update is claimed with the values: a redelivery stores nothing twice."""
+        return self.update_id is None or claim_update(connection, self.update_id, self.now)
+
+    def with_source(self, source: Source) -> _Taking:
+        return replace(self, source=source)
+
+    def store(self, writer: ReportWriter, entries: Sequence[Entry]) -> tuple[Entry, ...]:
+        values = []
+        for entry in entries:
+            assert entry.indicator.id is not None
+            values.append(
+                NewValue(
+                    entry.indicator.id,
+                    self.ids[entry.organisation],
+                    entry.week,
+                    entry.value,
+                    entry.late,
+                )
+            )
+        changes = writer.store(values, now=self.now, actor=self.actor, source=self.source.value)
+        return tuple(
+            _with_change(entry, change) for entry, change in zip(entries, changes, strict=True)
+        )
+
+
 class ReportService:
     def __init__(
         self, database: Database, clock: Clock, snapshots: Snapshots, timezone: str
@@ -275,33 +343,37 @@ class ReportService:
         context = await self._context(slug)
         return await self._questions(context, organisation)
 
-    async def _questions(self, context: _Context, name: str) -> tuple[Question, ...]:
+    def _asks(self, context: _Context, name: str) -> tuple[Ask, ...]:
+        """What the organisation is asked now — known without reading a value."""
         organisation = context.tree.by_name.get(name)
         if organisation is None:
             return ()
-        asked = self._asked(context, organisation, self._today(name, context.tree))
-        if not asked:
+        zone = self._zone(name, context.tree)
+        today = self._today(name, context.tree)
+        return tuple(
+            Ask(
+                organisation=name,
+                organisation_id=context.ids[name],
+                indicator=indicator,
+                week=week,
+                deadline=deadline(indicator, week, zone),
+                denominator=denominator_of(indicator, organisation),
+            )
+            for indicator, week in self._asked(context, organisation, today)
+        )
+
+    async def _questions(self, context: _Context, name: str) -> tuple[Question, ...]:
+        return await self._read_questions(self._asks(context, name))
+
+    async def _read_questions(self, asks: Sequence[Ask]) -> tuple[Question, ...]:
+        if not asks:
             return ()
-        org_id = context.ids[name]
-        async with self.database.transaction() as connection:
-            store = ReportStore(connection)
-            found = []
-            for indicator, week in asked:
-                assert indicator.id is not None
-                near = await store.values_near(indicator.id, [org_id], week)
-                value, previous = near[org_id]
-                found.append(
-                    Question(
-                        organisation=name,
-                        indicator=indicator,
-                        week=week,
-                        deadline=deadline(indicator, week, self._zone(name, context.tree)),
-                        denominator=denominator_of(indicator, organisation),
-                        value=value,
-                        previous=previous,
-                    )
-                )
-        return tuple(found)
+
+        def read(connection: Connection) -> tuple[Question, ...]:
+            near = ReportWriter(connection).near([ask.key for ask in asks])
+            return tuple(ask.question(near[ask.key]) for ask in asks)
+
+        return await self.database.run(read)
 
     def reporting_for(self, person: Person, context: _Context) -> tuple[str, ...]:
         """The organisations the person answers the weekly questions for (as a representative)."""
@@ -315,10 +387,9 @@ class ReportService:
 
     async def my_questions(self, person: Person, slug: str | None = None) -> tuple[Question, ...]:
         context = await self._context(slug)
-        found: list[Question] = []
-        for name in self.reporting_for(person, context):
-            found.extend(await self._questions(context, name))
-        return tuple(found)
+        mine = self.reporting_for(person, context)
+        asks = [ask for name in mine for ask in self._asks(context, name)]
+        return await self._read_questions(asks)
 
     # -- taking a report --------------------------------------------------------------------
 
@@ -345,26 +416,42 @@ class ReportService:
                 return ChooseOrganisation(mine, parsed)
             organisation = mine[0]
         self._check_reach(person, organisation, context)
-        questions = await self._questions(context, organisation)
-        if not questions:
+        asks = self._asks(context, organisation)
+        if not asks:
             return Refused(Refusal.NOTHING_ASKED)
         parsed = parse_report(text, self._labels(context))
         if isinstance(parsed, ReportProblem):
-            return Refused(Refusal.UNREADABLE, questions, parsed)
-        by_code = {q.indicator.code: q for q in questions}
+            return Refused(Refusal.UNREADABLE, await self._read_questions(asks), parsed)
+        by_code = {ask.indicator.code: ask for ask in asks}
         values: dict[str, int] = {}
         for code, value in parsed.values.items():
             if code is None:
-                if len(questions) > 1:
-                    return Refused(Refusal.NAME_THEM, questions)
-                code = questions[0].indicator.code
+                if len(asks) > 1:
+                    return Refused(Refusal.NAME_THEM, await self._read_questions(asks))
+                code = asks[0].indicator.code
             elif code not in by_code:
-                return Refused(Refusal.NOT_ASKED_OF_THEM, questions)
+                return Refused(Refusal.NOT_ASKED_OF_THEM, await self._read_questions(asks))
             values[code] = value
-        entries = tuple(self._entry(by_code[code], value) for code, value in values.items())
-        outcome = await self._take(person, context, entries, update_id=update_id, source=source)
-        assert outcome is not None
-        return outcome
+        answers = [(by_code[code], value) for code, value in values.items()]
+        now = self.clock.now()
+        taking = _Taking(
+            person.telegram_id, actor_name(person), source, now, update_id, context.ids
+        )
+
+        def take(connection: Connection) -> Stored | NeedsConfirmation:
+            if not taking.claim(connection):
+                return Stored((), repeated=True)
+            writer = ReportWriter(connection)
+            near = writer.near([ask.key for ask, _ in answers])
+            entries = [_entry(ask.question(near[ask.key]), value, now) for ask, value in answers]
+            if any(entry.concerns for entry in entries):
+                draft = writer.add_draft(
+                    taking.person_id, _draft_payload(entries, source, now), now
+                )
+                return NeedsConfirmation(draft, tuple(entries))
+            return Stored(taking.store(writer, entries))
+
+        return await self.database.run(take)
 
     def _labels(self, context: _Context) -> Mapping[str, str]:
         return label_map(h.current for h in context.histories)
@@ -375,76 +462,39 @@ class ReportService:
         if not may(person, Action.REPORT, context.tree, organisation=organisation):
             raise Forbidden(Action.REPORT)
 
-    def _entry(self, question: Question, value: int) -> Entry:
-        return Entry(
-            organisation=question.organisation,
-            indicator=question.indicator,
-            week=question.week,
-            value=value,
-            old=question.value,
-            previous=question.previous,
-            denominator=question.denominator,
-            # Lateness is the first answer's: an on-time report corrected later stays on time.
-            late=question.value is None and self.clock.now() > question.deadline,
-            concerns=concerns(value, question.denominator, question.previous)
-            if value != question.value
-            else (),
-        )
-
-    async def _take(
-        self,
-        person: Person,
-        context: _Context,
-        entries: Sequence[Entry],
-        *,
-        update_id: int | None,
-        source: Source,
-        settle: int | None = None,
-    ) -> Stored | NeedsConfirmation | None:
-        """Store `entries` (or, with concerns and no draft to settle, put them in a draft),
-        claiming the update in the same transaction. With `settle`, that draft is closed in
-        the same transaction too; None when it was closed already."""
-        now = self.clock.now()
-        async with self.database.transaction() as connection:
-            if update_id is not None and not await PeopleStore(connection).claim_update(
-                update_id, now
-            ):
-                return Stored(tuple(entries), repeated=True)
-            store = ReportStore(connection)
-            if settle is not None:
-                if not await store.settle_draft(settle, person.telegram_id, "confirmed", now):
-                    return None
-            elif any(entry.concerns for entry in entries):
-                draft = await store.add_draft(
-                    person.telegram_id, _draft_payload(entries, source, now), now
-                )
-                return NeedsConfirmation(draft, tuple(entries))
-            stored = []
-            for entry in entries:
-                assert entry.indicator.id is not None
-                change = await store.store(
-                    entry.indicator.id,
-                    context.ids[entry.organisation],
-                    entry.week,
-                    entry.value,
-                    now=now,
-                    late=entry.late,
-                    actor=actor_name(person),
-                    source=source.value,
-                )
-                stored.append(_with_change(entry, change))
-        return Stored(tuple(stored))
-
     async def confirm(
         self, person: Person, draft_id: int, *, update_id: int | None = None
     ) -> Stored | None:
         """Store the values of a draft as they were; None when it was settled already (or is
         not the person's). Settling and storing are one transaction: nothing half-done."""
-        async with self.database.transaction() as connection:
-            payload = await ReportStore(connection).draft(draft_id, person.telegram_id)
-        if payload is None:
-            return None
         context = await self._context()
+        taking = _Taking(
+            person.telegram_id,
+            actor_name(person),
+            Source.MESSAGE,
+            self.clock.now(),
+            update_id,
+            context.ids,
+        )
+
+        def take(connection: Connection) -> Stored | None:
+            writer = ReportWriter(connection)
+            payload = writer.draft(draft_id, person.telegram_id)
+            if payload is None:
+                return None
+            if not taking.claim(connection):
+                return Stored((), repeated=True)
+            entries = self._draft_entries(person, context, payload)
+            if not writer.settle_draft(draft_id, person.telegram_id, "confirmed", taking.now):
+                return None
+            source = Source(str(payload.get("source", Source.MESSAGE.value)))
+            return Stored(taking.with_source(source).store(writer, entries))
+
+        return await self.database.run(take)
+
+    def _draft_entries(
+        self, person: Person, context: _Context, payload: Mapping[str, object]
+    ) -> list[Entry]:
         entries = []
         for row in _draft_rows(payload):
             history = next((h for h in context.histories if h.code == row["indicator"]), None)
@@ -465,17 +515,15 @@ class ReportService:
                     late=bool(row["late"]),
                 )
             )
-        source = Source(str(payload.get("source", Source.MESSAGE.value)))
-        outcome = await self._take(
-            person, context, entries, update_id=update_id, source=source, settle=draft_id
-        )
-        return outcome if isinstance(outcome, Stored) else None
+        return entries
 
     async def discard(self, person: Person, draft_id: int) -> bool:
-        async with self.database.transaction() as connection:
-            return await ReportStore(connection).settle_draft(
-                draft_id, person.telegram_id, "discarded", self.clock.now()
+        now = self.clock.now()
+        return await self.database.run(
+            lambda connection: ReportWriter(connection).settle_draft(
+                draft_id, person.telegram_id, "discarded", now
             )
+        )
 
     async def submit_rows(
         self,
@@ -490,9 +538,8 @@ class ReportService:
         wait in a draft for confirmation, rows out of reach or not asked are listed back."""
         context = await self._context(slug)
         refused: list[RowProblem] = []
-        clean: list[Entry] = []
-        doubtful: list[Entry] = []
-        questions_by_org: dict[str, dict[str, Question]] = {}
+        answers: list[tuple[Ask, int]] = []
+        asks_of: dict[str, dict[str, Ask]] = {}
         for row in rows:
             name = row.organisation
             if name not in context.tree.by_name or not may(
@@ -500,50 +547,40 @@ class ReportService:
             ):
                 refused.append(RowProblem(row.line, name, "not_in_reach"))
                 continue
-            if name not in questions_by_org:
-                questions_by_org[name] = {
-                    q.indicator.code: q for q in await self._questions(context, name)
-                }
-            asked = questions_by_org[name]
+            if name not in asks_of:
+                asks_of[name] = {ask.indicator.code: ask for ask in self._asks(context, name)}
+            asked = asks_of[name]
             if not asked:
                 refused.append(RowProblem(row.line, name, "nothing_asked"))
                 continue
-            unknown = [code for code in row.values if code not in asked]
-            if unknown:
+            if any(code not in asked for code in row.values):
                 refused.append(RowProblem(row.line, name, "not_reported_by"))
                 continue
-            for code, value in row.values.items():
-                entry = self._entry(asked[code], value)
-                (doubtful if entry.concerns else clean).append(entry)
+            answers.extend((asked[code], value) for code, value in row.values.items())
         now = self.clock.now()
-        async with self.database.transaction() as connection:
-            if update_id is not None and not await PeopleStore(connection).claim_update(
-                update_id, now
-            ):
+        taking = _Taking(
+            person.telegram_id, actor_name(person), source, now, update_id, context.ids
+        )
+
+        def take(connection: Connection) -> BulkOutcome:
+            if not taking.claim(connection):
                 return BulkOutcome((), (), None, tuple(refused), repeated=True)
-            store = ReportStore(connection)
-            stored = []
-            for entry in clean:
-                assert entry.indicator.id is not None
-                change = await store.store(
-                    entry.indicator.id,
-                    context.ids[entry.organisation],
-                    entry.week,
-                    entry.value,
-                    now=now,
-                    late=entry.late,
-                    actor=actor_name(person),
-                    source=source.value,
-                )
-                stored.append(_with_change(entry, change))
+            writer = ReportWriter(connection)
+            near = writer.near([ask.key for ask, _ in answers])
+            clean: list[Entry] = []
+            doubtful: list[Entry] = []
+            for ask, value in answers:
+                entry = _entry(ask.question(near[ask.key]), value, now)
+                (doubtful if entry.concerns else clean).append(entry)
+            stored = taking.store(writer, clean)
             draft = (
-                await store.add_draft(
-                    person.telegram_id, _draft_payload(doubtful, source, now), now
-                )
+                writer.add_draft(taking.person_id, _draft_payload(doubtful, source, now), now)
                 if doubtful
                 else None
             )
-        return BulkOutcome(tuple(stored), tuple(doubtful), draft, tuple(refused))
+            return BulkOutcome(stored, tuple(doubtful), draft, tuple(refused))
+
+        return await self.database.run(take)
 
     # -- progress ---------------------------------------------------------------------------
 
@@ -820,6 +857,23 @@ def _child_under(name: str, top: str | None, tree: OrgTree) -> str:
             return current
         current = parent
     return name
+
+
+def _entry(question: Question, value: int, now: datetime) -> Entry:
+    return Entry(
+        organisation=question.organisation,
+        indicator=question.indicator,
+        week=question.week,
+        value=value,
+        old=question.value,
+        previous=question.previous,
+        denominator=question.denominator,
+        # Lateness is the first answer's: an on-time report corrected later stays on time.
+        late=question.value is None and now > question.deadline,
+        concerns=concerns(value, question.denominator, question.previous)
+        if value != question.value
+        else (),
+    )
 
 
 def _with_change(entry: Entry, change: Change) -> Entry:
