@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -13,6 +13,7 @@ from bot.services.clock import Clock
 from bot.services.parties import PartyService
 from bot.services.people import Forbidden
 from handlers.callbacks import BindParty
+from handlers.filters import PRIVATE
 
 
 async def bind_in_private(message: Message, t: Texts) -> None:
@@ -66,7 +67,7 @@ async def bind_party(
 
 def make_router() -> Router:
     router = Router(name="chats")
-    router.message.register(bind_in_private, Command("bind"), F.chat.type == "private")
+    router.message.register(bind_in_private, Command("bind"), PRIVATE)
     router.message.register(bind, Command("bind"))
     router.callback_query.register(bind_party, BindParty.filter())
     return router

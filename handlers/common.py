@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
@@ -11,6 +11,7 @@ from bot.domain.access import Person
 from bot.render.telegram import render_help, render_whoami, scope_text
 from bot.render.texts import Texts
 from bot.services.people import InviteRefused, PeopleService
+from handlers.filters import PRIVATE
 from handlers.menus import MenuPublisher
 
 
@@ -57,10 +58,8 @@ async def cancel(message: Message, t: Texts, state: FSMContext) -> None:
 
 def make_router() -> Router:
     router = Router(name="common")
-    router.message.register(
-        start_with_invite, CommandStart(deep_link=True), F.chat.type == "private"
-    )
-    router.message.register(start, CommandStart(), F.chat.type == "private")
+    router.message.register(start_with_invite, CommandStart(deep_link=True), PRIVATE)
+    router.message.register(start, CommandStart(), PRIVATE)
     router.message.register(help_, Command("help"))
     router.message.register(whoami, Command("whoami"))
     router.message.register(cancel, Command("cancel"))

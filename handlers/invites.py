@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -15,6 +15,7 @@ from bot.render.telegram import render_invite
 from bot.render.texts import Texts
 from bot.services.people import Forbidden, PeopleService
 from handlers.callbacks import InviteStep
+from handlers.filters import PRIVATE, TEXT
 
 MAX_CHOICES = 10
 
@@ -122,13 +123,13 @@ async def chose_use(
 
 def make_router() -> Router:
     router = Router(name="invites")
-    router.message.register(start_invite, Command("invite"), F.chat.type == "private")
+    router.message.register(start_invite, Command("invite"), PRIVATE)
     router.callback_query.register(chose_role, InviteStep.filter(F.step == "role"))
-    router.message.register(
-        typed_organisation, Inviting.organisation, F.text, ~F.text.startswith("/")
+    router.message.register(typed_organisation, StateFilter(Inviting.organisation), TEXT)
+    router.callback_query.register(
+        chose_organisation, StateFilter(Inviting.choosing), InviteStep.filter(F.step == "org")
     )
     router.callback_query.register(
-        chose_organisation, Inviting.choosing, InviteStep.filter(F.step == "org")
+        chose_use, StateFilter(Inviting.use), InviteStep.filter(F.step == "use")
     )
-    router.callback_query.register(chose_use, Inviting.use, InviteStep.filter(F.step == "use"))
     return router

@@ -49,6 +49,7 @@ from bot.services.reports import (
 )
 from bot.services.snapshots import Snapshots
 from handlers.callbacks import ReportButton
+from handlers.filters import PRIVATE_TEXT, Checks
 from handlers.replies import answer_long
 
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -351,19 +352,17 @@ def make_router() -> Router:
     router.callback_query.register(on_button, ReportButton.filter())
     router.message.register(
         sheet_upload,
-        F.chat.type == "private",
-        F.document,
-        F.document.file_name.lower().endswith(SHEETS),
+        Checks(
+            F.chat.type == "private",
+            F.document,
+            F.document.file_name.lower().endswith(SHEETS),
+        ),
     )
     router.message.register(
         reply_to_question,
         StateFilter(None),
-        F.chat.type == "private",
-        F.text,
-        ~F.text.startswith("/"),
-        F.reply_to_message.from_user.is_bot,
+        PRIVATE_TEXT,
+        Checks(F.reply_to_message.from_user.is_bot),
     )
-    router.message.register(
-        plain_text, StateFilter(None), F.chat.type == "private", F.text, ~F.text.startswith("/")
-    )
+    router.message.register(plain_text, StateFilter(None), PRIVATE_TEXT)
     return router

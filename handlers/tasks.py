@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
@@ -23,6 +23,7 @@ from bot.render.texts import Texts
 from bot.services.people import Forbidden
 from bot.services.tasks import Scope, TaskCard, TaskService, filter_tasks
 from handlers.callbacks import TaskAction, TaskPage
+from handlers.filters import TEXT
 from handlers.replies import answer_long
 
 FILTERS = ("all", "mine", "overdue", "open", "done")
@@ -229,5 +230,5 @@ def make_router() -> Router:
         change_status, TaskAction.filter(F.action.in_({"done", "reopen", "qd"}))
     )
     router.callback_query.register(ask_comment, TaskAction.filter(F.action == "comment"))
-    router.message.register(save_comment, Commenting.text, F.text, ~F.text.startswith("/"))
+    router.message.register(save_comment, StateFilter(Commenting.text), TEXT)
     return router

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from aiogram import Router
+
 from bot.domain.access import Role
 from bot.domain.model import TaskStatus
 from bot.services.people import CLI
@@ -262,3 +264,23 @@ async def test_start_after_blocking_the_bot_makes_a_person_reachable_again(staff
     await staffed.send(REP, "/start")
     async with staffed.app.database.transaction() as connection:
         assert REP not in await OutboxStore(connection).unreachable()
+
+
+def test_every_filter_and_handler_is_awaited_in_place_not_in_a_thread(world: World) -> None:
+    """aiogram runs a plain callable — a magic filter, a bare State — through
+    asyncio.to_thread: a thread hop per check, per update. Each one found here would cost
+    every free-text report several of them (handlers.filters explains)."""
+    in_threads = []
+    routers: list[Router] = [world.dispatcher]
+    while routers:
+        router = routers.pop()
+        routers.extend(router.sub_routers)
+        for name, observer in router.observers.items():
+            # The observer's own handler only carries the router's filters; it is not called.
+            for handler in [observer._handler, *observer.handlers]:
+                if handler is not observer._handler and not handler.awaitable:
+                    in_threads.append(f"{router.name}.{name}: {handler.callback!r}")
+                for check in handler.filters or []:
+                    if not check.awaitable:
+                        in_threads.append(f"{router.name}.{name}: filter {check.callback!r}")
+    assert in_threads == []
