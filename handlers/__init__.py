@@ -10,10 +10,11 @@ from handlers import chats, common, errors, invites, orgs, parties, reports, sta
 def get_routers() -> list[Router]:
     """Fresh routers (a router belongs to one dispatcher; tests build several).
 
-    The most used commands are tried first (every router tried costs a little on every
-    update). Flows that wait for free text (a comment, an organisation's name) ignore text
-    starting with "/", so /cancel and the other commands always get through.
+    The most used are tried first (every router tried costs a little on every update):
+    answers to the weekly question, which only ever take a private chat's free text with no
+    flow in progress (or a sheet), then the most used commands. Flows that wait for free
+    text (a comment, an organisation's name) ignore text starting with "/", so /cancel and
+    the other commands always get through.
     """
-    # `reports` is last: it takes the free text no flow in progress and no command claimed.
     modules = (errors, status, tasks, common, invites, orgs, parties, chats, reports)
-    return [module.make_router() for module in modules]
+    return [reports.make_answers_router(), *(module.make_router() for module in modules)]

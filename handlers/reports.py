@@ -350,6 +350,15 @@ def make_router() -> Router:
     router.message.register(report_command, Command("report"))
     router.message.register(template, Command("template"))
     router.callback_query.register(on_button, ReportButton.filter())
+    return router
+
+
+def make_answers_router() -> Router:
+    """Answers to the weekly question and bulk entry: a private chat's free text with no flow
+    in progress, or a sheet. No command (text starting with "/") and no flow (a state) is
+    ever theirs, so this router can be tried first — a campaign week's most common update
+    then skips every command's filter."""
+    router = Router(name="answers")
     router.message.register(
         sheet_upload,
         Checks(

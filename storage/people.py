@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
@@ -26,9 +26,11 @@ from storage.tables import (
     processed_updates,
 )
 
-# Built once (every report claims its update): insert unless noted, in one statement.
+# Built once (every report claims its update): insert unless noted, in one statement. The
+# SQLite dialect's own on_conflict_do_nothing() is not cacheable (compiled on every call),
+# so SQLite gets the generic insert with its "OR IGNORE" prefix.
 _CLAIM = {
-    "sqlite": sqlite.insert(processed_updates).on_conflict_do_nothing(),
+    "sqlite": insert(processed_updates).prefix_with("OR IGNORE", dialect="sqlite"),
     "postgresql": postgresql.insert(processed_updates).on_conflict_do_nothing(),
 }
 
