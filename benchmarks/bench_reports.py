@@ -37,7 +37,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.types import Message, Update
-from sqlalchemy import event, func, select
+from sqlalchemy import Engine, event, func, select
 
 from bot.app import App, bot_defaults, build_dispatcher, open_app
 from bot.config import Settings
@@ -241,12 +241,12 @@ async def main(count: int) -> None:
             for run in runs:  # interleaved, so a noisy neighbour hurts both sides alike
                 echo_times.append(await feed(echo, bot, run, ids, None, app.ledger.flush))
                 session.sent.clear()
-                engine = app.database.engine.sync_engine
-                event.listen(engine, "after_cursor_execute", count_statement)
-                event.listen(engine, "commit", count_transaction)
+                # Every engine: the bot's async one and the one its units of work run on.
+                event.listen(Engine, "after_cursor_execute", count_statement)
+                event.listen(Engine, "commit", count_transaction)
                 ours_times.append(await feed(ours, bot, run, ids, clock, app.ledger.flush))
-                event.remove(engine, "after_cursor_execute", count_statement)
-                event.remove(engine, "commit", count_transaction)
+                event.remove(Engine, "after_cursor_execute", count_statement)
+                event.remove(Engine, "commit", count_transaction)
                 for sent in session.sent:
                     if "Принято" in sent.text:
                         accepted += 1

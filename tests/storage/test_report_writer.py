@@ -4,6 +4,9 @@ All of it in one unit of work (Database.run), the way a report by message is tak
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
@@ -225,3 +228,36 @@ async def test_units_run_the_same_without_a_thread_of_their_own(
         (TEACHERS, SCHOOL, W1, W2, 30),
         (TEACHERS, SCHOOL, W2, FOREVER, 31),
     ]
+
+
+async def test_a_unit_waits_out_another_writer_off_the_loop(database: Database) -> None:
+    """A unit runs in place, but never waits there: while another connection (the CLI, a
+    coroutine between two awaits of its transaction) holds the write lock, the unit waits on
+    the database thread and the loop runs on; afterwards units run in place again."""
+    assert database.url.database is not None
+    other = sqlite3.connect(database.url.database, isolation_level=None)
+    ran_on = []
+
+    def claim(update_id: int) -> Callable[[Connection], bool]:
+        def work(connection: Connection) -> bool:
+            ran_on.append(threading.current_thread() is threading.main_thread())
+            return claim_update(connection, update_id, NOW)
+
+        return work
+
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        waiting = asyncio.create_task(database.run(claim(1)))
+        ticks = 0
+        for _ in range(5):
+            await asyncio.sleep(0.01)
+            ticks += 1
+        assert ticks == 5
+        assert not waiting.done()
+        other.execute("COMMIT")
+        assert await waiting
+        assert await database.run(claim(2))
+    finally:
+        other.close()
+
+    assert ran_on == [False, True]  # on the database thread, then in place
