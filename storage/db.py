@@ -144,9 +144,15 @@ class Database:
                         number = await connection.scalar(
                             select(data_revision.c.number).where(data_revision.c.id == 1)
                         )
-                    self._external = int(number or 0)
+                    self._saw_revision(int(number or 0))
                     self._checked_at = time.monotonic()
         return self._local_changes, self._external
+
+    def _saw_revision(self, number: int) -> None:
+        # The counter only grows; a read that started before our own commit must not take
+        # the version back (and move it twice for one change).
+        with self._counting:
+            self._external = max(self._external, number)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -155,12 +161,15 @@ class Database:
         A unit that changed what people read also moves the shared revision counter, in the
         same commit, so other processes' snapshots notice (see `version`).
         """
+        revision = None
         async with self.engine.begin() as connection:
             yield connection
             if connection.sync_connection is not None and connection.sync_connection.info.get(
                 "changed"
             ):
-                await connection.execute(_NEXT_REVISION)
+                revision = await connection.scalar(_NEXT_REVISION)
+        if revision is not None:  # committed: our own change is seen at once, and once
+            self._saw_revision(int(revision))
 
     async def run(self, work: Callable[[Connection], T]) -> T:
         """One unit of work written in plain (sync) SQLAlchemy: committed if `work` returns,
@@ -216,10 +225,13 @@ class Database:
     def _finish(
         self, connection: Connection, transaction: RootTransaction, work: Callable[[Connection], T]
     ) -> T:
+        revision = None
         with transaction:
             result = work(connection)
             if connection.info.get("changed"):
-                connection.execute(_NEXT_REVISION)
+                revision = connection.scalar(_NEXT_REVISION)
+        if revision is not None:
+            self._saw_revision(int(revision))
         return result
 
     def _close_units(self, owner: str) -> None:
@@ -252,7 +264,10 @@ def _busy(error: OperationalError) -> bool:
 
 
 _NEXT_REVISION = (
-    data_revision.update().where(data_revision.c.id == 1).values(number=data_revision.c.number + 1)
+    data_revision.update()
+    .where(data_revision.c.id == 1)
+    .values(number=data_revision.c.number + 1)
+    .returning(data_revision.c.number)
 )
 
 

@@ -90,3 +90,21 @@ async def test_an_update_that_failed_is_handled_again(database: Database) -> Non
         pass
     async with ledger.handling(7) as retried:
         assert retried
+
+
+async def test_the_bot_s_own_change_moves_its_version_once(tmp_path: Path) -> None:
+    """Its own commit is seen at once; re-reading the shared counter later must not move the
+    version a second time (each move rebuilds every snapshot: ~1 s at the region's scale)."""
+    database = Database(f"sqlite:///{tmp_path / 'own.db'}")
+    await database.upgrade()
+    try:
+        before = await database.version(max_age=0)
+        await RoadmapService(database, FixedClock(NOW), "Europe/Moscow").import_document(
+            SMOLENSK_DOCX
+        )
+        after = await database.version()
+
+        assert after != before
+        assert await database.version(max_age=0) == after
+    finally:
+        await database.dispose()
