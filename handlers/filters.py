@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiogram import F
 from aiogram.filters import Filter
-from aiogram.types import TelegramObject
+from aiogram.types import Message, TelegramObject
 from magic_filter import MagicFilter
 
 
@@ -24,6 +24,14 @@ class Checks(Filter):
         return all(check.resolve(event) for check in self.checks)
 
 
+class NotACommand(Filter):
+    """Anything but a command: a text not starting with "/", a document, a photo."""
+
+    async def __call__(self, message: Message) -> bool:
+        return not (message.text or "").startswith("/")
+
+
+NOT_A_COMMAND = NotACommand()
 PRIVATE = Checks(F.chat.type == "private")
 PRIVATE_TEXT = Checks(F.chat.type == "private", F.text, ~F.text.startswith("/"))
 TEXT = Checks(F.text, ~F.text.startswith("/"))

@@ -49,7 +49,7 @@ from bot.services.reports import (
 )
 from bot.services.snapshots import Snapshots
 from handlers.callbacks import ReportButton
-from handlers.filters import PRIVATE_TEXT, Checks
+from handlers.filters import NOT_A_COMMAND, PRIVATE, PRIVATE_TEXT, Checks
 from handlers.replies import answer_long
 
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -359,6 +359,7 @@ def make_answers_router() -> Router:
     ever theirs, so this router can be tried first — a campaign week's most common update
     then skips every command's filter."""
     router = Router(name="answers")
+    router.message.filter(PRIVATE, NOT_A_COMMAND)  # a command passes by with one check
     router.message.register(
         sheet_upload,
         Checks(
@@ -369,9 +370,9 @@ def make_answers_router() -> Router:
     )
     router.message.register(
         reply_to_question,
-        StateFilter(None),
-        PRIVATE_TEXT,
+        PRIVATE_TEXT,  # before the state: a command fails here, without a storage lookup
         Checks(F.reply_to_message.from_user.is_bot),
+        StateFilter(None),
     )
-    router.message.register(plain_text, StateFilter(None), PRIVATE_TEXT)
+    router.message.register(plain_text, PRIVATE_TEXT, StateFilter(None))
     return router
