@@ -879,17 +879,7 @@ def _entry(question: Question, value: int, now: datetime) -> Entry:
 
 
 def _with_change(entry: Entry, change: Change) -> Entry:
-    return Entry(
-        organisation=entry.organisation,
-        indicator=entry.indicator,
-        week=entry.week,
-        value=entry.value,
-        old=change.old,
-        previous=entry.previous,
-        denominator=entry.denominator,
-        late=entry.late,
-        concerns=entry.concerns,
-    )
+    return replace(entry, old=change.old)
 
 
 def _draft_payload(entries: Sequence[Entry], source: Source, now: datetime) -> dict[str, Any]:
