@@ -31,7 +31,7 @@ from bot.services.people import CLI
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the tests' recording session, when run as a script
-from tests.bot.recording import RecordingSession  # noqa: E402
+from tests.bot.recording import RecordingSession, text_update  # noqa: E402
 
 ADMIN = 1001
 TARGET_RATIO = 3.0
@@ -39,26 +39,8 @@ BATCH = 100
 
 
 def message(update_id: int, text: str) -> Update:
-    command = text.split()[0]
     return Update.model_validate(
-        {
-            "update_id": update_id,
-            "message": {
-                "message_id": update_id,
-                "date": 1681974000,
-                "chat": {"id": ADMIN, "type": "private"},
-                "from": {
-                    "id": ADMIN,
-                    "is_bot": False,
-                    "first_name": "Елена",
-                    "language_code": "ru",
-                },
-                "text": text,
-                "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}]
-                if text.startswith("/")
-                else [],
-            },
-        }
+        text_update(update_id, ADMIN, text, date=1681974000, first_name="Елена")
     )
 
 

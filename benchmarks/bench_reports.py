@@ -49,7 +49,7 @@ from storage.tables import audit_log, report_drafts, weekly_reports
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the tests' recording session, when run as a script
-from tests.bot.recording import RecordingSession  # noqa: E402
+from tests.bot.recording import RecordingSession, text_update  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 ADMIN = 1001
@@ -79,26 +79,14 @@ class Submission:
 
 
 def message(update_id: int, user_id: int, text: str) -> Update:
-    command = text.split()[0]
     return Update.model_validate(
-        {
-            "update_id": update_id,
-            "message": {
-                "message_id": update_id,
-                "date": int(FRIDAY.timestamp()),
-                "chat": {"id": user_id, "type": "private"},
-                "from": {
-                    "id": user_id,
-                    "is_bot": False,
-                    "first_name": f"Представитель {user_id}",
-                    "language_code": "ru",
-                },
-                "text": text,
-                "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}]
-                if text.startswith("/")
-                else [],
-            },
-        }
+        text_update(
+            update_id,
+            user_id,
+            text,
+            date=int(FRIDAY.timestamp()),
+            first_name=f"Представитель {user_id}",
+        )
     )
 
 

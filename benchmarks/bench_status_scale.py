@@ -89,7 +89,7 @@ from storage.tables import weekly_reports
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the tests' recording session, when run as a script
-from tests.bot.recording import RecordingSession  # noqa: E402
+from tests.bot.recording import RecordingSession, text_update  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 TARGET_MS = 300
@@ -223,26 +223,10 @@ async def insert_reports(connection: AsyncConnection, rows: Iterable[dict[str, A
 
 
 def message(update_id: int, user_id: int, text: str) -> Update:
-    command = text.split()[0]
     return Update.model_validate(
-        {
-            "update_id": update_id,
-            "message": {
-                "message_id": update_id,
-                "date": int(FRIDAY.timestamp()),
-                "chat": {"id": user_id, "type": "private"},
-                "from": {
-                    "id": user_id,
-                    "is_bot": False,
-                    "first_name": f"Человек {user_id}",
-                    "language_code": "ru",
-                },
-                "text": text,
-                "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}]
-                if text.startswith("/")
-                else [],
-            },
-        }
+        text_update(
+            update_id, user_id, text, date=int(FRIDAY.timestamp()), first_name=f"Человек {user_id}"
+        )
     )
 
 

@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.domain.access import Role
 from bot.services.clock import FixedClock
 from bot.services.people import CLI
-from tests.bot.recording import RecordingSession, Sent
+from tests.bot.recording import RecordingSession, Sent, text_update
 from tests.conftest import EXAMPLES, SMOLENSK_DOCX
 
 ADMIN, COORDINATOR, REP, OBSERVER, STRANGER, OTHER_REP = 1001, 2001, 3001, 4001, 5001, 3002
@@ -63,23 +63,15 @@ class World:
     def message_update(
         self, user_id: int, text: str, *, chat_id: int | None = None, language: str = "ru"
     ) -> dict[str, Any]:
-        chat = chat_id or user_id
-        entities = []
-        if text.startswith("/"):
-            entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-        return {
-            "update_id": next(self.update_ids),
-            "message": {
-                "message_id": next(self.message_ids),
-                "date": int(self.clock.now().timestamp()),
-                "chat": {"id": chat, "type": "private" if chat > 0 else "group", "title": "Группа"}
-                if chat < 0
-                else {"id": chat, "type": "private"},
-                "from": self._user(user_id, language),
-                "text": text,
-                "entities": entities,
-            },
-        }
+        return text_update(
+            next(self.update_ids),
+            user_id,
+            text,
+            date=int(self.clock.now().timestamp()),
+            message_id=next(self.message_ids),
+            chat_id=chat_id,
+            language=language,
+        )
 
     async def send(
         self, user_id: int, text: str, *, chat_id: int | None = None, language: str = "ru"

@@ -28,6 +28,43 @@ from aiogram.types import InlineKeyboardMarkup, Message, User
 BOT_USER = User(id=42, is_bot=True, first_name="Roadmap", username="roadmap_test_bot")
 
 
+def text_update(
+    update_id: int,
+    user_id: int,
+    text: str,
+    *,
+    date: int,
+    message_id: int | None = None,
+    chat_id: int | None = None,
+    first_name: str | None = None,
+    language: str = "ru",
+) -> dict[str, Any]:
+    """A text message as Telegram delivers it: a private chat, unless `chat_id` is a group's
+    (negative); a leading "/word" marked as a command."""
+    chat = chat_id or user_id
+    entities = []
+    if text.startswith("/"):
+        entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id if message_id is None else message_id,
+            "date": date,
+            "chat": {"id": chat, "type": "group", "title": "Группа"}
+            if chat < 0
+            else {"id": chat, "type": "private"},
+            "from": {
+                "id": user_id,
+                "is_bot": False,
+                "first_name": first_name or f"Person {user_id}",
+                "language_code": language,
+            },
+            "text": text,
+            "entities": entities,
+        },
+    }
+
+
 @dataclass
 class Sent:
     chat_id: int
