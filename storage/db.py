@@ -85,11 +85,12 @@ class Database:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_async_engine(self.url)
         self._local_changes = 0
-        self._counting = threading.Lock()  # units commit in their own thread
+        self._counting = threading.Lock()  # a unit may commit on the database thread
         self._external = 0
         self._checked_at = float("-inf")
         self._checking = asyncio.Lock()
-        # Units of work (see `run`): on an SQLite file, plain pysqlite in one thread of ours.
+        # Units of work (see `run`): on an SQLite file, plain pysqlite — in place, or on a
+        # database thread of ours when one must wait for the lock.
         self._unit_engine: Engine | None = None
         self._unit_thread: ThreadPoolExecutor | None = None
         self._unit_connections: dict[str, Connection] = {}  # see _own_connection
