@@ -47,20 +47,6 @@ FOREVER = date(9999, 12, 31)
 
 
 @dataclass(frozen=True, slots=True)
-class StoredReport:
-    id: int
-    indicator_id: int
-    organisation_id: int
-    week: date
-    value: int
-    late: bool
-    reported_at: datetime
-    updated_at: datetime
-    reported_by: str
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
 class Change:
     """What storing a value did: `old` is None for a first report; equal values change nothing."""
 
@@ -227,46 +213,6 @@ class ReportStore:
 
     # -- values -----------------------------------------------------------------------------
 
-    async def report(
-        self, indicator_id: int, organisation_id: int, week: date
-    ) -> StoredReport | None:
-        row = (
-            await self.connection.execute(
-                select(weekly_reports).where(
-                    weekly_reports.c.indicator_id == indicator_id,
-                    weekly_reports.c.organisation_id == organisation_id,
-                    weekly_reports.c.week == week,
-                )
-            )
-        ).first()
-        if row is None:
-            return None
-        return StoredReport(
-            row.id,
-            row.indicator_id,
-            row.organisation_id,
-            row.week,
-            row.value,
-            row.late,
-            row.reported_at,
-            row.updated_at,
-            row.reported_by,
-            row.source,
-        )
-
-    async def reported(
-        self, indicator_ids: Sequence[int], organisation_ids: Sequence[int], week: date
-    ) -> set[tuple[int, int]]:
-        """(indicator, organisation) pairs with a value for `week`."""
-        rows = await self.connection.execute(
-            select(weekly_reports.c.indicator_id, weekly_reports.c.organisation_id).where(
-                weekly_reports.c.indicator_id.in_(indicator_ids),
-                weekly_reports.c.organisation_id.in_(organisation_ids),
-                weekly_reports.c.week == week,
-            )
-        )
-        return {(row[0], row[1]) for row in rows}
-
     async def reporters(self, indicator_id: int, week: date) -> set[int]:
         """Organisations with a value for `week` (anywhere in the registry)."""
         rows = await self.connection.execute(
@@ -352,20 +298,6 @@ class ReportStore:
                 previous = value
             found[org] = OrgWeek(org, counted, reported, is_late, previous)
         return found
-
-    async def history(
-        self, organisation_id: int, indicator_id: int
-    ) -> list[tuple[date, int, bool]]:
-        """An organisation's reports of an indicator, oldest first: (week, value, late)."""
-        rows = await self.connection.execute(
-            select(weekly_reports.c.week, weekly_reports.c.value, weekly_reports.c.late)
-            .where(
-                weekly_reports.c.indicator_id == indicator_id,
-                weekly_reports.c.organisation_id == organisation_id,
-            )
-            .order_by(weekly_reports.c.week)
-        )
-        return [(row.week, row.value, bool(row.late)) for row in rows]
 
 
 # -- taking values ------------------------------------------------------------------------------
