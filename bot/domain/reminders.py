@@ -2,9 +2,10 @@
 
 For an open task, on a working day `today` (the recipient's local date):
 - before the due date: `before` days ahead (7, 3, 1) and on the day (0). A reminder whose day
-  is not a working day comes on the last working day before it;
+  is not a working day comes on the last working day before it, and says how far off the due
+  date truly is from there (a Friday's "1 day ahead" of a Monday says "3 days left");
 - after it: on the first working day after the due date, then every `overdue_every` working
-  days, `overdue_limit` times at most;
+  days, `overdue_limit` times at most; it says how many calendar days late the task is;
 - once more than `escalate_after` days overdue, on the same days, the supervising coordinator (the
   responsible organisation's parent) hears of it too, with everything overdue below them;
 - a task that starts on a date ("с 20.04.2023") gets a kick-off reminder on that date;
@@ -88,7 +89,7 @@ class Item:
     task_id: int
     reason: Reason
     day: date  # the due, start or occurrence date the line is about
-    days: int = 0  # days before (BEFORE) or days late (OVERDUE, ESCALATION)
+    days: int = 0  # calendar days from today to `day` (BEFORE) or from `day` to today (late)
 
 
 def reminders_for(
@@ -103,10 +104,12 @@ def reminders_for(
     if deadline.due is not None and deadline.recurrence is None:
         due = deadline.due
         if today <= due:
-            ahead = sorted(n for n in policy.before if fires(due - timedelta(days=n)) == today)
-            if ahead:
-                reason = Reason.DUE_TODAY if ahead[0] == 0 else Reason.BEFORE
-                items.append(Item(task.id, reason, due, ahead[0]))
+            # Which offset fired only decides whether to speak; the line tells the true
+            # distance (a reminder moved off a weekend is further from the due date).
+            if any(fires(due - timedelta(days=n)) == today for n in policy.before):
+                left = (due - today).days
+                reason = Reason.DUE_TODAY if left == 0 else Reason.BEFORE
+                items.append(Item(task.id, reason, due, left))
         elif _overdue_day(due, today, policy, calendar):
             items.append(Item(task.id, Reason.OVERDUE, due, (today - due).days))
     if (

@@ -50,11 +50,42 @@ def test_reminders_come_7_3_1_days_ahead_and_on_the_day() -> None:
 def test_a_reminder_falling_on_a_weekend_comes_on_the_friday_before() -> None:
     monday_17 = task(Deadline("до 17.04.2023", due=date(2023, 4, 17)))
     # 7 days ahead is Monday the 10th; 3 ahead Friday the 14th; 1 ahead is Sunday -> Friday.
+    # Friday's line says how far Monday truly is: 3 days, not the policy's 1.
     assert days_with(monday_17, date(2023, 4, 3), date(2023, 4, 17)) == {
         date(2023, 4, 10): [(Reason.BEFORE, 7)],
-        date(2023, 4, 14): [(Reason.BEFORE, 1)],
+        date(2023, 4, 14): [(Reason.BEFORE, 3)],
         date(2023, 4, 17): [(Reason.DUE_TODAY, 0)],
     }
+
+
+def test_a_friday_reminder_of_a_monday_due_date_says_three_days_left() -> None:
+    monday_10 = task(Deadline("до 10.04.2023", due=date(2023, 4, 10)))
+    friday = date(2023, 4, 7)
+    # Only the "1 day ahead" reminder (Sunday the 9th) moves to Friday.
+    policy = ReminderPolicy(before=(1, 0))
+    assert reminders_for(monday_10, friday, policy, PLAIN) == [
+        Item(7, Reason.BEFORE, date(2023, 4, 10), 3)
+    ]
+
+
+def test_a_due_date_on_a_weekend_is_not_due_today_on_the_friday() -> None:
+    sunday_16 = task(Deadline("до 16.04.2023", due=date(2023, 4, 16)))
+    # "On the day" (Sunday) and "1 ahead" (Saturday) both come on Friday the 14th: one line,
+    # 2 days left; the due date itself has no working day to be "today" on.
+    assert days_with(sunday_16, date(2023, 4, 3), date(2023, 4, 16)) == {
+        date(2023, 4, 7): [(Reason.BEFORE, 9)],  # 7 ahead is Sunday the 9th -> Friday the 7th
+        date(2023, 4, 13): [(Reason.BEFORE, 3)],
+        date(2023, 4, 14): [(Reason.BEFORE, 2)],
+    }
+
+
+def test_every_line_states_the_true_distance_to_its_day() -> None:
+    for due in (date(2023, 4, 10) + timedelta(days=n) for n in range(60)):
+        late = task(Deadline(f"до {due}", due=due))
+        for today, items in days_with(late, due - timedelta(days=14), due, MAY_HOLIDAYS).items():
+            for reason, days in items:
+                assert days == (due - today).days, (due, today)
+                assert (reason is Reason.DUE_TODAY) == (today == due), (due, today)
 
 
 def test_overdue_every_two_working_days_up_to_the_limit() -> None:
@@ -74,10 +105,11 @@ def test_overdue_every_two_working_days_up_to_the_limit() -> None:
 def test_holidays_are_not_working_days() -> None:
     due = task(Deadline("до 10.05.2023", due=date(2023, 5, 10)))
     found = days_with(due, date(2023, 5, 1), date(2023, 5, 10), MAY_HOLIDAYS)
-    # 3 days ahead is the 7th (Sunday) -> Friday the 5th; 1 ahead is the 9th (holiday) -> 5th.
+    # 3 days ahead is the 7th (Sunday) -> Friday the 5th; 1 ahead is the 9th (holiday) -> 5th,
+    # which says what is true on the 5th: 5 days left.
     assert found == {
         date(2023, 5, 3): [(Reason.BEFORE, 7)],
-        date(2023, 5, 5): [(Reason.BEFORE, 1)],
+        date(2023, 5, 5): [(Reason.BEFORE, 5)],
         date(2023, 5, 10): [(Reason.DUE_TODAY, 0)],
     }
 
@@ -136,6 +168,21 @@ def test_after_downtime_the_latest_news_wins() -> None:
     assert merge(items) == [
         Item(7, Reason.OVERDUE, date(2023, 4, 28), 3),
         Item(9, Reason.OCCURRENCE, date(2023, 4, 28)),
+    ]
+
+
+def test_merging_true_distances_keeps_the_nearest_before_line() -> None:
+    # A digest over Wednesday to Friday of a task due Monday: 5 days left, then 3.
+    items = [
+        Item(7, Reason.BEFORE, date(2023, 4, 17), 5),
+        Item(7, Reason.BEFORE, date(2023, 4, 17), 3),
+        Item(8, Reason.DUE_TODAY, date(2023, 4, 14), 0),
+        Item(9, Reason.OVERDUE, date(2023, 4, 12), 2),
+    ]
+    assert merge(items) == [
+        Item(9, Reason.OVERDUE, date(2023, 4, 12), 2),
+        Item(8, Reason.DUE_TODAY, date(2023, 4, 14), 0),
+        Item(7, Reason.BEFORE, date(2023, 4, 17), 3),
     ]
 
 
