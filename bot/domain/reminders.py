@@ -6,8 +6,10 @@ For an open task, on a working day `today` (the recipient's local date):
   date truly is from there (a Friday's "1 day ahead" of a Monday says "3 days left");
 - after it: on the first working day after the due date, then every `overdue_every` working
   days, `overdue_limit` times at most; it says how many calendar days late the task is;
-- once more than `escalate_after` days overdue, on the same days, the supervising coordinator (the
-  responsible organisation's parent) hears of it too, with everything overdue below them;
+- once more than `escalate_after` working days overdue (counted like the cadence above, so a
+  weekend or a holiday does not make a task "3 days late" overnight), on the same days, the
+  supervising coordinator (the responsible organisation's parent) hears of it too, with
+  everything overdue below them. Never on the first overdue day: the responsible hear first;
 - a task that starts on a date ("с 20.04.2023") gets a kick-off reminder on that date;
 - a recurring task ("еженедельно, по пятницам") gets one for each occurrence;
 - a task without a date is put to the coordinators once a week (`undated_weekday`).
@@ -139,7 +141,9 @@ def escalation_for(
         or task.id is None
         or due is None
         or task.deadline.recurrence is not None
-        or (today - due).days <= policy.escalate_after  # "after 3 days overdue"
+        # "after 3 days overdue": working days, as the overdue cadence counts them, and never
+        # on the first overdue day, when the responsible themselves hear of it first.
+        or calendar.working_days_after(due, today) <= max(policy.escalate_after, 1)
         or not _overdue_day(due, today, policy, calendar)
     ):
         return None

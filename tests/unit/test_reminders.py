@@ -114,12 +114,41 @@ def test_holidays_are_not_working_days() -> None:
     }
 
 
-def test_escalation_starts_after_three_days_overdue_on_the_overdue_days() -> None:
+def test_escalation_starts_after_three_working_days_overdue_on_the_overdue_days() -> None:
+    late = task(Deadline("14.04.2023", due=date(2023, 4, 14)))  # a Friday
+    # The 17th is 1 working day late (3 calendar days), the 19th 3 working days: not yet.
+    assert escalation_for(late, date(2023, 4, 17), POLICY, PLAIN) is None
+    assert escalation_for(late, date(2023, 4, 19), POLICY, PLAIN) is None
+    assert escalation_for(late, date(2023, 4, 20), POLICY, PLAIN) is None  # not a cadence day
+    escalated = escalation_for(late, date(2023, 4, 21), POLICY, PLAIN)  # 5 working days
+    assert escalated == Item(7, Reason.ESCALATION, date(2023, 4, 14), 7)  # 7 calendar days
+
+
+def test_a_weekend_and_a_holiday_do_not_make_a_task_three_days_late_overnight() -> None:
+    friday_28 = task(Deadline("до 28.04.2023", due=date(2023, 4, 28)))
+    # Saturday, Sunday and the May 1 holiday: the first overdue notice comes on Tuesday the
+    # 2nd, 4 calendar days late but 1 working day. The coordinator does not hear of it then.
+    first_notice = date(2023, 5, 2)
+    assert reminders_for(friday_28, first_notice, POLICY, MAY_HOLIDAYS) == [
+        Item(7, Reason.OVERDUE, date(2023, 4, 28), 4)
+    ]
+    assert escalation_for(friday_28, first_notice, POLICY, MAY_HOLIDAYS) is None
+    assert escalation_for(friday_28, date(2023, 5, 4), POLICY, MAY_HOLIDAYS) is None  # 3 working
+    escalations = [
+        day
+        for day in (first_notice + timedelta(days=n) for n in range(30))
+        if escalation_for(friday_28, day, POLICY, MAY_HOLIDAYS) is not None
+    ]
+    # The 5th working day late is the 10th (the 8th and 9th are holidays), then every 2nd.
+    assert escalations == [date(2023, 5, 10), date(2023, 5, 12), date(2023, 5, 16)]
+
+
+def test_escalation_never_comes_with_the_first_overdue_notice() -> None:
     late = task(Deadline("14.04.2023", due=date(2023, 4, 14)))
-    assert escalation_for(late, date(2023, 4, 17), POLICY, PLAIN) is None  # only 3 days late
-    escalated = escalation_for(late, date(2023, 4, 19), POLICY, PLAIN)
-    assert escalated == Item(7, Reason.ESCALATION, date(2023, 4, 14), 5)
-    assert escalation_for(late, date(2023, 4, 18), POLICY, PLAIN) is None  # not a cadence day
+    at_once = ReminderPolicy(escalate_after=0)
+    assert reminders_for(late, date(2023, 4, 17), at_once, PLAIN)  # the school hears first
+    assert escalation_for(late, date(2023, 4, 17), at_once, PLAIN) is None
+    assert escalation_for(late, date(2023, 4, 19), at_once, PLAIN) is not None
 
 
 def test_done_tasks_say_nothing() -> None:
