@@ -2,8 +2,17 @@
 
 A row's life: ``pending`` (planned; due from ``not_before``) -> ``sending`` (claimed by one
 sender with a lease) -> ``sent`` | ``failed`` (with the reason) | ``cancelled`` (nothing left
-to say, or the chat is unreachable) — or back to ``pending`` for a later retry. A pending row
-of an older round is ``superseded`` when a newer round for the same chat and kind is planned.
+to say, or the chat is unreachable) — or back to ``pending`` for a later retry (``reason``
+keeps the last error meanwhile) or until the recipient's quiet hours end (``postpone``: the
+claim's attempt is undone). A row whose retries outlive its round ends ``failed`` with a reason
+that starts "stale" (``stale_reason``).
+
+A newer round for the same chat and kind supersedes the older rows that were never heard: the
+ones still ``pending`` and the stale ones. Their lines are not lost: when payloads are JSON
+objects with a "lines" list (the reminder digests), the older rows' lines join the newer
+round's, those whose (task, reason) it does not say already (``fold``), and the older rows
+become ``superseded``. Other payloads are not merged: the older pending row is superseded and a
+stale one stays failed.
 
 Claims and leases: ``claim`` moves due rows to ``sending`` in one UPDATE, so two senders
 claiming at the same moment never get the same row (see ``claim``). A claim is a lease: a
@@ -19,6 +28,7 @@ PostgreSQL); instants are aware UTC datetimes.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -40,6 +50,7 @@ CANCELLED: Final = "cancelled"
 SUPERSEDED: Final = "superseded"
 STATUSES: Final = (PENDING, SENDING, SENT, FAILED, CANCELLED, SUPERSEDED)
 
+STALE: Final = "stale"  # how the reason of a row whose round ended unsent begins
 _CHUNK = 500  # ids per IN (...) list: well under every backend's bound-parameter limit
 
 
@@ -122,8 +133,68 @@ _RETRY = (
 )
 
 
+_POSTPONE = (
+    update(outbox)
+    .where(_OWNED)
+    .values(
+        status=PENDING,
+        not_before=bindparam("b_not_before", type_=outbox.c.not_before.type),
+        claimed_by=None,
+        claimed_until=None,
+        attempts=case((outbox.c.attempts > 0, outbox.c.attempts - 1), else_=0),
+    )
+)
+
+
 def superseded_reason(newer: date) -> str:
     return f"superseded by the round of {newer.isoformat()}"
+
+
+def stale_reason(round_: date, last_error: str) -> str:
+    """Why a row whose round ended before it could be sent failed (a newer round folds it)."""
+    return f"{STALE}: the round of {round_.isoformat()} ended unsent; last error: {last_error}"
+
+
+def _lines(payload: str) -> list[Any] | None:
+    """The "lines" of a JSON object payload, or None when the payload has none to fold."""
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("lines"), list):
+        return None
+    return list(data["lines"])
+
+
+def _line_key(line: Any) -> tuple[str, str] | None:
+    if not isinstance(line, dict):
+        return None
+    return (json.dumps(line.get("task")), json.dumps(line.get("reason")))
+
+
+def fold(payload: str, older: Iterable[str]) -> str:
+    """`payload` with the lines of `older` payloads (newest first) it does not say already.
+
+    A line is known by its (task, reason): the newer round's line wins (its count of days is
+    current). Payloads without a "lines" list are returned as they are, and add nothing.
+    """
+    lines = _lines(payload)
+    if lines is None:
+        return payload
+    seen = {_line_key(line) for line in lines}
+    added = []
+    for old in older:
+        for line in _lines(old) or ():
+            key = _line_key(line)
+            if key is None or key in seen:
+                continue
+            seen.add(key)
+            added.append(line)
+    if not added:
+        return payload
+    data = json.loads(payload)
+    data["lines"] = [*lines, *added]
+    return json.dumps(data, ensure_ascii=False)
 
 
 class OutboxStore:
@@ -137,8 +208,10 @@ class OutboxStore:
 
         Idempotent: a message whose (chat_id, kind, round) is already there is skipped, so
         planning a round twice inserts nothing the second time. Older rounds of the same chat
-        and kind that are still pending are superseded (they would say something stale); a
-        message for a round older than one already planned is inserted as superseded.
+        and kind that are still pending are superseded (they would say something stale), and
+        so are stale ones whose lines can be folded; their lines are folded into the new
+        message (see ``fold``). A message for a round older than one already planned is
+        inserted as superseded.
 
         The first statement is an UPDATE, so on SQLite the transaction holds the write lock
         before it reads what exists (no other planner can insert in between).
@@ -152,18 +225,35 @@ class OutboxStore:
         groups: dict[tuple[str, date], list[int]] = defaultdict(list)
         for chat_id, kind, round_ in wanted:
             groups[(kind, round_)].append(chat_id)
+        # Older rows never heard, newest first: (id, status, payload) by the new message's key.
+        unheard: defaultdict[tuple[int, str, date], list[tuple[int, str, str]]] = defaultdict(list)
         for (kind, round_), chat_ids in groups.items():
+            superseded = superseded_reason(round_)
             for chunk in _chunks(chat_ids):
+                older = and_(
+                    outbox.c.kind == kind,
+                    outbox.c.round < round_,
+                    outbox.c.chat_id.in_(chunk),
+                )
                 await self.connection.execute(
                     update(outbox)
-                    .where(
-                        outbox.c.status == PENDING,
-                        outbox.c.kind == kind,
-                        outbox.c.round < round_,
-                        outbox.c.chat_id.in_(chunk),
-                    )
-                    .values(status=SUPERSEDED, reason=superseded_reason(round_))
+                    .where(older, outbox.c.status == PENDING)
+                    .values(status=SUPERSEDED, reason=superseded)
                 )
+                # What those rows and the stale ones meant to say, newest first, to fold.
+                found = await self.connection.execute(
+                    select(outbox.c.id, outbox.c.chat_id, outbox.c.status, outbox.c.payload)
+                    .where(
+                        older,
+                        or_(
+                            and_(outbox.c.status == SUPERSEDED, outbox.c.reason == superseded),
+                            and_(outbox.c.status == FAILED, outbox.c.reason.startswith(STALE)),
+                        ),
+                    )
+                    .order_by(outbox.c.round.desc(), outbox.c.id.desc())
+                )
+                for row_id, chat_id, status, payload in found:
+                    unheard[(chat_id, kind, round_)].append((row_id, status, payload))
 
         existing: set[tuple[int, str, date]] = set()
         newest: dict[tuple[int, str], date] = {}
@@ -184,18 +274,25 @@ class OutboxStore:
                     newest[(chat_id, kind)] = round_
 
         rows: list[dict[str, Any]] = []
+        folded: list[tuple[int, date]] = []
         for key, message in wanted.items():
             if key in existing:
                 continue
             newer = newest.get((message.chat_id, message.kind))
             stale = newer is not None and newer > message.round
+            payload = message.payload
+            if key in unheard and not stale and _lines(payload) is not None:
+                foldable = [row for row in unheard[key] if _lines(row[2]) is not None]
+                payload = fold(payload, [old_payload for _, _, old_payload in foldable])
+                # Stale rows now heard in this round: superseded, so no round folds them again.
+                folded.extend((row_id, key[2]) for row_id, was, _ in foldable if was == FAILED)
             rows.append(
                 {
                     "chat_id": message.chat_id,
                     "person_id": message.person_id,
                     "kind": message.kind,
                     "round": message.round,
-                    "payload": message.payload,
+                    "payload": payload,
                     "status": SUPERSEDED if stale else PENDING,
                     "attempts": 0,
                     "not_before": message.not_before,
@@ -205,6 +302,12 @@ class OutboxStore:
             )
         if rows:
             await self.connection.execute(self._insert_ignoring_duplicates(), rows)
+        for row_id, round_ in folded:
+            await self.connection.execute(
+                update(outbox)
+                .where(outbox.c.id == row_id, outbox.c.status == FAILED)
+                .values(status=SUPERSEDED, reason=superseded_reason(round_))
+            )
         return len(rows)
 
     def _insert_ignoring_duplicates(self) -> Any:
@@ -360,6 +463,12 @@ class OutboxStore:
         """Back to pending, due again at `not_before`; `reason` says what went wrong."""
         params = [{"b_id": row_id, "b_not_before": not_before, "b_reason": reason}]
         return await self._finish(_RETRY, params, worker) == 1
+
+    async def postpone(self, row_id: int, not_before: datetime, *, worker: str) -> bool:
+        """Back to pending untried, due again at `not_before` (the recipient's quiet hours
+        end then): the claim's attempt is undone and the reason left as it was."""
+        params = [{"b_id": row_id, "b_not_before": not_before}]
+        return await self._finish(_POSTPONE, params, worker) == 1
 
     async def cancel_pending_for(self, chat_id: int, reason: str) -> int:
         """Cancel every pending row of a chat (it told us to stop); returns how many."""

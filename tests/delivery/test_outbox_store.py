@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import json
+from datetime import date, timedelta
 from pathlib import Path
 
 from storage.db import Database
-from storage.outbox import NewMessage, OutboxStore
+from storage.outbox import NewMessage, OutboxStore, stale_reason
 from tests.delivery.conftest import NOW
 from tests.delivery.support import ROUND, all_rows, counts, messages, plan
 
@@ -70,6 +71,108 @@ async def test_a_newer_round_supersedes_what_is_still_pending(db: Database) -> N
     ]
     assert late.status == "superseded"
     assert late.reason == f"superseded by the round of {newer.isoformat()}"
+
+
+def digest(chat: int, round_: date, *lines: tuple[int, str, int]) -> NewMessage:
+    """A digest as the planner writes it: lines of (task, reason, days)."""
+    payload = {
+        "roadmap": 1,
+        "language": "ru",
+        "lines": [
+            {"task": task, "reason": reason, "day": round_.isoformat(), "days": days}
+            for task, reason, days in lines
+        ],
+    }
+    return NewMessage(chat, chat, "digest:1", round_, json.dumps(payload), NOW)
+
+
+def said(payload: str) -> list[tuple[int, str, int]]:
+    return [(line["task"], line["reason"], line["days"]) for line in json.loads(payload)["lines"]]
+
+
+async def test_superseding_folds_the_older_rounds_lines_into_the_new_one(db: Database) -> None:
+    first, second, third = ROUND, ROUND + timedelta(days=1), ROUND + timedelta(days=2)
+    await plan(db, [digest(1, first, (1, "due", 0), (2, "overdue", 3))], NOW)
+    await plan(db, [digest(2, first, (1, "due", 0))], NOW)
+    first_ids = await claim(db, "w")
+    async with db.transaction() as connection:  # chat 2 heard its digest; chat 1 did not
+        store = OutboxStore(connection)
+        assert await store.mark_sent(first_ids[1], 5, NOW, worker="w")
+        assert await store.release("w", [first_ids[0]]) == 1
+
+    await plan(db, [digest(1, second, (2, "overdue", 4), (3, "due", 0))], NOW)
+    await plan(db, [digest(2, second, (3, "due", 0))], NOW)
+    rows = {(row.chat_id, row.round): row for row in await all_rows(db)}
+    # The new round's own lines first (its count of days wins), then what only the old said.
+    assert said(rows[(1, second)].payload) == [(2, "overdue", 4), (3, "due", 0), (1, "due", 0)]
+    assert json.loads(rows[(1, second)].payload)["language"] == "ru"
+    assert (rows[(1, first)].status, rows[(1, first)].reason) == (
+        "superseded",
+        f"superseded by the round of {second.isoformat()}",
+    )
+    assert said(rows[(2, second)].payload) == [(3, "due", 0)]  # what was sent is not repeated
+
+    # Folded rows fold on: the third round carries the first's lines through the second's.
+    await plan(db, [digest(1, third, (2, "overdue", 5))], NOW)
+    rows = {(row.chat_id, row.round): row for row in await all_rows(db)}
+    assert said(rows[(1, third)].payload) == [(2, "overdue", 5), (3, "due", 0), (1, "due", 0)]
+
+
+async def test_a_stale_row_is_folded_into_the_next_round_once(db: Database) -> None:
+    first, second, third = ROUND, ROUND + timedelta(days=1), ROUND + timedelta(days=2)
+    await plan(db, [digest(1, first, (1, "due", 0)), digest(2, first, (2, "due", 0))], NOW)
+    await plan(db, messages([1], NOW, kind="ask:7", round_=first), NOW)
+    ended = {}
+    async with db.transaction() as connection:
+        store = OutboxStore(connection)
+        for row in await store.claim("w", NOW, LEASE, 10):
+            ended[(row.chat_id, row.kind)] = row.id
+        stale = stale_reason(first, "Bad Gateway")
+        assert stale.startswith("stale")
+        assert await store.mark_failed(ended[(1, "digest:1")], stale, NOW, worker="w")
+        assert await store.mark_failed(
+            ended[(2, "digest:1")], "forbidden: blocked", NOW, worker="w"
+        )
+        assert await store.mark_failed(ended[(1, "ask:7")], stale, NOW, worker="w")
+
+    await plan(db, [digest(1, second, (3, "due", 0)), digest(2, second, (3, "due", 0))], NOW)
+    await plan(db, messages([1], NOW, kind="ask:7", round_=second), NOW)
+    rows = {(row.chat_id, row.kind, row.round): row for row in await all_rows(db)}
+    assert said(rows[(1, "digest:1", second)].payload) == [(3, "due", 0), (1, "due", 0)]
+    assert rows[(1, "digest:1", first)].status == "superseded"  # heard now: not folded again
+    assert said(rows[(2, "digest:1", second)].payload) == [(3, "due", 0)]  # not stale: left
+    assert rows[(2, "digest:1", first)].status == "failed"
+    assert (rows[(1, "ask:7", first)].status, rows[(1, "ask:7", first)].reason) == (
+        "failed",
+        stale,
+    )  # no lines to fold: it stays what it was
+    assert rows[(1, "ask:7", second)].payload == "hello 1"
+
+    await plan(db, [digest(1, third, (3, "due", 0))], NOW)
+    rows = {(row.chat_id, row.kind, row.round): row for row in await all_rows(db)}
+    assert said(rows[(1, "digest:1", third)].payload) == [(3, "due", 0), (1, "due", 0)]
+
+
+async def test_postponing_gives_a_row_back_untried(db: Database) -> None:
+    await plan(db, messages([1, 2], NOW), NOW)
+    first, second = await claim(db, "w")
+    morning = NOW + timedelta(hours=9)
+    async with db.transaction() as connection:
+        store = OutboxStore(connection)
+        assert await store.retry_later(second, NOW, "Bad Gateway", worker="w")
+    await claim(db, "w", limit=5)
+    async with db.transaction() as connection:
+        store = OutboxStore(connection)
+        assert not await store.postpone(first, morning, worker="other")
+        assert await store.postpone(first, morning, worker="w")
+        assert await store.postpone(second, morning, worker="w")
+        assert not await store.postpone(first, morning, worker="w")  # no longer claimed
+    rows = {row.id: row for row in await all_rows(db)}
+    assert [(r.status, r.attempts, r.not_before, r.claimed_by) for r in rows.values()] == [
+        ("pending", 0, morning, None),
+        ("pending", 1, morning, None),  # the failed try still counts; the claim does not
+    ]
+    assert (rows[first].reason, rows[second].reason) == (None, "Bad Gateway")
 
 
 async def test_claim_takes_due_rows_oldest_first_with_a_lease(db: Database) -> None:
