@@ -242,7 +242,7 @@ def render_digest(digest: Digest, t: Texts) -> str:
                 number=line.number,
                 title=short(line.title, 80),
                 day=t.day(line.day),
-                days=line.days,
+                days=t.count("day", line.days),  # "осталось 3 дня", "просрочено на 1 день"
                 organisations=organisations,
                 text=line.deadline_text,
             )

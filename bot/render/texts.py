@@ -211,10 +211,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.no_roadmap_bot": "Дорожная карта ещё не загружена.",
         "digest.header": "Напоминание по дорожной карте «{title}»:",
         "digest.escalation": "🔺 Просрочено у подведомственных: № {number} «{title}» — срок {day}, "
-        "просрочено на {days} дн.: {organisations}",
-        "digest.overdue": "🔴 № {number} «{title}» — срок {day} прошёл, просрочено на {days} дн.",
+        "просрочено на {days}: {organisations}",
+        "digest.overdue": "🔴 № {number} «{title}» — срок {day} прошёл, просрочено на {days}",
         "digest.due_today": "🟠 № {number} «{title}» — срок сегодня, {day}",
-        "digest.before": "🟡 № {number} «{title}» — срок {day}, осталось {days} дн.",
+        "digest.before": "🟡 № {number} «{title}» — срок {day}, осталось {days}",
         "digest.occurrence": "🔁 № {number} «{title}» — очередной срок {day}",
         "digest.kickoff": "▶️ № {number} «{title}» — начинается {day}",
         "digest.undated": "📅 № {number} «{title}» — нужно назначить дату (сейчас: «{text}»)",
@@ -420,10 +420,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.no_roadmap_bot": "No roadmap has been loaded yet.",
         "digest.header": "Reminder on the roadmap “{title}”:",
         "digest.escalation": "🔺 Overdue below you: No. {number} “{title}” — due {day}, "
-        "{days} d late: {organisations}",
-        "digest.overdue": "🔴 No. {number} “{title}” — was due {day}, {days} d late",
+        "{days} late: {organisations}",
+        "digest.overdue": "🔴 No. {number} “{title}” — was due {day}, {days} late",
         "digest.due_today": "🟠 No. {number} “{title}” — due today, {day}",
-        "digest.before": "🟡 No. {number} “{title}” — due {day}, {days} d left",
+        "digest.before": "🟡 No. {number} “{title}” — due {day}, {days} left",
         "digest.occurrence": "🔁 No. {number} “{title}” — next occurrence {day}",
         "digest.kickoff": "▶️ No. {number} “{title}” — starts {day}",
         "digest.undated": "📅 No. {number} “{title}” — needs a date (now: “{text}”)",
@@ -452,6 +452,7 @@ NOUNS: dict[str, dict[str, tuple[str, ...]]] = {
         "party": ("ответственный", "ответственных", "ответственных"),
         "figure": ("показатель", "показателя", "показателей"),
         "target": ("цель", "цели", "целей"),
+        "day": ("день", "дня", "дней"),
     },
     "en": {
         "task": ("task", "tasks"),
@@ -459,6 +460,7 @@ NOUNS: dict[str, dict[str, tuple[str, ...]]] = {
         "party": ("responsible party", "responsible parties"),
         "figure": ("figure", "figures"),
         "target": ("target", "targets"),
+        "day": ("day", "days"),
     },
 }
 
