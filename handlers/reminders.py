@@ -5,24 +5,31 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.delivery.sender import Compose, Composed
-from bot.render.telegram import render_digest, split_message
+from bot.render.telegram import render_digest
 from bot.services.reminders import DigestReader
-from handlers.callbacks import TaskAction
+from handlers.callbacks import TaskAction, TaskPage
 from handlers.middlewares import texts_for
 from storage.outbox import OutboxRow
 
-MAX_BUTTONS = 8
+MAX_BUTTONS = 100  # Telegram's limit for one inline keyboard
+# Two buttons (✅, 📄) for every task a digest shows, and one for the full list.
+MAX_TASKS = (MAX_BUTTONS - 1) // 2
 
 
 def digest_composer(reader: DigestReader, default_language: str) -> Compose:
-    """The sender's `compose`: the digest as it stands now, or None if nothing is left."""
+    """The sender's `compose`: the digest as it stands now, or None if nothing is left.
+
+    The sender sends one message per outbox row, so a digest too long for one message (or with
+    more tasks than a keyboard holds buttons for) shows its most urgent lines, says how many
+    more there are and adds a button to the person's own task list: every task shown has its
+    buttons, and nothing is cut silently."""
 
     async def compose(row: OutboxRow) -> Composed | None:
         digest = await reader.current(row.payload)
         if digest is None:
             return None
         t = texts_for(digest.language, default_language)
-        numbers = dict.fromkeys((line.task_id, line.number) for line in digest.lines)
+        message = render_digest(digest, t, max_tasks=MAX_TASKS)
         rows = [
             [
                 InlineKeyboardButton(
@@ -34,9 +41,18 @@ def digest_composer(reader: DigestReader, default_language: str) -> Compose:
                     callback_data=TaskAction(action="open", task_id=task_id).pack(),
                 ),
             ]
-            for task_id, number in list(numbers)[:MAX_BUTTONS]
+            for task_id, number in message.tasks
         ]
+        if message.rest:
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        text=t("button.full_list"),
+                        callback_data=TaskPage(page=0, f="mine").pack(),
+                    )
+                ]
+            )
         markup = InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
-        return Composed(split_message(render_digest(digest, t))[0], markup)
+        return Composed(message.text, markup)
 
     return compose

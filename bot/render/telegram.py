@@ -7,6 +7,7 @@ document or a person, so a title with "<" or "&" cannot break a reply.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from bot.render.texts import Safe, Texts
 from bot.services.organisations import Roster
 from bot.services.parties import PartyView
 from bot.services.people import Invite
-from bot.services.reminders import Digest
+from bot.services.reminders import Digest, DigestLine
 from bot.services.tasks import TaskCard
 
 MESSAGE_LIMIT = 4096
@@ -229,23 +230,57 @@ def render_invite(invite: Invite, username: str, t: Texts) -> str:
 MAX_ORGANISATIONS_LISTED = 15
 
 
-def render_digest(digest: Digest, t: Texts) -> str:
-    lines: list[str] = [Safe(f"<b>{t('digest.header', title=short(digest.roadmap, 60))}</b>")]
-    for line in digest.lines:
-        organisations = ", ".join(line.organisations[:MAX_ORGANISATIONS_LISTED])
-        if len(line.organisations) > MAX_ORGANISATIONS_LISTED:
-            more = t("digest.more", count=len(line.organisations) - MAX_ORGANISATIONS_LISTED)
-            organisations = f"{organisations} {more}"
-        lines.append(
-            t(
-                f"digest.{line.reason.value}",
-                number=line.number,
-                title=short(line.title, 80),
-                day=t.day(line.day),
-                days=t.count("day", line.days),  # "осталось 3 дня", "просрочено на 1 день"
-                organisations=organisations,
-                text=line.deadline_text,
-            )
-        )
-    lines += ["", t("digest.footer")]
-    return "\n".join(lines)
+@dataclass(frozen=True, slots=True)
+class DigestMessage:
+    """A digest as one message: its text, the tasks its lines show (id, number; each gets its
+    buttons) and how many lines it leaves to the full list (0: the whole digest is shown)."""
+
+    text: str
+    tasks: tuple[tuple[int, str], ...]
+    rest: int
+
+
+def render_digest(
+    digest: Digest, t: Texts, *, max_tasks: int, limit: int = MESSAGE_LIMIT
+) -> DigestMessage:
+    """The whole digest if it fits one message and `max_tasks` tasks' buttons; otherwise its
+    most urgent lines that do (the lines come ordered by urgency), then how many more there
+    are — never a silent cut."""
+    header = Safe(f"<b>{t('digest.header', title=short(digest.roadmap, 60))}</b>")
+    footer = ["", t("digest.footer")]
+    lines = [_digest_line(line, t) for line in digest.lines]
+
+    def text(shown: int) -> str:
+        rest = len(lines) - shown
+        more = [t("digest.rest", count=t.count("more_reminder", rest))] if rest else []
+        return "\n".join([header, *lines[:shown], *more, *footer])
+
+    def tasks(shown: int) -> tuple[tuple[int, str], ...]:
+        return tuple({line.task_id: line.number for line in digest.lines[:shown]}.items())
+
+    shown = len(lines)
+    if len(text(shown)) > limit or len(tasks(shown)) > max_tasks:
+        shown = 0
+        while (
+            shown < len(lines)
+            and len(text(shown + 1)) <= limit
+            and len(tasks(shown + 1)) <= max_tasks
+        ):
+            shown += 1
+    return DigestMessage(text(shown), tasks(shown), len(lines) - shown)
+
+
+def _digest_line(line: DigestLine, t: Texts) -> str:
+    organisations = ", ".join(line.organisations[:MAX_ORGANISATIONS_LISTED])
+    if len(line.organisations) > MAX_ORGANISATIONS_LISTED:
+        more = t("digest.more", count=len(line.organisations) - MAX_ORGANISATIONS_LISTED)
+        organisations = f"{organisations} {more}"
+    return t(
+        f"digest.{line.reason.value}",
+        number=line.number,
+        title=short(line.title, 80),
+        day=t.day(line.day),
+        days=t.count("day", line.days),  # "осталось 3 дня", "просрочено на 1 день"
+        organisations=organisations,
+        text=line.deadline_text,
+    )

@@ -219,7 +219,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest.kickoff": "▶️ № {number} «{title}» — начинается {day}",
         "digest.undated": "📅 № {number} «{title}» — нужно назначить дату (сейчас: «{text}»)",
         "digest.more": "и ещё {count}",
+        "digest.rest": "…и ещё {count} — в списке по кнопке 📋",
         "digest.footer": "Выполнено? ✅ — отметить, 📄 — открыть карточку.",
+        "button.full_list": "📋 Весь список",
         "button.quick_done": "✅ № {number}",
         "button.open_card": "📄 № {number}",
         "error.no_token": "BOT_TOKEN не задан. Создайте бота у @BotFather (команда /newbot), "
@@ -428,7 +430,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest.kickoff": "▶️ No. {number} “{title}” — starts {day}",
         "digest.undated": "📅 No. {number} “{title}” — needs a date (now: “{text}”)",
         "digest.more": "and {count} more",
+        "digest.rest": "…and {count}: see the list under 📋",
         "digest.footer": "Done? ✅ marks it, 📄 opens the card.",
+        "button.full_list": "📋 Full list",
         "button.quick_done": "✅ No. {number}",
         "button.open_card": "📄 No. {number}",
         "error.no_token": "BOT_TOKEN is not set. Create a bot with @BotFather (/newbot), put "
@@ -453,6 +457,7 @@ NOUNS: dict[str, dict[str, tuple[str, ...]]] = {
         "figure": ("показатель", "показателя", "показателей"),
         "target": ("цель", "цели", "целей"),
         "day": ("день", "дня", "дней"),
+        "more_reminder": ("напоминание", "напоминания", "напоминаний"),  # "…и ещё 5 напоминаний"
     },
     "en": {
         "task": ("task", "tasks"),
@@ -461,6 +466,7 @@ NOUNS: dict[str, dict[str, tuple[str, ...]]] = {
         "figure": ("figure", "figures"),
         "target": ("target", "targets"),
         "day": ("day", "days"),
+        "more_reminder": ("more reminder", "more reminders"),  # "…and 5 more reminders"
     },
 }
 
