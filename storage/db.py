@@ -9,7 +9,7 @@ import asyncio
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -29,10 +29,11 @@ T = TypeVar("T")
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 10_000
 # The bot's own bookkeeping: writing these changes nothing anyone reads from a snapshot.
+# (tests/storage/test_snapshot_invalidation.py finds what the snapshots read, and fails if a
+# write to any of it leaves the version where it was.)
 BOOKKEEPING_TABLES = frozenset(
     {
         "processed_updates",
-        "people",
         "weekly_reports",  # read by SQL on every /status, never from a snapshot
         "outbox",
         "reminder_rounds",
@@ -42,6 +43,12 @@ BOOKKEEPING_TABLES = frozenset(
     }
 )
 
+
+# Columns of read tables that no snapshot reads: an UPDATE setting only these leaves every
+# snapshot current. A person's name, username and language are read (the audience, cards,
+# digests in their language), so a change of them moves the version; a new or removed person
+# moves it too. When they last wrote does not.
+BOOKKEEPING_COLUMNS: Mapping[str, frozenset[str]] = {"people": frozenset({"seen_at"})}
 
 # History no snapshot shows (a task's history is; a report's is read on demand).
 UNREAD_HISTORY = frozenset({"report"})
@@ -112,9 +119,14 @@ class Database:
             if not (context.isinsert or context.isupdate or context.isdelete):
                 return
             table = getattr(getattr(context.compiled, "statement", None), "table", None)
-            name = getattr(table, "name", None)
+            name: str = getattr(table, "name", "")
             if name in BOOKKEEPING_TABLES:
                 return
+            unread = BOOKKEEPING_COLUMNS.get(name) if context.isupdate else None
+            if unread is not None:
+                sets = _set_columns(context)
+                if sets is not None and sets <= unread:
+                    return
             if name == "audit_log" and all(
                 params.get("subject") in UNREAD_HISTORY for params in context.compiled_parameters
             ):
@@ -256,6 +268,22 @@ class Database:
         if self._unit_engine is not None:
             self._unit_engine.dispose()
         await self.engine.dispose()
+
+
+def _set_columns(context: Any) -> frozenset[str] | None:
+    """The columns an UPDATE sets, or None when that cannot be told (then it counts as a
+    change): those given to `.values()`, those named by the execution's parameters (SQLAlchemy
+    sets a column for each), and any with an `onupdate` default."""
+    statement = context.compiled.statement
+    given = getattr(statement, "_ordered_values", None) or getattr(statement, "_values", None)
+    keys = context.compiled.column_keys
+    if not given and not keys:
+        return None  # no values at all: SQLAlchemy would set every column
+    table = statement.table
+    names = {key if isinstance(key, str) else key.key for key in dict(given or ())}
+    names.update(key for key in keys or () if key in table.c)
+    names.update(column.key for column in table.c if column.onupdate is not None)
+    return frozenset(names)
 
 
 def _busy(error: OperationalError) -> bool:
