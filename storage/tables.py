@@ -133,6 +133,30 @@ task_parties = Table(
     Column("position", Integer, nullable=False),
 )
 
+# What people did on their organisation's share of a task (bot/domain/shares.py): the latest
+# mark of each (task, organisation, occurrence). Who owes a task is not stored: it follows from
+# the party links and the registry. A change replaces the row with a new one (a new, higher id;
+# a reopened share stays as an "open" row), so a process's in-memory ledger catches up by
+# reading the rows above the last id it saw. Read by SQL, never from a snapshot.
+share_marks = Table(
+    "share_marks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False),
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False),
+    # The occurrence of a recurring task; ONCE (0001-01-01) for a one-off task.
+    Column("occurrence", Date, nullable=False),
+    Column("state", String(16), nullable=False),  # done, excused, open (reopened)
+    Column("actor", Text, nullable=False),  # as in audit_log
+    Column("at", UtcDateTime(), nullable=False),
+    Column("note", Text),  # a comment (done) or the reason (excused)
+    UniqueConstraint(
+        "task_id", "organisation_id", "occurrence", name="uq_share_marks_task_org_occurrence"
+    ),
+    Index("ix_share_marks_organisation_at", "organisation_id", "at"),
+    sqlite_autoincrement=True,  # ids only grow: a reader never misses a row below its last id
+)
+
 # Every change, by whom and when, old -> new: a task's history is its rows here.
 audit_log = Table(
     "audit_log",
