@@ -31,6 +31,7 @@ from bot.services.parties import PartyService
 from bot.services.people import CLI
 from bot.services.reminders import ReminderPlanner, ReminderSettings
 from bot.services.roadmaps import RoadmapService
+from bot.services.shares import ShareLedger, ShareService
 from bot.services.snapshots import Snapshots
 from storage.db import Database
 from storage.organisations import OrganisationStore
@@ -173,7 +174,13 @@ async def main(tasks: int, organisations: int) -> None:
             listeners = await build(database, clock, tasks, organisations)
             built = time.perf_counter() - built
             snapshots = Snapshots(database)
-            planner = ReminderPlanner(database, clock, snapshots, ReminderSettings())
+            planner = ReminderPlanner(
+                database,
+                clock,
+                snapshots,
+                ShareService(database, clock, snapshots, ShareLedger(database), "Europe/Moscow"),
+                ReminderSettings(),
+            )
             cold, cold_rows = await tick(planner, clock, date(2024, 3, 12))  # a Tuesday
             warm, warm_rows = await tick(planner, clock, date(2024, 3, 13))
             idle, _ = await tick(planner, clock, date(2024, 3, 13))

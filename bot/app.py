@@ -25,6 +25,7 @@ from bot.services.people import PeopleService
 from bot.services.reminders import ReminderPlanner, ReminderSettings
 from bot.services.reports import ReportService
 from bot.services.roadmaps import RoadmapService
+from bot.services.shares import ShareLedger, ShareService
 from bot.services.snapshots import Snapshots
 from bot.services.tasks import TaskService
 from bot.services.updates import UpdateLedger
@@ -49,6 +50,7 @@ class App:
     organisations: OrganisationService
     people: PeopleService
     tasks: TaskService
+    shares: ShareService
     parties: PartyService
     ledger: UpdateLedger
     snapshots: Snapshots
@@ -70,6 +72,8 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
         timezone=settings.timezone,
     )
     reports = ReportService(database, clock, snapshots, settings.timezone)
+    ledger = ShareLedger(database)
+    shares = ShareService(database, clock, snapshots, ledger, settings.timezone)
     try:
         await database.upgrade()
         yield App(
@@ -86,11 +90,12 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
                 admin_ids=settings.admin_ids,
                 invite_ttl_days=settings.invite_ttl_days,
             ),
-            tasks=TaskService(database, clock, snapshots, settings.timezone),
+            tasks=TaskService(database, clock, snapshots, settings.timezone, shares=shares),
+            shares=shares,
             parties=PartyService(database, clock, snapshots),
             ledger=UpdateLedger(database, clock),
             snapshots=snapshots,
-            planner=ReminderPlanner(database, clock, snapshots, reminder_settings),
+            planner=ReminderPlanner(database, clock, snapshots, shares, reminder_settings),
             reports=reports,
             questions=QuestionPlanner(database, clock, snapshots, reports, reminder_settings),
         )
@@ -150,7 +155,7 @@ class Reminders:
             app.database,
             self.bot,
             app.clock,
-            outbox_composer(app.snapshots, app.reports, settings.language),
+            outbox_composer(app.snapshots, app.reports, app.shares, settings.language),
             limits=RateLimits(
                 settings.send_per_second,
                 settings.send_per_chat_per_second,

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import chats, common, errors, invites, orgs, parties, reports, status, tasks
+from handlers import (
+    chats,
+    common,
+    errors,
+    invites,
+    orgs,
+    parties,
+    reports,
+    shares,
+    status,
+    tasks,
+)
 
 
 def get_routers() -> list[Router]:
@@ -16,5 +27,5 @@ def get_routers() -> list[Router]:
     text (a comment, an organisation's name) ignore text starting with "/", so /cancel and
     the other commands always get through.
     """
-    modules = (errors, status, tasks, common, invites, orgs, parties, chats, reports)
+    modules = (errors, status, tasks, shares, common, invites, orgs, parties, chats, reports)
     return [reports.make_answers_router(), *(module.make_router() for module in modules)]

@@ -46,3 +46,16 @@ class ProgressView(CallbackData, prefix="pv"):
     what: str  # "chart" | "xlsx"
     index: int
     org: int
+
+
+class ShareAction(CallbackData, prefix="s"):
+    """Organisations' shares of a task, from its card: all = ask to mark every organisation
+    of one's reach (ok / no answer it), list = a page of those not done (`page`), one = mark
+    the organisation `org`, rm = remind those not done, qd = a digest's ✅ for the occurrence
+    `day` (an ordinal; 0 for a one-off task)."""
+
+    action: str
+    task_id: int
+    org: int = 0
+    page: int = 0
+    day: int = 0

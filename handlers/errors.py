@@ -12,6 +12,7 @@ from bot.render.texts import Texts
 from bot.services.parties import AmbiguousOrganisation, NoSuchParty
 from bot.services.people import Forbidden, UnknownOrganisation, WrongKindForRole
 from bot.services.roadmaps import NoRoadmapYet, RoadmapNotFound
+from bot.services.shares import NoOwnShare, NotOwed, OrganisationNotFound, ReasonNeeded
 from bot.services.tasks import TaskNotFound
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,16 @@ def explain(error: Exception, person: Person | None, t: Texts) -> str:
         return t("error.no_roadmap_bot")
     if isinstance(error, TaskNotFound):
         return t("task.gone")
+    if isinstance(error, NoOwnShare):
+        return t("shares.no_own", number=error.task.number, count=error.within)
+    if isinstance(error, NotOwed):
+        return t("shares.not_owed", organisation=error.organisation)
+    if isinstance(error, ReasonNeeded):
+        return t("shares.usage_excuse")
+    if isinstance(error, OrganisationNotFound):
+        if error.matches:
+            return t("shares.which_org", name=error.name, matches="; ".join(error.matches))
+        return t("shares.unknown_org", name=error.name)
     if isinstance(error, UnknownOrganisation):
         return t("invite.unknown_org", name=error.name)
     if isinstance(error, AmbiguousOrganisation):

@@ -1,5 +1,6 @@
 """What each kind of outbox row says when the sender takes it: reminder digests, the weekly
-question and its reminder, and the coordinator's list of the missing. Each is checked against
+question and its reminder, the coordinator's list of the missing, and the hourly notice of
+what the organisations below a coordinator marked. Each is checked against
 the database as it is now: nothing left to say cancels the row."""
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.delivery.sender import Compose, Composed
 from bot.domain.indicators import week_of
 from bot.render.progress import render_missing, render_question
+from bot.render.shares import render_notice
 from bot.render.telegram import split_message
 from bot.services.collection import ASK, MISSING, NUDGE
 from bot.services.reminders import DigestReader
 from bot.services.reports import ReportService
+from bot.services.shares import NOTICE, ShareService
 from bot.services.snapshots import Snapshots
 from handlers.callbacks import ReportButton
 from handlers.middlewares import texts_for
@@ -24,8 +27,17 @@ from handlers.reports import question_keyboard
 from storage.outbox import OutboxRow
 
 
-def outbox_composer(snapshots: Snapshots, reports: ReportService, default_language: str) -> Compose:
-    digest = digest_composer(DigestReader(snapshots), default_language)
+def outbox_composer(
+    snapshots: Snapshots, reports: ReportService, shares: ShareService, default_language: str
+) -> Compose:
+    digest = digest_composer(DigestReader(snapshots, shares), default_language)
+
+    async def notice(row: OutboxRow) -> Composed | None:
+        said = await shares.notice(row.payload)
+        if said is None:
+            return None
+        t = texts_for(said.language, default_language)
+        return Composed(split_message(render_notice(said, t))[0])
 
     async def question(row: OutboxRow, *, nudge: bool) -> Composed | None:
         data = json.loads(row.payload)
@@ -69,6 +81,8 @@ def outbox_composer(snapshots: Snapshots, reports: ReportService, default_langua
             return await question(row, nudge=True)
         if kind == MISSING:
             return await missing(row)
+        if kind == NOTICE:
+            return await notice(row)
         return await digest(row)
 
     return compose

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -18,11 +20,12 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.domain.access import Action, Person
 from bot.domain.model import Task
 from bot.domain.status import Standing
+from bot.render.shares import render_mark_outcome
 from bot.render.telegram import render_card, render_task_page, split_message
 from bot.render.texts import Texts
 from bot.services.people import Forbidden
 from bot.services.tasks import Scope, TaskCard, TaskService, filter_tasks
-from handlers.callbacks import TaskAction, TaskPage
+from handlers.callbacks import ShareAction, TaskAction, TaskPage
 from handlers.filters import TEXT
 from handlers.replies import answer_long
 
@@ -50,11 +53,31 @@ def card_keyboard(card: TaskCard, t: Texts) -> InlineKeyboardMarkup | None:
         for action, label, allowed in wanted
         if allowed
     ]
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    )
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    shares = card.shares
+    if shares is not None and shares.unsettled and shares.counts is not None:
+        count = len(shares.unsettled)
+        wide = [
+            InlineKeyboardButton(
+                text=t("button.unsettled", count=count),
+                callback_data=ShareAction(action="list", task_id=task_id).pack(),
+            ),
+            InlineKeyboardButton(
+                text=t("button.remind_unsettled"),
+                callback_data=ShareAction(action="rm", task_id=task_id).pack(),
+            ),
+        ]
+        rows.append(wide)
+        if shares.may_mark_all:
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        text=t("button.mark_all", count=count),
+                        callback_data=ShareAction(action="all", task_id=task_id).pack(),
+                    )
+                ]
+            )
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
 def _page(
@@ -163,17 +186,17 @@ async def change_status(
     query: CallbackQuery, callback_data: TaskAction, person: Person, t: Texts, tasks: TaskService
 ) -> None:
     await query.answer()
+    zone = ZoneInfo(tasks.timezone)
     if callback_data.action == "qd":  # from a reminder digest: say so, leave the digest be
-        task = await tasks.mark_done(person, callback_data.task_id)
+        outcome = await tasks.mark_done(person, callback_data.task_id)
         if isinstance(query.message, Message):
-            await query.message.answer(t("done.ok", number=task.number))
+            await query.message.answer(render_mark_outcome(outcome, t, zone))
         return
     if callback_data.action == "done":
-        task = await tasks.mark_done(person, callback_data.task_id)
-        note = t("done.ok", number=task.number)
+        outcome = await tasks.mark_done(person, callback_data.task_id)
     else:
-        task = await tasks.reopen(person, callback_data.task_id)
-        note = t("reopen.ok", number=task.number)
+        outcome = await tasks.reopen(person, callback_data.task_id)
+    note = render_mark_outcome(outcome, t, zone)
     card = await tasks.card(person, callback_data.task_id)
     if isinstance(query.message, Message):
         await query.message.edit_text(

@@ -31,7 +31,8 @@ class Role(enum.StrEnum):
 
 class Action(enum.StrEnum):
     VIEW = "view"  # status, task list, task cards within reach
-    MARK_DONE = "mark_done"
+    MARK_DONE = "mark_done"  # an organisation's share of a task
+    EXCUSE = "excuse"  # let an organisation off its share, with a reason
     REOPEN = "reopen"
     COMMENT = "comment"
     INVITE = "invite"
@@ -49,6 +50,7 @@ ALLOWED: Mapping[Role, frozenset[Action]] = {
         {
             Action.VIEW,
             Action.MARK_DONE,
+            Action.EXCUSE,
             Action.REOPEN,
             Action.COMMENT,
             Action.INVITE,

@@ -6,6 +6,9 @@
 - "Set a date" requests go to the coordinators of the acting organisations and to the staff.
 - An escalation goes to the coordinators of each acting organisation's parent (the staff when
   the parent is the top of the registry), listing the organisations below them.
+- A task owed by many organisations is done by each of them (bot/domain/shares.py): given
+  which organisations still owe it, those that have done their share hear nothing more about
+  it, and an escalation lists only the late organisations of each coordinator's subtree.
 
 Pure: built from people, chats and the registry's tree; no I/O.
 """
@@ -13,7 +16,7 @@ Pure: built from people, chats and the registry's tree; no I/O.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.domain.access import OrgTree, Person, Role
@@ -27,6 +30,12 @@ class Listener:
     person_id: int | None  # None for a group chat
     timezone: str
     language: str | None = None
+    # The organisations they hear for (a person's bindings, a chat's organisation, the top of
+    # the registry for the staff); empty for a party's chat, which hears while anyone owes.
+    organisations: tuple[str, ...] = ()
+
+
+StillOwing = Callable[[str], bool]  # organisation -> its share of the task is still open
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +95,15 @@ class Audience:
                 self.blocked.append(person)
                 continue
             home = next((b.organisation for b in person.bindings if b.organisation), None)
+            own = [b.organisation for b in person.bindings if b.organisation]
+            if any(b.role is Role.ADMIN and b.organisation is None for b in person.bindings):
+                own += sorted(self.roots)
             listener = Listener(
                 person.telegram_id,
                 person.telegram_id,
                 timezone_of(home, tree, default_timezone),
                 person.language,
+                tuple(dict.fromkeys(own)),
             )
             for binding in person.bindings:
                 if binding.role is Role.ADMIN:
@@ -105,14 +118,23 @@ class Audience:
             if chat.chat_id in unreachable:
                 continue
             listener = Listener(
-                chat.chat_id, None, timezone_of(chat.organisation, tree, default_timezone)
+                chat.chat_id,
+                None,
+                timezone_of(chat.organisation, tree, default_timezone),
+                organisations=(chat.organisation,) if chat.organisation else (),
             )
             if chat.party:
                 self.party_chats[chat.party].append(listener)
             if chat.organisation:
                 self.org_chats[chat.organisation].append(listener)
 
-    def for_task(self, task: Task, acting: frozenset[str]) -> frozenset[Listener]:
+    def for_task(
+        self, task: Task, acting: frozenset[str], owing: StillOwing | None = None
+    ) -> frozenset[Listener]:
+        """Who hears the task's reminders; with `owing`, only for organisations that still
+        owe it (and a party's chats while any does)."""
+        if owing is not None:
+            return frozenset(self._still_owing(task, acting, owing))
         key = (task.id, task.responsible, acting)
         found = self._heard.get(key)
         if found is None:
@@ -137,6 +159,19 @@ class Audience:
             heard.update(self.staff)
         return heard
 
+    def _still_owing(self, task: Task, acting: frozenset[str], owing: StillOwing) -> set[Listener]:
+        heard: set[Listener] = set()
+        for places in (self.at, self.org_chats):
+            for organisation, listeners in places.items():
+                if organisation in acting and owing(organisation):
+                    heard.update(listeners)
+        if any(owing(organisation) for organisation in acting):
+            for party in task.responsible:
+                heard.update(self.party_chats.get(party, ()))
+        if any(owing(root) for root in acting & self.roots):
+            heard.update(self.staff)
+        return heard
+
     def hears_party(self, party: str, acting: frozenset[str]) -> bool:
         """Whether anyone would hear a reminder addressed to this party (asked by every
         /status, so remembered)."""
@@ -156,12 +191,22 @@ class Audience:
             heard.update(self.coordinators.get(organisation, ()))
         return heard
 
-    def supervisors(self, acting: frozenset[str]) -> dict[Listener, list[str]]:
-        """Coordinator above each acting organisation -> the organisations below them."""
+    def supervisors(
+        self, acting: frozenset[str], late: StillOwing | None = None
+    ) -> dict[Listener, list[str]]:
+        """Coordinator above each acting organisation -> the organisations below them (with
+        `late`, only those still late: each coordinator hears of its own subtree's)."""
         found = self._above.get(acting)
         if found is None:
             found = self._above[acting] = self._supervisors(acting)
-        return found
+        if late is None:
+            return found
+        narrowed = {}
+        for listener, below in found.items():
+            still = [organisation for organisation in below if late(organisation)]
+            if still:
+                narrowed[listener] = still
+        return narrowed
 
     def _supervisors(self, acting: frozenset[str]) -> dict[Listener, list[str]]:
         below: defaultdict[Listener, list[str]] = defaultdict(list)
@@ -183,8 +228,11 @@ def address(
     tasks: Mapping[int, Task],
     audience: Audience,
     acting: Mapping[int, frozenset[str]],
+    owing: Callable[[Task, Item], StillOwing | None] = lambda _task, _item: None,
 ) -> dict[Listener, list[Line]]:
-    """Every listener's lines for a round: their digest, before merging and rendering."""
+    """Every listener's lines for a round: their digest, before merging and rendering.
+    `owing(task, item)` tells which organisations still owe what the item is about (None:
+    everyone acting for it does, as for a task nobody has a share of)."""
     lines: defaultdict[Listener, list[Line]] = defaultdict(list)
     for task_id, items in reminders.items():
         task = tasks[task_id]
@@ -193,12 +241,13 @@ def address(
             heard = (
                 audience.for_dating(reach)
                 if item.reason is Reason.UNDATED
-                else audience.for_task(task, reach)
+                else audience.for_task(task, reach, owing(task, item))
             )
             for listener in heard:
                 lines[listener].append(Line(item))
     for task_id, item in escalations.items():
-        for listener, below in audience.supervisors(acting.get(task_id, frozenset())).items():
+        above = audience.supervisors(acting.get(task_id, frozenset()), owing(tasks[task_id], item))
+        for listener, below in above.items():
             lines[listener].append(Line(item, tuple(below)))
     return lines
 

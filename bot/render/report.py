@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.domain.model import Deadline, Organisation, OrganisationKind, Task
 from bot.domain.status import Standing, standing
+from bot.render.shares import render_counts
 from bot.render.texts import Texts
 from bot.services.roadmaps import ImportOutcome, StatusReport
 
@@ -108,9 +109,19 @@ def render_status(report: StatusReport, t: Texts) -> str:
             overdue=counts[Standing.OVERDUE],
             cancelled=counts[Standing.CANCELLED],
         ),
-        "",
-        t("status.overdue", count=len(summary.overdue)),
     ]
+    shared = [
+        (task, share)
+        for task in report.tasks
+        if (share := report.shares.get(task.id or 0)) is not None and share.owed > 1
+    ]
+    if shared:
+        lines += ["", t("shares.status_header")]
+        lines += [
+            t("shares.status_item", number=task.number, counts=render_counts(share, t))
+            for task, share in shared
+        ]
+    lines += ["", t("status.overdue", count=len(summary.overdue))]
     lines += [
         t(
             "status.overdue_item",

@@ -17,6 +17,7 @@ from bot.domain.links import PartyLink
 from bot.domain.model import Task
 from bot.domain.status import Standing, standing
 from bot.render.report import responsible, short, understood
+from bot.render.shares import render_card_shares
 from bot.render.texts import Safe, Texts
 from bot.services.organisations import Roster
 from bot.services.parties import PartyView
@@ -39,6 +40,9 @@ COMMANDS: tuple[tuple[str, Action | None], ...] = (
     ("tasks", Action.VIEW),
     ("mytasks", Action.VIEW),
     ("task", Action.VIEW),
+    ("done", Action.MARK_DONE),
+    ("reopen", Action.REOPEN),
+    ("excuse", Action.EXCUSE),
     ("invite", Action.INVITE),
     ("orgs", Action.VIEW_ORGS),
     ("parties", Action.EDIT_PARTIES),
@@ -117,6 +121,8 @@ def render_card(card: TaskCard, t: Texts, timezone: str) -> str:
     if task.result:
         lines.append(t("card.result", result=task.result))
     lines.append(t("card.standing", standing=t(f"standing.{card.standing.value}")))
+    if card.shares is not None:
+        lines += render_card_shares(card.shares, t, zone)
     if card.history:
         lines += ["", t("card.history")]
         for entry in card.history:
@@ -128,9 +134,8 @@ def render_card(card: TaskCard, t: Texts, timezone: str) -> str:
                 new = t(f"standing.{new}") if new else new
             key = f"card.event.{entry.action}"
             if key in t.messages:
-                lines.append(
-                    t(key, at=at, actor=entry.actor, field=field, old=old or "", new=new or "")
-                )
+                actor = card.actors.get(entry.actor, entry.actor)
+                lines.append(t(key, at=at, actor=actor, field=field, old=old or "", new=new or ""))
     return "\n".join(lines)
 
 

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Literal
 
 from bot.render.report_texts import REPORT_MESSAGES
+from bot.render.share_texts import SHARE_MESSAGES
 
 Language = Literal["ru", "en"]
 
@@ -444,7 +445,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
-for _language, _messages in REPORT_MESSAGES.items():
+for _language, _messages in (*REPORT_MESSAGES.items(), *SHARE_MESSAGES.items()):
     MESSAGES[_language].update(_messages)
 
 # Russian nouns take one of three forms after a number (1 мероприятие, 2 мероприятия,

@@ -7,9 +7,15 @@ fell due during downtime is heard once, merged into one current digest — and w
 row per listener and day (idempotent: the same round is never planned twice, not even by two
 processes). Older rounds still waiting are superseded.
 
-Composing (when the sender takes a row): the lines are checked against the tasks as they are
-now, so a task marked done, removed or given a date since planning drops out; a digest with
-nothing left is cancelled, not sent.
+Shares (bot/domain/shares.py): a task owed by many organisations speaks only to those that
+still owe it — an organisation that has done its share, or was excused, hears nothing more
+about it, and an escalation lists only each coordinator's own late organisations. A recurring
+task's share is per occurrence.
+
+Composing (when the sender takes a row): the lines are checked against the tasks and shares as
+they are now, so a task or share marked done, removed or given a date since planning drops out
+(an escalation keeps only the organisations still late); a digest with nothing left is
+cancelled, not sent.
 """
 
 from __future__ import annotations
@@ -21,8 +27,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.audience import Audience, Line, Listener, address, merge_lines
-from bot.domain.model import TaskStatus
+from bot.domain.audience import Audience, Line, Listener, StillOwing, address, merge_lines
+from bot.domain.model import Task, TaskStatus
 from bot.domain.reminders import (
     Item,
     Reason,
@@ -32,6 +38,7 @@ from bot.domain.reminders import (
 )
 from bot.services.clock import Clock
 from bot.services.rounds import PlannedDays
+from bot.services.shares import ShareIndex, ShareLedger, ShareService
 from bot.services.snapshots import RoadmapView, Snapshots
 from storage.db import Database
 from storage.outbox import NewMessage, OutboxStore
@@ -74,6 +81,7 @@ class ReminderPlanner:
         database: Database,
         clock: Clock,
         snapshots: Snapshots,
+        shares: ShareService,
         settings: ReminderSettings,
         *,
         wake_sender: Callable[[], None] | None = None,
@@ -81,6 +89,7 @@ class ReminderPlanner:
         self.database = database
         self.clock = clock
         self.snapshots = snapshots
+        self.shares = shares
         self.settings = settings
         self.calendar = WorkCalendar(settings.holidays)
         self.wake_sender = wake_sender
@@ -101,6 +110,8 @@ class ReminderPlanner:
                 return PlanOutcome((), 0, 0)
             headers = await RoadmapStore(connection).headers()
         views = [await self.snapshots.roadmap(header.slug) for header in headers]
+        indexes = {view.roadmap.id: await self.shares.index(view) for view in views}
+        await self.shares.ledger.catch_up()
         messages: list[NewMessage] = []
         listeners: set[Listener] = set()
         for zone, today in due.items():
@@ -112,7 +123,7 @@ class ReminderPlanner:
             )
             days = [first + timedelta(days=n) for n in range((today - first).days + 1)]
             for view in views:
-                lines = self._lines(view, audience, days, zone)
+                lines = self._lines(view, indexes[view.roadmap.id], audience, days, zone)
                 for listener, said in lines.items():
                     listeners.add(listener)
                     messages.append(self._message(view, listener, said, today, zone, now))
@@ -124,9 +135,19 @@ class ReminderPlanner:
         return PlanOutcome(tuple(sorted(due)), len(listeners), planned)
 
     def _lines(
-        self, view: RoadmapView, audience: Audience, days: list[date], zone: str
+        self,
+        view: RoadmapView,
+        index: ShareIndex,
+        audience: Audience,
+        days: list[date],
+        zone: str,
     ) -> dict[Listener, list[Line]]:
         tasks = {task.id: task for task in view.tasks if task.id is not None}
+        ledger = self.shares.ledger
+
+        def owing(task: Task, item: Item) -> StillOwing | None:
+            return still_owing(index, ledger, task, item)
+
         heard: defaultdict[Listener, list[Line]] = defaultdict(list)
         for day in days:
             reminders: dict[int, list[Item]] = {}
@@ -141,7 +162,7 @@ class ReminderPlanner:
             if not reminders and not escalations:
                 continue
             for listener, lines in address(
-                reminders, escalations, tasks, audience, view.acting
+                reminders, escalations, tasks, audience, view.acting, owing
             ).items():
                 if listener.timezone == zone:
                     heard[listener].extend(lines)
@@ -163,6 +184,7 @@ class ReminderPlanner:
         payload = {
             "roadmap": view.roadmap.id,
             "language": listener.language,
+            "for": list(listener.organisations),
             "lines": [
                 {
                     "task": line.item.task_id,
@@ -182,6 +204,24 @@ class ReminderPlanner:
             payload=json.dumps(payload, ensure_ascii=False),
             not_before=max(now, at_hour),
         )
+
+
+def still_owing(
+    index: ShareIndex, ledger: ShareLedger, task: Task, item: Item
+) -> StillOwing | None:
+    """Which organisations still owe what `item` is about (None: nobody has a share)."""
+    owed = index.owed(task)
+    if not len(owed) or task.id is None or item.reason is Reason.UNDATED:
+        return None
+    occurrence = item.day if item.reason is Reason.OCCURRENCE else None
+    marks = ledger.marks(task.id, occurrence)
+    ids = index.ids
+
+    def owes(organisation: str) -> bool:
+        org_id = ids.get(organisation, -1)
+        return org_id in owed and not marks.settled(org_id)
+
+    return owes
 
 
 def _as_of(lines: list[Line], today: date) -> list[Line]:
@@ -229,14 +269,18 @@ class Digest:
 class DigestReader:
     """Turns an outbox payload back into what is still worth saying."""
 
-    def __init__(self, snapshots: Snapshots) -> None:
+    def __init__(self, snapshots: Snapshots, shares: ShareService) -> None:
         self.snapshots = snapshots
+        self.shares = shares
 
     async def current(self, payload: str) -> Digest | None:
         data = json.loads(payload)
         view = await self._view(int(data["roadmap"]))
         if view is None:
             return None
+        index = await self.shares.index(view)
+        await self.shares.ledger.catch_up()
+        hears_for = tuple(data.get("for", ()))
         lines = []
         for raw in data["lines"]:
             task = view.task(int(raw["task"]))
@@ -245,6 +289,20 @@ class DigestReader:
                 continue  # done, cancelled or removed since planning
             if reason is Reason.UNDATED and task.deadline.fixed:
                 continue  # got a date meanwhile
+            item = Item(task.id or 0, reason, date.fromisoformat(raw["day"]), int(raw["days"]))
+            owes = still_owing(index, self.shares.ledger, task, item)
+            organisations = tuple(raw.get("organisations", ()))
+            if owes is not None:
+                if reason is Reason.ESCALATION:
+                    organisations = tuple(o for o in organisations if owes(o))
+                    if not organisations:
+                        continue  # every late organisation below has done it since
+                else:
+                    own = [o for o in hears_for if index.ids.get(o, -1) in index.owed(task)]
+                    if own and not any(owes(o) for o in own):
+                        continue  # their share is done since planning
+                    if not own and not any(owes(o) for o in view.acting.get(task.id or 0, ())):
+                        continue  # everyone's share is done
             lines.append(
                 DigestLine(
                     task_id=int(raw["task"]),
@@ -253,7 +311,7 @@ class DigestReader:
                     reason=reason,
                     day=date.fromisoformat(raw["day"]),
                     days=int(raw["days"]),
-                    organisations=tuple(raw.get("organisations", ())),
+                    organisations=organisations,
                     deadline_text=task.deadline.text,
                 )
             )

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.domain.model import ReminderPolicy, Roadmap, Task
 from bot.domain.revision import Revision, revise
+from bot.domain.shares import ShareCounts
 from bot.domain.slugs import roadmap_slug
 from bot.domain.status import StatusSummary
 from bot.importers import read_roadmap
@@ -56,6 +57,8 @@ class StatusReport:
     summary: StatusSummary
     nobody_to_remind: tuple[str, ...] = ()  # parties of open tasks that nobody would hear
     unreachable: tuple[str, ...] = ()  # people within reach who blocked the bot
+    shares: Mapping[int, ShareCounts] = field(default_factory=dict)  # task id -> its shares
+    tasks: tuple[Task, ...] = ()  # the tasks summarised, in document order
 
 
 async def resolve_roadmap(store: RoadmapStore, slug: str | None) -> RoadmapHeader:

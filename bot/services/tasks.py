@@ -6,17 +6,19 @@ acting organisations worked out from the party links; handlers only show what th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.domain.access import Action, OrgTree, Person, may, visible_organisations
 from bot.domain.model import Task, TaskStatus
+from bot.domain.shares import MarkState, ShareCounts, ShareState
 from bot.domain.status import Standing, standing, summarise
 from bot.services.clock import Clock
 from bot.services.people import Forbidden, actor_name
 from bot.services.roadmaps import StatusReport
+from bot.services.shares import MarkOutcome, ShareLedger, ShareService, TaskShares
 from bot.services.snapshots import RoadmapView, Snapshots
 from storage.audit import AuditLog, Entry
 from storage.db import Database
@@ -38,6 +40,7 @@ class Scope:
     tasks: tuple[Task, ...]  # visible to the person, document order
     sections: tuple[str, ...]
     own: frozenset[int]  # ids of tasks of the person's own organisations ("mine")
+    shares: Mapping[int, ShareCounts]  # task id -> its shares within the person's reach
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,16 +53,29 @@ class TaskCard:
     may_mark_done: bool
     may_reopen: bool
     may_comment: bool
+    shares: TaskShares | None = None  # None: nobody owes it (one status for all)
+    actors: Mapping[str, str] = field(default_factory=dict)  # "person:1" -> a name
 
 
 class TaskService:
     def __init__(
-        self, database: Database, clock: Clock, snapshots: Snapshots, timezone: str
+        self,
+        database: Database,
+        clock: Clock,
+        snapshots: Snapshots,
+        timezone: str,
+        *,
+        shares: ShareService | None = None,
     ) -> None:
         self.database = database
         self.clock = clock
         self.snapshots = snapshots
         self.timezone = timezone
+        # The composition root hands the bot's one ShareService in; alone (the tests, a
+        # script) a TaskService keeps its own.
+        self.shares = shares or ShareService(
+            database, clock, snapshots, ShareLedger(database), timezone
+        )
 
     def today(self, header: RoadmapHeader) -> date:
         return self.clock.now().astimezone(ZoneInfo(header.timezone or self.timezone)).date()
@@ -72,7 +88,12 @@ class TaskService:
             own |= {org.name for org in tree.by_name.values() if org.parent is None}
         return frozenset(own)
 
-    async def scope(self, person: Person, slug: str | None = None) -> Scope:
+    async def scope(
+        self, person: Person, slug: str | None = None, *, as_of: date | None = None
+    ) -> Scope:
+        """The tasks the person sees, each with the status it has at their scope: done when
+        every organisation of their reach that owes it has done (or been excused from) its
+        share, open otherwise."""
         view = await self.snapshots.roadmap(slug)
         if not may(person, Action.VIEW, view.tree):
             raise Forbidden(Action.VIEW)
@@ -87,7 +108,10 @@ class TaskService:
                 if task.id is not None and acting & own_orgs:
                     own.add(task.id)
         sections = tuple(dict.fromkeys(t.section for t in visible if t.section))
-        return Scope(view.roadmap, tuple(visible), sections, frozenset(own))
+        day = as_of or self.today(view.roadmap)
+        shares = await self.shares.tallies(person, view, visible, day)
+        scoped = tuple(_at_scope(task, shares.get(task.id or 0)) for task in visible)
+        return Scope(view.roadmap, scoped, sections, frozenset(own), shares)
 
     async def status_for(
         self,
@@ -98,7 +122,7 @@ class TaskService:
         horizon_days: int = 14,
     ) -> StatusReport:
         """The roadmap at a glance within the person's reach (everything, for the CLI)."""
-        scope = await self.scope(person, slug)
+        scope = await self.scope(person, slug, as_of=as_of)
         day = as_of or self.today(scope.roadmap)
         view = await self.snapshots.roadmap(slug)
         audience = await self.snapshots.audience(self.timezone)
@@ -123,6 +147,8 @@ class TaskService:
         return StatusReport(
             scope.roadmap,
             summarise(scope.tasks, day, horizon_days),
+            shares=scope.shares,
+            tasks=scope.tasks,
             nobody_to_remind=tuple(
                 p
                 for p in dict.fromkeys(party for task in scope.tasks for party in task.responsible)
@@ -157,63 +183,121 @@ class TaskService:
         if not may(person, Action.VIEW, view.tree, acting=acting):
             raise Forbidden(Action.VIEW)
         history = await self.snapshots.history(task_id)
+        today = self.today(view.roadmap)
+        shares = await self.shares.shares(person, task, view, today)
+        actors = await self.shares.actor_names(
+            list(dict.fromkeys(entry.actor for entry in history)), view.tree
+        )
+        if shares is None:  # nobody owes it: one status for all, as before shares
+            return TaskCard(
+                task=task,
+                roadmap=view.roadmap,
+                acting=tuple(sorted(acting)),
+                history=history,
+                standing=standing(task, today),
+                may_mark_done=task.status is TaskStatus.OPEN
+                and may(person, Action.MARK_DONE, view.tree, acting=acting),
+                may_reopen=task.status is not TaskStatus.OPEN
+                and may(person, Action.REOPEN, view.tree, acting=acting),
+                may_comment=may(person, Action.COMMENT, view.tree, acting=acting),
+                actors=actors,
+            )
+        own_open = [s for s in shares.own if s.state in (ShareState.OPEN, ShareState.OVERDUE)]
+        own_done = [s for s in shares.own if s.state in (ShareState.DONE, ShareState.EXCUSED)]
+        scoped = _at_scope(task, shares.counts) if shares.counts else task
+        if shares.counts is None and shares.own:
+            scoped = replace(task, status=TaskStatus.OPEN if own_open else TaskStatus.DONE)
         return TaskCard(
             task=task,
             roadmap=view.roadmap,
             acting=tuple(sorted(acting)),
             history=history,
-            standing=standing(task, self.today(view.roadmap)),
-            may_mark_done=task.status is TaskStatus.OPEN
-            and may(person, Action.MARK_DONE, view.tree, acting=acting),
-            may_reopen=task.status is not TaskStatus.OPEN
-            and may(person, Action.REOPEN, view.tree, acting=acting),
+            standing=standing(scoped, today),
+            may_mark_done=bool(own_open)
+            and task.status is TaskStatus.OPEN
+            and may(person, Action.MARK_DONE, view.tree, organisation=own_open[0].organisation),
+            may_reopen=bool(own_done)
+            and task.status is TaskStatus.OPEN
+            and may(person, Action.REOPEN, view.tree, organisation=own_done[0].organisation),
             may_comment=may(person, Action.COMMENT, view.tree, acting=acting),
+            shares=shares,
+            actors=actors,
         )
 
-    async def _set_status(
-        self, person: Person, task_id: int, action: Action, status: TaskStatus, comment: str | None
-    ) -> Task:
+    async def mark(
+        self,
+        person: Person,
+        task_id: int,
+        state: MarkState,
+        *,
+        organisation: str | None = None,
+        everyone: bool = False,
+        note: str | None = None,
+        occurrence: date | None = None,
+        explicit_occurrence: bool = False,
+    ) -> MarkOutcome:
+        """Mark shares of the task (see ShareService.mark); a task nobody owes keeps one
+        status for all."""
         task, view = await self._view_of(task_id)
-        if not may(person, action, view.tree, acting=view.acting.get(task_id, frozenset())):
-            raise Forbidden(action)
-        async with self.database.transaction() as connection:
-            store = RoadmapStore(connection)
-            # The status as stored now, not as last read: two presses must not log twice.
-            fresh = await store.tasks(view.roadmap.id, task_id)
-            if not fresh:
-                raise TaskNotFound(str(task_id))
-            task = fresh[0]
-            if task.status is status:
-                return task
-            now = self.clock.now()
-            await store.set_status(task_id, status, now)
-            audit = AuditLog(connection)
-            await audit.record(
-                at=now,
-                actor=actor_name(person),
-                action="status",
-                subject="task",
-                subject_id=task_id,
-                field="status",
-                old=task.status.value,
-                new=status.value,
-            )
-            if comment and comment.strip():
-                await audit.record(
-                    at=now,
-                    actor=actor_name(person),
-                    action="comment",
-                    subject="task",
-                    subject_id=task_id,
-                    new=comment.strip(),
-                )
-        return replace(task, status=status)
+        if not len((await self.shares.index(view)).owed(task)):
+            if state is MarkState.EXCUSED or organisation is not None:
+                raise Forbidden(Action.EXCUSE if state is MarkState.EXCUSED else Action.MARK_DONE)
+            status = TaskStatus.DONE if state is MarkState.DONE else TaskStatus.OPEN
+            before = task.status
+            task = await self.shares.set_task_status(person, task, view, status)
+            changed = ("",) if before is not status else ()
+            return MarkOutcome(task, state, changed, ())
+        return await self.shares.mark(
+            person,
+            task,
+            view,
+            state,
+            organisation=organisation,
+            everyone=everyone,
+            note=note,
+            occurrence=occurrence,
+            explicit_occurrence=explicit_occurrence,
+        )
 
-    async def mark_done(self, person: Person, task_id: int, comment: str | None = None) -> Task:
-        return await self._set_status(person, task_id, Action.MARK_DONE, TaskStatus.DONE, comment)
+    async def owing_named(self, person: Person, task_id: int, query: str) -> str:
+        task, view = await self._view_of(task_id)
+        return await self.shares.owing_named(person, task, view, query)
 
-    async def reopen(self, person: Person, task_id: int) -> Task:
-        return await self._set_status(person, task_id, Action.REOPEN, TaskStatus.OPEN, None)
+    async def remind_unsettled(self, person: Person, task_id: int) -> int:
+        task, view = await self._view_of(task_id)
+        if not may(person, Action.VIEW, view.tree, acting=view.acting.get(task_id, frozenset())):
+            raise Forbidden(Action.VIEW)
+        return await self.shares.remind_unsettled(person, task, view)
+
+    async def mark_done(
+        self,
+        person: Person,
+        task_id: int,
+        comment: str | None = None,
+        *,
+        organisation: str | None = None,
+        everyone: bool = False,
+    ) -> MarkOutcome:
+        return await self.mark(
+            person,
+            task_id,
+            MarkState.DONE,
+            note=comment,
+            organisation=organisation,
+            everyone=everyone,
+        )
+
+    async def reopen(
+        self,
+        person: Person,
+        task_id: int,
+        *,
+        organisation: str | None = None,
+        everyone: bool = False,
+    ) -> MarkOutcome:
+        return await self.mark(
+            person, task_id, MarkState.OPEN, organisation=organisation, everyone=everyone
+        )
 
     async def comment(
         self, person: Person, task_id: int, text: str, *, update_id: int | None = None
@@ -238,6 +322,13 @@ class TaskService:
                 new=text.strip(),
             )
         return True
+
+
+def _at_scope(task: Task, counts: ShareCounts | None) -> Task:
+    """The task with the status it has at a scope whose shares are `counts`."""
+    if counts is None or task.status is TaskStatus.CANCELLED:
+        return task
+    return replace(task, status=TaskStatus.DONE if counts.complete else TaskStatus.OPEN)
 
 
 def filter_tasks(

@@ -432,7 +432,7 @@ async def onboard(world: World) -> Campaign:
 
 def sender(world: World) -> Sender:
     app = world.app
-    compose = outbox_composer(app.snapshots, app.reports, "ru")
+    compose = outbox_composer(app.snapshots, app.reports, app.shares, "ru")
     # The limiter runs on real time, and a simulated day lasts a second or so.
     fast = RateLimits(per_second=100_000, per_chat_per_second=100_000, per_group_per_minute=1000)
     return Sender(app.database, world.bot, world.clock, compose, limits=fast)

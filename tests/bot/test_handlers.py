@@ -13,6 +13,7 @@ from tests.bot.conftest import (
     COORDINATOR,
     OBSERVER,
     OTHER_REP,
+    OTHER_SCHOOL,
     REP,
     SCHOOL,
     STRANGER,
@@ -81,18 +82,25 @@ async def test_a_task_outside_ones_reach_is_not_shown(staffed: World) -> None:
     assert reply.text == "Мероприятия № 1 нет среди доступных вам."
 
 
-async def test_marking_done_from_the_button_changes_the_task_and_logs_who(staffed: World) -> None:
+async def test_marking_done_from_the_button_marks_the_schools_own_share(staffed: World) -> None:
+    """Task 7 is owed by every school: a school's ✅ is its own share, not everyone's."""
     (card,) = await staffed.send(REP, "/task 7")
     replies = await staffed.press(REP, card, "Выполнено")
     edited, note = replies
     assert edited.method == "EditMessageText"
     assert "Статус: выполнено" in edited.text
-    assert "в работе → выполнено (person:3001)" in edited.text
-    assert note.text == "Отмечено как выполненное: № 7."
+    assert f"Ваша часть ({SCHOOL}): выполнено — " in edited.text
+    assert "person:" not in edited.text  # people see names, never ids
+    assert f", {SCHOOL}, 20.04.2023 10:00" in edited.text
+    assert note.text == f"№ 7: выполнено — {SCHOOL}."
     stored = await staffed.app.roadmaps.roadmap()
     task7 = next(t for t in stored.tasks if t.number == "7")
-    assert task7.status is TaskStatus.DONE
+    assert task7.status is TaskStatus.OPEN  # the task itself: still owed by the other schools
     assert [label for label, _ in edited.buttons()] == ["↩️ Вернуть в работу", "💬 Комментарий"]
+    (other,) = await staffed.send(OTHER_REP, "/task 7")
+    assert f"Ваша часть ({OTHER_SCHOOL}): " in other.text
+    assert "Статус: просрочено" in other.text or "Статус: в работе" in other.text
+    assert "Выполнено" in next(label for label, _ in other.buttons())
 
 
 async def test_a_school_cannot_mark_another_partys_task_even_with_a_forged_button(
@@ -113,7 +121,8 @@ async def test_comment_flow_saves_the_comment_in_the_history(staffed: World) -> 
     assert saved.text == "Комментарий к № 4 сохранён."
     (card,) = await staffed.send(COORDINATOR, "/task 4")
     assert (
-        "комментарий (person:2001): ВКС проведена 14.04, &lt;протокол&gt; &amp; запись" in card.text
+        f"комментарий (Person 2001, {CITY}): ВКС проведена 14.04, &lt;протокол&gt; &amp; запись"
+        in card.text
     )
 
 

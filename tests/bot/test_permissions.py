@@ -10,6 +10,7 @@ import pytest
 from bot.domain.access import Person, Role
 from bot.services.parties import PartyService
 from bot.services.people import Forbidden
+from bot.services.shares import NoOwnShare
 from tests.bot.conftest import (
     ADMIN,
     CITY,
@@ -87,11 +88,19 @@ def action(world: World, who: Person, name: str) -> Callable[[], Awaitable[Any]]
     async def run() -> Any:
         if verb == "view":
             return await app.tasks.card(who, await task_id(world, what))
-        if verb == "done":
-            return await app.tasks.mark_done(who, await task_id(world, what))
+        if verb == "done":  # one's own share, or all of one's reach when one owes none
+            try:
+                return await app.tasks.mark_done(who, await task_id(world, what))
+            except NoOwnShare:
+                return await app.tasks.mark_done(who, await task_id(world, what), everyone=True)
         if verb == "reopen":
-            await app.tasks.mark_done(await person(world, "admin"), await task_id(world, what))
-            return await app.tasks.reopen(who, await task_id(world, what))
+            await app.tasks.mark_done(
+                await person(world, "admin"), await task_id(world, what), everyone=True
+            )
+            try:
+                return await app.tasks.reopen(who, await task_id(world, what))
+            except NoOwnShare:
+                return await app.tasks.reopen(who, await task_id(world, what), everyone=True)
         if verb == "comment":
             return await app.tasks.comment(who, await task_id(world, what), "проверка")
         if name == "invite rep here":

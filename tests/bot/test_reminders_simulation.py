@@ -45,7 +45,7 @@ async def prepare(world: World) -> Sender:
     await world.join(CITY_SCHOOL, Role.REP, SCHOOL)
     admin = await app.people.identify(ADMIN, f"Person {ADMIN}", None, "ru")
     await app.parties.bind_chat(admin, VK_GROUP, "ЦО VK", 7, world.clock.now())  # ЦО/VK
-    compose = digest_composer(DigestReader(app.snapshots), "ru")
+    compose = digest_composer(DigestReader(app.snapshots, app.shares), "ru")
     # The limiter runs on real time, and a simulated day lasts milliseconds.
     fast = RateLimits(per_second=1000, per_chat_per_second=1000, per_group_per_minute=1000)
     return Sender(app.database, world.bot, world.clock, compose, limits=fast)
@@ -194,7 +194,7 @@ async def test_marking_done_cancels_what_was_still_pending(world: World) -> None
     for number in ("5",):
         task_id = next(t.id for t in tasks if t.number == number)
         assert task_id is not None
-        await world.app.tasks.mark_done(CLI, task_id)
+        await world.app.tasks.mark_done(CLI, task_id, organisation=SCHOOL)
     await sender.drain()
     (digest,) = [m for m in world.session.to(CITY_SCHOOL) if "Напоминание" in m.text]
     assert "№ 5 " not in digest.text
@@ -204,7 +204,7 @@ async def test_marking_done_cancels_what_was_still_pending(world: World) -> None
     await world.app.planner.plan()
     eleven = next(t.id for t in tasks if t.number == "11" and t.id is not None)
     assert eleven is not None
-    await world.app.tasks.mark_done(CLI, eleven)
+    await world.app.tasks.mark_done(CLI, eleven, organisation=SCHOOL)
     before = len(world.session.to(CITY_SCHOOL))
     await sender.drain()
     assert len(world.session.to(CITY_SCHOOL)) == before
@@ -260,6 +260,9 @@ async def test_a_digest_button_marks_the_task_done(world: World) -> None:
     (digest,) = [m for m in world.session.to(CITY_SCHOOL) if "Напоминание" in m.text]
     assert [label for label, _ in digest.buttons()] == ["✅ № 5", "📄 № 5", "✅ № 11", "📄 № 11"]
     (note,) = await world.press(CITY_SCHOOL, digest, "✅ № 5")
-    assert note.text == "Отмечено как выполненное: № 5."
+    assert note.text == f"№ 5: выполнено — {SCHOOL}."
+    (again,) = await world.press(CITY_SCHOOL, digest, "✅ № 5")  # an old button, used already
+    assert again.text.startswith(f"№ 5 уже отмечено: {SCHOOL} — Person {CITY_SCHOOL}, ")
+    assert again.text.endswith("Повторно ничего не сделано.")
     (card,) = await world.press(CITY_SCHOOL, digest, "📄 № 11")
     assert card.text.startswith("<b>№ 11. Перевод 100% внутренних коммуникаций")
