@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.app import App, build_bot, open_app, run_bot
 from bot.config import Settings, SettingsError, load_settings
-from bot.domain.access import Role
+from bot.domain.access import Binding, Person, Role
 from bot.domain.invites import invite_link
 from bot.domain.model import OrganisationKind
 from bot.importers.errors import DocumentError
@@ -63,24 +63,38 @@ async def cmd_export(app: App, args: argparse.Namespace) -> str:
     return app.texts("export.written", slug=roadmap.slug, path=args.yaml)
 
 
+async def _viewer(app: App, args: argparse.Namespace) -> tuple[Person, str | None]:
+    """Who the command looks as: the department (CLI), or an observer of `--org`'s subtree."""
+    if not getattr(args, "org", None):
+        return CLI, None
+    organisation = await _one_organisation(app, args.org)
+    return Person(0, "cli", (Binding(Role.OBSERVER, organisation),)), organisation
+
+
 async def cmd_tasks(app: App, args: argparse.Namespace) -> str:
     roadmap = await app.roadmaps.roadmap(args.roadmap)
     as_of = args.as_of or app.roadmaps.today(roadmap.timezone)
+    viewer, _ = await _viewer(app, args)
+    scope = await app.tasks.scope(viewer, args.roadmap, as_of=as_of)
     if args.json:
         return json.dumps(
-            [task_json(task, as_of) for task in roadmap.tasks], ensure_ascii=False, indent=2
+            [task_json(task, as_of, scope.shares.get(task.id or 0)) for task in scope.tasks],
+            ensure_ascii=False,
+            indent=2,
         )
-    return render_tasks(roadmap.tasks, as_of, app.texts)
+    return render_tasks(scope.tasks, as_of, app.texts)
 
 
 async def cmd_status(app: App, args: argparse.Namespace) -> str:
-    if args.org:
-        organisation = await _one_organisation(app, args.org)
+    viewer, organisation = await _viewer(app, args)
+    text = render_status(
+        await app.tasks.status_for(viewer, args.roadmap, as_of=args.as_of), app.texts
+    )
+    if organisation is not None:
         progress = await app.reports.progress(
             CLI, organisation, slug=args.roadmap, as_of=args.as_of
         )
-        return render_progress(progress, app.texts)
-    text = render_status(await app.tasks.status_for(CLI, args.roadmap, as_of=args.as_of), app.texts)
+        return text + ("\n\n" + render_progress(progress, app.texts) if progress.blocks else "")
     progress = await app.reports.progress(CLI, slug=args.roadmap, as_of=args.as_of)
     return text + ("\n\n" + render_progress(progress, app.texts) if progress.blocks else "")
 
@@ -259,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     roadmap_option(sub)
     sub.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD", help="status as of this day")
     sub.add_argument("--json", action="store_true", help="print a JSON array (see README)")
+    sub.add_argument(
+        "--org", metavar="NAME", help="the tasks and shares of an organisation or a municipality"
+    )
     sub.set_defaults(run=cmd_tasks)
 
     sub = commands.add_parser(

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from bot.domain.model import Deadline, Organisation, OrganisationKind, Task
+from bot.domain.shares import ShareCounts
 from bot.domain.status import Standing, standing
 from bot.render.shares import render_counts
 from bot.render.texts import Texts
@@ -167,9 +168,11 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def task_json(task: Task, as_of: date) -> dict[str, Any]:
-    """The scripting form of a task: exactly these keys, documented in the README."""
+def task_json(task: Task, as_of: date, shares: ShareCounts | None = None) -> dict[str, Any]:
+    """The scripting form of a task: exactly these keys, documented in the README. `shares`:
+    the organisations' shares within the scope asked (all zero when nobody owes it)."""
     deadline = task.deadline
+    counts = shares or ShareCounts(0)
     return {
         "id": task.id,
         "number": task.number,
@@ -185,6 +188,12 @@ def task_json(task: Task, as_of: date) -> dict[str, Any]:
         },
         "result": task.result,
         "status": standing(task, as_of).value,
+        "shares": {
+            "owed": counts.owed,
+            "done": counts.done,
+            "overdue": counts.overdue,
+            "excused": counts.excused,
+        },
     }
 
 

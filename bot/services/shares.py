@@ -481,7 +481,12 @@ class ShareService:
                 )
                 if notices:
                     await OutboxStore(connection).add(notices, now)
-        already_records = [records[i] for i in ids if i not in changed_ids and i in records]
+        # "All of mine" passes over those already so; a mark on one organisation says who did it.
+        already_records = (
+            []
+            if everyone
+            else [records[i] for i in ids if i not in changed_ids and i in records]
+        )
         people = await self._people(r.actor for r in already_records)
         already = tuple(
             OwnShare(

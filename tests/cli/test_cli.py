@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import subprocess
@@ -11,6 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
+from bot.app import open_app
+from bot.config import Settings
+from bot.services.people import CLI
 from tests.conftest import EXAMPLES, SMOLENSK_DOCX, SMOLENSK_TXT
 
 
@@ -77,7 +81,9 @@ def test_tasks_json_has_exactly_the_documented_keys(capsys: pytest.CaptureFixtur
             "deadline",
             "result",
             "status",
+            "shares",
         }
+        assert set(task["shares"]) == {"owed", "done", "overdue", "excused"}
         assert set(task["deadline"]) == {"text", "start", "due", "recurrence", "fixed"}
     first, weekly, undated = tasks[0], tasks[18], tasks[20]
     assert first["number"] == "1"
@@ -231,3 +237,47 @@ def test_console_script_is_installed_and_runs(workdir: Path) -> None:
     )
     assert module.returncode == 0
     assert "usage: roadmap-bot" in module.stdout
+
+
+def test_tasks_json_and_status_count_each_organisations_share(
+    capsys: pytest.CaptureFixture[str], workdir: Path
+) -> None:
+    """Task 5 is owed by every school: its shares are counted at the scope asked (--org)."""
+    run(capsys, "import", str(SMOLENSK_DOCX))
+    run(capsys, "orgs", "import", str(EXAMPLES / "smolensk-orgs.csv"))
+    code, out, _ = run(capsys, "parties", "link", "3", "все школы")
+    assert code == 0, out
+    asyncio.run(_mark_two_city_schools_done(workdir))
+
+    code, out, _ = run(capsys, "tasks", "--json", "--as-of", "2023-04-20")
+    by_number = {task["number"]: task for task in json.loads(out)}
+    assert by_number["5"]["shares"] == {"owed": 355, "done": 2, "overdue": 353, "excused": 0}
+    assert by_number["5"]["status"] == "overdue"
+    assert by_number["1"]["shares"] == {"owed": 0, "done": 0, "overdue": 0, "excused": 0}
+
+    code, out, _ = run(capsys, "tasks", "--json", "--as-of", "2023-04-20", "--org", CITY)
+    city = {task["number"]: task for task in json.loads(out)}
+    schools = city["5"]["shares"]["owed"]
+    assert 2 < schools < 355
+    assert city["5"]["shares"] == {"owed": schools, "done": 2, "overdue": schools - 2, "excused": 0}
+
+    code, out, _ = run(capsys, "status", "--as-of", "2023-04-20")
+    assert "№ 5 — выполнили 2 из 355 (1 %), просрочено у 353" in out
+    code, out, _ = run(capsys, "status", "--as-of", "2023-04-20", "--org", CITY)
+    assert (
+        f"№ 5 — выполнили 2 из {schools} ({round(200 / schools)} %), просрочено у {schools - 2}"
+        in out
+    )
+
+
+CITY = "Комитет по образованию Администрации города Смоленска"
+
+
+async def _mark_two_city_schools_done(workdir: Path) -> None:
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{workdir / 'data' / 'roadmap.db'}")
+    async with open_app(settings) as app:
+        view = await app.snapshots.roadmap()
+        task = next(t for t in view.tasks if t.number == "5")
+        city_schools = sorted(view.tree.children[CITY])[:2]
+        for school in city_schools:
+            await app.tasks.mark_done(CLI, task.id or 0, organisation=school)
