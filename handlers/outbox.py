@@ -19,8 +19,9 @@ from bot.services.collection import ASK, MISSING, NUDGE
 from bot.services.reminders import DigestReader
 from bot.services.reports import ReportService
 from bot.services.shares import NOTICE, ShareService
+from bot.services.shares import NUDGE as SHARE_NUDGE
 from bot.services.snapshots import Snapshots
-from handlers.callbacks import ReportButton
+from handlers.callbacks import ReportButton, TaskAction
 from handlers.middlewares import texts_for
 from handlers.reminders import digest_composer
 from handlers.reports import question_keyboard
@@ -31,6 +32,24 @@ def outbox_composer(
     snapshots: Snapshots, reports: ReportService, shares: ShareService, default_language: str
 ) -> Compose:
     digest = digest_composer(DigestReader(snapshots, shares), default_language)
+
+    async def nudge(row: OutboxRow) -> Composed | None:
+        said = await shares.nudge(row.payload)
+        if said is None:
+            return None  # their share is done meanwhile
+        t = texts_for(said.language, default_language)
+        task = said.task
+        button = InlineKeyboardButton(
+            text=t("button.quick_done", number=task.number),
+            callback_data=TaskAction(action="qd", task_id=task.id or 0).pack(),
+        )
+        text = t(
+            "shares.remind_text",
+            number=task.number,
+            title=task.title,
+            deadline=task.deadline.text,
+        )
+        return Composed(split_message(text)[0], InlineKeyboardMarkup(inline_keyboard=[[button]]))
 
     async def notice(row: OutboxRow) -> Composed | None:
         said = await shares.notice(row.payload)
@@ -83,6 +102,8 @@ def outbox_composer(
             return await missing(row)
         if kind == NOTICE:
             return await notice(row)
+        if kind == SHARE_NUDGE:
+            return await nudge(row)
         return await digest(row)
 
     return compose

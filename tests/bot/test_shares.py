@@ -13,6 +13,7 @@ from bot.domain.shares import MarkState
 from bot.services.people import CLI, Forbidden
 from bot.services.shares import NoOwnShare, NotOwed, ReasonNeeded
 from handlers.callbacks import ShareAction
+from handlers.outbox import outbox_composer
 from storage.outbox import OutboxStore
 from storage.shares import ShareStore
 from tests.bot.conftest import (
@@ -192,3 +193,23 @@ async def test_a_new_coordinator_and_the_department_get_no_notice_for_their_own_
         rows = [r for r in await OutboxStore(connection).rows() if r.kind.startswith("notice")]
     assert sorted(r.chat_id for r in rows) == [2002]  # not the one who marked
     assert CLI.is_admin
+
+
+async def test_remind_them_reaches_only_those_still_owing_and_drops_once_done(
+    staffed: World,
+) -> None:
+    app = staffed.app
+    (card,) = await staffed.send(COORDINATOR, "/task 7")
+    (sent,) = await staffed.press(COORDINATOR, card, "🔔 Напомнить им")
+    assert sent.text == "Напоминание отправлено: 1."  # the one city school with anyone bound
+    async with app.database.transaction() as connection:
+        (row,) = [r for r in await OutboxStore(connection).rows() if r.kind.startswith("share")]
+    assert row.chat_id == REP
+    compose = outbox_composer(app.snapshots, app.reports, app.shares, "ru")
+    said = await compose(row)
+    assert said is not None
+    assert said.text.startswith("Напоминание: № 7 «Регистрация")
+    await staffed.send(REP, "/done 7")
+    assert await compose(row) is None  # done before it went: nothing to say
+    (again,) = await staffed.press(COORDINATOR, card, "🔔 Напомнить им")
+    assert again.text == "Напоминание отправлено: 0."
