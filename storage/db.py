@@ -35,6 +35,7 @@ BOOKKEEPING_TABLES = frozenset(
     {
         "processed_updates",
         "weekly_reports",  # read by SQL on every /status, never from a snapshot
+        "share_marks",  # read by SQL into each process's ShareLedger, never from a snapshot
         "outbox",
         "reminder_rounds",
         "question_rounds",
@@ -50,8 +51,8 @@ BOOKKEEPING_TABLES = frozenset(
 # moves it too. When they last wrote does not.
 BOOKKEEPING_COLUMNS: Mapping[str, frozenset[str]] = {"people": frozenset({"seen_at"})}
 
-# History no snapshot shows (a task's history is; a report's is read on demand).
-UNREAD_HISTORY = frozenset({"report"})
+# History no snapshot shows (a task's history is; a report's or a share's is read on demand).
+UNREAD_HISTORY = frozenset({"report", "share"})
 
 
 def async_url(url: str) -> URL:

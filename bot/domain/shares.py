@@ -160,12 +160,16 @@ class Marks:
         done, excused = self._bits()
         return (done & owed.bits).bit_count(), (excused & owed.bits).bit_count()
 
-    def open_among(self, owed: OrgSet) -> list[int]:
-        """Ids of the organisations `owed` whose share is still open, in id order."""
+    def pending(self, owed: OrgSet) -> bytes:
+        """A byte per organisation id: 1 where the organisation owes the task and has not
+        settled its share (for look-ups by the thousand, as when a round is planned)."""
         done, excused = self._bits()
         rest = owed.bits & ~(done | excused)
-        data = rest.to_bytes((rest.bit_length() + 7) // 8, "little")
-        return [org_id for org_id, flag in enumerate(data) if flag]
+        return rest.to_bytes((rest.bit_length() + 7) // 8, "little")
+
+    def open_among(self, owed: OrgSet) -> list[int]:
+        """Ids of the organisations `owed` whose share is still open, in id order."""
+        return [org_id for org_id, flag in enumerate(self.pending(owed)) if flag]
 
 
 NO_MARKS = Marks()

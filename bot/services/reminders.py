@@ -214,12 +214,13 @@ def still_owing(
     if not len(owed) or task.id is None or item.reason is Reason.UNDATED:
         return None
     occurrence = item.day if item.reason is Reason.OCCURRENCE else None
-    marks = ledger.marks(task.id, occurrence)
+    pending = ledger.marks(task.id, occurrence).pending(owed)
+    size = len(pending)
     ids = index.ids
 
     def owes(organisation: str) -> bool:
-        org_id = ids.get(organisation, -1)
-        return org_id in owed and not marks.settled(org_id)
+        org_id = ids.get(organisation, size)
+        return org_id < size and pending[org_id] == 1
 
     return owes
 

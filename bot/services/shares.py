@@ -105,7 +105,8 @@ class ShareLedger:
                 if marks is None:
                     marks = self._marks[key] = Marks()
                 marks.set(row.organisation_id, row.state)
-                self._seen = row.id
+            if rows:
+                self._seen = rows[-1].id
 
     def marks(self, task_id: int, occurrence: date | None) -> Marks:
         return self._marks.get((task_id, occurrence), NO_MARKS)

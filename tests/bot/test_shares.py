@@ -11,7 +11,7 @@ import pytest
 from bot.domain.access import Role
 from bot.domain.shares import MarkState
 from bot.services.people import CLI, Forbidden
-from bot.services.shares import NoOwnShare, NotOwed, ReasonNeeded
+from bot.services.shares import NoOwnShare, NotOwed, ReasonNeeded, ShareLedger
 from handlers.callbacks import ShareAction
 from handlers.outbox import outbox_composer
 from storage.outbox import OutboxStore
@@ -213,3 +213,20 @@ async def test_remind_them_reaches_only_those_still_owing_and_drops_once_done(
     assert await compose(row) is None  # done before it went: nothing to say
     (again,) = await staffed.press(COORDINATOR, card, "🔔 Напомнить им")
     assert again.text == "Напоминание отправлено: 0."
+
+
+async def test_a_mark_leaves_the_snapshots_be_and_is_still_seen_at_once(staffed: World) -> None:
+    """Marks are frequent (355 schools on a Friday): they must not rebuild the snapshots, and
+    every process's ledger still sees them on its next read."""
+    app = staffed.app
+    before = await app.database.version(max_age=0)
+    await staffed.send(REP, "/done 5")
+    assert await app.database.version(max_age=0) == before
+    other = ShareLedger(app.database)  # another process's ledger, say
+    await other.catch_up()
+    five = await task_id(staffed, "5")
+    ids = await app.snapshots.organisation_ids()
+    assert other.marks(five, None).state(ids[SCHOOL]) is MarkState.DONE
+    await staffed.send(REP, "/reopen 5")
+    await other.catch_up()
+    assert other.marks(five, None).state(ids[SCHOOL]) is MarkState.OPEN
