@@ -1,4 +1,5 @@
-"""The one sender of outbox messages: never lost, never doubled, within Telegram's limits.
+"""The one sender of outbox messages: never lost, never doubled, within Telegram's limits,
+never in the recipient's quiet hours.
 
 How a drain goes. Due rows are claimed in batches (a lease, see storage/outbox.py) into a
 queue. Each row is handed to its own task while fewer than `max_in_flight` are under way;
@@ -12,6 +13,15 @@ committed, so at any moment at most `max_in_flight` messages are sent and not ye
 that is all a crash (kill -9) can duplicate. Rows claimed and not yet sent are not sent
 twice: the next sender claims them once their lease has run out.
 
+Quiet hours hold at send time, not only when planning. Everything in the outbox is said on
+the bot's own initiative (digests, escalations, the weekly questions and their reminders),
+so a row that comes due in its recipient's quiet hours — the bot was down all day and is back
+at 22:30, or a long round ran past 21:00 — is not sent: it goes back to pending until the
+quiet hours end, untried (the claim's attempt is undone), and goes in the morning unless the
+morning's round for the same chat and kind supersedes it first (which folds it in). Replies
+are not the outbox's: they go straight out (retry.py). `RecipientHours` says when the quiet
+hours end, and when a row's round ends (midnight after its `round` day, the recipient's time).
+
 What Telegram answers decides the row's end:
 
 * 200: sent, with the message id.
@@ -19,9 +29,16 @@ What Telegram answers decides the row's end:
   before the pause ends, and a task whose booked time fell inside the pause books again);
   the same row is sent again after the pause. Not a failed attempt, but bounded: after
   ``max_attempts * RATE_LIMITED_TRIES_PER_ATTEMPT`` 429s for one row it fails.
-* 5xx, network errors, undecodable answers: back to pending with an exponential backoff,
-  due again in 0.5 s, 1 s, 2 s ... (``attempts`` counts the tries); failed with the reason
-  once ``max_attempts`` tries failed.
+* 5xx, network errors, undecodable answers: the messenger stumbles, the message is fine.
+  Back to pending with the error as the reason and an exponential backoff (0.5 s, 1 s,
+  2 s ... at most MAX_BACKOFF, five minutes; ``attempts`` counts the tries), for as long as
+  the row's round is current: a minute of 502s at 10:00 must not cost anyone the day's
+  reminder, as a fixed handful of tries in seconds did. Only a retry that would come after
+  the round's end (or in the quiet hours that outlast it) ends the row: failed, ``stale: ...``
+  with the last error. By then a newer round is what people should read, and the planner
+  folds the stale row's lines into it (storage/outbox.py); if a newer round supersedes a
+  waiting row first, it folds it in the same way. The round bounds retries, not a first try:
+  a row held overnight by the quiet hours is still sent in the morning.
 * 403 (blocked by the user, kicked from the group): failed (``forbidden: ...``), the chat is
   remembered as unreachable, its other pending rows are cancelled and the rows of it this
   sender holds fail with the same reason.
@@ -45,8 +62,10 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import UTC, datetime, timedelta
+from datetime import time as time_of_day
+from typing import Literal, Protocol
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -65,11 +84,12 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.delivery.limits import Limiter, RateLimits
 from bot.services.clock import Clock
 from storage.db import Database
-from storage.outbox import CANCELLED, FAILED, OutboxRow, OutboxStore
+from storage.outbox import CANCELLED, FAILED, OutboxRow, OutboxStore, stale_reason
 
 log = logging.getLogger(__name__)
 
 BACKOFF = 0.5  # seconds before the second try; doubled for every further one
+MAX_BACKOFF = 300.0  # ... up to five minutes between tries, for as long as the round lasts
 RATE_LIMITED_TRIES_PER_ATTEMPT = 4
 NOTHING_TO_SAY = "nothing left to say"
 UNREACHABLE = "chat unreachable"
@@ -89,6 +109,51 @@ class Composed:
 Compose = Callable[[OutboxRow], Awaitable[Composed | None]]
 
 
+class RecipientHours(Protocol):
+    """The recipient's clock, as far as sending goes."""
+
+    def quiet_until(self, row: OutboxRow, now: datetime) -> datetime | None:
+        """When the recipient's quiet hours end if `now` is in them; None: send away."""
+        ...
+
+    def round_ends(self, row: OutboxRow) -> datetime:
+        """When the row's round stops being current: the end of its `round` day, locally."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """One time zone for every recipient, and its quiet hours (from `quiet[0]` o'clock to
+    `quiet[1]` o'clock, across midnight when the first is later; equal hours or None: never
+    quiet). The default: UTC, never quiet. `zone_of` may name a recipient's own time zone
+    (None: `timezone`)."""
+
+    timezone: str = "UTC"
+    quiet: tuple[int, int] | None = None
+    zone_of: Callable[[OutboxRow], str | None] | None = None
+
+    def _zone(self, row: OutboxRow) -> ZoneInfo:
+        own = self.zone_of(row) if self.zone_of is not None else None
+        return ZoneInfo(own or self.timezone)
+
+    def quiet_until(self, row: OutboxRow, now: datetime) -> datetime | None:
+        if self.quiet is None:
+            return None
+        start, end = self.quiet
+        zone = self._zone(row)
+        local = now.astimezone(zone)
+        hour = local.hour
+        inside = (start <= hour or hour < end) if start > end else (start <= hour < end)
+        if not inside:
+            return None
+        day = local.date() if hour < end else local.date() + timedelta(days=1)
+        return datetime.combine(day, time_of_day(end), zone).astimezone(UTC)
+
+    def round_ends(self, row: OutboxRow) -> datetime:
+        day_after = row.round + timedelta(days=1)
+        return datetime.combine(day_after, time_of_day(0), self._zone(row)).astimezone(UTC)
+
+
 @dataclass(slots=True)
 class DeliveryStats:
     """What a drain did: rows it ended, retries it scheduled, 429s it met, seconds it took."""
@@ -99,6 +164,7 @@ class DeliveryStats:
     retried: int = 0  # put back to pending for a later try (5xx, network)
     rate_limited: int = 0  # 429 answers (the row was sent again after the pause)
     elapsed: float = 0.0
+    postponed: int = 0  # put back untried until the recipient's quiet hours end
 
     def __add__(self, other: DeliveryStats) -> DeliveryStats:
         return DeliveryStats(
@@ -108,6 +174,7 @@ class DeliveryStats:
             self.retried + other.retried,
             self.rate_limited + other.rate_limited,
             self.elapsed + other.elapsed,
+            self.postponed + other.postponed,
         )
 
     @property
@@ -120,7 +187,9 @@ def default_worker() -> str:
     return f"{socket.gethostname()[:40]}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
-OutcomeKind = Literal["sent", "failed", "cancelled", "retry", "release", "forbidden", "lost"]
+OutcomeKind = Literal[
+    "sent", "failed", "cancelled", "retry", "postpone", "release", "forbidden", "lost"
+]
 
 
 @dataclass(slots=True)
@@ -150,6 +219,7 @@ class Sender:
         clock: Clock,
         compose: Compose,
         *,
+        hours: RecipientHours | None = None,
         limits: RateLimits | None = None,
         worker: str | None = None,
         lease: timedelta = timedelta(seconds=60),
@@ -161,10 +231,15 @@ class Sender:
     ) -> None:
         """
         :param bot: a plain Bot: no retry middleware, the sender owns its retries.
+        :param hours: the recipients' quiet hours and when a round ends (default: never
+            quiet, rounds end at midnight UTC).
         :param lease: how long a claim holds a row; rows held longer are renewed before
             they are sent, and a crashed sender's rows are claimed again after it.
         :param batch: rows per claim.
-        :param max_attempts: tries per row for 5xx and network errors (then failed).
+        :param max_attempts: claims of a row that never came back with an outcome (a sender
+            died on it each time) before it fails; and, times RATE_LIMITED_TRIES_PER_ATTEMPT,
+            the 429s one row may meet. 5xx and network errors are retried while the round
+            is current, however many tries that takes.
         :param max_in_flight: messages being sent or recorded at once; also the most a
             crash can duplicate.
         """
@@ -174,6 +249,7 @@ class Sender:
         self.bot = bot
         self.clock = clock
         self.compose = compose
+        self.hours: RecipientHours = hours or QuietHours()
         self.limits = limits or RateLimits()
         self.limiter = Limiter(self.limits)
         self.worker = worker or default_worker()
@@ -279,13 +355,15 @@ class Sender:
             raise self._write_error
         stats = self._stats
         stats.elapsed = self.monotonic() - started
-        if stats.ended or stats.retried:
+        if stats.ended or stats.retried or stats.postponed:
             log.info(
-                "delivery: %s sent, %s failed, %s cancelled, %s to retry, %s × 429 in %.1f s",
+                "delivery: %s sent, %s failed, %s cancelled, %s to retry, %s held for the"
+                " quiet hours, %s × 429 in %.1f s",
                 stats.sent,
                 stats.failed,
                 stats.cancelled,
                 stats.retried,
+                stats.postponed,
                 stats.rate_limited,
                 stats.elapsed,
             )
@@ -366,8 +444,10 @@ class Sender:
             self._held[row.id] = now + self.lease
             if row.chat_id in unreachable:
                 ended.append(_Outcome(row, "cancelled", f"{UNREACHABLE} (it told us to stop)"))
-            elif row.attempts > self.max_attempts + 1:
+            elif row.reason is None and row.attempts > self.max_attempts + 1:
                 # Claimed again and again without an outcome: a sender died on it each time.
+                # (A row retried after 5xx carries the error as its reason and may be tried
+                # many times; its round bounds it.)
                 ended.append(_Outcome(row, "failed", f"gave up after {row.attempts} attempts"))
             else:
                 fresh.append(row)
@@ -391,6 +471,9 @@ class Sender:
     async def _attempt(self, row: OutboxRow) -> _Outcome:
         if row.chat_id in self._unreachable:
             return _Outcome(row, "failed", self._unreachable[row.chat_id])
+        waiting = self._not_now(row)
+        if waiting is not None:
+            return waiting
         try:
             composed = await self.compose(row)
         except Exception as error:
@@ -411,6 +494,9 @@ class Sender:
                 return _Outcome(row, "failed", self._unreachable[row.chat_id])
             if not await self._still_held(row):
                 return _Outcome(row, "lost")
+            waiting = self._not_now(row)  # the wait for a turn ran into the quiet hours
+            if waiting is not None:
+                return waiting
             try:
                 message = await self.bot.send_message(
                     chat_id=row.chat_id, text=composed.text, reply_markup=composed.reply_markup
@@ -443,13 +529,27 @@ class Sender:
                 return _Outcome(row, "failed", _describe(error))
             return _Outcome(row, "sent", message_id=message.message_id)
 
+    def _not_now(self, row: OutboxRow) -> _Outcome | None:
+        """Why not to send the row now, if so: the recipient's quiet hours (postponed to
+        their end), or a retry that outlived its round (stale)."""
+        now = self.clock.now()
+        retrying = row.reason is not None  # a 5xx put it back; it says so until it ends
+        if retrying and now >= self.hours.round_ends(row):
+            return _Outcome(row, "failed", stale_reason(row.round, row.reason or ""))
+        until = self.hours.quiet_until(row, now)
+        if until is None:
+            return None
+        if retrying and until >= self.hours.round_ends(row):
+            return _Outcome(row, "failed", stale_reason(row.round, row.reason or ""))
+        return _Outcome(row, "postpone", not_before=until)
+
     def _transient(self, row: OutboxRow, error: Exception) -> _Outcome:
         reason = _describe(error)
-        if row.attempts >= self.max_attempts:
-            return _Outcome(row, "failed", f"gave up after {row.attempts} attempts: {reason}")
-        delay = BACKOFF * 2 ** (row.attempts - 1)
-        log.warning("outbox row %s: %s; retrying in %s s", row.id, reason, delay)
+        delay = min(MAX_BACKOFF, BACKOFF * 2 ** min(max(row.attempts - 1, 0), 32))
         not_before = self.clock.now() + timedelta(seconds=delay)
+        if not_before >= self.hours.round_ends(row):
+            return _Outcome(row, "failed", stale_reason(row.round, reason))
+        log.warning("outbox row %s: %s; retrying in %s s", row.id, reason, delay)
         return _Outcome(row, "retry", reason, not_before=not_before)
 
     async def _wait(self, seconds: float) -> None:
@@ -568,6 +668,11 @@ class Sender:
                     )
                     stats.retried += ours
                     lost += not ours
+                elif outcome.kind == "postpone":
+                    assert outcome.not_before is not None
+                    ours = await store.postpone(row.id, outcome.not_before, worker=worker)
+                    stats.postponed += ours
+                    lost += not ours
                 elif outcome.kind == "release":
                     await store.release(worker, [row.id])
                 elif outcome.kind == "forbidden":
@@ -590,3 +695,4 @@ class Sender:
         total.failed += stats.failed
         total.cancelled += stats.cancelled
         total.retried += stats.retried
+        total.postponed += stats.postponed

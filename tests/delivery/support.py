@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, datetime
+import asyncio
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -12,6 +13,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
 from bot.delivery.sender import Composed
+from bot.services.clock import FixedClock
 from storage.db import Database
 from storage.outbox import NewMessage, OutboxRow, OutboxStore
 
@@ -56,3 +58,38 @@ async def all_rows(database: Database) -> list[OutboxRow]:
 async def counts(database: Database) -> dict[str, int]:
     async with database.transaction() as connection:
         return await OutboxStore(connection).counts()
+
+
+class VirtualTime:
+    """A clock that the sender's own sleeps move on: hours of backoff pass in milliseconds.
+
+    Hand `clock`, `sleep` and `monotonic` to the Sender. A sleep moves the clock to when it
+    would have ended (concurrent sleeps do not add up); `at` runs something once the clock
+    has reached a moment (the messenger recovers, say).
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self.clock = FixedClock(start)
+        self._events: list[tuple[datetime, Callable[[], None]]] = []
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def monotonic(self) -> float:
+        return self.clock.now().timestamp()
+
+    def at(self, moment: datetime, action: Callable[[], None]) -> None:
+        self._events.append((moment, action))
+
+    def advance_to(self, moment: datetime) -> None:
+        if moment > self.clock.moment:
+            self.clock.moment = moment
+        due = [event for event in self._events if event[0] <= self.clock.moment]
+        self._events = [event for event in self._events if event[0] > self.clock.moment]
+        for _, action in due:
+            action()
+
+    async def sleep(self, seconds: float) -> None:
+        until = self.clock.now() + timedelta(seconds=max(0.0, seconds))
+        await asyncio.sleep(0)
+        self.advance_to(until)

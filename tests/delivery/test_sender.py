@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,15 @@ from bot.delivery.sender import NOTHING_TO_SAY, Composed, DeliveryStats, Sender
 from bot.services.clock import SystemClock
 from storage.db import Database
 from storage.outbox import NewMessage, OutboxRow, OutboxStore
-from tests.delivery.support import ROUND, all_rows, counts, messages, payload_as_text, plan
+from tests.delivery.support import (
+    ROUND,
+    VirtualTime,
+    all_rows,
+    counts,
+    messages,
+    payload_as_text,
+    plan,
+)
 from tests.fake_telegram import FakeTelegram
 
 FAST = RateLimits(per_second=200, per_chat_per_second=1, per_group_per_minute=20)
@@ -26,7 +35,13 @@ CLOCK = SystemClock()
 def sender(database: Database, bot: Bot, **options: Any) -> Sender:
     options.setdefault("limits", FAST)
     options.setdefault("compose", payload_as_text)
-    return Sender(database, bot, CLOCK, **options)
+    clock = options.pop("clock", CLOCK)
+    return Sender(database, bot, clock, **options)
+
+
+def on_virtual_time(time: VirtualTime) -> dict[str, Any]:
+    """Sender options that run it on `time`: its waits pass at once."""
+    return {"clock": time.clock, "sleep": time.sleep, "monotonic": time.monotonic}
 
 
 async def plan_now(database: Database, chats: range | list[int], **options: Any) -> None:
@@ -116,25 +131,32 @@ async def test_a_429_storm_pauses_everything_and_loses_nothing(
 async def test_server_errors_and_dropped_connections_are_retried_with_backoff(
     db: Database, bot: Bot, fake: FakeTelegram
 ) -> None:
-    await plan_now(db, range(1, 41))
+    time = VirtualTime(datetime(2023, 4, 20, 7, 0, tzinfo=UTC))  # the round's morning
+    await plan(db, messages(range(1, 41), time.now()), time.now())
+    # Chat 13's own fault first: its ten failures are its own, whatever order calls arrive in.
+    fake.fail("sendMessage", status=500, times=10, chat_id=13)  # twice the old limit of 5
     fake.fail("sendMessage", status=502, times=6)
     fake.drop_connection("sendMessage", times=2)
-    fake.fail("sendMessage", status=500, times=10, chat_id=13)  # more than it may try
-    subject = sender(db, bot, max_attempts=3)
+    tried: list[datetime] = []  # when chat 13 was tried (each try composes the row)
+
+    async def compose(row: OutboxRow) -> Composed | None:
+        if row.chat_id == 13:
+            tried.append(time.now())
+        return await payload_as_text(row)
+
+    subject = sender(db, bot, compose=compose, **on_virtual_time(time))
     first = await subject.drain()
-    assert first.retried >= 9  # 6 + 2 + chat 13's first try (+ more on a slow machine)
+    assert first.retried >= 9  # 6 + 2 + chat 13's first try
     total = first + await subject.drain(wait_for_retries=True)
-    assert (total.sent, total.failed, total.cancelled) == (39, 1, 0)
-    assert total.retried == 10  # chat 13 was tried 3 times: 2 retries, then failed
-    assert received(fake) == Counter(set(range(1, 41)) - {13})
+    assert (total.sent, total.failed, total.cancelled) == (40, 0, 0)
+    assert total.retried == 18  # every failure was tried again, chat 13's ten included
+    assert received(fake) == Counter(range(1, 41))  # each exactly once
     rows = {row.chat_id: row for row in await all_rows(db)}
-    assert rows[13].status == "failed"
-    assert rows[13].reason == "gave up after 3 attempts: Internal Server Error"
-    assert rows[13].attempts == 3
-    tries = [call.time for call in fake.calls("sendMessage") if call.chat_id == 13]
-    assert len(tries) == 3
-    assert tries[1] - tries[0] >= 0.5 - 0.05
-    assert tries[2] - tries[1] >= 1.0 - 0.05
+    assert (rows[13].status, rows[13].attempts, rows[13].reason) == ("sent", 11, None)
+    gaps = [(later - earlier).total_seconds() for earlier, later in pairwise(tried)]
+    assert len(gaps) == 10
+    for n, gap in enumerate(gaps):
+        assert 0.5 * 2**n <= gap < 0.5 * 2**n + 1.1  # backoff, and a turn for the chat
     await settled(db, 40)
 
 
