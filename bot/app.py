@@ -139,7 +139,7 @@ class Reminders:
         from aiogram.client.telegram import TelegramAPIServer
 
         from bot.delivery.limits import RateLimits
-        from bot.delivery.sender import Sender
+        from bot.delivery.sender import QuietHours, Sender
         from handlers.outbox import outbox_composer
         from schedules import build_scheduler
 
@@ -156,6 +156,7 @@ class Reminders:
             self.bot,
             app.clock,
             outbox_composer(app.snapshots, app.reports, app.shares, settings.language),
+            hours=QuietHours(settings.timezone, settings.quiet),
             limits=RateLimits(
                 settings.send_per_second,
                 settings.send_per_chat_per_second,
