@@ -90,7 +90,9 @@ class Audience:
         self._above: dict[frozenset[str], dict[Listener, list[str]]] = {}
         self._hears: dict[tuple[str, frozenset[str]], bool] = {}
         self.blocked: list[Person] = []  # people who blocked the bot: shown, not reminded
+        self.people: dict[int, Person] = {}  # everyone bound, by id (names for histories)
         for person in people:
+            self.people[person.telegram_id] = person
             if person.telegram_id in unreachable:
                 self.blocked.append(person)
                 continue

@@ -226,13 +226,23 @@ def still_owing(
 
 
 def _as_of(lines: list[Line], today: date) -> list[Line]:
-    """Lateness counted to the round's day (after downtime the latest line may be older)."""
-    return [
-        replace(line, item=replace(line.item, days=(today - line.item.day).days))
-        if line.item.reason in (Reason.OVERDUE, Reason.ESCALATION)
-        else line
-        for line in lines
-    ]
+    """Distances counted to the round's day (after downtime the latest line may be older):
+    how late, how many days are left, or "due today" when the due day is the round's."""
+    counted = []
+    for line in lines:
+        item = line.item
+        if item.reason in (Reason.OVERDUE, Reason.ESCALATION):
+            item = replace(item, days=(today - item.day).days)
+        elif item.reason in (Reason.BEFORE, Reason.DUE_TODAY):
+            left = (item.day - today).days
+            if left < 0:
+                item = replace(item, reason=Reason.OVERDUE, days=-left)
+            else:
+                item = replace(
+                    item, reason=Reason.DUE_TODAY if left == 0 else Reason.BEFORE, days=left
+                )
+        counted.append(replace(line, item=item) if item is not line.item else line)
+    return counted
 
 
 def _everyone(audience: Audience) -> set[Listener]:

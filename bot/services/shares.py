@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -89,14 +90,21 @@ class OrganisationNotFound(Exception):
 class ShareLedger:
     """The latest mark of every share, in memory, caught up from the database on each read."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, max_age: float = 1.0) -> None:
         self.database = database
+        self.max_age = max_age  # how stale another process's mark may be, in seconds
         self._marks: dict[tuple[int, date | None], Marks] = {}
         self._seen = 0
+        self._checked_at = float("-inf")
         self._lock = asyncio.Lock()
 
-    async def catch_up(self) -> None:
+    async def catch_up(self, *, now: bool = False) -> None:
+        """Read the marks added since the last look: at once when `now` (after our own mark),
+        otherwise at most every `max_age` seconds (as the snapshots notice other processes)."""
+        if not now and time.monotonic() - self._checked_at < self.max_age:
+            return
         async with self._lock:
+            self._checked_at = time.monotonic()
             async with self.database.transaction() as connection:
                 rows = await ShareStore(connection).since(self._seen)
             for row in rows:
@@ -278,9 +286,12 @@ class ShareService:
         late = is_late(task, as_of)
         marks = self.ledger.marks(task.id, occurrence)
         own_names = [name for name in index.own(person) if index.ids.get(name, -1) in owed]
-        own_ids = [index.ids[name] for name in own_names]
-        async with self.database.transaction() as connection:
-            records = await ShareStore(connection).records(task.id, occurrence, own_ids)
+        # Who marked and when is read only for shares the ledger shows as settled.
+        settled = [index.ids[name] for name in own_names if marks.settled(index.ids[name])]
+        records: dict[int, MarkRecord] = {}
+        if settled:
+            async with self.database.transaction() as connection:
+                records = await ShareStore(connection).records(task.id, occurrence, settled)
         names = await self._people(r.actor for r in records.values())
         own = tuple(
             self._own(name, index.ids[name], records, marks, late, task, names, index.tree)
@@ -345,18 +356,24 @@ class ShareService:
         by = describe_actor(record.actor, names, tree)
         return OwnShare(organisation, state, by, record.at, record.note)
 
-    async def _people(self, actors: Iterable[str]) -> dict[int, Person]:
-        ids = [
+    async def _people(self, actors: Iterable[str]) -> Mapping[int, Person]:
+        """The people behind "person:N" actors: the bound ones from the audience snapshot (no
+        query), anyone else (no longer bound) from the database."""
+        ids = {
             int(actor.split(":", 1)[1])
             for actor in actors
             if actor.startswith("person:") and actor.split(":", 1)[1].isdigit()
-        ]
+        }
         if not ids:
             return {}
+        known = (await self.snapshots.audience(self.timezone)).people
+        missing = ids - known.keys()
+        if not missing:
+            return known
+        found = dict(known)
         async with self.database.transaction() as connection:
             store = PeopleStore(connection)
-            found = {}
-            for person_id in dict.fromkeys(ids):
+            for person_id in sorted(missing):
                 person = await store.get(person_id)
                 if person is not None:
                     found[person_id] = person
@@ -484,9 +501,7 @@ class ShareService:
                     await OutboxStore(connection).add(notices, now)
         # "All of mine" passes over those already so; a mark on one organisation says who did it.
         already_records = (
-            []
-            if everyone
-            else [records[i] for i in ids if i not in changed_ids and i in records]
+            [] if everyone else [records[i] for i in ids if i not in changed_ids and i in records]
         )
         people = await self._people(r.actor for r in already_records)
         already = tuple(
@@ -500,7 +515,7 @@ class ShareService:
             for r in already_records
             if r.state is not MarkState.OPEN
         )
-        await self.ledger.catch_up()
+        await self.ledger.catch_up(now=True)
         return MarkOutcome(task, state, tuple(index.names[i] for i in changed_ids), already)
 
     async def set_task_status(

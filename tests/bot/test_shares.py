@@ -223,10 +223,10 @@ async def test_a_mark_leaves_the_snapshots_be_and_is_still_seen_at_once(staffed:
     await staffed.send(REP, "/done 5")
     assert await app.database.version(max_age=0) == before
     other = ShareLedger(app.database)  # another process's ledger, say
-    await other.catch_up()
+    await other.catch_up(now=True)
     five = await task_id(staffed, "5")
     ids = await app.snapshots.organisation_ids()
     assert other.marks(five, None).state(ids[SCHOOL]) is MarkState.DONE
     await staffed.send(REP, "/reopen 5")
-    await other.catch_up()
+    await other.catch_up(now=True)
     assert other.marks(five, None).state(ids[SCHOOL]) is MarkState.OPEN

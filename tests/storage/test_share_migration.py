@@ -51,7 +51,9 @@ async def test_a_done_task_keeps_the_pressers_share_and_reopens_for_the_others(
     # task 7 closed from the command line (nobody to trace).
     engine = create_engine(url)
     with engine.begin() as connection:
-        ids = dict(connection.execute(text("SELECT number, id FROM tasks")).all())
+        ids: dict[str, int] = {
+            row.number: row.id for row in connection.execute(text("SELECT number, id FROM tasks"))
+        }
         school = connection.execute(
             text("SELECT id FROM organisations WHERE name = :name"), {"name": SCHOOL}
         ).scalar_one()
