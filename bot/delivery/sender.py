@@ -549,7 +549,9 @@ class Sender:
         not_before = self.clock.now() + timedelta(seconds=delay)
         if not_before >= self.hours.round_ends(row):
             return _Outcome(row, "failed", stale_reason(row.round, reason))
-        log.warning("outbox row %s: %s; retrying in %s s", row.id, reason, delay)
+        # Once per row at warning level: an outage of hours retries every row many times.
+        level = logging.WARNING if row.reason is None else logging.DEBUG
+        log.log(level, "outbox row %s: %s; retrying in %s s", row.id, reason, delay)
         return _Outcome(row, "retry", reason, not_before=not_before)
 
     async def _wait(self, seconds: float) -> None:
