@@ -156,7 +156,7 @@ class Reminders:
             self.bot,
             app.clock,
             outbox_composer(app.snapshots, app.reports, app.shares, settings.language),
-            hours=QuietHours(settings.timezone, settings.quiet),
+            hours=QuietHours(settings.timezone, settings.quiet, digest_hour=settings.reminder_hour),
             limits=RateLimits(
                 settings.send_per_second,
                 settings.send_per_chat_per_second,

@@ -88,6 +88,7 @@ from storage.outbox import CANCELLED, FAILED, OutboxRow, OutboxStore, stale_reas
 
 log = logging.getLogger(__name__)
 
+DIGEST_GRACE_MINUTES = 2  # the planner ticks every minute: let the morning's round come first
 BACKOFF = 0.5  # seconds before the second try; doubled for every further one
 MAX_BACKOFF = 300.0  # ... up to five minutes between tries, for as long as the round lasts
 RATE_LIMITED_TRIES_PER_ATTEMPT = 4
@@ -131,6 +132,10 @@ class QuietHours:
     timezone: str = "UTC"
     quiet: tuple[int, int] | None = None
     zone_of: Callable[[OutboxRow], str | None] | None = None
+    # A reminder digest held overnight waits for the morning's round (planned from this hour)
+    # rather than the end of the quiet hours, so the round supersedes it and folds its lines
+    # in: one digest that morning, not yesterday's at 08:00 and today's at 10:00.
+    digest_hour: int | None = None
 
     def _zone(self, row: OutboxRow) -> ZoneInfo:
         own = self.zone_of(row) if self.zone_of is not None else None
@@ -147,7 +152,10 @@ class QuietHours:
         if not inside:
             return None
         day = local.date() if hour < end else local.date() + timedelta(days=1)
-        return datetime.combine(day, time_of_day(end), zone).astimezone(UTC)
+        resume = time_of_day(end)
+        if self.digest_hour is not None and row.kind.startswith("digest"):
+            resume = time_of_day(max(end, self.digest_hour), DIGEST_GRACE_MINUTES)
+        return datetime.combine(day, resume, zone).astimezone(UTC)
 
     def round_ends(self, row: OutboxRow) -> datetime:
         day_after = row.round + timedelta(days=1)

@@ -44,6 +44,7 @@ from storage.roadmaps import RoadmapStore
 from storage.shares import MarkEvent, MarkRecord, ShareStore
 
 NOTICE = "notice"
+MAX_TALLIES = 1_000
 NUDGE = "share"  # a coordinator's «напомнить им»: one per chat, task and day
 ACTIONS = {
     MarkState.DONE: Action.MARK_DONE,
@@ -94,7 +95,7 @@ class ShareLedger:
         self.database = database
         self.max_age = max_age  # how stale another process's mark may be, in seconds
         self._marks: dict[tuple[int, date | None], Marks] = {}
-        self._seen = 0
+        self._seen = 0  # the last mark's id read: what derived caches are keyed by
         self._checked_at = float("-inf")
         self._lock = asyncio.Lock()
 
@@ -115,6 +116,10 @@ class ShareLedger:
                 marks.set(row.organisation_id, row.state)
             if rows:
                 self._seen = rows[-1].id
+
+    @property
+    def version(self) -> int:
+        return self._seen
 
     def marks(self, task_id: int, occurrence: date | None) -> Marks:
         return self._marks.get((task_id, occurrence), NO_MARKS)
@@ -237,6 +242,9 @@ class ShareService:
         self.ledger = ledger
         self.timezone = timezone
         self._indexes: dict[int, ShareIndex] = {}
+        # Tallies asked again (every /status) before anything changed: by (the view, the
+        # ledger's version, the reach, the day, the tasks asked).
+        self._tallies: dict[tuple[object, ...], tuple[RoadmapView, dict[int, ShareCounts]]] = {}
 
     async def index(self, view: RoadmapView) -> ShareIndex:
         cached = self._indexes.get(view.roadmap.id)
@@ -255,6 +263,16 @@ class ShareService:
         """Each task's shares within the person's reach (tasks nobody owes are left out)."""
         await self.ledger.catch_up()
         index = await self.index(view)
+        key = (
+            view.roadmap.id,
+            self.ledger.version,
+            tuple(person.bindings),
+            as_of,
+            tuple(task.id for task in tasks),
+        )
+        cached = self._tallies.get(key)
+        if cached is not None and cached[0] is view:
+            return cached[1]
         reach = index.reach(person)
         found: dict[int, ShareCounts] = {}
         for task in tasks:
@@ -270,6 +288,9 @@ class ShareService:
                 continue
             marks = self.ledger.marks(task.id, occurrence_of(task, as_of))
             found[task.id] = tally(owed, marks, is_late(task, as_of))
+        if len(self._tallies) >= MAX_TALLIES:
+            self._tallies.clear()
+        self._tallies[key] = (view, found)
         return found
 
     async def shares(

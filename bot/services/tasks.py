@@ -89,11 +89,16 @@ class TaskService:
         return frozenset(own)
 
     async def scope(
-        self, person: Person, slug: str | None = None, *, as_of: date | None = None
+        self,
+        person: Person,
+        slug: str | None = None,
+        *,
+        as_of: date | None = None,
+        shares: bool = True,
     ) -> Scope:
         """The tasks the person sees, each with the status it has at their scope: done when
         every organisation of their reach that owes it has done (or been excused from) its
-        share, open otherwise."""
+        share, open otherwise. Without `shares`, only which tasks they see."""
         view = await self.snapshots.roadmap(slug)
         if not may(person, Action.VIEW, view.tree):
             raise Forbidden(Action.VIEW)
@@ -108,10 +113,12 @@ class TaskService:
                 if task.id is not None and acting & own_orgs:
                     own.add(task.id)
         sections = tuple(dict.fromkeys(t.section for t in visible if t.section))
+        if not shares:
+            return Scope(view.roadmap, tuple(visible), sections, frozenset(own), {})
         day = as_of or self.today(view.roadmap)
-        shares = await self.shares.tallies(person, view, visible, day)
-        scoped = tuple(_at_scope(task, shares.get(task.id or 0)) for task in visible)
-        return Scope(view.roadmap, scoped, sections, frozenset(own), shares)
+        tallied = await self.shares.tallies(person, view, visible, day)
+        scoped = tuple(_at_scope(task, tallied.get(task.id or 0)) for task in visible)
+        return Scope(view.roadmap, scoped, sections, frozenset(own), tallied)
 
     async def status_for(
         self,
@@ -160,7 +167,8 @@ class TaskService:
     async def find(self, person: Person, number: str, slug: str | None = None) -> list[Task]:
         """Visible tasks printed with this number (numbers may repeat)."""
         wanted = number.strip().rstrip(".")
-        return [task for task in (await self.scope(person, slug)).tasks if task.number == wanted]
+        scope = await self.scope(person, slug, shares=False)
+        return [task for task in scope.tasks if task.number == wanted]
 
     async def _view_of(self, task_id: int) -> tuple[Task, RoadmapView]:
         """The task and its roadmap's view; the newest roadmap first, as nearly always."""
@@ -328,7 +336,8 @@ def _at_scope(task: Task, counts: ShareCounts | None) -> Task:
     """The task with the status it has at a scope whose shares are `counts`."""
     if counts is None or task.status is TaskStatus.CANCELLED:
         return task
-    return replace(task, status=TaskStatus.DONE if counts.complete else TaskStatus.OPEN)
+    status = TaskStatus.DONE if counts.complete else TaskStatus.OPEN
+    return task if task.status is status else replace(task, status=status)
 
 
 def filter_tasks(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
@@ -81,6 +82,18 @@ def test_quiet_hours_end_in_the_morning_and_rounds_at_midnight_of_their_day() ->
     assert QuietHours().round_ends(row) == datetime(2023, 4, 21, tzinfo=UTC)
     yekaterinburg = QuietHours("Europe/Moscow", (21, 8), zone_of=lambda row: "Asia/Yekaterinburg")
     assert yekaterinburg.quiet_until(row, moscow(ROUND, 19)) == moscow(NEXT_DAY, 6)  # 21:00 there
+
+
+def test_a_digest_held_overnight_waits_for_the_mornings_round_to_fold_into() -> None:
+    """Killed at 10:00, back at 22:30: the morning's digest is not sent at night, nor at 08:00
+    beside the 10:00 round, but after the round is planned, which supersedes it and takes
+    its lines (see storage/outbox.py)."""
+    mornings = QuietHours("Europe/Moscow", (21, 8), digest_hour=10)
+    digest = row_on(ROUND)
+    question = replace(digest, kind="ask:1")
+    assert mornings.quiet_until(digest, moscow(ROUND, 22, 30)) == moscow(NEXT_DAY, 10, 2)
+    assert mornings.quiet_until(question, moscow(ROUND, 22, 30)) == moscow(NEXT_DAY, 8)
+    assert mornings.quiet_until(digest, moscow(NEXT_DAY, 9)) is None  # not quiet: as planned
 
 
 async def test_a_row_due_in_the_quiet_hours_waits_for_the_morning_and_is_sent_once(
