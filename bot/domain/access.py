@@ -110,6 +110,7 @@ class OrgTree:
         for org in self.by_name.values():
             if org.parent is not None:
                 self.children.setdefault(org.parent, []).append(org.name)
+        self.roots = frozenset(name for name, org in self.by_name.items() if org.parent is None)
 
     def subtree(self, name: str) -> frozenset[str]:
         found: set[str] = set()

@@ -6,20 +6,26 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from bot.domain.shares import MarkState, ShareCounts
-from bot.render.texts import Texts
+from bot.render.texts import Safe, Texts
 from bot.services.shares import MarkOutcome, Notice, TaskShares
 
 MAX_NOTICE_LINES = 30
 
 
 def render_counts(counts: ShareCounts, t: Texts) -> str:
-    """«выполнили 120 из 355 (34 %), просрочено у 143, освобождены 2»."""
-    parts = [t("shares.done_of", done=counts.done, owed=counts.owed, percent=counts.percent)]
+    """«выполнили 120 из 355 (34 %), просрочено у 143, освобождены: 2». Only numbers go into
+    these templates, so they are formatted straight (a /status has a line per task)."""
+    messages = t.messages
+    parts = [
+        messages["shares.done_of"].format(
+            done=counts.done, owed=counts.owed, percent=counts.percent
+        )
+    ]
     if counts.overdue:
-        parts.append(t("shares.overdue", count=counts.overdue))
+        parts.append(messages["shares.overdue"].format(count=counts.overdue))
     if counts.excused:
-        parts.append(t("shares.excused", count=counts.excused))
-    return ", ".join(parts)
+        parts.append(messages["shares.excused"].format(count=counts.excused))
+    return Safe(", ".join(parts))
 
 
 def render_notice(notice: Notice, t: Texts) -> str:

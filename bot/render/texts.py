@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 from bot.render.report_texts import REPORT_MESSAGES
@@ -500,7 +501,22 @@ class Safe(str):
 
 
 def escape_html(value: object) -> Safe:
-    return value if isinstance(value, Safe) else Safe(html.escape(str(value), quote=False))
+    if isinstance(value, Safe):
+        return value
+    if type(value) is str:
+        return _escaped(value)
+    return Safe(html.escape(str(value), quote=False))
+
+
+@lru_cache(maxsize=8192)
+def _escaped(text: str) -> Safe:
+    """Titles, names and dates recur in every /status and digest: escaped once each."""
+    return Safe(html.escape(text, quote=False))
+
+
+@lru_cache(maxsize=4096)
+def _day(value: date, language: str) -> str:
+    return value.strftime("%d.%m.%Y") if language == "ru" else value.isoformat()
 
 
 class Texts:
@@ -516,14 +532,18 @@ class Texts:
     def __call__(self, key: str, **values: object) -> str:
         if not self.html:
             return self.messages[key].format(**values)
-        escaped = {name: escape_html(value) for name, value in values.items()}
+        # Numbers need no escaping (and are most of what a status puts into a message).
+        escaped = {
+            name: value if type(value) is int else escape_html(value)
+            for name, value in values.items()
+        }
         return Safe(self.messages[key].format(**escaped))
 
     def count(self, noun: str, n: int) -> str:
         return f"{n} {NOUNS[self.language][noun][plural_index(self.language, n)]}"
 
     def day(self, value: date) -> str:
-        return value.strftime("%d.%m.%Y") if self.language == "ru" else value.isoformat()
+        return _day(value, self.language)
 
     def weekday_name(self, index: int) -> str:
         return WEEKDAY_NAMES[self.language][index]

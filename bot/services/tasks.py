@@ -85,7 +85,7 @@ class TaskService:
         own = {binding.organisation for binding in person.bindings if binding.organisation}
         if any(binding.organisation is None for binding in person.bindings):
             # Department staff: the top of the registry is their own organisation.
-            own |= {org.name for org in tree.by_name.values() if org.parent is None}
+            own |= tree.roots
         return frozenset(own)
 
     async def scope(
@@ -133,11 +133,15 @@ class TaskService:
         day = as_of or self.today(scope.roadmap)
         view = await self.snapshots.roadmap(slug)
         audience = await self.snapshots.audience(self.timezone)
-        silent = {
+        parties = dict.fromkeys(
             party
             for task in scope.tasks
             if task.status is TaskStatus.OPEN
             for party in task.responsible
+        )
+        silent = {
+            party
+            for party in parties
             if not audience.hears_party(party, view.parties.acting.get(party, frozenset()))
         }
         reach = visible_organisations(person, view.tree)
