@@ -56,3 +56,15 @@ def tasks(database: Database, clock: FixedClock, snapshots: Snapshots) -> TaskSe
 @pytest.fixture
 def organisations(database: Database, clock: FixedClock) -> OrganisationService:
     return OrganisationService(database, clock, Snapshots(database))
+
+
+SLOW = ("tests/e2e/", "test_campaign.py", "test_crash.py", "test_shares_season.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """End-to-end runs and whole simulated seasons are `e2e`: the inner loop is
+    `pytest -m "not e2e"`; CI runs everything."""
+    for item in items:
+        path = item.path.as_posix()
+        if any(part in path for part in SLOW):
+            item.add_marker(pytest.mark.e2e)

@@ -160,7 +160,7 @@ async def test_onboarding_views_a_button_and_a_restart(
             card = await ask(fake, school, "/task 7", "№ 7. Регистрация")
             assert "Статус: просрочено" in (card.text or "")  # the real clock: 2023 is long past
             since = len(fake.calls("editMessageText"))
-            await press(fake, school, card, "Выполнено", "Отмечено как выполненное: № 7.")
+            await press(fake, school, card, "Выполнено", "№ 7: выполнено — МБОУ «Гимназия № 4»")
             edit = await fake.wait_for_request("editMessageText", since=since, timeout=WAIT)
             assert "Статус: выполнено" in str(edit.params["text"])
 
@@ -177,7 +177,7 @@ async def test_onboarding_views_a_button_and_a_restart(
                 SCHOOL_ID, contains="№ 7. Регистрация", since=since, timeout=WAIT
             )
             assert "Статус: выполнено" in (after.text or "")
-            await ask(fake, coordinator, "/status", "выполнено 1")
+            await ask(fake, coordinator, "/status", "№ 7 — выполнили 1 из")  # its one school
         assert process.returncode == 0, log.read_text()
 
         assert not fake.pending_updates_dropped
