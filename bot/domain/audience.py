@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from bot.domain.access import OrgTree, Person, Role
 from bot.domain.model import Task
 from bot.domain.reminders import Item, Reason, merge
+from bot.domain.shares import Owing
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +34,6 @@ class Listener:
     # The organisations they hear for (a person's bindings, a chat's organisation, the top of
     # the registry for the staff); empty for a party's chat, which hears while anyone owes.
     organisations: tuple[str, ...] = ()
-
-
-StillOwing = Callable[[str], bool]  # organisation -> its share of the task is still open
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +87,8 @@ class Audience:
         self._heard: dict[tuple[object, ...], frozenset[Listener]] = {}
         self._above: dict[frozenset[str], dict[Listener, list[str]]] = {}
         self._hears: dict[tuple[str, frozenset[str]], bool] = {}
+        self._indexed: tuple[Mapping[str, int], list[tuple[int, list[Listener]]]] | None = None
+        self._below_ids: dict[frozenset[str], list[tuple[Listener, list[tuple[str, int]]]]] = {}
         self.blocked: list[Person] = []  # people who blocked the bot: shown, not reminded
         self.people: dict[int, Person] = {}  # everyone bound, by id (names for histories)
         for person in people:
@@ -131,7 +131,7 @@ class Audience:
                 self.org_chats[chat.organisation].append(listener)
 
     def for_task(
-        self, task: Task, acting: frozenset[str], owing: StillOwing | None = None
+        self, task: Task, acting: frozenset[str], owing: Owing | None = None
     ) -> frozenset[Listener]:
         """Who hears the task's reminders; with `owing`, only for organisations that still
         owe it (and a party's chats while any does)."""
@@ -161,18 +161,32 @@ class Audience:
             heard.update(self.staff)
         return heard
 
-    def _still_owing(self, task: Task, acting: frozenset[str], owing: StillOwing) -> set[Listener]:
+    def _still_owing(self, task: Task, acting: frozenset[str], owing: Owing) -> set[Listener]:
         heard: set[Listener] = set()
-        for places in (self.at, self.org_chats):
-            for organisation, listeners in places.items():
-                if organisation in acting and owing(organisation):
-                    heard.update(listeners)
-        if any(owing(organisation) for organisation in acting):
+        pending = owing.pending
+        size = len(pending)
+        for org_id, listeners in self._by_id(owing.ids):
+            if org_id < size and pending[org_id]:  # owing it implies acting for it
+                heard.update(listeners)
+        if owing.anyone():
             for party in task.responsible:
                 heard.update(self.party_chats.get(party, ()))
         if any(owing(root) for root in acting & self.roots):
             heard.update(self.staff)
         return heard
+
+    def _by_id(self, ids: Mapping[str, int]) -> list[tuple[int, list[Listener]]]:
+        """Everyone who hears for an organisation, by the organisation's id (asked for every
+        task of every round at the region's scale: one byte look-up each)."""
+        if self._indexed is None or self._indexed[0] is not ids:
+            pairs = [
+                (ids[organisation], listeners)
+                for places in (self.at, self.org_chats)
+                for organisation, listeners in places.items()
+                if organisation in ids
+            ]
+            self._indexed = (ids, pairs)
+        return self._indexed[1]
 
     def hears_party(self, party: str, acting: frozenset[str]) -> bool:
         """Whether anyone would hear a reminder addressed to this party (asked by every
@@ -194,7 +208,7 @@ class Audience:
         return heard
 
     def supervisors(
-        self, acting: frozenset[str], late: StillOwing | None = None
+        self, acting: frozenset[str], late: Owing | None = None
     ) -> dict[Listener, list[str]]:
         """Coordinator above each acting organisation -> the organisations below them (with
         `late`, only those still late: each coordinator hears of its own subtree's)."""
@@ -203,9 +217,18 @@ class Audience:
             found = self._above[acting] = self._supervisors(acting)
         if late is None:
             return found
+        below_ids = self._below_ids.get(acting)
+        if below_ids is None:
+            ids = late.ids
+            below_ids = self._below_ids[acting] = [
+                (listener, [(name, ids.get(name, -1)) for name in below])
+                for listener, below in found.items()
+            ]
+        pending = late.pending
+        size = len(pending)
         narrowed = {}
-        for listener, below in found.items():
-            still = [organisation for organisation in below if late(organisation)]
+        for listener, below_of in below_ids:
+            still = [name for name, org_id in below_of if 0 <= org_id < size and pending[org_id]]
             if still:
                 narrowed[listener] = still
         return narrowed
@@ -230,7 +253,7 @@ def address(
     tasks: Mapping[int, Task],
     audience: Audience,
     acting: Mapping[int, frozenset[str]],
-    owing: Callable[[Task, Item], StillOwing | None] = lambda _task, _item: None,
+    owing: Callable[[Task, Item], Owing | None] = lambda _task, _item: None,
 ) -> dict[Listener, list[Line]]:
     """Every listener's lines for a round: their digest, before merging and rendering.
     `owing(task, item)` tells which organisations still owe what the item is about (None:
@@ -245,8 +268,9 @@ def address(
                 if item.reason is Reason.UNDATED
                 else audience.for_task(task, reach, owing(task, item))
             )
+            line = Line(item)  # one object for everyone who hears it (encoded once, too)
             for listener in heard:
-                lines[listener].append(Line(item))
+                lines[listener].append(line)
     for task_id, item in escalations.items():
         above = audience.supervisors(acting.get(task_id, frozenset()), owing(tasks[task_id], item))
         for listener, below in above.items():

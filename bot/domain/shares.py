@@ -30,7 +30,7 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -173,6 +173,24 @@ class Marks:
 
 
 NO_MARKS = Marks()
+
+
+class Owing:
+    """Which organisations still owe what a reminder is about, asked by name (the audience
+    knows names) or, in bulk, by id: `pending` has a byte per organisation id, 1 while it owes."""
+
+    __slots__ = ("ids", "pending")
+
+    def __init__(self, pending: bytes, ids: Mapping[str, int]) -> None:
+        self.pending = pending
+        self.ids = ids
+
+    def __call__(self, organisation: str) -> bool:
+        org_id = self.ids.get(organisation, -1)
+        return 0 <= org_id < len(self.pending) and self.pending[org_id] == 1
+
+    def anyone(self) -> bool:
+        return b"\x01" in self.pending
 
 
 @dataclass(frozen=True, slots=True)

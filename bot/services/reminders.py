@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.audience import Audience, Line, Listener, StillOwing, address, merge_lines
+from bot.domain.audience import Audience, Line, Listener, address, merge_lines
 from bot.domain.model import Task, TaskStatus
 from bot.domain.reminders import (
     Item,
@@ -36,6 +36,7 @@ from bot.domain.reminders import (
     escalation_for,
     reminders_for,
 )
+from bot.domain.shares import Owing
 from bot.services.clock import Clock
 from bot.services.rounds import PlannedDays
 from bot.services.shares import ShareIndex, ShareLedger, ShareService
@@ -124,9 +125,21 @@ class ReminderPlanner:
             days = [first + timedelta(days=n) for n in range((today - first).days + 1)]
             for view in views:
                 lines = self._lines(view, indexes[view.roadmap.id], audience, days, zone)
+                encoded: dict[int, str] = {}  # most listeners share most lines
                 for listener, said in lines.items():
                     listeners.add(listener)
-                    messages.append(self._message(view, listener, said, today, zone, now))
+                    messages.append(
+                        self._message(
+                            view,
+                            listener,
+                            said,
+                            today,
+                            zone,
+                            now,
+                            indexes[view.roadmap.id].ids,
+                            encoded,
+                        )
+                    )
         async with self.database.transaction() as connection:
             planned = await OutboxStore(connection).add(messages, now)
             await self.rounds.mark(connection, due)
@@ -145,7 +158,7 @@ class ReminderPlanner:
         tasks = {task.id: task for task in view.tasks if task.id is not None}
         ledger = self.shares.ledger
 
-        def owing(task: Task, item: Item) -> StillOwing | None:
+        def owing(task: Task, item: Item) -> Owing | None:
             return still_owing(index, ledger, task, item)
 
         heard: defaultdict[Listener, list[Line]] = defaultdict(list)
@@ -169,7 +182,11 @@ class ReminderPlanner:
         if len(days) == 1:  # an ordinary round: lines are as of today already
             return {listener: merge_lines(lines) for listener, lines in heard.items()}
         today = days[-1]
-        return {listener: _as_of(merge_lines(lines), today) for listener, lines in heard.items()}
+        counted: dict[Line, Line] = {}  # one recounted line for all who hear it
+        return {
+            listener: _as_of(merge_lines(lines), today, counted)
+            for listener, lines in heard.items()
+        }
 
     def _message(
         self,
@@ -179,70 +196,80 @@ class ReminderPlanner:
         today: date,
         zone: str,
         now: datetime,
+        ids: Mapping[str, int],
+        encoded: dict[int, str],
     ) -> NewMessage:
         at_hour = datetime.combine(today, time(self.settings.hour), ZoneInfo(zone))
-        payload = {
-            "roadmap": view.roadmap.id,
-            "language": listener.language,
-            "for": list(listener.organisations),
-            "lines": [
-                {
-                    "task": line.item.task_id,
-                    "reason": line.item.reason.value,
-                    "day": line.item.day.isoformat(),
-                    "days": line.item.days,
-                    "organisations": list(line.organisations),
-                }
-                for line in lines
-            ],
-        }
+        head = json.dumps(
+            {
+                "roadmap": view.roadmap.id,
+                "language": listener.language,
+                "for": list(listener.organisations),
+            },
+            ensure_ascii=False,
+        )
+        body = ",".join(_encoded(line, ids, encoded) for line in lines)
+        payload = f'{head[:-1]}, "lines": [{body}]}}'
         return NewMessage(
             chat_id=listener.chat_id,
             person_id=listener.person_id,
             kind=f"{DIGEST}:{view.roadmap.id}",
             round=today,
-            payload=json.dumps(payload, ensure_ascii=False),
+            payload=payload,
             not_before=max(now, at_hour),
         )
 
 
-def still_owing(
-    index: ShareIndex, ledger: ShareLedger, task: Task, item: Item
-) -> StillOwing | None:
+def _encoded(line: Line, ids: Mapping[str, int], cache: dict[int, str]) -> str:
+    """A digest line as JSON, encoded once per round however many hear it (by the line's
+    identity: the lines of a round live until its messages are built)."""
+    found = cache.get(id(line))
+    if found is None:
+        found = cache[id(line)] = json.dumps(
+            {
+                "task": line.item.task_id,
+                "reason": line.item.reason.value,
+                "day": line.item.day.isoformat(),
+                "days": line.item.days,
+                # An escalation's late organisations, by id: a coordinator's list can hold
+                # hundreds of schools, and names would be most of the round's bytes.
+                "below": [ids[name] for name in line.organisations if name in ids],
+            }
+        )
+    return found
+
+
+def still_owing(index: ShareIndex, ledger: ShareLedger, task: Task, item: Item) -> Owing | None:
     """Which organisations still owe what `item` is about (None: nobody has a share)."""
     owed = index.owed(task)
     if not len(owed) or task.id is None or item.reason is Reason.UNDATED:
         return None
     occurrence = item.day if item.reason is Reason.OCCURRENCE else None
-    pending = ledger.marks(task.id, occurrence).pending(owed)
-    size = len(pending)
-    ids = index.ids
-
-    def owes(organisation: str) -> bool:
-        org_id = ids.get(organisation, size)
-        return org_id < size and pending[org_id] == 1
-
-    return owes
+    return Owing(ledger.marks(task.id, occurrence).pending(owed), index.ids)
 
 
-def _as_of(lines: list[Line], today: date) -> list[Line]:
+def _as_of(lines: list[Line], today: date, counted: dict[Line, Line]) -> list[Line]:
     """Distances counted to the round's day (after downtime the latest line may be older):
     how late, how many days are left, or "due today" when the due day is the round's."""
-    counted = []
-    for line in lines:
-        item = line.item
-        if item.reason in (Reason.OVERDUE, Reason.ESCALATION):
-            item = replace(item, days=(today - item.day).days)
-        elif item.reason in (Reason.BEFORE, Reason.DUE_TODAY):
-            left = (item.day - today).days
-            if left < 0:
-                item = replace(item, reason=Reason.OVERDUE, days=-left)
-            else:
-                item = replace(
-                    item, reason=Reason.DUE_TODAY if left == 0 else Reason.BEFORE, days=left
-                )
-        counted.append(replace(line, item=item) if item is not line.item else line)
-    return counted
+    return [_counted(line, today, counted) for line in lines]
+
+
+def _counted(line: Line, today: date, counted: dict[Line, Line]) -> Line:
+    found = counted.get(line)
+    if found is not None:
+        return found
+    item = line.item
+    if item.reason in (Reason.OVERDUE, Reason.ESCALATION):
+        item = replace(item, days=(today - item.day).days)
+    elif item.reason in (Reason.BEFORE, Reason.DUE_TODAY):
+        left = (item.day - today).days
+        if left < 0:
+            item = replace(item, reason=Reason.OVERDUE, days=-left)
+        else:
+            reason = Reason.DUE_TODAY if left == 0 else Reason.BEFORE
+            item = replace(item, reason=reason, days=left)
+    found = counted[line] = replace(line, item=item) if item != line.item else line
+    return found
 
 
 def _everyone(audience: Audience) -> set[Listener]:
@@ -302,7 +329,9 @@ class DigestReader:
                 continue  # got a date meanwhile
             item = Item(task.id or 0, reason, date.fromisoformat(raw["day"]), int(raw["days"]))
             owes = still_owing(index, self.shares.ledger, task, item)
-            organisations = tuple(raw.get("organisations", ()))
+            organisations = tuple(
+                index.names[org_id] for org_id in raw.get("below", ()) if org_id in index.names
+            ) or tuple(raw.get("organisations", ()))  # (rows planned before ids)
             if owes is not None:
                 if reason is Reason.ESCALATION:
                     organisations = tuple(o for o in organisations if owes(o))
@@ -312,7 +341,7 @@ class DigestReader:
                     own = [o for o in hears_for if index.ids.get(o, -1) in index.owed(task)]
                     if own and not any(owes(o) for o in own):
                         continue  # their share is done since planning
-                    if not own and not any(owes(o) for o in view.acting.get(task.id or 0, ())):
+                    if not own and not owes.anyone():
                         continue  # everyone's share is done
             lines.append(
                 DigestLine(

@@ -82,11 +82,12 @@ async def test_a_season_of_shares(world: World) -> None:
     # of exactly its own late schools.
     escalated: defaultdict[date, dict[int, list[str]]] = defaultdict(dict)
     five = next(t.id for t in (await app.snapshots.roadmap()).tasks if t.number == "5")
+    names = {org_id: name for name, org_id in (await app.snapshots.organisation_ids()).items()}
     async with app.database.transaction() as connection:
         for row in await OutboxStore(connection).rows():
             for line in json.loads(row.payload).get("lines", ()):
                 if line["task"] == five and line["reason"] == "escalation":
-                    escalated[row.round][row.chat_id] = line["organisations"]
+                    escalated[row.round][row.chat_id] = [names[i] for i in line["below"]]
     assert min(escalated) == date(2023, 4, 24)
     assert set(escalated[date(2023, 4, 24)]) == {CITY_COORDINATOR, VELIZH_COORDINATOR}
     for day in escalated:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 from bot.domain.access import Binding, OrgTree, Person, Role
@@ -13,6 +12,7 @@ from bot.domain.shares import (
     Marks,
     MarkState,
     OrgSet,
+    Owing,
     ShareCounts,
     ShareState,
     is_late,
@@ -142,11 +142,8 @@ def people() -> list[Person]:
     ]
 
 
-def still_owing(marks: Marks) -> Callable[[str], bool]:
-    def owes(organisation: str) -> bool:
-        return not marks.settled(IDS[organisation])
-
-    return owes
+def still_owing(marks: Marks, owed: OrgSet) -> Owing:
+    return Owing(marks.pending(owed), IDS)
 
 
 def test_a_school_that_did_its_share_hears_nothing_more_and_the_others_keep_hearing() -> None:
@@ -156,7 +153,7 @@ def test_a_school_that_did_its_share_hears_nothing_more_and_the_others_keep_hear
     marks = Marks()
     marks.set(IDS["Школа 2"], MarkState.DONE)
     marks.set(IDS["Школа 5"], MarkState.EXCUSED)
-    heard = audience.for_task(SCHOOL_TASK, acting, still_owing(marks))
+    heard = audience.for_task(SCHOOL_TASK, acting, still_owing(marks, owed(tree, [EVERY_SCHOOL])))
     assert sorted(listener.person_id or 0 for listener in heard) == [11, 13, 14]
 
 
@@ -168,7 +165,7 @@ def test_escalation_lists_each_coordinators_own_late_schools() -> None:
     marks.set(IDS["Школа 1"], MarkState.DONE)
     marks.set(IDS["Школа 4"], MarkState.DONE)
     marks.set(IDS["Школа 5"], MarkState.DONE)
-    above = audience.supervisors(acting, still_owing(marks))
+    above = audience.supervisors(acting, still_owing(marks, owed(tree, [EVERY_SCHOOL])))
     assert {listener.person_id: below for listener, below in above.items()} == {
         2: [
             "Школа 2",
