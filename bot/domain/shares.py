@@ -138,6 +138,19 @@ class Marks:
         self._states[org_id] = _CODE[state]
         self._counted = None
 
+    def apply(self, changes: Iterable[tuple[int, MarkState]]) -> None:
+        """Several changes in the order they were made (a ledger's catch-up)."""
+        made = list(changes)
+        if not made:
+            return
+        highest = max(org_id for org_id, _ in made)
+        if highest >= len(self._states):
+            self._states.extend(bytes(highest + 1 - len(self._states)))
+        states, code = self._states, _CODE
+        for org_id, state in made:
+            states[org_id] = code[state]
+        self._counted = None
+
     def state(self, org_id: int) -> MarkState:
         if 0 <= org_id < len(self._states):
             return _STATE[self._states[org_id]]

@@ -107,15 +107,13 @@ class ShareLedger:
         async with self._lock:
             self._checked_at = time.monotonic()
             async with self.database.transaction() as connection:
-                rows = await ShareStore(connection).since(self._seen)
-            for row in rows:
-                key = (row.task_id, row.occurrence)
+                changes = await ShareStore(connection).since(self._seen)
+            for key, made in changes.by_task.items():
                 marks = self._marks.get(key)
                 if marks is None:
                     marks = self._marks[key] = Marks()
-                marks.set(row.organisation_id, row.state)
-            if rows:
-                self._seen = rows[-1].id
+                marks.apply(made)
+            self._seen = changes.last
 
     @property
     def version(self) -> int:
