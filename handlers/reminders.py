@@ -5,9 +5,11 @@ from __future__ import annotations
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.delivery.sender import Compose, Composed
+from bot.domain.reminders import Reason
 from bot.render.telegram import render_digest
-from bot.services.reminders import DigestReader
-from handlers.callbacks import TaskAction, TaskPage
+from bot.render.texts import Texts
+from bot.services.reminders import Digest, DigestReader
+from handlers.callbacks import ShareAction, TaskAction, TaskPage
 from handlers.middlewares import texts_for
 from storage.outbox import OutboxRow
 
@@ -31,16 +33,7 @@ def digest_composer(reader: DigestReader, default_language: str) -> Compose:
         t = texts_for(digest.language, default_language)
         message = render_digest(digest, t, max_tasks=MAX_TASKS)
         rows = [
-            [
-                InlineKeyboardButton(
-                    text=t("button.quick_done", number=number),
-                    callback_data=TaskAction(action="qd", task_id=task_id).pack(),
-                ),
-                InlineKeyboardButton(
-                    text=t("button.open_card", number=number),
-                    callback_data=TaskAction(action="open", task_id=task_id).pack(),
-                ),
-            ]
+            [*_done_button(digest, task_id, number, t), _card_button(task_id, number, t)]
             for task_id, number in message.tasks
         ]
         if message.rest:
@@ -56,3 +49,26 @@ def digest_composer(reader: DigestReader, default_language: str) -> Compose:
         return Composed(message.text, markup)
 
     return compose
+
+
+def _done_button(digest: Digest, task_id: int, number: str, t: Texts) -> list[InlineKeyboardButton]:
+    """✅ marks the reader's own share of what the digest said: the occurrence it was about for
+    a recurring task (pressed next week it still means that one), none on an escalation (the
+    schools below are to mark theirs; the card shows them)."""
+    reasons = [line for line in digest.lines if line.task_id == task_id]
+    if all(line.reason is Reason.ESCALATION for line in reasons):
+        return []
+    occurrence = next((line.day for line in reasons if line.reason is Reason.OCCURRENCE), None)
+    data = (
+        ShareAction(action="qd", task_id=task_id, day=occurrence.toordinal()).pack()
+        if occurrence is not None
+        else TaskAction(action="qd", task_id=task_id).pack()
+    )
+    return [InlineKeyboardButton(text=t("button.quick_done", number=number), callback_data=data)]
+
+
+def _card_button(task_id: int, number: str, t: Texts) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=t("button.open_card", number=number),
+        callback_data=TaskAction(action="open", task_id=task_id).pack(),
+    )

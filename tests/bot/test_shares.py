@@ -4,7 +4,7 @@ notices to coordinators; the migration of tasks marked done before shares."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -230,3 +230,49 @@ async def test_a_mark_leaves_the_snapshots_be_and_is_still_seen_at_once(staffed:
     await staffed.send(REP, "/reopen 5")
     await other.catch_up(now=True)
     assert other.marks(five, None).state(ids[SCHOOL]) is MarkState.OPEN
+
+
+async def test_a_weekly_task_has_a_share_per_occurrence(staffed: World) -> None:
+    """№ 18 («еженедельно, по пятницам»), made every school's: marking it on Wednesday settles
+    that Friday's; the next week's is open again; an old digest's ✅ for the first Friday acts
+    on that Friday, and says it was already done."""
+    app = staffed.app
+    view = await app.snapshots.roadmap()
+    eighteen = next(t for t in view.tasks if t.number == "18")
+    roadmap = await app.roadmaps.roadmap()
+    index = 1 + [p.name for p in roadmap.parties].index(eighteen.responsible[0])
+    await app.parties.assign(CLI, index, "все школы")
+    staffed.clock.moment = staffed.clock.moment.replace(day=19)  # Wednesday 19 April 2023
+    (reply,) = await staffed.send(REP, "/done 18")
+    assert reply.text == f"№ 18: выполнено — {SCHOOL}."
+    (card,) = await staffed.send(REP, "/task 18")
+    assert "Очередной срок: 21.04.2023" in card.text
+    assert f"Ваша часть ({SCHOOL}): выполнено" in card.text
+    staffed.clock.moment += timedelta(days=5)  # Monday 24 April: the next Friday's is open
+    (card,) = await staffed.send(REP, "/task 18")
+    assert "Очередной срок: 28.04.2023" in card.text
+    assert f"Ваша часть ({SCHOOL}): в работе" in card.text
+    friday = date(2023, 4, 21).toordinal()
+    old_button = ShareAction(action="qd", task_id=eighteen.id or 0, day=friday).pack()
+    replies = await staffed.feed(
+        {
+            "update_id": next(staffed.update_ids),
+            "callback_query": {
+                "id": "old",
+                "from": staffed._user(REP, "ru"),
+                "chat_instance": "1",
+                "data": old_button,
+                "message": {
+                    "message_id": 1,
+                    "date": int(staffed.clock.now().timestamp()),
+                    "chat": {"id": REP, "type": "private"},
+                    "from": {"id": 42, "is_bot": True, "first_name": "Roadmap"},
+                    "text": "…",
+                },
+            },
+        }
+    )
+    (said,) = [r for r in replies if r.text]
+    assert said.text.startswith(f"№ 18 уже отмечено: {SCHOOL} — Person {REP}, {SCHOOL}")
+    (card,) = await staffed.send(REP, "/task 18")
+    assert f"Ваша часть ({SCHOOL}): в работе" in card.text  # this week's untouched
