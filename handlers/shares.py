@@ -14,15 +14,17 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.domain.access import Person
+from bot.domain.access import Action, Person
 from bot.domain.model import Task
 from bot.domain.shares import MarkState
 from bot.render.shares import render_mark_outcome, render_unsettled
 from bot.render.texts import Texts
+from bot.services.people import Forbidden
 from bot.services.tasks import TaskService
 from handlers.callbacks import ShareAction, TaskAction
 
 PER_PAGE = 10
+EVERYONE = frozenset({"все", "всем", "всех", "all", "everyone"})
 _DASHES = (" — ", " – ", " - ", ": ")
 
 
@@ -72,6 +74,9 @@ async def mark_command(
     task = await _one_task(message, person, t, tasks, number)
     if task is None or task.id is None:
         return
+    if rest.strip().casefold() in EVERYONE and state is not MarkState.EXCUSED:
+        await _confirm_everyone(message, person, t, tasks, task.id, state)
+        return
     organisation = await tasks.owing_named(person, task.id, rest) if rest.strip() else None
     outcome = await tasks.mark(person, task.id, state, organisation=organisation, note=reason)
     if state is MarkState.EXCUSED and outcome.changed:
@@ -92,33 +97,62 @@ async def ask_all(
 ) -> None:
     """«Отметить всех»: say how many first; nothing is marked before the confirmation."""
     await query.answer()
-    card = await tasks.card(person, callback_data.task_id)
-    count = len(card.shares.unsettled) if card.shares else 0
-    if not count or card.shares is None or not card.shares.may_mark_all:
-        await _reply(query, t("shares.nothing_changed", number=card.task.number))
+    if isinstance(query.message, Message):
+        await _confirm_everyone(
+            query.message, person, t, tasks, callback_data.task_id, MarkState.DONE
+        )
+
+
+async def _confirm_everyone(
+    message: Message, person: Person, t: Texts, tasks: TaskService, task_id: int, state: MarkState
+) -> None:
+    """Marking (or reopening) every organisation of one's reach asks first, with the number."""
+    card = await tasks.card(person, task_id)
+    shares = card.shares
+    if shares is None or shares.counts is None or (not shares.may_mark_all and shares.unsettled):
+        raise Forbidden(Action.MARK_DONE)
+    if state is MarkState.DONE:
+        count, ask, confirm, act = (
+            len(shares.unsettled),
+            "shares.confirm_all",
+            "button.confirm_all",
+            "ok",
+        )
+    else:
+        count, ask, confirm, act = (
+            shares.counts.settled,
+            "shares.confirm_reopen_all",
+            "button.confirm_reopen_all",
+            "rok",
+        )
+    if not count:
+        await message.answer(t("shares.nothing_changed", number=card.task.number))
         return
     keyboard = InlineKeyboardMarkup(
         inline_keyboard=[
             [
                 InlineKeyboardButton(
-                    text=t("button.confirm_all", count=count),
-                    callback_data=ShareAction(action="ok", task_id=callback_data.task_id).pack(),
+                    text=t(confirm, count=count),
+                    callback_data=ShareAction(action=act, task_id=task_id).pack(),
                 ),
                 InlineKeyboardButton(
                     text=t("button.cancel"),
-                    callback_data=ShareAction(action="no", task_id=callback_data.task_id).pack(),
+                    callback_data=ShareAction(action="no", task_id=task_id).pack(),
                 ),
             ]
         ]
     )
-    await _reply(query, t("shares.confirm_all", number=card.task.number, count=count), keyboard)
+    await message.answer(t(ask, number=card.task.number, count=count), reply_markup=keyboard)
 
 
 async def confirm_all(
     query: CallbackQuery, callback_data: ShareAction, person: Person, t: Texts, tasks: TaskService
 ) -> None:
     await query.answer()
-    outcome = await tasks.mark_done(person, callback_data.task_id, everyone=True)
+    if callback_data.action == "rok":
+        outcome = await tasks.reopen(person, callback_data.task_id, everyone=True)
+    else:
+        outcome = await tasks.mark_done(person, callback_data.task_id, everyone=True)
     await _edit(query, render_mark_outcome(outcome, t, _zone(tasks)))
 
 
@@ -221,7 +255,7 @@ def make_router() -> Router:
     router = Router(name="shares")
     router.message.register(mark_command, Command("done", "reopen", "excuse"))
     router.callback_query.register(ask_all, ShareAction.filter(F.action == "all"))
-    router.callback_query.register(confirm_all, ShareAction.filter(F.action == "ok"))
+    router.callback_query.register(confirm_all, ShareAction.filter(F.action.in_({"ok", "rok"})))
     router.callback_query.register(cancel_all, ShareAction.filter(F.action == "no"))
     router.callback_query.register(list_unsettled, ShareAction.filter(F.action == "list"))
     router.callback_query.register(mark_one, ShareAction.filter(F.action == "one"))

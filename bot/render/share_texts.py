@@ -26,6 +26,10 @@ SHARE_MESSAGES: dict[str, dict[str, str]] = {
         "button.remind_unsettled": "🔔 Напомнить им",
         "button.confirm_all": "Да, отметить {count}",
         "button.cancel": "Отмена",
+        "button.confirm_reopen_all": "Да, вернуть {count}",
+        "shares.confirm_reopen_all": "Вернуть № {number} в работу у {count} организаций, "
+        "которые его отметили? Проверьте число перед тем, как подтвердить.",
+        "shares.reopened_all": "№ {number}: снова в работе у {count} организаций.",
         "button.mark_one": "✅ {name}",
         "shares.confirm_all": "Отметить № {number} выполненным за {count} организаций, "
         "которые ещё не отметились? Проверьте число перед тем, как подтвердить.",
@@ -46,7 +50,7 @@ SHARE_MESSAGES: dict[str, dict[str, str]] = {
         "Уточните название.",
         "shares.cancelled": "Отменено, ничего не изменено.",
         "shares.reminded": "Напоминание отправлено: {count}.",
-        "shares.usage": "Формат: /{command} N [организация]",
+        "shares.usage": "Формат: /{command} N [организация | все]",
         "shares.usage_excuse": "Формат: /excuse N организация — причина",
         "help.done": "/done N [организация] — отметить выполнение (своё или организации)",
         "help.reopen": "/reopen N [организация] — вернуть в работу",
@@ -81,6 +85,10 @@ SHARE_MESSAGES: dict[str, dict[str, str]] = {
         "button.remind_unsettled": "🔔 Remind them",
         "button.confirm_all": "Yes, mark {count}",
         "button.cancel": "Cancel",
+        "button.confirm_reopen_all": "Yes, reopen {count}",
+        "shares.confirm_reopen_all": "Reopen No. {number} for the {count} organisations that "
+        "marked it? Check the number before you confirm.",
+        "shares.reopened_all": "No. {number}: in progress again for {count} organisations.",
         "button.mark_one": "✅ {name}",
         "shares.confirm_all": "Mark No. {number} done for the {count} organisations that "
         "have not marked it yet? Check the number before you confirm.",
@@ -99,7 +107,7 @@ SHARE_MESSAGES: dict[str, dict[str, str]] = {
         "shares.which_org": "Several organisations match “{name}”: {matches}. Be more specific.",
         "shares.cancelled": "Cancelled, nothing changed.",
         "shares.reminded": "Reminder sent: {count}.",
-        "shares.usage": "Usage: /{command} N [organisation]",
+        "shares.usage": "Usage: /{command} N [organisation | all]",
         "shares.usage_excuse": "Usage: /excuse N organisation — reason",
         "help.done": "/done N [organisation] — mark done (your own or an organisation's)",
         "help.reopen": "/reopen N [organisation] — back in progress",

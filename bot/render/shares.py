@@ -89,7 +89,8 @@ def render_mark_outcome(outcome: MarkOutcome, t: Texts, zone: ZoneInfo) -> str:
         key = "done.ok" if outcome.state is MarkState.DONE else "reopen.ok"
         return t(key, number=number)
     if len(outcome.changed) > 3:
-        lines.append(t("shares.marked_all", number=number, count=len(outcome.changed)))
+        key = "shares.reopened_all" if outcome.state is MarkState.OPEN else "shares.marked_all"
+        lines.append(t(key, number=number, count=len(outcome.changed)))
     elif outcome.changed:
         key = {
             MarkState.DONE: "shares.done_for",

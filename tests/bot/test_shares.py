@@ -276,3 +276,22 @@ async def test_a_weekly_task_has_a_share_per_occurrence(staffed: World) -> None:
     assert said.text.startswith(f"№ 18 уже отмечено: {SCHOOL} — Person {REP}, {SCHOOL}")
     (card,) = await staffed.send(REP, "/task 18")
     assert f"Ваша часть ({SCHOOL}): в работе" in card.text  # this week's untouched
+
+
+async def test_all_of_mine_by_command_asks_first_and_reopen_works_the_same_way(
+    staffed: World,
+) -> None:
+    schools = await city_schools(staffed)
+    (confirm,) = await staffed.send(COORDINATOR, "/done 7 все")
+    assert confirm.text.startswith(f"Отметить № 7 выполненным за {len(schools)} организаций")
+    (done,) = await staffed.press(COORDINATOR, confirm, f"Да, отметить {len(schools)}")
+    assert done.text == f"№ 7: отмечено выполненным у {len(schools)} организаций."
+    (confirm,) = await staffed.send(COORDINATOR, "/reopen 7 все")
+    assert confirm.text.startswith(f"Вернуть № 7 в работу у {len(schools)} организаций")
+    (cancelled,) = await staffed.press(COORDINATOR, confirm, "Отмена")
+    assert cancelled.text == "Отменено, ничего не изменено."
+    (confirm,) = await staffed.send(COORDINATOR, "/reopen 7 все")
+    (reopened,) = await staffed.press(COORDINATOR, confirm, f"Да, вернуть {len(schools)}")
+    assert reopened.text == f"№ 7: снова в работе у {len(schools)} организаций."
+    (refused,) = await staffed.send(REP, "/done 7 все")
+    assert refused.text == "Это действие вам недоступно."
