@@ -21,6 +21,7 @@ from bot.importers.errors import DocumentError
 from bot.importers.indicators import read_indicators
 from bot.importers.report_sheets import read_report_sheet
 from bot.importers.yaml_form import dump_roadmap
+from bot.logs import hide_tokens
 from bot.render.progress import render_bulk, render_indicators, render_progress
 from bot.render.report import (
     render_import,
@@ -465,21 +466,6 @@ def _explain(error: Exception, t: Texts) -> str | None:
     return None
 
 
-class _HideToken(logging.Filter):
-    """The token must never reach a log, whatever library formats the message."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token in message:
-            record.msg = message.replace(self.token, "<BOT_TOKEN>")
-            record.args = None
-        return True
-
-
 async def _run(settings: Settings, args: argparse.Namespace, command: Command) -> int:
     async with open_app(settings) as app:
         try:
@@ -519,10 +505,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # Migrations run on every start; their chatter is for DEBUG only.
     logging.getLogger("alembic").setLevel(max(settings.log_level_number, logging.WARNING))
-    if settings.bot_token is not None:
-        hide = _HideToken(settings.bot_token.get_secret_value())
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(hide)
+    token = settings.bot_token.get_secret_value() if settings.bot_token is not None else ""
+    hide_tokens(token)  # messages, exception texts and tracebacks alike (bot/logs.py)
     if getattr(args, "region", False):
         args.org = None
     return asyncio.run(_run(settings, args, args.run))
