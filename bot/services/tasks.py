@@ -228,9 +228,13 @@ class TaskService:
             may_mark_done=bool(own_open)
             and task.status is TaskStatus.OPEN
             and may(person, Action.MARK_DONE, view.tree, organisation=own_open[0].organisation),
-            may_reopen=bool(own_done)
-            and task.status is TaskStatus.OPEN
-            and may(person, Action.REOPEN, view.tree, organisation=own_done[0].organisation),
+            may_reopen=(
+                may(person, Action.REOPEN, view.tree, acting=acting)
+                if task.status is TaskStatus.DONE  # closed as a whole before shares
+                else bool(own_done)
+                and task.status is TaskStatus.OPEN
+                and may(person, Action.REOPEN, view.tree, organisation=own_done[0].organisation)
+            ),
             may_comment=may(person, Action.COMMENT, view.tree, acting=acting),
             shares=shares,
             actors=actors,
@@ -251,7 +255,9 @@ class TaskService:
         """Mark shares of the task (see ShareService.mark); a task nobody owes keeps one
         status for all."""
         task, view = await self._view_of(task_id)
-        if not len((await self.shares.index(view)).owed(task)):
+        closed_as_whole = task.status is TaskStatus.DONE and state is MarkState.OPEN
+        if closed_as_whole or not len((await self.shares.index(view)).owed(task)):
+            # A task nobody owes, or one closed for all before shares: one status for all.
             if state is MarkState.EXCUSED or organisation is not None:
                 raise Forbidden(Action.EXCUSE if state is MarkState.EXCUSED else Action.MARK_DONE)
             status = TaskStatus.DONE if state is MarkState.DONE else TaskStatus.OPEN

@@ -98,5 +98,10 @@ async def test_a_done_task_keeps_the_pressers_share_and_reopens_for_the_others(
         assert five.status.value == "open"  # ... and open again for the 354 others
         assert seven.status.value == "done"  # closed from the CLI: stays done as a whole
         assert scope.shares[seven.id or 0].done == 355
+        # Reopened as a whole by the department, its shares count again from what was marked.
+        reopened = await tasks.reopen(CLI, seven.id or 0)
+        assert reopened.changed == ("",)
+        scope = await tasks.scope(CLI, as_of=NOW.date())
+        assert scope.shares[seven.id or 0].done == 0
     finally:
         await database.dispose()
