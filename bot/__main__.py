@@ -22,6 +22,7 @@ from bot.importers.indicators import read_indicators
 from bot.importers.report_sheets import read_report_sheet
 from bot.importers.yaml_form import dump_roadmap
 from bot.logs import hide_tokens
+from bot.render.cells import safe_cell
 from bot.render.progress import render_bulk, render_indicators, render_progress
 from bot.render.report import (
     render_import,
@@ -170,14 +171,13 @@ async def cmd_invite(app: App, args: argparse.Namespace) -> str:
             writer = csv.writer(out, delimiter=";")
             writer.writerow(["organisation", "role", "link", "expires"])
             for invite in invites:
-                writer.writerow(
-                    [
-                        invite.organisation,
-                        role.value,
-                        invite_link(username, invite.token),
-                        invite.expires_at.date().isoformat(),
-                    ]
-                )
+                cells = [
+                    invite.organisation,
+                    role.value,
+                    invite_link(username, invite.token),
+                    invite.expires_at.date().isoformat(),
+                ]
+                writer.writerow([safe_cell(cell) for cell in cells])
         return t("invite.written", count=len(invites), path=args.out)
     invite = await app.people.create_invite(
         CLI, role, args.org, multi_use=args.multi_use, ttl_days=args.days

@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from bot.domain.indicators import Indicator
+from bot.render.cells import is_formula_like
 
 __all__ = ["SheetTable", "TemplateRow", "progress_workbook", "template_workbook"]
 
@@ -177,6 +178,10 @@ def _cell(sheet: Any, value: Value, font: Font | None = None) -> Any:
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
         cell.data_type = "s"
+        # Kept as written (the template is read back), but marked as text for whoever copies
+        # it on or saves the sheet as CSV: the workbook form of bot.render.cells' "'".
+        if is_formula_like(value):
+            cell.quotePrefix = True
     if font is not None:
         cell.font = font
     return cell
