@@ -13,16 +13,24 @@ lines or sheet, an admin's platform export, the CLI — so the checks are the sa
 
 from __future__ import annotations
 
+import asyncio
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+import io
+import re
+import tempfile
+import weakref
+import zipfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
 from bot.domain.access import Action, OrgTree, Person, Role, may, visible_organisations
+from bot.domain.access import _fold as fold_name
 from bot.domain.audience import timezone_of
 from bot.domain.bulk import BulkRow
 from bot.domain.indicators import (
@@ -39,6 +47,7 @@ from bot.domain.indicators import (
 from bot.domain.model import Organisation
 from bot.domain.progress import Coverage, Progress, assess, percent_of
 from bot.domain.reports import ParsedReport, ReportProblem, parse_report
+from bot.importers.report_sheets import SheetReading, read_report_sheet
 from bot.services.clock import Clock
 from bot.services.people import Forbidden, UnknownOrganisation, actor_name
 from bot.services.snapshots import RoadmapView, Snapshots
@@ -270,6 +279,105 @@ class _Taking:
         )
 
 
+# -- sheets ---------------------------------------------------------------------------------------
+
+MAX_SHEET_BYTES = 5 * 1024 * 1024
+"""The largest sheet taken, counted on the bytes actually received, never on a declared size."""
+MAX_SHEET_ROWS = 50_000
+"""The most rows a sheet may have. The region's registry holds a few hundred organisations and
+an export has a row each; past this a file is not a report, and reading it would only cost."""
+MAX_SHEET_UNPACKED = 64 * 1024 * 1024
+"""What an .xlsx may unpack to, by its archive's own figures (which `zipfile` never exceeds)."""
+
+_XLSX_ROW = re.compile(rb"<(?:\w+:)?row(?:\s[^>]*)?(?<!/)>\s*<(?:\w+:)?c[\s>/]")
+"""A worksheet row with cells in it, not a row only formatted (`<row r="5" ht="20"/>`)."""
+_XLSX_ROW_END = re.compile(rb"</(?:\w+:)?row>")
+
+
+class SheetTooBig(Exception):
+    """A sheet past a limit: `limit` is "bytes" or "rows"; nothing of it is read."""
+
+    def __init__(self, limit: str) -> None:
+        self.limit = limit
+        super().__init__(limit)
+
+
+def count_sheet_rows(content: bytes, suffix: str, stop: int = MAX_SHEET_ROWS) -> int:
+    """The rows of a .csv (its lines: at least its rows) or an .xlsx (rows holding cells), counted
+    on the bytes as they are, up to just past `stop`. An .xlsx whose parts would unpack past
+    MAX_SHEET_UNPACKED raises SheetTooBig; a broken archive counts 0 (the reader says why)."""
+    if suffix != ".xlsx":
+        return max(content.count(b"\n"), content.count(b"\r")) + 1
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        return 0
+    with archive:
+        parts = archive.infolist()
+        if sum(part.file_size for part in parts) > MAX_SHEET_UNPACKED:
+            raise SheetTooBig("bytes")
+        rows = 0
+        for part in parts:
+            if not part.filename.startswith("xl/worksheets/"):
+                continue
+            with archive.open(part) as stream:
+                tail = b""
+                while chunk := stream.read(1 << 16):
+                    text = tail + chunk
+                    ends = [match.end() for match in _XLSX_ROW_END.finditer(text)]
+                    end = ends[-1] if ends else 0  # rows whole on this side, counted once
+                    rows += sum(1 for _ in _XLSX_ROW.finditer(text, 0, end))
+                    tail = text[end:]
+                    if rows > stop:
+                        return rows
+        return rows
+
+
+def _read_sheet(
+    content: bytes,
+    suffix: str,
+    indicators: Sequence[Indicator],
+    resolve: Callable[[str], list[str]],
+) -> SheetReading:
+    """Check the limits on the bytes, then read; runs on a worker thread, never on the loop."""
+    if count_sheet_rows(content, suffix) > MAX_SHEET_ROWS:
+        raise SheetTooBig("rows")
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / f"upload{suffix}"
+        path.write_bytes(content)
+        return read_report_sheet(path, indicators, resolve)
+
+
+class OrganisationNames:
+    """The registry's names folded once (any case, ё = е, quotes aside, as OrgTree.exact and
+    OrgTree.search fold them), so a sheet's thousands of rows cost a dict lookup each, not two
+    scans of the registry. Built for one OrgTree, that is one snapshot of the registry: a new
+    registry is a new tree and so a new index (ReportService keeps one per live tree)."""
+
+    def __init__(self, tree: OrgTree) -> None:
+        # Not the tree itself: the index is the value of a weak mapping keyed by the tree.
+        self._folded = tuple((name, fold_name(name)) for name in tree.by_name)
+        self._exact: dict[str, str] = {}
+        for name, folded in self._folded:
+            self._exact.setdefault(folded, name)
+
+    def exact(self, query: str) -> str | None:
+        """As OrgTree.exact."""
+        return self._exact.get(fold_name(query))
+
+    def search(self, query: str, within: frozenset[str] | None = None) -> list[str]:
+        """As OrgTree.search, on names folded in advance."""
+        wanted = fold_name(query)
+        names = [pair for pair in self._folded if within is None or pair[0] in within]
+        exact = [name for name, folded in names if folded == wanted]
+        if exact:
+            return exact
+        words = wanted.split()
+        if not words:
+            return []
+        return [name for name, folded in names if all(word in folded for word in words)]
+
+
 class ReportService:
     def __init__(
         self, database: Database, clock: Clock, snapshots: Snapshots, timezone: str
@@ -278,6 +386,11 @@ class ReportService:
         self.clock = clock
         self.snapshots = snapshots
         self.timezone = timezone
+        # One index per registry snapshot; a new OrgTree (the registry changed) gets its own,
+        # and the old one goes with its tree.
+        self._names: weakref.WeakKeyDictionary[OrgTree, OrganisationNames] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def _context(self, slug: str | None = None) -> _Context:
         view = await self.snapshots.roadmap(slug)
@@ -588,10 +701,48 @@ class ReportService:
         """Organisations within the person's reach whose name matches `query`. A full name
         is that organisation even outside the reach (to be refused as such), never another
         school inside it that happens to contain the words."""
-        exact = tree.exact(query)
-        if exact is not None:
-            return [exact]
-        return tree.search(query, visible_organisations(person, tree))
+        return self.resolver(person, tree)(query)
+
+    def names(self, tree: OrgTree) -> OrganisationNames:
+        """The name index of this registry snapshot, built on first use."""
+        index = self._names.get(tree)
+        if index is None:
+            index = self._names[tree] = OrganisationNames(tree)
+        return index
+
+    def resolver(self, person: Person, tree: OrgTree) -> Callable[[str], list[str]]:
+        """`resolve` for many lines at once: the person's reach found once, each distinct name
+        looked up once. Safe to call from a worker thread (it only reads and memoises)."""
+        index = self.names(tree)
+        within = visible_organisations(person, tree)
+        seen: dict[str, tuple[str, ...]] = {}
+
+        def resolve(query: str) -> list[str]:
+            found = seen.get(query)
+            if found is None:
+                exact = index.exact(query)
+                found = (exact,) if exact is not None else tuple(index.search(query, within))
+                seen[query] = found
+            return list(found)
+
+        return resolve
+
+    async def read_sheet(
+        self, person: Person, content: bytes, suffix: str, *, slug: str | None = None
+    ) -> SheetReading:
+        """An uploaded .xlsx/.csv read against this week's indicators and the person's reach.
+
+        The limits are checked on `content` as received (MAX_SHEET_BYTES, MAX_SHEET_ROWS:
+        SheetTooBig), and the counting, reading and checking of rows run on a worker thread,
+        so the event loop keeps answering everyone else meanwhile. A file that does not read
+        raises DocumentError.
+        """
+        if len(content) > MAX_SHEET_BYTES:
+            raise SheetTooBig("bytes")
+        context = await self._context(slug)
+        current = [history.current for history in context.histories]
+        resolve = self.resolver(person, context.tree)
+        return await asyncio.to_thread(_read_sheet, content, suffix.lower(), current, resolve)
 
     async def progress(
         self,
