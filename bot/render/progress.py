@@ -5,13 +5,15 @@ The same functions serve Telegram (`Texts(html=True)`) and the CLI (plain text).
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Sequence
 from datetime import date
 
 from bot.domain.bulk import BulkProblem, LineProblem
 from bot.domain.indicators import Indicator, IndicatorHistory
 from bot.domain.progress import Outlook
-from bot.render.texts import Safe, Texts, escape_html
+from bot.render.texts import Safe, Texts, escape_html, plural_index
 from bot.services.reports import (
     BulkOutcome,
     Entry,
@@ -24,6 +26,9 @@ from bot.services.reports import (
 )
 
 MAX_NAMES = 30  # organisations listed by name in one message; the rest are counted
+MAX_REFUSED_SHOWN = 20  # refused rows listed in a chat reply; all of them go in a file
+MAX_DOUBTFUL_SHOWN = 10  # concerns listed in a chat reply; the draft holds them all
+_REPLY_BUDGET = 3500  # characters of listed rows, so a reply stays one Telegram message
 
 
 def _signed(n: int) -> str:
@@ -158,12 +163,23 @@ def render_refused(outcome: Refused, t: Texts) -> str:
     return t(f"report.{outcome.reason.value}", example=sample)
 
 
-def render_bulk(outcome: BulkOutcome, problems: Sequence[LineProblem], t: Texts) -> str:
+def render_bulk(
+    outcome: BulkOutcome,
+    problems: Sequence[LineProblem],
+    t: Texts,
+    *,
+    shown: int | None = None,
+) -> str:
+    """What a bulk message or a sheet did. With `shown`, at most that many refused rows (and
+    concerns) are listed, and the rest counted: «и ещё 19 950 строк с ошибками — файл с ними
+    приложен» (`refused_file` makes that file). Without it, every row is listed (the CLI)."""
     if outcome.repeated:
         return t("report.repeated")
     lines = [t("bulk.stored", count=len({entry.organisation for entry in outcome.stored}))]
     if outcome.doubtful:
         lines.append(t("bulk.doubtful", count=len(outcome.doubtful)))
+        concerns = [(entry, concern) for entry in outcome.doubtful for concern in entry.concerns]
+        limit = len(concerns) if shown is None else MAX_DOUBTFUL_SHOWN
         lines.extend(
             t(
                 f"report.concern.{concern.value}",
@@ -173,42 +189,86 @@ def render_bulk(outcome: BulkOutcome, problems: Sequence[LineProblem], t: Texts)
                 denominator=entry.denominator,
                 previous=entry.previous,
             )
-            for entry in outcome.doubtful
-            for concern in entry.concerns
+            for entry, concern in concerns[:limit]
         )
-    refused: list[tuple[int, str]] = [
+        if len(concerns) > limit:
+            lines.append(t("missing.more", count=_thousands(len(concerns) - limit, t)))
+    refused = _refusals(outcome, problems, t, cut=True)
+    if refused:
+        lines.append(t("bulk.refused", count=len(refused)))
+        listed = _listed(refused, shown)
+        lines.extend(
+            t("bulk.line", line=line, text=text, reason=reason)
+            for line, text, reason in refused[:listed]
+        )
+        hidden = len(refused) - listed
+        if hidden:
+            key = f"bulk.more_refused.{plural_index(t.language, hidden)}"
+            lines.append(t(key, count=_thousands(hidden, t)))
+    return _join(lines)
+
+
+def refused_file(
+    outcome: BulkOutcome, problems: Sequence[LineProblem], t: Texts, *, shown: int
+) -> bytes | None:
+    """Every refused row as a CSV for Excel (";", UTF-8 with BOM), when `render_bulk` with
+    this `shown` could not list them all; None when it did."""
+    if outcome.repeated:
+        return None
+    plain = Texts(t.language)  # a file, not HTML: nothing escaped, nothing cut
+    refused = _refusals(outcome, problems, plain, cut=False)
+    if _listed(_refusals(outcome, problems, t, cut=True), shown) == len(refused):
+        return None
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([plain("bulk.file.line"), plain("bulk.file.text"), plain("bulk.file.reason")])
+    writer.writerows(refused)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _refusals(
+    outcome: BulkOutcome, problems: Sequence[LineProblem], t: Texts, *, cut: bool
+) -> list[tuple[int, str, str]]:
+    """(row, what it said, why not) for every row not taken, in row order; `cut` shortens the
+    text and detail for a chat reply."""
+    text_limit, detail_limit = (80, 120) if cut else (None, None)
+    refused = [
         (
             problem.line,
+            problem.text[:text_limit],
             t(
-                "bulk.line",
-                line=problem.line,
-                text=problem.text[:80],
-                reason=t(
-                    "bulk.reason.name_them"
-                    if problem.reason is BulkProblem.BAD_VALUE and problem.kind is None
-                    else f"bulk.reason.{problem.reason.value}",
-                    detail=(f"{problem.column}: " if problem.column else "") + problem.detail[:120],
-                ),
+                "bulk.reason.name_them"
+                if problem.reason is BulkProblem.BAD_VALUE and problem.kind is None
+                else f"bulk.reason.{problem.reason.value}",
+                detail=(f"{problem.column}: " if problem.column else "")
+                + problem.detail[:detail_limit],
             ),
         )
         for problem in problems
     ]
     refused += [
-        (
-            row.line,
-            t(
-                "bulk.line",
-                line=row.line,
-                text=row.organisation[:80],
-                reason=t(f"bulk.reason.{row.reason}", detail=""),
-            ),
-        )
+        (row.line, row.organisation[:text_limit], t(f"bulk.reason.{row.reason}", detail=""))
         for row in outcome.refused
     ]
-    if refused:
-        lines.append(t("bulk.refused", count=len(refused)))
-        lines.extend(text for _, text in sorted(refused, key=lambda item: item[0]))
-    return _join(lines)
+    refused.sort(key=lambda item: item[0])
+    return refused
+
+
+def _listed(refused: Sequence[tuple[int, str, str]], shown: int | None) -> int:
+    """How many refused rows a reply lists: up to `shown`, within the reply's budget."""
+    if shown is None:
+        return len(refused)
+    budget = _REPLY_BUDGET
+    for count, (_, text, reason) in enumerate(refused[:shown]):
+        budget -= len(text) + len(reason) + 20
+        if budget < 0:
+            return count
+    return min(shown, len(refused))
+
+
+def _thousands(n: int, t: Texts) -> str:
+    """19 950 in Russian (a no-break space between thousands), 19,950 in English."""
+    return f"{n:,}".replace(",", "\u00a0") if t.language == "ru" else f"{n:,}"
 
 
 def _names(names: Sequence[str], t: Texts) -> str:
