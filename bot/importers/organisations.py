@@ -45,6 +45,9 @@ _HEADERS: tuple[tuple[Field, re.Pattern[str]], ...] = (
     (Field.STAFF, re.compile(r"сотрудник|работник|персонал|staff|employee")),
     (Field.NAME, re.compile(r"наименован|назван|^организаци|^учреждени|name|^organi[sz]ation")),
 )
+_HEADCOUNT = re.compile(r"[0-9]{1,7}")  # up to 9,999,999
+_HEADCOUNT_MAX = "9 999 999"
+_SHOWN = 30  # characters of a bad value shown back
 _HEADER_SEARCH = 20  # rows a title or a note may take above the header
 _MSK = re.compile(r"^(?:мск|msk)\s*(?:(?P<sign>[+-])\s*(?P<hours>\d{1,2}))?$", re.IGNORECASE)
 _UTC = re.compile(r"^(?:utc|gmt)\s*(?P<sign>[+-])\s*(?P<hours>\d{1,2})$", re.IGNORECASE)
@@ -72,13 +75,20 @@ def _bad(path: Path, row: int, detail: str) -> DocumentError:
 
 
 def _count(text: str, path: Path, row: int) -> int | None:
-    """A head count: "1 234" -> 1234; empty -> None."""
+    """A head count: "1 234" -> 1234; empty -> None. Only ASCII digits are a number ("²" and
+    "١٢٣" are not), and no organisation counts ten million people."""
     compact = re.sub(r"[\s  ]", "", text)
     if not compact:
         return None
-    if not compact.isdigit():
-        raise _bad(path, row, text)
+    if not _HEADCOUNT.fullmatch(compact):
+        too_big = compact.isascii() and compact.isdigit()
+        raise _bad(path, row, _shown(text) + (f" > {_HEADCOUNT_MAX}" if too_big else ""))
     return int(compact)
+
+
+def _shown(text: str) -> str:
+    """A bad value as shown back in an error: at most a line's worth of it."""
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
 
 
 def _timezone(text: str, path: Path, row: int) -> str | None:
@@ -163,14 +173,16 @@ def _with_parents(entries: list[_Entry], path: Path) -> list[Organisation]:
             raise _bad(path, entry.row, parent)
         resolved[entry.organisation.name] = found.organisation.name
 
+    cleared: set[str] = set()  # names whose chain of parents is known to end: walked once
     for entry in entries:
         seen = {entry.organisation.name}
         parent = resolved[entry.organisation.name]
-        while parent is not None:
+        while parent is not None and parent not in cleared:
             if parent in seen:
                 raise _bad(path, entry.row, entry.organisation.parent or "")
             seen.add(parent)
             parent = resolved[parent]
+        cleared.update(seen)
 
     return [
         replace(entry.organisation, parent=resolved[entry.organisation.name]) for entry in entries
