@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql
@@ -20,10 +21,13 @@ from storage.tables import (
     chat_bindings,
     invites,
     organisations,
+    outbox,
     parties,
     party_links,
     people,
     processed_updates,
+    report_drafts,
+    unreachable_chats,
 )
 
 # Built once (every report claims its update): insert unless noted, in one statement. The
@@ -55,6 +59,31 @@ class StoredInvite:
     multi_use: bool
     uses: int
     revoked_at: datetime | None
+
+
+def _invite(row: Any) -> StoredInvite:
+    return StoredInvite(
+        id=row.id,
+        role=Role(row.role),
+        organisation=row.organisation,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        multi_use=row.multi_use,
+        uses=row.uses,
+        revoked_at=row.revoked_at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPerson:
+    """A people row as the `people list` shows it: whoever joined (or was forgotten)."""
+
+    id: int
+    name: str
+    username: str | None
+    bindings: tuple[Binding, ...]
+    seen_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +200,82 @@ class PeopleStore:
             for row in found
         ]
 
+    async def everyone(self) -> list[StoredPerson]:
+        """Every people row, bound or not (someone unbound stays until forgotten)."""
+        rows = list(
+            await self.connection.execute(
+                select(people.c.id, people.c.name, people.c.username, people.c.seen_at).order_by(
+                    people.c.id
+                )
+            )
+        )
+        by_person = await self.bindings_of(row.id for row in rows)
+        return [
+            StoredPerson(r.id, r.name, r.username, tuple(by_person.get(r.id, ())), r.seen_at)
+            for r in rows
+        ]
+
+    async def unbind(self, person_id: int, organisations_: Iterable[str] | None = None) -> int:
+        """Remove the person's bindings (only those to `organisations_` when given); how many."""
+        where = [bindings.c.person_id == person_id]
+        if organisations_ is not None:
+            names = list(organisations_)
+            where.append(
+                bindings.c.organisation_id.in_(
+                    select(organisations.c.id).where(organisations.c.name.in_(names))
+                )
+            )
+        result = await self.connection.execute(delete(bindings).where(*where))
+        return int(result.rowcount or 0)
+
+    async def settings_admins(self) -> list[int]:
+        """People whose admin binding came from ADMIN_IDS (no invite behind it)."""
+        rows = await self.connection.execute(
+            select(bindings.c.person_id)
+            .where(bindings.c.role == Role.ADMIN.value, bindings.c.invite_id.is_(None))
+            .distinct()
+        )
+        return [int(person_id) for person_id in rows.scalars()]
+
+    async def drop_settings_admin(self, person_id: int) -> int:
+        """Remove an admin binding that came from ADMIN_IDS; one from an admin invite stays."""
+        result = await self.connection.execute(
+            delete(bindings).where(
+                bindings.c.person_id == person_id,
+                bindings.c.role == Role.ADMIN.value,
+                bindings.c.invite_id.is_(None),
+            )
+        )
+        return int(result.rowcount or 0)
+
+    async def forget(self, person_id: int, placeholder: str, now: datetime) -> bool:
+        """Erase what identifies the person: bindings gone; the row keeps only the id (which
+        reports and the audit log name as their author) under `placeholder`; reminders not yet
+        sent to them cancelled, drafts and delivery notes about their chat dropped."""
+        result = await self.connection.execute(
+            update(people)
+            .where(people.c.id == person_id)
+            .values(name=placeholder, username=None, language=None, created_at=now, seen_at=now)
+        )
+        if not result.rowcount:
+            return False
+        await self.connection.execute(delete(bindings).where(bindings.c.person_id == person_id))
+        await self.connection.execute(
+            update(outbox)
+            .where(
+                or_(outbox.c.person_id == person_id, outbox.c.chat_id == person_id),
+                outbox.c.status == "pending",
+            )
+            .values(status="cancelled", reason="person forgotten")
+        )
+        await self.connection.execute(
+            delete(report_drafts).where(report_drafts.c.person_id == person_id)
+        )
+        await self.connection.execute(
+            delete(unreachable_chats).where(unreachable_chats.c.chat_id == person_id)
+        )
+        return True
+
     async def people_at(self, organisation_names: Iterable[str]) -> dict[str, list[Person]]:
         """Who is bound to each of these organisations (any role)."""
         names = list(organisation_names)
@@ -220,19 +325,34 @@ class PeopleStore:
                 .where(invites.c.token_hash == token_hash)
             )
         ).first()
-        if row is None:
-            return None
-        return StoredInvite(
-            id=row.id,
-            role=Role(row.role),
-            organisation=row.organisation,
-            created_by=row.created_by,
-            created_at=row.created_at,
-            expires_at=row.expires_at,
-            multi_use=row.multi_use,
-            uses=row.uses,
-            revoked_at=row.revoked_at,
+        return None if row is None else _invite(row)
+
+    async def all_invites(self) -> list[StoredInvite]:
+        rows = await self.connection.execute(
+            select(invites, organisations.c.name.label("organisation"))
+            .select_from(invites.outerjoin(organisations))
+            .order_by(invites.c.id)
         )
+        return [_invite(row) for row in rows]
+
+    async def invite(self, invite_id: int) -> StoredInvite | None:
+        row = (
+            await self.connection.execute(
+                select(invites, organisations.c.name.label("organisation"))
+                .select_from(invites.outerjoin(organisations))
+                .where(invites.c.id == invite_id)
+            )
+        ).first()
+        return None if row is None else _invite(row)
+
+    async def revoke_invite(self, invite_id: int, now: datetime) -> bool:
+        """Revoke an invite not yet revoked; False if it was already (or does not exist)."""
+        result = await self.connection.execute(
+            update(invites)
+            .where(invites.c.id == invite_id, invites.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return result.rowcount == 1
 
     async def use_invite(self, invite_id: int, now: datetime) -> bool:
         """Count one use, atomically: a single-use invite is used once even if two people race."""

@@ -41,6 +41,8 @@ class Action(enum.StrEnum):
     BIND_CHAT = "bind_chat"
     REPORT = "report"  # give an organisation's weekly numbers
     DEFINE_INDICATORS = "define_indicators"
+    REVOKE_INVITE = "revoke_invite"  # withdraw an invite one could have made
+    UNBIND = "unbind"  # take a person's binding away, within one's reach
 
 
 # The actions each role may take on things within its reach.
@@ -56,6 +58,8 @@ ALLOWED: Mapping[Role, frozenset[Action]] = {
             Action.INVITE,
             Action.VIEW_ORGS,
             Action.REPORT,
+            Action.REVOKE_INVITE,
+            Action.UNBIND,
         }
     ),
     Role.REP: frozenset(
@@ -190,6 +194,11 @@ def may_invite(person: Person, role: Role, organisation: str | None, tree: OrgTr
         if scope is None or (organisation is not None and organisation in scope):
             return True
     return False
+
+
+def may_withdraw(person: Person, binding: Binding, tree: OrgTree) -> bool:
+    """Whoever could have invited someone to a binding may take it (or its invite) back."""
+    return may_invite(person, binding.role, binding.organisation, tree)
 
 
 def visible_organisations(person: Person, tree: OrgTree) -> frozenset[str] | None:

@@ -6,7 +6,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain.access import Action, Binding, OrgTree, Person, Role, may_invite
+from bot.domain.access import (
+    Action,
+    Binding,
+    OrgTree,
+    Person,
+    Role,
+    may_invite,
+    may_withdraw,
+)
 from bot.domain.invites import (
     DEFAULT_TTL_DAYS,
     TOKEN_BYTES,
@@ -21,7 +29,7 @@ from bot.services.snapshots import Snapshots
 from storage.audit import AuditLog
 from storage.db import Database
 from storage.outbox import OutboxStore
-from storage.people import ChatBinding, PeopleStore
+from storage.people import ChatBinding, PeopleStore, StoredInvite, StoredPerson
 
 # The command line acts with the department's full rights.
 CLI = Person(telegram_id=0, name="cli", bindings=(Binding(Role.ADMIN),))
@@ -29,6 +37,15 @@ CLI = Person(telegram_id=0, name="cli", bindings=(Binding(Role.ADMIN),))
 
 def actor_name(person: Person) -> str:
     return "cli" if person is CLI else f"person:{person.telegram_id}"
+
+
+# What a forgotten person's row keeps as a name: reports and history that name them as
+# "person:N" read this (bot/services/shares.py, describe_actor), not the erased name.
+FORGOTTEN_NAME = "удалённый пользователь"
+
+# Invite guesses: at most this many `/start <token>` tries per person in this window.
+GUESSES_PER_WINDOW = 5
+GUESS_WINDOW = timedelta(minutes=1)
 
 
 class Forbidden(Exception):
@@ -58,6 +75,56 @@ class InviteRefused(Exception):
     def __init__(self, problem: InviteProblem) -> None:
         super().__init__(problem.value)
         self.problem = problem
+
+
+class TooManyGuesses(Exception):
+    """Too many invite tokens tried in a short time; nothing was checked."""
+
+    def __init__(self, retry_after: timedelta) -> None:
+        super().__init__(str(retry_after))
+        self.retry_after = retry_after
+
+
+class NoSuchInvite(Exception):
+    def __init__(self, invite_id: int) -> None:
+        super().__init__(str(invite_id))
+        self.invite_id = invite_id
+
+
+class NoSuchPerson(Exception):
+    def __init__(self, person_id: int) -> None:
+        super().__init__(str(person_id))
+        self.person_id = person_id
+
+
+class NotBoundThere(Exception):
+    """The person holds no binding (to that organisation) the actor could take away."""
+
+    def __init__(self, person_id: int, organisation: str | None) -> None:
+        super().__init__(f"{person_id}@{organisation or '*'}")
+        self.person_id = person_id
+        self.organisation = organisation
+
+
+@dataclass(frozen=True, slots=True)
+class Revoked:
+    invite: StoredInvite
+    changed: bool  # False: it was revoked already
+
+
+@dataclass(frozen=True, slots=True)
+class Unbound:
+    person: Person  # as they were before
+    removed: tuple[Binding, ...]
+    kept: tuple[Binding, ...]  # bindings outside the actor's reach (or another organisation)
+
+
+def invite_is_open(invite: StoredInvite, now: datetime) -> bool:
+    return (
+        invite.revoked_at is None
+        and invite.expires_at > now
+        and (invite.multi_use or invite.uses == 0)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,22 +160,36 @@ class PeopleService:
         self.invite_ttl = timedelta(days=invite_ttl_days)
         # Bindings change only through this service, in this process, so people are kept in
         # memory: an ordinary update costs no database read at all.
-        self._known: dict[int, Person] = {}
+        # Each kept with the database's version when read: a change by another process (the
+        # CLI unbinding someone) moves it, and the person is read again.
+        self._known: dict[int, tuple[tuple[int, int], Person]] = {}
+        self._admins_settled = False
+        self._guesses: dict[int, list[datetime]] = {}
 
     async def identify(
         self, user_id: int, name: str, username: str | None, language: str | None
     ) -> Person:
-        """The person behind an update, remembered; ADMIN_IDS become admins on first contact."""
+        """The person behind an update. Only people who joined are stored: a stranger (or
+        someone unbound or forgotten) is answered as a stranger and nothing about them is
+        written. ADMIN_IDS become admins on first contact."""
+        await self.settle_admins()
+        version = await self.database.version()
         cached = self._known.get(user_id)
         if (
             cached is not None
-            and (cached.name, cached.username, cached.language) == (name, username, language)
-            and (user_id not in self.admin_ids or cached.is_admin)
+            and cached[0] == version  # another process (the CLI) may have unbound them
+            and (cached[1].name, cached[1].username, cached[1].language)
+            == (name, username, language)
+            and (user_id not in self.admin_ids or cached[1].is_admin)
         ):
-            return cached
+            return cached[1]
         async with self.database.transaction() as connection:
             store = PeopleStore(connection)
             person = await store.get(user_id)
+            needs_admin = user_id in self.admin_ids and (person is None or not person.is_admin)
+            if not needs_admin and (person is None or not person.known):
+                self._known.pop(user_id, None)
+                return Person(user_id, name, (), username, language)
             now = self.clock.now()
             changed = person is None or (person.name, person.username, person.language) != (
                 name,
@@ -117,7 +198,6 @@ class PeopleService:
             )
             if changed:
                 await store.seen(user_id, name, username, language, now)
-            needs_admin = user_id in self.admin_ids and (person is None or not person.is_admin)
             if needs_admin:
                 await store.bind(user_id, Binding(Role.ADMIN), now)
                 await AuditLog(connection).record(
@@ -131,10 +211,35 @@ class PeopleService:
             if changed or needs_admin:
                 person = await store.get(user_id)
             assert person is not None
-        self._known[user_id] = person
+        self._known[user_id] = (await self.database.version(), person)
         return person
 
+    async def settle_admins(self) -> None:
+        """ADMIN_IDS is the truth at every start: an admin binding that came from it (not
+        from an admin invite) is removed once the id is no longer listed. Run once per process,
+        before the first person is identified or the bound people are listed."""
+        if self._admins_settled:
+            return
+        async with self.database.transaction() as connection:
+            store = PeopleStore(connection)
+            now = self.clock.now()
+            for person_id in await store.settings_admins():
+                if person_id in self.admin_ids:
+                    continue
+                await store.drop_settings_admin(person_id)
+                await AuditLog(connection).record(
+                    at=now,
+                    actor="settings:ADMIN_IDS",
+                    action="unbound",
+                    subject="person",
+                    subject_id=person_id,
+                    old=Role.ADMIN.value,
+                )
+                self._known.pop(person_id, None)
+        self._admins_settled = True
+
     async def bound_people(self) -> list[Person]:
+        await self.settle_admins()
         async with self.database.transaction() as connection:
             return await PeopleStore(connection).bound_people()
 
@@ -213,7 +318,9 @@ class PeopleService:
         return invites
 
     async def redeem(self, person: Person, token: str) -> Joined:
-        """Bind the person as the invite says. Expired, used, unknown or malformed: refused."""
+        """Bind the person as the invite says. Expired, used, unknown or malformed: refused;
+        more than GUESSES_PER_WINDOW tries a minute: refused unread."""
+        self._count_guess(person.telegram_id)
         if not well_formed(token):
             raise InviteRefused(InviteProblem.MALFORMED)
         async with self.database.transaction() as connection:
@@ -234,6 +341,8 @@ class PeopleService:
             if problem is not None:
                 raise InviteRefused(problem)
             binding = Binding(invite.role, invite.organisation)
+            # A stranger is stored from the moment they join, not before.
+            await store.seen(person.telegram_id, person.name, person.username, person.language, now)
             new = await store.bind(person.telegram_id, binding, now, invite_id=invite.id)
             await AuditLog(connection).record(
                 at=now,
@@ -245,5 +354,134 @@ class PeopleService:
             )
             updated = await store.get(person.telegram_id)
         assert updated is not None
-        self._known[updated.telegram_id] = updated
+        self._known[updated.telegram_id] = (await self.database.version(), updated)
         return Joined(updated, binding, new)
+
+    def _count_guess(self, person_id: int) -> None:
+        now = self.clock.now()
+        recent = [at for at in self._guesses.get(person_id, ()) if now - at < GUESS_WINDOW]
+        if len(recent) >= GUESSES_PER_WINDOW:
+            self._guesses[person_id] = recent
+            raise TooManyGuesses(recent[0] + GUESS_WINDOW - now)
+        recent.append(now)
+        self._guesses[person_id] = recent
+        if len(self._guesses) > 10_000:  # forget the quiet ones; memory stays small
+            self._guesses = {k: v for k, v in self._guesses.items() if now - v[-1] < GUESS_WINDOW}
+
+    # -- taking access back -----------------------------------------------------------------
+
+    async def invites(self, actor: Person, *, open_only: bool = True) -> list[StoredInvite]:
+        """Invites the actor could have made (so may revoke); still usable ones by default."""
+        tree = await self.snapshots.tree()
+        now = self.clock.now()
+        async with self.database.transaction() as connection:
+            found = await PeopleStore(connection).all_invites()
+        return [
+            invite
+            for invite in found
+            if (not open_only or invite_is_open(invite, now))
+            and may_withdraw(actor, Binding(invite.role, invite.organisation), tree)
+        ]
+
+    async def revoke(self, actor: Person, invite_id: int) -> Revoked:
+        """Revoke an invite (multi-use ones included): its link stops working at once."""
+        tree = await self.snapshots.tree()
+        async with self.database.transaction() as connection:
+            store = PeopleStore(connection)
+            invite = await store.invite(invite_id)
+            if invite is None:
+                raise NoSuchInvite(invite_id)
+            if not may_withdraw(actor, Binding(invite.role, invite.organisation), tree):
+                raise Forbidden(Action.REVOKE_INVITE)
+            now = self.clock.now()
+            changed = await store.revoke_invite(invite_id, now)
+            if changed:
+                await AuditLog(connection).record(
+                    at=now,
+                    actor=actor_name(actor),
+                    action="revoked",
+                    subject="invite",
+                    subject_id=invite_id,
+                    new=f"{invite.role.value}@{invite.organisation or '*'}",
+                )
+                invite = await store.invite(invite_id)
+                assert invite is not None
+        return Revoked(invite, changed)
+
+    async def everyone(self) -> list[StoredPerson]:
+        """Every stored person (the CLI's `people list`)."""
+        await self.settle_admins()
+        async with self.database.transaction() as connection:
+            return await PeopleStore(connection).everyone()
+
+    async def people_in_reach(self, actor: Person) -> list[Person]:
+        """Bound people holding a binding the actor may take away (not the actor)."""
+        tree = await self.snapshots.tree()
+        return [
+            person
+            for person in await self.bound_people()
+            if person.telegram_id != actor.telegram_id
+            and any(may_withdraw(actor, binding, tree) for binding in person.bindings)
+        ]
+
+    async def unbind(
+        self, actor: Person, person_id: int, organisation: str | None = None
+    ) -> Unbound:
+        """Take away the person's bindings within the actor's reach (to `organisation` only,
+        when given). Nothing in reach: refused, nothing changed. The person stays stored (their
+        name labels what they did) until forgotten."""
+        tree = await self.snapshots.tree()
+        if organisation is not None and organisation not in tree.by_name:
+            raise UnknownOrganisation(organisation)
+        async with self.database.transaction() as connection:
+            store = PeopleStore(connection)
+            person = await store.get(person_id)
+            if person is None or not person.known:
+                raise NoSuchPerson(person_id)
+            there = [
+                b for b in person.bindings if organisation is None or b.organisation == organisation
+            ]
+            if not there:
+                raise NotBoundThere(person_id, organisation)
+            removable = [b for b in there if may_withdraw(actor, b, tree)]
+            if not removable:
+                raise Forbidden(Action.UNBIND)
+            names = {b.organisation for b in removable}
+            if None in names:  # a region-wide binding: only an admin reaches it
+                await store.unbind(person_id)
+                removable = list(person.bindings)
+            else:
+                await store.unbind(person_id, [n for n in names if n is not None])
+            now = self.clock.now()
+            await AuditLog(connection).record(
+                at=now,
+                actor=actor_name(actor),
+                action="unbound",
+                subject="person",
+                subject_id=person_id,
+                old=", ".join(f"{b.role.value}@{b.organisation or '*'}" for b in removable),
+            )
+        self._known.pop(person_id, None)
+        kept = tuple(b for b in person.bindings if b not in removable)
+        return Unbound(person, tuple(removable), kept)
+
+    async def forget(self, actor: Person, person_id: int) -> bool:
+        """Erase the person's personal data: name, username, language, bindings. Reports and
+        history they made stay, attributed to «удалённый пользователь». Only the person
+        themselves or the command line may; False if nobody by that id is stored."""
+        if actor is not CLI and actor.telegram_id != person_id:
+            raise Forbidden(Action.UNBIND)
+        async with self.database.transaction() as connection:
+            now = self.clock.now()
+            found = await PeopleStore(connection).forget(person_id, FORGOTTEN_NAME, now)
+            if found:
+                await AuditLog(connection).record(
+                    at=now,
+                    actor=actor_name(actor),
+                    action="forgotten",
+                    subject="person",
+                    subject_id=person_id,
+                )
+        self._known.pop(person_id, None)
+        self._guesses.pop(person_id, None)
+        return found
