@@ -1,16 +1,18 @@
-"""/start (with or without an invite token), /help, /whoami, /cancel."""
+"""/start (with or without an invite token), /help, /whoami, /cancel, /delete_me."""
 
 from __future__ import annotations
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.access import Person
 from bot.render.telegram import render_help, render_whoami, scope_text
 from bot.render.texts import Texts
-from bot.services.people import InviteRefused, PeopleService
+from bot.services.people import InviteRefused, PeopleService, TooManyGuesses
 from handlers.filters import PRIVATE
 from handlers.menus import MenuPublisher
 
@@ -27,6 +29,10 @@ async def start_with_invite(
     await people.reachable_again(person)
     try:
         joined = await people.redeem(person, command.args or "")
+    except TooManyGuesses as throttled:
+        seconds = max(1, int(throttled.retry_after.total_seconds() + 0.999))
+        await message.answer(t("invite.throttled", seconds=seconds))
+        return
     except InviteRefused as refused:
         await message.answer(t(f"invite.{refused.problem.value}"))
         return
@@ -56,6 +62,34 @@ async def cancel(message: Message, t: Texts, state: FSMContext) -> None:
     await message.answer(t("cancel.done" if had_something else "cancel.nothing"))
 
 
+class DeleteMe(CallbackData, prefix="dm"):
+    sure: bool
+
+
+async def delete_me(message: Message, person: Person, t: Texts) -> None:
+    """Asks first: erasing cannot be undone."""
+    if not person.known:
+        await message.answer(t("delete_me.nothing"))
+        return
+    builder = InlineKeyboardBuilder()
+    builder.button(text=t("button.delete_me"), callback_data=DeleteMe(sure=True))
+    builder.button(text=t("button.keep_me"), callback_data=DeleteMe(sure=False))
+    await message.answer(t("delete_me.ask"), reply_markup=builder.as_markup())
+
+
+async def pressed_delete_me(
+    query: CallbackQuery, callback_data: DeleteMe, person: Person, t: Texts, people: PeopleService
+) -> None:
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    if not callback_data.sure:
+        await query.message.answer(t("delete_me.kept"))
+        return
+    forgotten = await people.forget(person, person.telegram_id)
+    await query.message.answer(t("delete_me.done" if forgotten else "delete_me.nothing"))
+
+
 def make_router() -> Router:
     router = Router(name="common")
     router.message.register(start_with_invite, CommandStart(deep_link=True), PRIVATE)
@@ -63,4 +97,6 @@ def make_router() -> Router:
     router.message.register(help_, Command("help"))
     router.message.register(whoami, Command("whoami"))
     router.message.register(cancel, Command("cancel"))
+    router.message.register(delete_me, Command("delete_me"), PRIVATE)
+    router.callback_query.register(pressed_delete_me, DeleteMe.filter())
     return router

@@ -1,23 +1,51 @@
-"""/invite: a short guided flow — role, organisation, single- or multi-use — ending in a link."""
+"""/invite: a short guided flow — role, organisation, single- or multi-use — ending in a link.
+/revoke and /unbind take access back: a list with a button per invite or person within reach,
+or the number / id as an argument. The service checks the reach again on every press."""
 
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.domain.access import INVITABLE, Action, Person, Role, visible_organisations
+from bot.domain.access import (
+    ALLOWED,
+    INVITABLE,
+    Action,
+    Binding,
+    Person,
+    Role,
+    visible_organisations,
+)
 from bot.domain.model import OrganisationKind
-from bot.render.telegram import render_invite
+from bot.render.telegram import render_invite, scope_text
 from bot.render.texts import Texts
-from bot.services.people import Forbidden, PeopleService
+from bot.services.people import (
+    Forbidden,
+    NoSuchInvite,
+    NoSuchPerson,
+    NotBoundThere,
+    PeopleService,
+    StoredInvite,
+    Unbound,
+)
 from handlers.callbacks import InviteStep
 from handlers.filters import PRIVATE, TEXT
 
 MAX_CHOICES = 10
+MAX_BUTTONS = 30
+
+
+class RevokeInvite(CallbackData, prefix="rv"):
+    invite_id: int
+
+
+class UnbindPerson(CallbackData, prefix="ub"):
+    person_id: int
 
 
 class Inviting(StatesGroup):
@@ -121,9 +149,160 @@ async def chose_use(
         await query.message.answer(render_invite(invite, me.username or "", t))
 
 
+def _invite_line(invite: StoredInvite, t: Texts) -> str:
+    return t(
+        "revoke.item",
+        id=invite.id,
+        role=t(f"role.{invite.role.value}"),
+        scope=invite.organisation or t("scope.region"),
+        use=t("invite.multi" if invite.multi_use else "invite.single"),
+        until=t.day(invite.expires_at.date()),
+    )
+
+
+def _bindings(bindings: tuple[Binding, ...], t: Texts) -> str:
+    return "; ".join(
+        t("unbind.binding", role=t(f"role.{b.role.value}"), scope=scope_text(b, t))
+        for b in bindings
+    )
+
+
+async def _revoke(
+    message: Message, person: Person, t: Texts, people: PeopleService, invite_id: int
+) -> None:
+    try:
+        revoked = await people.revoke(person, invite_id)
+    except NoSuchInvite:
+        await message.answer(t("revoke.no_such", id=invite_id))
+        return
+    except Forbidden:
+        await message.answer(t("revoke.forbidden", id=invite_id))
+        return
+    if not revoked.changed:
+        await message.answer(t("revoke.already", id=invite_id))
+        return
+    invite = revoked.invite
+    await message.answer(
+        t(
+            "revoke.done",
+            id=invite.id,
+            role=t(f"role.{invite.role.value}"),
+            scope=invite.organisation or t("scope.region"),
+        )
+    )
+
+
+async def revoke(
+    message: Message, command: CommandObject, person: Person, t: Texts, people: PeopleService
+) -> None:
+    if not any(Action.REVOKE_INVITE in ALLOWED[b.role] for b in person.bindings):
+        raise Forbidden(Action.REVOKE_INVITE)
+    argument = (command.args or "").strip().lstrip("№#").strip()
+    if argument:
+        if not argument.isdigit():
+            await message.answer(t("revoke.usage"))
+            return
+        await _revoke(message, person, t, people, int(argument))
+        return
+    open_invites = await people.invites(person)
+    if not open_invites:
+        await message.answer(t("revoke.none"))
+        return
+    builder = InlineKeyboardBuilder()
+    for invite in open_invites[-MAX_BUTTONS:]:
+        builder.button(
+            text=_invite_line(invite, t)[:60], callback_data=RevokeInvite(invite_id=invite.id)
+        )
+    builder.adjust(1)
+    await message.answer(t("revoke.pick"), reply_markup=builder.as_markup())
+
+
+async def pressed_revoke(
+    query: CallbackQuery,
+    callback_data: RevokeInvite,
+    person: Person,
+    t: Texts,
+    people: PeopleService,
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _revoke(query.message, person, t, people, callback_data.invite_id)
+
+
+async def _unbind(
+    message: Message,
+    person: Person,
+    t: Texts,
+    people: PeopleService,
+    person_id: int,
+) -> None:
+    try:
+        unbound: Unbound = await people.unbind(person, person_id)
+    except (NoSuchPerson, NotBoundThere):
+        await message.answer(t("unbind.no_such", id=person_id))
+        return
+    except Forbidden:
+        await message.answer(t("unbind.forbidden"))
+        return
+    text = t(
+        "unbind.done",
+        name=unbound.person.name,
+        id=person_id,
+        bindings=_bindings(unbound.removed, t),
+    )
+    if unbound.kept:
+        text += "\n" + t("unbind.kept", bindings=_bindings(unbound.kept, t))
+    await message.answer(text)
+
+
+async def unbind(
+    message: Message, command: CommandObject, person: Person, t: Texts, people: PeopleService
+) -> None:
+    if not any(Action.UNBIND in ALLOWED[b.role] for b in person.bindings):
+        raise Forbidden(Action.UNBIND)
+    argument = (command.args or "").strip()
+    if argument:
+        if not argument.isdigit():
+            await message.answer(t("unbind.usage"))
+            return
+        await _unbind(message, person, t, people, int(argument))
+        return
+    reachable = await people.people_in_reach(person)
+    if not reachable:
+        await message.answer(t("unbind.none"))
+        return
+    builder = InlineKeyboardBuilder()
+    for someone in reachable[:MAX_BUTTONS]:
+        label = t(
+            "unbind.item",
+            name=someone.name,
+            id=someone.telegram_id,
+            bindings=_bindings(someone.bindings, t),
+        )
+        builder.button(text=label[:60], callback_data=UnbindPerson(person_id=someone.telegram_id))
+    builder.adjust(1)
+    await message.answer(t("unbind.pick"), reply_markup=builder.as_markup())
+
+
+async def pressed_unbind(
+    query: CallbackQuery,
+    callback_data: UnbindPerson,
+    person: Person,
+    t: Texts,
+    people: PeopleService,
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _unbind(query.message, person, t, people, callback_data.person_id)
+
+
 def make_router() -> Router:
     router = Router(name="invites")
     router.message.register(start_invite, Command("invite"), PRIVATE)
+    router.message.register(revoke, Command("revoke"), PRIVATE)
+    router.message.register(unbind, Command("unbind"), PRIVATE)
+    router.callback_query.register(pressed_revoke, RevokeInvite.filter())
+    router.callback_query.register(pressed_unbind, UnbindPerson.filter())
     router.callback_query.register(chose_role, InviteStep.filter(F.step == "role"))
     router.message.register(typed_organisation, StateFilter(Inviting.organisation), TEXT)
     router.callback_query.register(

@@ -19,7 +19,7 @@ from aiogram.types import (
     Update,
 )
 
-from bot.domain.access import Person, Role
+from bot.domain.access import Action, Person, Role
 from bot.domain.bulk import LineProblem, parse_bulk
 from bot.domain.indicator_form import TEMPLATE, parse_indicator_form
 from bot.domain.indicators import label_map
@@ -36,6 +36,7 @@ from bot.render.progress import (
 from bot.render.texts import Texts
 from bot.render.workbooks import TemplateRow, template_workbook
 from bot.services.collection import QuestionPlanner
+from bot.services.people import Forbidden
 from bot.services.reports import (
     BulkOutcome,
     ChooseOrganisation,
@@ -260,6 +261,8 @@ async def sheet_upload(
 
 async def template(message: Message, person: Person, t: Texts, reports: ReportService) -> None:
     """/template: the sheet of the person's organisations to fill in and send back."""
+    if not person.known:  # a stranger gets what any other command gives them: a refusal
+        raise Forbidden(Action.REPORT)
     sheet = await reports.template(person)
     content = template_workbook(
         sheet.title,
@@ -318,7 +321,11 @@ async def on_button(
         await message.answer(text, reply_markup=markup)
 
 
-async def indicators_list(message: Message, t: Texts, reports: ReportService) -> None:
+async def indicators_list(
+    message: Message, person: Person, t: Texts, reports: ReportService
+) -> None:
+    if not person.known:
+        raise Forbidden(Action.VIEW)
     await answer_long(message, render_indicators(await reports.histories(), t))
 
 

@@ -46,7 +46,10 @@ COMMANDS: tuple[tuple[str, Action | None], ...] = (
     ("invite", Action.INVITE),
     ("orgs", Action.VIEW_ORGS),
     ("parties", Action.EDIT_PARTIES),
+    ("revoke", Action.REVOKE_INVITE),
+    ("unbind", Action.UNBIND),
     ("whoami", None),
+    ("delete_me", None),
     ("help", None),
     ("cancel", None),
 )

@@ -29,7 +29,8 @@ from bot.services.snapshots import Snapshots
 from storage.audit import AuditLog
 from storage.db import Database
 from storage.outbox import OutboxStore
-from storage.people import ChatBinding, PeopleStore, StoredInvite, StoredPerson
+from storage.people import ChatBinding, PeopleStore, StoredPerson
+from storage.people import StoredInvite as StoredInvite  # handlers list invites
 
 # The command line acts with the department's full rights.
 CLI = Person(telegram_id=0, name="cli", bindings=(Binding(Role.ADMIN),))
