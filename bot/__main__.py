@@ -35,7 +35,15 @@ from bot.render.telegram import render_invite, render_parties
 from bot.render.texts import Texts
 from bot.services.organisations import ParentCycle, UnknownParent
 from bot.services.parties import AmbiguousOrganisation, NoSuchParty
-from bot.services.people import CLI, UnknownOrganisation, WrongKindForRole
+from bot.services.people import (
+    CLI,
+    NoSuchInvite,
+    NoSuchPerson,
+    NotBoundThere,
+    UnknownOrganisation,
+    WrongKindForRole,
+    invite_is_open,
+)
 from bot.services.reports import Source
 from bot.services.roadmaps import BadPolicy, NoRoadmapYet, RoadmapNotFound
 
@@ -183,6 +191,103 @@ async def cmd_invite(app: App, args: argparse.Namespace) -> str:
         CLI, role, args.org, multi_use=args.multi_use, ttl_days=args.days
     )
     return render_invite(invite, username, t)
+
+
+def _bindings_text(bindings: Sequence[Binding], t: Texts) -> str:
+    return "; ".join(
+        t(
+            "unbind.binding",
+            role=t(f"role.{b.role.value}"),
+            scope=b.organisation or t("scope.region"),
+        )
+        for b in bindings
+    )
+
+
+async def cmd_invites_list(app: App, args: argparse.Namespace) -> str:
+    t = app.texts
+    now = app.clock.now()
+    found = await app.people.invites(CLI, open_only=False)
+    lines = []
+    for invite in found:
+        if invite.revoked_at is not None:
+            state = "invites.revoked"
+        elif invite_is_open(invite, now):
+            state = "invites.open"
+        elif invite.expires_at <= now:
+            state = "invites.expired"
+        else:
+            state = "invites.used"
+        lines.append(
+            t(
+                "invites.item",
+                id=invite.id,
+                role=t(f"role.{invite.role.value}"),
+                scope=invite.organisation or t("scope.region"),
+                use=t("invite.multi" if invite.multi_use else "invite.single"),
+                state=t(state),
+                uses=invite.uses,
+                until=t.day(invite.expires_at.date()),
+            )
+        )
+    return "\n".join(lines) or t("invites.none")
+
+
+async def cmd_invites_revoke(app: App, args: argparse.Namespace) -> str:
+    t = app.texts
+    revoked = await app.people.revoke(CLI, args.id)
+    if not revoked.changed:
+        return t("revoke.already", id=args.id)
+    invite = revoked.invite
+    return t(
+        "revoke.done",
+        id=invite.id,
+        role=t(f"role.{invite.role.value}"),
+        scope=invite.organisation or t("scope.region"),
+    )
+
+
+async def cmd_people_list(app: App, args: argparse.Namespace) -> str:
+    t = app.texts
+    lines = [
+        t(
+            "people.item",
+            id=person.id,
+            name=person.name,
+            username=f" @{person.username}" if person.username else "",
+            bindings=_bindings_text(person.bindings, t) or t("people.unbound"),
+        )
+        for person in await app.people.everyone()
+    ]
+    return "\n".join(lines) or t("people.none")
+
+
+async def cmd_people_unbind(app: App, args: argparse.Namespace) -> str:
+    t = app.texts
+    organisation = None
+    if args.org:  # the registry alone: no roadmap is needed to take access away
+        matches = (await app.people.tree()).search(args.org)
+        if not matches:
+            raise UnknownOrganisation(args.org)
+        if len(matches) > 1:
+            raise AmbiguousOrganisation(args.org, matches)
+        organisation = matches[0]
+    unbound = await app.people.unbind(CLI, args.id, organisation)
+    text = t(
+        "unbind.done",
+        name=unbound.person.name,
+        id=args.id,
+        bindings=_bindings_text(unbound.removed, t),
+    )
+    if unbound.kept:
+        text += "\n" + t("unbind.kept", bindings=_bindings_text(unbound.kept, t))
+    return text
+
+
+async def cmd_people_forget(app: App, args: argparse.Namespace) -> str:
+    if not await app.people.forget(CLI, args.id):
+        raise NoSuchPerson(args.id)
+    return app.texts("people.forgotten", id=args.id)
 
 
 async def cmd_parties_list(app: App, args: argparse.Namespace) -> str:
@@ -375,6 +480,51 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--days", type=int, metavar="N", help="valid for N days (INVITE_TTL_DAYS)")
     sub.set_defaults(run=cmd_invite, needs_token=True)
 
+    invites_parser = commands.add_parser(
+        "invites", help="invites made so far", description="Invites: list them, revoke one."
+    )
+    invite_commands = invites_parser.add_subparsers(
+        dest="invites_command", required=True, metavar="COMMAND"
+    )
+    sub = invite_commands.add_parser("list", help="every invite with its number and state")
+    sub.set_defaults(run=cmd_invites_list)
+    sub = invite_commands.add_parser(
+        "revoke",
+        help="revoke invite ID (its link stops working; multi-use ones too)",
+        description="Revoke an invite by its number (see `invites list`). Whoever joined "
+        "through it stays bound: use `people unbind` for that.",
+    )
+    sub.add_argument("id", type=int, help="the invite's number")
+    sub.set_defaults(run=cmd_invites_revoke)
+
+    people_parser = commands.add_parser(
+        "people",
+        help="who has joined",
+        description="People who joined (strangers are never stored): list, unbind, forget.",
+    )
+    people_commands = people_parser.add_subparsers(
+        dest="people_command", required=True, metavar="COMMAND"
+    )
+    sub = people_commands.add_parser("list", help="every stored person with their bindings")
+    sub.set_defaults(run=cmd_people_list)
+    sub = people_commands.add_parser(
+        "unbind",
+        help="take person ID's access away (all, or to --org only)",
+        description="Remove the person's bindings (to --org only, when given); they keep "
+        "their name on what they did until forgotten.",
+    )
+    sub.add_argument("id", type=int, help="the person's Telegram id (see `people list`)")
+    sub.add_argument("--org", metavar="NAME", help="only the binding to this organisation")
+    sub.set_defaults(run=cmd_people_unbind)
+    sub = people_commands.add_parser(
+        "forget",
+        help="erase person ID's personal data (152-FZ)",
+        description="Erase the person's name, username, language and bindings. Their "
+        "organisation's reports stay, attributed to «удалённый пользователь».",
+    )
+    sub.add_argument("id", type=int, help="the person's Telegram id")
+    sub.set_defaults(run=cmd_people_forget)
+
     parties = commands.add_parser(
         "parties",
         help="who acts for the roadmap's responsible parties",
@@ -463,6 +613,12 @@ def _explain(error: Exception, t: Texts) -> str | None:
         return t("parties.no_party", index=error.index)
     if isinstance(error, BadPolicy):
         return t("error.policy", detail=error.detail)
+    if isinstance(error, NoSuchInvite):
+        return t("revoke.no_such", id=error.invite_id)
+    if isinstance(error, NoSuchPerson):
+        return t("people.not_found", id=error.person_id)
+    if isinstance(error, NotBoundThere):
+        return t("unbind.not_there", id=error.person_id, organisation=error.organisation or "")
     return None
 
 
