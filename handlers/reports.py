@@ -3,8 +3,8 @@ sheets, /template, and the coordinator's "remind them"."""
 
 from __future__ import annotations
 
+import asyncio
 import html
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,8 +24,9 @@ from bot.domain.bulk import LineProblem, parse_bulk
 from bot.domain.indicator_form import TEMPLATE, parse_indicator_form
 from bot.domain.indicators import label_map
 from bot.importers.errors import DocumentError
-from bot.importers.report_sheets import read_report_sheet
 from bot.render.progress import (
+    MAX_REFUSED_SHOWN,
+    refused_file,
     render_bulk,
     render_concerns,
     render_indicators,
@@ -38,6 +39,8 @@ from bot.render.workbooks import TemplateRow, template_workbook
 from bot.services.collection import QuestionPlanner
 from bot.services.people import Forbidden
 from bot.services.reports import (
+    MAX_SHEET_BYTES,
+    MAX_SHEET_ROWS,
     BulkOutcome,
     ChooseOrganisation,
     NeedsConfirmation,
@@ -45,6 +48,7 @@ from bot.services.reports import (
     Question,
     Refused,
     ReportService,
+    SheetTooBig,
     Source,
     Stored,
 )
@@ -53,8 +57,8 @@ from handlers.callbacks import ReportButton
 from handlers.filters import NOT_A_COMMAND, PRIVATE, PRIVATE_TEXT, Checks
 from handlers.replies import answer_long
 
-MAX_UPLOAD = 5 * 1024 * 1024
 SHEETS = (".xlsx", ".csv")
+DOWNLOAD_CHUNK = 64 * 1024
 
 
 def question_keyboard(
@@ -217,8 +221,63 @@ async def plain_text(
 async def _answer_bulk(
     message: Message, outcome: BulkOutcome, problems: Sequence[LineProblem], t: Texts
 ) -> None:
+    """One reply listing the first refused rows; past those, a second: the file of them all.
+    Composing it for a sheet's thousands of rows is done off the event loop."""
     markup = confirm_keyboard(outcome.draft_id, t) if outcome.draft_id is not None else None
-    await answer_long(message, render_bulk(outcome, problems, t), reply_markup=markup)
+    if len(problems) + len(outcome.refused) > MAX_REFUSED_SHOWN:
+        text, refused = await asyncio.to_thread(_bulk_reply, outcome, problems, t)
+    else:
+        text, refused = _bulk_reply(outcome, problems, t)
+    await answer_long(message, text, reply_markup=markup)
+    if refused is not None:
+        count = len(problems) + len(outcome.refused)
+        await message.answer_document(
+            BufferedInputFile(refused, filename="refused-rows.csv"),
+            caption=t("bulk.file.caption", count=count),
+        )
+
+
+def _bulk_reply(
+    outcome: BulkOutcome, problems: Sequence[LineProblem], t: Texts
+) -> tuple[str, bytes | None]:
+    return (
+        render_bulk(outcome, problems, t, shown=MAX_REFUSED_SHOWN),
+        refused_file(outcome, problems, t, shown=MAX_REFUSED_SHOWN),
+    )
+
+
+async def _download(bot: Bot, file_id: str, limit: int) -> bytes | None:
+    """The file's bytes, counted as they arrive; None as soon as they pass `limit` (whatever
+    size Telegram declared, or none)."""
+    file = await bot.get_file(file_id)
+    if file.file_size is not None and file.file_size > limit:
+        return None
+    if file.file_path is None:
+        return b""
+    received = bytearray()
+    if bot.session.api.is_local:  # a local Bot API server: the file is on this machine's disk
+        local = Path(bot.session.api.wrap_local_file.to_local(file.file_path))
+        return await asyncio.to_thread(_read_local, local, limit)
+    stream = bot.session.stream_content(
+        url=bot.session.api.file_url(bot.token, file.file_path),
+        timeout=30,
+        chunk_size=DOWNLOAD_CHUNK,
+        raise_for_status=True,
+    )
+    try:
+        async for chunk in stream:
+            received += chunk
+            if len(received) > limit:
+                return None
+    finally:
+        await stream.aclose()
+    return bytes(received)
+
+
+def _read_local(path: Path, limit: int) -> bytes | None:
+    with path.open("rb") as file:
+        content = file.read(limit + 1)
+    return None if len(content) > limit else content
 
 
 async def sheet_upload(
@@ -227,31 +286,38 @@ async def sheet_upload(
     person: Person,
     t: Texts,
     reports: ReportService,
-    snapshots: Snapshots,
     event_update: Update,
 ) -> None:
-    """An .xlsx/.csv: a coordinator's filled template, or an admin's platform export."""
+    """An .xlsx/.csv: a coordinator's filled template, or an admin's platform export.
+
+    The bytes are counted as they arrive and the download stops past MAX_SHEET_BYTES; the
+    sheet is read on a worker thread (ReportService.read_sheet), so everyone else is answered
+    meanwhile; the reply lists the first refused rows and attaches a file of them all."""
     document = message.document
     assert document is not None
     if not _enters_for_others(person):
         await message.answer(t("bulk.not_allowed"))
         return
-    if document.file_size and document.file_size > MAX_UPLOAD:
-        await message.answer(t("bulk.sheet_error", detail="> 5 MB"))
+    too_big = t("bulk.too_big", limit=MAX_SHEET_BYTES // (1024 * 1024))
+    if document.file_size is not None and document.file_size > MAX_SHEET_BYTES:
+        await message.answer(too_big)
+        return
+    content = await _download(bot, document.file_id, MAX_SHEET_BYTES)
+    if content is None:
+        await message.answer(too_big)
         return
     suffix = Path(document.file_name or "").suffix.lower()
-    view = await snapshots.roadmap()
-    current = [h.current for h in await snapshots.indicators(view.roadmap.id)]
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / f"upload{suffix}"
-        await bot.download(document, destination=path)
-        try:
-            reading = read_report_sheet(
-                path, current, lambda q: reports.resolve(person, q, view.tree)
-            )
-        except DocumentError as error:
-            await message.answer(t("bulk.sheet_error", detail=error.detail or error.problem.value))
-            return
+    try:
+        reading = await reports.read_sheet(person, content, suffix)
+    except SheetTooBig as error:
+        if error.limit == "rows":
+            await message.answer(t("bulk.too_many_rows", limit=MAX_SHEET_ROWS))
+        else:
+            await message.answer(too_big)
+        return
+    except DocumentError as error:
+        await message.answer(t("bulk.sheet_error", detail=error.detail or error.problem.value))
+        return
     source = Source.EXPORT if person.is_admin else Source.SHEET
     outcome = await reports.submit_rows(
         person, reading.rows, source=source, update_id=event_update.update_id
