@@ -372,10 +372,13 @@ class OrganisationNames:
         exact = [name for name, folded in names if folded == wanted]
         if exact:
             return exact
-        words = wanted.split()
-        if not words:
-            return []
-        return [name for name, folded in names if all(word in folded for word in words)]
+        # Narrowed a word at a time, longest first: a tight loop per word, not a generator
+        # per name (a sheet's unknown names are searched for thousands of times).
+        for word in sorted(set(wanted.split()), key=len, reverse=True):
+            names = [(name, folded) for name, folded in names if word in folded]
+            if not names:
+                break
+        return [name for name, _ in names] if wanted.split() else []
 
 
 class ReportService:
