@@ -29,7 +29,7 @@ from bot.services.shares import ShareLedger, ShareService
 from bot.services.snapshots import Snapshots
 from bot.services.tasks import TaskService
 from bot.services.updates import UpdateLedger
-from storage.db import Database
+from storage.db import Database, DatabaseBusy
 
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
@@ -61,9 +61,13 @@ class App:
 
 @asynccontextmanager
 async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIterator[App]:
-    """Build everything, bring the schema up to date, and close the database on the way out."""
+    """Build everything, bring the schema up to date, and close the database on the way out.
+
+    A database another process keeps locked past DATABASE_LOCK_WAIT ends the process with one
+    line (exit status 1), never a traceback: nothing was written, and trying again is safe.
+    """
     clock = clock or SystemClock()
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, lock_wait=settings.database_lock_wait)
     snapshots = Snapshots(database)
     reminder_settings = ReminderSettings(
         hour=settings.reminder_hour,
@@ -99,6 +103,10 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             reports=reports,
             questions=QuestionPlanner(database, clock, snapshots, reports, reminder_settings),
         )
+    except DatabaseBusy:
+        texts = Texts(settings.language)
+        message = texts("error.busy", seconds=f"{settings.database_lock_wait:g}")
+        raise SystemExit(f"roadmap-bot: {message}") from None
     finally:
         await database.dispose()
 
@@ -221,8 +229,9 @@ async def run_bot(app: App) -> None:
     """Serve Telegram until SIGTERM/SIGINT: long polling, or a webhook when WEBHOOK_URL is set.
 
     Updates sent while the bot was down are handled after start (pending updates are never
-    dropped), one at a time, so the offset confirms only what was handled: a crash loses none.
-    On SIGTERM/SIGINT the update in hand is finished and no new one is started; whatever
+    dropped); chats are served side by side, each chat's updates in order, and the offset
+    confirms only what was handled (bot/runtime.py): a crash or a transient failure loses none.
+    On SIGTERM/SIGINT the updates in hand are finished and no new one is started; whatever
     Telegram still holds is handled after the next start.
     """
     from handlers.menus import MenuPublisher
@@ -262,20 +271,12 @@ async def _serve(
 
     settings = app.settings
     if settings.webhook_url is None:
+        from bot.runtime import Poller
+
         await bot.delete_webhook(drop_pending_updates=False)
-        polling = asyncio.create_task(
-            dispatcher.start_polling(
-                bot, handle_as_tasks=False, allowed_updates=allowed, handle_signals=False
-            )
-        )
-        stopping = asyncio.create_task(stop.wait())
-        await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        if not polling.done():
-            log.info("stopping: finishing the update in hand")
-            await app.ledger.close()  # no new update is started; the one in hand finishes
-            await dispatcher.stop_polling()
-        stopping.cancel()
-        await polling
+        poller = Poller(bot, dispatcher, allowed_updates=allowed)
+        await poller.run(stop)  # on stop: the updates in hand finish, the rest stay unconfirmed
+        await app.ledger.close()
         return
     assert settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr | None = None
     database_url: str = "sqlite:///data/roadmap.db"
+    database_lock_wait: float = Field(default=10, ge=0, le=600)
     timezone: str = "Europe/Moscow"
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
     telegram_api_url: str = "https://api.telegram.org"

@@ -1,19 +1,29 @@
-"""A refused or failed action, told to the person in their language; nothing else happens."""
+"""A refused or failed action, told to the person in their language; nothing else happens.
+
+A transient failure (the database locked by another writer, a timeout, Telegram unreachable)
+is not told: it is raised on as `TransientFailure`, so the update stays unconfirmed and is
+handled again (bot/runtime.py with polling; Telegram's redelivery after a 500 with a webhook).
+Only the last attempt the poller allows is answered with «Что-то пошло не так».
+"""
 
 from __future__ import annotations
 
 import logging
 
 from aiogram import Router
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.types import ErrorEvent
+from sqlalchemy.exc import OperationalError
 
 from bot.domain.access import Person
 from bot.render.texts import Texts
+from bot.runtime import LAST_ATTEMPT, TransientFailure
 from bot.services.parties import AmbiguousOrganisation, NoSuchParty
 from bot.services.people import Forbidden, UnknownOrganisation, WrongKindForRole
 from bot.services.roadmaps import NoRoadmapYet, RoadmapNotFound
 from bot.services.shares import NoOwnShare, NotOwed, OrganisationNotFound, ReasonNeeded
 from bot.services.tasks import TaskNotFound
+from storage.db import DatabaseBusy
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +64,23 @@ def explain(error: Exception, person: Person | None, t: Texts) -> str:
     return t("error.internal")
 
 
+def is_transient(error: BaseException) -> bool:
+    """A failure that trying again later may cure; nothing the person did wrong."""
+    if isinstance(error, OperationalError):
+        return "locked" in str(error) or "busy" in str(error)
+    return isinstance(
+        error,
+        DatabaseBusy
+        | TimeoutError
+        | TelegramNetworkError
+        | TelegramServerError
+        | TelegramRetryAfter,
+    )
+
+
 async def on_error(event: ErrorEvent, **data: object) -> bool:
+    if is_transient(event.exception) and not data.get(LAST_ATTEMPT):
+        raise TransientFailure(str(event.exception)) from event.exception
     t = data.get("t")
     if not isinstance(t, Texts):
         log.exception("update failed before the person was known", exc_info=event.exception)

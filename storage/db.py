@@ -27,7 +27,7 @@ from storage.tables import data_revision
 T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 10_000  # the default wait for another writer (DATABASE_LOCK_WAIT)
 # The bot's own bookkeeping: writing these changes nothing anyone reads from a snapshot.
 # (tests/storage/test_snapshot_invalidation.py finds what the snapshots read, and fails if a
 # write to any of it leaves the version where it was.)
@@ -62,7 +62,15 @@ def async_url(url: str) -> URL:
     return parsed.set(drivername=drivers.get(parsed.drivername, parsed.drivername))
 
 
-def _prepare_sqlite(engine: Engine, begin: str = "BEGIN") -> None:
+class DatabaseBusy(Exception):
+    """Another writer held the database for longer than we agreed to wait (DATABASE_LOCK_WAIT).
+
+    Transient: the unit wrote nothing and may be tried again. The CLI says so in one line and
+    exits non-zero; the bot leaves the update unconfirmed so that it is handled again.
+    """
+
+
+def _prepare_sqlite(engine: Engine, begin: str = "BEGIN", busy_timeout_ms: int = 10_000) -> None:
     # pysqlite's own transaction handling defers BEGIN and breaks atomic multi-statement
     # writes; SQLAlchemy's documented recipe hands control back to us: autocommit at the
     # driver, an explicit BEGIN whenever SQLAlchemy begins a transaction.
@@ -72,20 +80,24 @@ def _prepare_sqlite(engine: Engine, begin: str = "BEGIN") -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql(begin)
+        connection.exec_driver_sql(connection.get_execution_options().get(_BEGIN, begin))
+
+
+_BEGIN = "roadmap_sqlite_begin"  # an execution option: how this connection's BEGIN reads
 
 
 class Database:
     """An engine and what is done with it as a whole. Built once, in the composition root."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, lock_wait: float = BUSY_TIMEOUT_MS / 1000) -> None:
         self.url = async_url(url)
+        self.lock_wait = lock_wait  # seconds a writing unit waits for another writer
         self.is_sqlite = self.url.drivername.startswith("sqlite")
         if self.is_sqlite:
             database = self.url.database
@@ -102,13 +114,15 @@ class Database:
         self._unit_engine: Engine | None = None
         self._unit_thread: ThreadPoolExecutor | None = None
         self._unit_connections: dict[str, Connection] = {}  # see _own_connection
+        busy_ms = max(0, round(lock_wait * 1000))
         if self.is_sqlite:
-            _prepare_sqlite(self.engine.sync_engine)
+            # A transaction may write unless it says it only reads (see `transaction`): it
+            # takes the write lock at BEGIN, waiting out another writer, so it never fails
+            # half-way on a snapshot another commit outdated.
+            _prepare_sqlite(self.engine.sync_engine, "BEGIN IMMEDIATE", busy_ms)
             if self.url.database and self.url.database != ":memory:":
                 self._unit_engine = create_engine(self.url.set(drivername="sqlite"))
-                # A unit writes: it takes the write lock at BEGIN (waiting out another
-                # writer), so it never fails half-way on a snapshot another commit outdated.
-                _prepare_sqlite(self._unit_engine, begin="BEGIN IMMEDIATE")
+                _prepare_sqlite(self._unit_engine, "BEGIN IMMEDIATE", busy_ms)
                 self._track_changes(self._unit_engine)
         self._track_changes(self.engine.sync_engine)
 
@@ -155,6 +169,7 @@ class Database:
             async with self._checking:
                 if time.monotonic() - self._checked_at >= max_age:
                     async with self.engine.connect() as connection:
+                        await connection.execution_options(**{_BEGIN: "BEGIN"})  # a read
                         number = await connection.scalar(
                             select(data_revision.c.number).where(data_revision.c.id == 1)
                         )
@@ -169,19 +184,33 @@ class Database:
             self._external = max(self._external, number)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+    async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncConnection]:
         """One unit of work: committed if the block ends normally, rolled back otherwise.
 
-        A unit that changed what people read also moves the shared revision counter, in the
-        same commit, so other processes' snapshots notice (see `version`).
+        On SQLite a unit that may write takes the write lock at BEGIN (BEGIN IMMEDIATE),
+        waiting up to `lock_wait` for another writer (the CLI importing, the bot's ledger). A
+        deferred BEGIN that reads and then writes cannot wait: when another writer committed
+        since its read, SQLite fails it at once with «database is locked». `write=False` is
+        for units that only read: they read a snapshot and never wait for a writer.
+
+        A wait that runs out raises `DatabaseBusy` (nothing was written). A unit that changed
+        what people read also moves the shared revision counter, in the same commit, so
+        other processes' snapshots notice (see `version`).
         """
         revision = None
-        async with self.engine.begin() as connection:
-            yield connection
-            if connection.sync_connection is not None and connection.sync_connection.info.get(
-                "changed"
-            ):
-                revision = await connection.scalar(_NEXT_REVISION)
+        try:
+            async with self.engine.connect() as connection:
+                if not write:
+                    await connection.execution_options(**{_BEGIN: "BEGIN"})
+                async with connection.begin():
+                    yield connection
+                    sync = connection.sync_connection
+                    if sync is not None and sync.info.get("changed"):
+                        revision = await connection.scalar(_NEXT_REVISION)
+        except OperationalError as error:
+            if _busy(error):
+                raise DatabaseBusy(str(error.orig)) from error
+            raise
         if revision is not None:  # committed: our own change is seen at once, and once
             self._saw_revision(int(revision))
 
@@ -207,7 +236,12 @@ class Database:
         if self._unit_thread is None:
             self._unit_thread = ThreadPoolExecutor(1, thread_name_prefix="database")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._unit_thread, self._run_waiting, work)
+        try:
+            return await loop.run_in_executor(self._unit_thread, self._run_waiting, work)
+        except OperationalError as error:
+            if _busy(error):
+                raise DatabaseBusy(str(error.orig)) from error
+            raise
 
     def _own_connection(self, owner: str, *, wait: bool) -> Connection:
         """The connection kept for units run by `owner` (the loop, the thread): no pool
@@ -254,8 +288,16 @@ class Database:
             connection.close()
 
     async def upgrade(self) -> None:
-        """Bring the schema to the newest migration (idempotent; run on every start)."""
-        async with self.engine.begin() as connection:
+        """Bring the schema to the newest migration (idempotent; run on every start).
+
+        Every process starts with this: when the schema is current it only reads, so a
+        `status` does not wait for the write lock an import holds."""
+        async with self.engine.connect() as connection:
+            await connection.execution_options(**{_BEGIN: "BEGIN"})
+            async with connection.begin():
+                if await connection.run_sync(_at_head):
+                    return
+        async with self.engine.begin() as connection:  # BEGIN IMMEDIATE: one migrator
             await connection.run_sync(_upgrade)
 
     async def dispose(self) -> None:
@@ -305,6 +347,14 @@ def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
+
+
+def _at_head(connection: Connection) -> bool:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+    return set(MigrationContext.configure(connection).get_current_heads()) == heads
 
 
 def _upgrade(connection: Connection) -> None:

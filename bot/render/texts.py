@@ -211,6 +211,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.internal": "Что-то пошло не так. Попробуйте ещё раз; если повторится — сообщите "
         "в департамент.",
         "error.no_roadmap_bot": "Дорожная карта ещё не загружена.",
+        "error.busy": "База данных занята другой записью дольше {seconds} с; ничего не "
+        "записано. Повторите команду чуть позже.",
         "digest.header": "Напоминание по дорожной карте «{title}»:",
         "digest.escalation": "🔺 Просрочено у подведомственных: № {number} «{title}» — срок {day}, "
         "просрочено на {days}: {organisations}",
@@ -467,6 +469,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.internal": "Something went wrong. Try again; if it happens again, tell the "
         "department.",
         "error.no_roadmap_bot": "No roadmap has been loaded yet.",
+        "error.busy": "The database was busy with another write for over {seconds} s; nothing "
+        "was written. Run the command again in a moment.",
         "digest.header": "Reminder on the roadmap “{title}”:",
         "digest.escalation": "🔺 Overdue below you: No. {number} “{title}” — due {day}, "
         "{days} late: {organisations}",
