@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.domain.model import Organisation, Roadmap
+from bot.importers import limits
 from bot.importers.errors import DocumentError, Problem
 from bot.importers.organisations import organisations_from_rows
 from bot.importers.roadmap_table import Item, build_roadmap, has_roadmap_table
@@ -58,7 +59,7 @@ def read_roadmap(path: Path) -> Roadmap:
     if not path.is_file():
         raise DocumentError(path, Problem.UNREADABLE, detail="no such file")
     if suffix in (".yaml", ".yml"):
-        return load_roadmap(decode(path, read_bytes(path)), path)
+        return load_roadmap(decode(path, read_bytes(path, limits.TEXT_BYTES)), path)
     items: list[Item]
     if suffix == ".docx":
         items = docx_items(path)
@@ -77,4 +78,4 @@ def read_organisations(path: Path) -> list[Organisation]:
         raise _unsupported(path, ORGANISATION_SUFFIXES)
     if not path.is_file():
         raise DocumentError(path, Problem.UNREADABLE, detail="no such file")
-    return organisations_from_rows(table_sheets(path), path)
+    return organisations_from_rows(table_sheets(path, limits.ORGANISATIONS), path)

@@ -32,8 +32,6 @@ from datetime import date, time
 from pathlib import Path
 from typing import Final, TypeVar
 
-import yaml
-
 from bot.domain.indicator_grammar import (
     parse_due_time,
     parse_kinds,
@@ -45,8 +43,9 @@ from bot.domain.indicator_grammar import (
 from bot.domain.indicators import Indicator, IndicatorTarget, versions_by_code, week_of
 from bot.domain.model import OrganisationKind
 from bot.importers.errors import DocumentError, Problem
+from bot.importers.limits import TEXT_BYTES
 from bot.importers.text import decode, read_bytes
-from bot.importers.yaml_form import Reader, kind_name
+from bot.importers.yaml_form import Reader, kind_name, safe_load
 
 __all__ = ["dump_indicator", "load_indicator", "load_indicators", "read_indicators"]
 
@@ -226,10 +225,7 @@ def load_indicators(path: Path, entries: Iterable[tuple[str, object]]) -> list[I
 
 def read_indicators(path: Path) -> list[Indicator]:
     """Indicators from a YAML file of their own: a list of definitions, or `indicators:` and one."""
-    try:
-        document = yaml.safe_load(decode(path, read_bytes(path)))
-    except yaml.YAMLError as error:
-        raise DocumentError(path, Problem.BAD_YAML, detail=str(error)) from error
+    document = safe_load(decode(path, read_bytes(path, TEXT_BYTES)), path)
     if isinstance(document, list):
         entries = [(f"indicators[{index}]", item) for index, item in enumerate(document)]
     else:

@@ -35,6 +35,7 @@ from types import MappingProxyType
 from bot.domain.bulk import BulkProblem, BulkRow, LineProblem, merge_rows, shown_names, values_of
 from bot.domain.indicators import Indicator
 from bot.domain.reports import ParsedReport, ReportProblem, parse_report
+from bot.importers import limits
 from bot.importers.errors import DocumentError, Problem
 from bot.importers.roadmap_table import Row
 from bot.importers.sources import table_sheets
@@ -90,7 +91,7 @@ def read_report_sheet(
 
     found_organisation = False
     ambiguous: dict[str, tuple[str, ...]] = {}
-    for rows in table_sheets(path):
+    for rows in table_sheets(path, limits.REPORT):
         for position, row in enumerate(rows):
             if row.number > _HEADER_ROWS:
                 break

@@ -5,24 +5,27 @@ Nothing here knows what a roadmap is: each reader only says what text is where.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from docx import Document
 from docx.opc.exceptions import PackageNotFoundError
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from bot.importers import limits
 from bot.importers.errors import DocumentError, Problem
 from bot.importers.roadmap_table import Item, Row
-from bot.importers.text import decode, read_bytes
+from bot.importers.text import Lines, decode, read_bytes
 
 # --- Word ------------------------------------------------------------------------------------
 
@@ -126,8 +129,10 @@ def _table_rows(table: Any, index: int, numbers: _ListNumbers) -> Iterator[Row]:
         yield Row(tuple(cells), number, index)
 
 
-def docx_items(path: Path) -> list[Item]:
-    """Paragraphs and table rows of a .docx in document order."""
+def docx_items(path: Path, rows: limits.Rows = limits.ROADMAP) -> list[Item]:
+    """Paragraphs and table rows of a .docx in document order; an archive that would inflate
+    too far, XML with a DTD, or more than `rows` table rows is refused."""
+    limits.check_archive(path, limits.DOCX)
     try:
         body = Document(str(path)).element.body
     # lxml's XMLSyntaxError is a SyntaxError: a damaged document.xml lands there.
@@ -144,15 +149,22 @@ def docx_items(path: Path) -> list[Item]:
     items: list[Item] = []
     numbers = _ListNumbers()
     tables = 0
+    table_rows = 0
 
     def walk(container: Any) -> None:
-        nonlocal tables
+        nonlocal tables, table_rows
         for child in container.iterchildren():
+            if len(items) > limits.ROADMAP_ITEMS:
+                raise _too_many_items(path)
             if child.tag == _P:
                 items.append(_paragraph_text(child))
             elif child.tag == _TBL:
                 tables += 1
-                items.extend(_table_rows(child, tables, numbers))
+                for row in _table_rows(child, tables, numbers):
+                    table_rows += 1
+                    if table_rows > rows.limit:
+                        raise rows.exceeded(path)
+                    items.append(row)
             elif child.tag == _SDT:
                 content = child.find(_SDT_CONTENT)
                 if content is not None:
@@ -162,18 +174,30 @@ def docx_items(path: Path) -> list[Item]:
     return items
 
 
+def _too_many_items(path: Path) -> DocumentError:
+    count = f"{limits.ROADMAP_ITEMS:,}"
+    return DocumentError(
+        path,
+        Problem.UNREADABLE,
+        detail=f"больше {count.replace(',', ' ')} абзацев и строк "
+        f"(over {count} paragraphs and rows)",
+    )
+
+
 # --- plain text ------------------------------------------------------------------------------
 
 _MARKDOWN_RULE = re.compile(r"^:?-{2,}:?$")
 
 
-def text_items(path: Path) -> list[Item]:
+def text_items(path: Path, rows: limits.Rows = limits.ROADMAP) -> list[Item]:
     """Lines of a text file: a line with tabs is a table row (as Word copies a table), so is a
     Markdown "| a | b |" line; any other line is a paragraph."""
     items: list[Item] = []
-    text = decode(path, read_bytes(path))
+    text = decode(path, read_bytes(path, limits.TEXT_BYTES))
     # Not splitlines(): it also breaks at "\v", which Word uses for a line break inside a cell.
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if len(lines) > limits.ROADMAP_ITEMS:
+        raise _too_many_items(path)
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if "\t" in line.strip(" "):
@@ -184,6 +208,8 @@ def text_items(path: Path) -> list[Item]:
                 items.append(Row(cells, number))
         else:
             items.append(line)
+    if sum(isinstance(item, Row) for item in items) > rows.limit:
+        raise rows.exceeded(path)
     return items
 
 
@@ -212,15 +238,50 @@ def _delimiter(sample: str) -> str:
     return best
 
 
-def csv_rows(path: Path) -> list[Row]:
-    text = decode(path, read_bytes(path))
-    sample = text if len(text) <= _SAMPLE else text[:_SAMPLE].rsplit("\n", 1)[0]
-    delimiter = _delimiter(sample)
+def _text_lines(path: Path, file: BinaryIO) -> Iterator[str]:
+    """The file's lines as text, read as they are needed (see `text.Lines`)."""
+    head = file.read(_SAMPLE)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        file.seek(0)
+        yield from io.TextIOWrapper(file, encoding="utf-16", newline="")
+        return
+    bom = head.startswith(codecs.BOM_UTF8)
+    lines = Lines(path, head)
+    file.seek(len(codecs.BOM_UTF8) if bom else 0)
+    number = 0
+    while raw := file.readline(limits.LINE_BYTES + 1):
+        number += 1
+        if len(raw) > limits.LINE_BYTES:
+            detail = f"строка длиннее {limits.LINE_BYTES // 2**20} МБ (a line over 1 MB)"
+            raise DocumentError(path, Problem.UNREADABLE, row=number, detail=detail)
+        yield raw.decode("utf-8", errors="replace") if bom else lines.decode(raw, number)
+
+
+def csv_rows(path: Path, rows: limits.Rows = limits.ROADMAP) -> list[Row]:
+    """The records of a CSV file, read lazily: the file is refused as soon as it passes `rows`
+    records, an encoding changes, or a line is absurdly long."""
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as error:
+        with path.open("rb") as file:
+            lines = _text_lines(path, file)
+            sample: list[str] = []
+            size = 0
+            for line in lines:
+                sample.append(line)
+                size += len(line)
+                if size >= _SAMPLE:
+                    break
+            delimiter = _delimiter("".join(sample)) if sample else ","
+            records = csv.reader(itertools.chain(sample, lines), delimiter=delimiter)
+            read: list[Row] = []
+            for number, record in enumerate(records, start=1):
+                if number > rows.limit:
+                    raise rows.exceeded(path)
+                read.append(Row(tuple(record), number))
+            return read
+    except (csv.Error, UnicodeDecodeError) as error:
         raise DocumentError(path, Problem.UNREADABLE, detail=str(error)) from error
-    return [Row(tuple(record), number) for number, record in enumerate(records, start=1)]
+    except OSError as error:
+        raise DocumentError(path, Problem.UNREADABLE, detail=error.strerror) from error
 
 
 # --- Excel -----------------------------------------------------------------------------------
@@ -242,7 +303,7 @@ def _cell_value(value: object) -> str:
     return str(value)
 
 
-def _sheet_rows(sheet: Any) -> list[Row]:
+def _sheet_rows(sheet: Any, path: Path, limit: limits.Rows) -> list[Row]:
     rows: list[Row] = []
     empty = 0
     # Some generators write a wrong sheet size ("A1:A1"), which read-only mode would believe.
@@ -255,25 +316,53 @@ def _sheet_rows(sheet: Any) -> list[Row]:
                 break
             continue
         empty = 0
+        if len(rows) >= limit.limit:
+            raise limit.exceeded(path)
         rows.append(Row(cells, number))
     return rows
 
 
-def xlsx_sheets(path: Path) -> Iterator[list[Row]]:
-    """Rows of each sheet in turn (merged cells read as a value in the first cell only)."""
+# What a broken or hostile part raises while openpyxl reads it: ElementTree's and lxml's parse
+# errors are SyntaxErrors, defusedxml's refusals ValueErrors.
+_XLSX_ERRORS = (
+    InvalidFileException,
+    zipfile.BadZipFile,
+    KeyError,
+    ValueError,
+    OSError,
+    SyntaxError,
+    EOFError,
+)
+
+
+def xlsx_sheets(path: Path, rows: limits.Rows = limits.ROADMAP) -> Iterator[list[Row]]:
+    """Rows of each sheet in turn (merged cells read as a value in the first cell only); an
+    archive that would inflate too far, XML with a DTD, or a sheet of more than `rows` rows is
+    refused."""
+    limits.check_archive(path, limits.XLSX)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise DocumentError(path, Problem.UNREADABLE, detail=str(error) or None) from error
+    except _XLSX_ERRORS as error:
+        raise DocumentError(path, Problem.UNREADABLE, detail=_short(error)) from error
     try:
         for sheet in workbook.worksheets:
-            yield _sheet_rows(sheet)
+            try:
+                read = _sheet_rows(sheet, path, rows)
+            except _XLSX_ERRORS as error:
+                raise DocumentError(path, Problem.UNREADABLE, detail=_short(error)) from error
+            yield read
     finally:
         workbook.close()
 
 
-def table_sheets(path: Path) -> Iterable[list[Row]]:
+def _short(error: Exception) -> str | None:
+    """An error's text on one line, and not a page of it."""
+    text = " ".join(str(error).split())
+    return (text if len(text) <= 200 else text[:199] + "…") or type(error).__name__
+
+
+def table_sheets(path: Path, rows: limits.Rows) -> Iterable[list[Row]]:
     """The tables of a spreadsheet file: one for a CSV, one a sheet for .xlsx."""
     if path.suffix.lower() == ".csv":
-        return [csv_rows(path)]
-    return xlsx_sheets(path)
+        return [csv_rows(path, rows)]
+    return xlsx_sheets(path, rows)

@@ -11,6 +11,7 @@ got 'завтра'").
 from __future__ import annotations
 
 import enum
+import reprlib
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -32,6 +33,8 @@ from bot.domain.model import (
     TaskStatus,
 )
 from bot.importers.errors import DocumentError, Problem
+from bot.importers.limits import ROADMAP
+from bot.importers.text import strip_controls
 
 FORMAT = "roadmap-bot/1"
 
@@ -154,10 +157,93 @@ def dump_roadmap(roadmap: Roadmap) -> str:
 # --- loading ---------------------------------------------------------------------------------
 
 
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel, _SHOWN.maxlist, _SHOWN.maxdict = 2, 4, 4
+_SHOWN.maxstring, _SHOWN.maxother, _SHOWN.maxlong = 60, 60, 40
+
+
 def kind_name(value: object) -> str:
+    """What a value is, for an error message: a line's worth of it, whatever its size."""
     if value is None:
         return "nothing"
-    return f"{type(value).__name__} {value!r}"
+    return f"{type(value).__name__} {_SHOWN.repr(value)}"
+
+
+# --- reading YAML safely -------------------------------------------------------------------------
+
+YAML_DEPTH = 50  # our form nests five deep; a hand-edited file a few more
+YAML_NODES = 1_000_000  # nodes after aliases are followed: a "billion laughs" is refused early
+MAX_INTEGER = 2**63 - 1  # the largest whole number the database holds
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that counts: nesting deeper than YAML_DEPTH (100,000 brackets were a
+    RecursionError) and aliases that expand past YAML_NODES nodes (409 bytes took 24 GB) are
+    errors before anything is built."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._expanded = 0
+        self._sizes: dict[int, int] = {}
+
+    def _size(self, node: yaml.Node) -> int:
+        known = self._sizes.get(id(node))
+        if known is not None:
+            return known
+        size = 1
+        if isinstance(node, yaml.SequenceNode):
+            size += sum(self._size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            size += sum(self._size(key) + self._size(value) for key, value in node.value)
+        self._sizes[id(node)] = size
+        return size
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            anchored = self.anchors.get(event.anchor)
+            if anchored is not None:
+                self._expanded += self._size(anchored)
+                if self._expanded > YAML_NODES:
+                    raise yaml.composer.ComposerError(
+                        None,
+                        None,
+                        f"aliases expand to over {YAML_NODES:,} values",
+                        None,
+                    )
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > YAML_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested deeper than {YAML_DEPTH} levels", event.start_mark
+                )
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if node is not None:
+            self._expanded += 1
+            if self._expanded > YAML_NODES:
+                raise yaml.composer.ComposerError(
+                    None, None, f"more than {YAML_NODES:,} values", event.start_mark
+                )
+        return node
+
+
+def safe_load(text: str, path: Path) -> object:
+    """A YAML document as plain data (see `_Loader`); a broken one is a DocumentError BAD_YAML
+    of one line."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError as error:
+        detail = " ".join(str(error).split())
+        raise DocumentError(path, Problem.BAD_YAML, detail=detail[:300]) from error
+    except RecursionError as error:  # cannot happen within YAML_DEPTH; a last line of defence
+        raise DocumentError(path, Problem.BAD_YAML, detail="nested too deep") from error
+    finally:
+        loader.dispose()
 
 
 class Reader:
@@ -197,7 +283,10 @@ class Reader:
 
     def text(self, key: str, *, required: bool = False) -> str | None:
         return self._typed(
-            key, lambda v: v if isinstance(v, str) else None, "text", required=required
+            key,
+            lambda v: strip_controls(v) if isinstance(v, str) else None,
+            "text",
+            required=required,
         )
 
     def required_text(self, key: str) -> str:
@@ -208,7 +297,13 @@ class Reader:
     def integer(self, key: str) -> int | None:
         return self._typed(
             key,
-            lambda v: v if isinstance(v, int) and not isinstance(v, bool) else None,
+            lambda v: (
+                v
+                if isinstance(v, int)
+                and not isinstance(v, bool)
+                and -MAX_INTEGER - 1 <= v <= MAX_INTEGER
+                else None
+            ),
             "a whole number",
             required=False,
         )
@@ -259,7 +354,7 @@ class Reader:
         for where, item in self.items(key):
             if not isinstance(item, str):
                 self.fail(where, f"expected text, got {kind_name(item)}")
-            out.append(item)
+            out.append(strip_controls(item))
         return tuple(out)
 
     def child(self, key: str, allowed: tuple[str, ...]) -> Reader:
@@ -367,11 +462,7 @@ def _load_policy(path: Path, where: str, value: object) -> ReminderPolicy | None
 
 def load_roadmap(text: str, path: Path) -> Roadmap:
     """A roadmap from our YAML form; `path` only names the file in errors."""
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise DocumentError(path, Problem.BAD_YAML, detail=str(error)) from error
-    top = Reader(path, document, "", _ROADMAP)
+    top = Reader(path, safe_load(text, path), "", _ROADMAP)
     form = top.text("format")
     if form is not None and form != FORMAT:
         top.fail("format", f"expected {FORMAT!r}, got {form!r}")
@@ -410,7 +501,10 @@ def load_roadmap(text: str, path: Path) -> Roadmap:
                 due=target.day("due"),
             )
         )
-    tasks = [_load_task(path, where, item) for where, item in top.items("tasks")]
+    entries = top.items("tasks")
+    if len(entries) > ROADMAP.limit:
+        raise ROADMAP.exceeded(path)
+    tasks = [_load_task(path, where, item) for where, item in entries]
     # Imported here: the indicator form is read with this module's Reader.
     from bot.importers.indicators import load_indicators
 

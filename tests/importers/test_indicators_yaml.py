@@ -20,6 +20,7 @@ from bot.importers.indicators import (
     load_indicators,
     read_indicators,
 )
+from bot.importers.text import strip_controls
 from bot.importers.yaml_form import dump_roadmap, load_roadmap
 from tests.conftest import EXAMPLES
 
@@ -32,9 +33,10 @@ NAMED = "code: chats\nname: Чаты\nquestion: Сколько чатов?\n"
 indicators = st.builds(
     Indicator,
     code=st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True),
-    name=st.text(max_size=40).filter(str.strip),
-    question=st.text(max_size=40),
-    aliases=st.lists(st.text(max_size=20), max_size=4).map(tuple),
+    # Imports strip control and bidi-override characters: indicators never hold them.
+    name=st.text(max_size=40).map(strip_controls).filter(str.strip),
+    question=st.text(max_size=40).map(strip_controls),
+    aliases=st.lists(st.text(max_size=20).map(strip_controls), max_size=4).map(tuple),
     reported_by=st.frozensets(st.sampled_from(Kind), min_size=1),
     denominator=st.sampled_from([None, Measure.TEACHERS, Measure.STAFF, Measure.PUPILS]),
     target=st.none()

@@ -25,13 +25,16 @@ from bot.domain.model import (
 )
 from bot.importers import read_roadmap
 from bot.importers.errors import DocumentError, Problem
+from bot.importers.text import strip_controls
 from bot.importers.yaml_form import dump_roadmap, load_roadmap
 from tests.conftest import SMOLENSK_DOCX
 from tests.importers.test_indicators_yaml import indicators
 
 PATH = Path("roadmap.yaml")
 
-texts = st.text(max_size=40)
+# Imports strip control and bidi-override characters (bot.importers.text.strip_controls): a
+# roadmap never holds them, so the round trip is over text without them.
+texts = st.text(max_size=40).map(strip_controls)
 maybe_texts = st.none() | texts
 maybe_dates = st.none() | st.dates()
 
@@ -72,7 +75,7 @@ roadmaps = st.builds(
             BaselineFigure,
             scope=texts,
             label=texts,
-            value=st.integers(),
+            value=st.integers(-(2**63), 2**63 - 1),
             kind=st.none() | st.sampled_from(OrganisationKind),
             measure=st.none() | st.sampled_from(Measure),
         ),
@@ -83,7 +86,7 @@ roadmaps = st.builds(
             Target,
             text=texts,
             percent=st.none() | st.floats(allow_nan=False),
-            value=st.none() | st.integers(),
+            value=st.none() | st.integers(-(2**63), 2**63 - 1),
             due=maybe_dates,
         ),
         max_size=3,
