@@ -11,6 +11,7 @@ from bot.domain.access import Action, Person, may, visible_organisations
 from bot.domain.model import Organisation
 from bot.importers import read_organisations
 from bot.services.clock import Clock
+from bot.services.parties import AmbiguousOrganisation
 from bot.services.people import Forbidden, UnknownOrganisation
 from bot.services.snapshots import Snapshots
 from storage.db import Database
@@ -99,7 +100,8 @@ class OrganisationService:
                 roots = tree.search(query, reach)
                 if not roots:
                     raise UnknownOrganisation(query)
-                roots = roots[:1]
+                if len(roots) > 1:  # «Школа» names hundreds: ask, never pick one
+                    raise AmbiguousOrganisation(query, sorted(roots))
             elif reach is None:
                 roots = [org.name for org in tree.by_name.values() if org.parent is None]
             else:

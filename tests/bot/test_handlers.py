@@ -222,6 +222,14 @@ async def test_orgs_shows_the_coordinators_schools_and_who_has_not_joined(staffe
     assert refused.text == "Это действие вам недоступно."
 
 
+async def test_orgs_with_a_name_many_organisations_share_asks_which(staffed: World) -> None:
+    (reply,) = await staffed.send(COORDINATOR, "/orgs Гимназия")
+    assert reply.text.startswith("Нашлось 2 ")
+    assert "МБОУ «Гимназия № 4» г. Смоленска" in reply.text
+    (one,) = await staffed.send(COORDINATOR, "/orgs Гимназия № 4")
+    assert one.text.startswith(f"<b>{SCHOOL}: подключены 1 из 1.</b>")
+
+
 async def test_admin_maps_a_party_and_parties_lists_nobody_to_remind(staffed: World) -> None:
     replies = await staffed.send(ADMIN, "/parties")
     text = "\n".join(r.text for r in replies)
