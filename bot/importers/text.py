@@ -103,13 +103,11 @@ class Lines:
         self.head = head
         self.utf8: bool | None = None  # unknown while the lines are ASCII
         self.since = 0
-        if b"\x00" in head:
+        if head.count(0) * 8 > len(head):  # a stray NUL is stripped later, not text is this
             raise _binary(path, head)
 
     def decode(self, raw: bytes, number: int) -> str:
         if raw.isascii():
-            if b"\x00" in raw:
-                raise _refuse(self.path, "binary data, not text", row=number)
             return raw.decode("ascii")
         try:
             text, utf8 = raw.decode("utf-8"), True
@@ -140,13 +138,16 @@ def decode(path: Path, data: bytes) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError as error:
             raise DocumentError(path, Problem.UNREADABLE, detail=str(error)) from error
-    if data.isascii() and b"\x00" not in data:
+    head = data[:65536]
+    if head.count(0) * 8 > len(head):  # UTF-16 without a BOM decodes as UTF-8 full of NULs
+        raise _binary(path, head)
+    if data.isascii():
         return data.decode("ascii")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    lines = Lines(path, data[:65536])
+    lines = Lines(path, head)
     return "".join(
         lines.decode(raw, number) for number, raw in enumerate(data.splitlines(True), start=1)
     )

@@ -4,6 +4,7 @@ nothing written; what the project writes cannot be turned against whoever opens 
 from __future__ import annotations
 
 import csv
+import json
 import sqlite3
 import time
 from pathlib import Path
@@ -13,8 +14,11 @@ import pytest
 import bot.__main__ as cli
 from bot.__main__ import main
 from bot.domain.model import Organisation, OrganisationKind
+from bot.importers.errors import DocumentError
+from bot.importers.report_sheets import read_report_sheet
 from bot.services.organisations import ParentCycle, check_hierarchy
 from tests.conftest import EXAMPLES, SMOLENSK_TXT
+from tests.importers import hostile
 
 State = dict[str, list[tuple[object, ...]]]
 
@@ -137,3 +141,101 @@ def test_a_headcount_must_be_ascii_digits_of_sane_size(
     orgs.write_text(f"name,kind,teachers\nШкола А,school,10\nШкола Б,school,{count}\n", "utf-8")
     line = refused(capsys, workdir, seeded, "orgs", "import", str(orgs))
     assert line.startswith(f"Не удалось импортировать {orgs}, строка 3: неверное значение ({shown}")
+
+
+ROADMAP_LIMIT = "(over 5,000 rows, the limit for a roadmap)"
+
+HOSTILE_ROADMAPS = {
+    "bomb-forged.docx": (hostile.docx_bomb_forged, "inflates to 3814 MB"),
+    "bomb-ratio.docx": (hostile.docx_bomb_ratio, "compressed 1028 : 1"),
+    "laughs.docx": (hostile.docx_with_doctype, "XML declaring a DTD or entities"),
+    "xxe.docx": (
+        lambda p: hostile.docx_with_doctype(p, hostile.XXE),
+        "XML declaring a DTD or entities",
+    ),
+    "laughs.xlsx": (
+        lambda p: hostile.xlsx_with_doctype(p, hostile.LAUGHS),
+        "XML declaring a DTD or entities",
+    ),
+    "xxe.xlsx": (
+        lambda p: hostile.xlsx_with_doctype(p, hostile.XXE),
+        "XML declaring a DTD or entities",
+    ),
+    "rows.xlsx": (
+        lambda p: hostile.xlsx_rows(p, 5_001),
+        "over 5,000 rows, the limit for a roadmap",
+    ),
+    "rows.csv": (
+        lambda p: hostile.roadmap_csv(p, 5_000),
+        "over 5,000 rows, the limit for a roadmap",
+    ),
+    "alias-bomb.yaml": (
+        lambda p: p.write_text(hostile.YAML_ALIAS_BOMB) and p,
+        "aliases expand to over 1,000,000 values",
+    ),
+    "deep.yaml": (lambda p: p.write_text(hostile.YAML_DEEP) and p, "nested deeper than 50 levels"),
+    "mixed.csv": (hostile.mixed_encoding_csv, "строка 5: файл не читается (строка в UTF-8"),
+    "koi8.csv": (lambda p: hostile.roadmap_csv(p, 30, "koi8_r"), "(looks like KOI8-R"),
+    "cp866.csv": (lambda p: hostile.roadmap_csv(p, 30, "cp866"), "(looks like CP866"),
+    "utf16.csv": (
+        lambda p: hostile.roadmap_csv(p, 30, "utf-16-le"),
+        "(UTF-16 without a byte-order mark",
+    ),
+    "utf16.txt": (
+        lambda p: hostile.roadmap_csv(p, 30, "utf-16-le"),
+        "(UTF-16 without a byte-order mark",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_ROADMAPS))
+def test_a_hostile_roadmap_is_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str], workdir: Path, seeded: State, name: str
+) -> None:
+    make, says = HOSTILE_ROADMAPS[name]
+    path = make(workdir / name)
+    started = time.perf_counter()
+    line = refused(capsys, workdir, seeded, "import", str(path))
+    assert time.perf_counter() - started < 5
+    assert line.startswith(f"Не удалось импортировать {path}")
+    assert says in line
+    assert line.endswith("Ничего не записано.")
+
+
+def test_an_organisation_list_stops_at_its_row_limit(
+    capsys: pytest.CaptureFixture[str], workdir: Path, seeded: State
+) -> None:
+    path = hostile.orgs_csv(workdir / "orgs.csv", 100_001)
+    line = refused(capsys, workdir, seeded, "orgs", "import", str(path))
+    assert "(over 100,000 rows, the limit for an organisation list)" in line
+
+
+def test_a_report_sheet_stops_at_its_row_limit(tmp_path: Path) -> None:
+    # What the bot's upload handler calls; it shows the detail.
+    path = hostile.orgs_csv(tmp_path / "week.csv", 100_001)
+    with pytest.raises(DocumentError) as caught:
+        read_report_sheet(path, [], lambda name: [name])
+    assert "over 100,000 rows, the limit for a report sheet" in (caught.value.detail or "")
+
+
+def test_control_and_bidi_characters_are_stripped_on_import(
+    capsys: pytest.CaptureFixture[str], workdir: Path
+) -> None:
+    roadmap = workdir / "r.csv"
+    roadmap.write_text(
+        hostile.ROADMAP_CSV + "1;Провести\x00 совещание\u202egnp.exe;до 28.04.2023;Отдел\u2067\n",
+        encoding="utf-8",
+    )
+    assert run(capsys, "import", str(roadmap))[0] == 0
+    code, out, _ = run(capsys, "tasks", "--json", "--as-of", "2023-04-01")
+    assert code == 0
+    task = json.loads(out)[0]
+    assert task["title"] == "Провести совещаниеgnp.exe"
+    assert "\u2067" not in out
+    orgs = workdir / "o.csv"
+    orgs.write_text("name,kind\n\u202eШкола\x00 № 1,school\n", encoding="utf-8")
+    assert run(capsys, "orgs", "import", str(orgs))[0] == 0
+    code, out, _ = run(capsys, "orgs", "list")
+    assert "Школа № 1" in out
+    assert "\u202e" not in out
+    assert "\x00" not in out
