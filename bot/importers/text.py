@@ -112,6 +112,8 @@ class Lines:
         try:
             text, utf8 = raw.decode("utf-8"), True
         except UnicodeDecodeError:
+            if b"\x00" in raw:  # neither UTF-8 nor text
+                raise _refuse(self.path, "binary data, not text", row=number) from None
             text, utf8 = raw.decode("cp1251", errors="replace"), False
         if self.utf8 is None:
             if not utf8:
@@ -147,6 +149,8 @@ def decode(path: Path, data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    if b"\x00" in data:
+        raise _binary(path, head)
     lines = Lines(path, head)
     return "".join(
         lines.decode(raw, number) for number, raw in enumerate(data.splitlines(True), start=1)
