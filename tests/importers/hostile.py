@@ -46,8 +46,13 @@ def docx_bomb_forged(path: Path) -> Path:
 def docx_bomb_ratio(path: Path, megabytes: int = 64) -> Path:
     """A Word file with a part of zeros compressed 1000 : 1 (a 2 MB one inflates to 2 GB)."""
     _replace_part(SMOLENSK_DOCX, path, "word/document.xml", _read(SMOLENSK_DOCX))
-    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("word/media/image1.png", bytes(megabytes * 2**20))
+    with (
+        zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("word/media/image1.png", "w", force_zip64=True) as part,
+    ):
+        chunk = bytes(2**20)
+        for _ in range(megabytes):
+            part.write(chunk)
     return path
 
 
