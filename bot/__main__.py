@@ -60,8 +60,28 @@ def _day(value: str) -> date:
 
 
 async def cmd_import(app: App, args: argparse.Namespace) -> str:
-    outcome = await app.roadmaps.import_document(args.path, slug=args.roadmap)
-    return render_import(outcome, app.texts)
+    outcome = await app.roadmaps.import_document(
+        args.path, slug=args.roadmap, make_current=args.current
+    )
+    text = render_import(outcome, app.texts)
+    if not outcome.current:
+        text += "\n" + app.texts(
+            "roadmaps.not_current", slug=outcome.slug, current=outcome.current_slug
+        )
+    return text
+
+
+async def cmd_roadmaps_list(app: App, _args: argparse.Namespace) -> str:
+    headers = await app.roadmaps.headers()
+    if not headers:
+        return app.texts("error.no_roadmap")
+    key = {True: "roadmaps.line_current", False: "roadmaps.line"}
+    return "\n".join(app.texts(key[h.current], slug=h.slug, title=h.title) for h in headers)
+
+
+async def cmd_roadmaps_use(app: App, args: argparse.Namespace) -> str:
+    header = await app.roadmaps.use(args.slug)
+    return app.texts("roadmaps.used", slug=header.slug, title=header.title)
 
 
 async def cmd_export(app: App, args: argparse.Namespace) -> str:
@@ -360,7 +380,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SLUG",
         help="store under this short name (default: from the order's number and year)",
     )
+    sub.add_argument(
+        "--current",
+        action="store_true",
+        help="make it the roadmap the bot serves (the first import always is)",
+    )
     sub.set_defaults(run=cmd_import)
+
+    roadmaps = commands.add_parser(
+        "roadmaps",
+        help="the stored roadmaps and which one the bot serves",
+        description="The stored roadmaps; `use SLUG` makes one current: the bot serves it and "
+        "commands use it without --roadmap.",
+    )
+    roadmap_commands = roadmaps.add_subparsers(
+        dest="roadmaps_command", required=True, metavar="COMMAND"
+    )
+    sub = roadmap_commands.add_parser("list", help="the stored roadmaps, the current one marked")
+    sub.set_defaults(run=cmd_roadmaps_list)
+    sub = roadmap_commands.add_parser("use", help="make SLUG the current roadmap")
+    sub.add_argument("slug", metavar="SLUG")
+    sub.set_defaults(run=cmd_roadmaps_use)
 
     sub = commands.add_parser(
         "export", help="write a roadmap out", description="Export a roadmap in our lossless form."

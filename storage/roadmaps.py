@@ -50,6 +50,7 @@ class RoadmapHeader:
     timezone: str | None
     imported_at: datetime
     updated_at: datetime
+    current: bool = False
 
 
 def _header(row: Any) -> RoadmapHeader:
@@ -62,6 +63,7 @@ def _header(row: Any) -> RoadmapHeader:
         timezone=row.timezone,
         imported_at=row.imported_at,
         updated_at=row.updated_at,
+        current=bool(row.current),
     )
 
 
@@ -86,6 +88,25 @@ class RoadmapStore:
             await self.connection.execute(select(roadmaps).order_by(roadmaps.c.id.desc()).limit(1))
         ).first()
         return _header(row) if row else None
+
+    async def current(self) -> RoadmapHeader | None:
+        """The roadmap the department made current; the newest if none was (never, after 0007,
+        unless the current one was removed)."""
+        row = (
+            await self.connection.execute(
+                select(roadmaps).order_by(roadmaps.c.current.desc(), roadmaps.c.id.desc()).limit(1)
+            )
+        ).first()
+        return _header(row) if row else None
+
+    async def current_id(self) -> int | None:
+        """The id of the roadmap marked current, None when none is marked."""
+        return await self.connection.scalar(
+            select(roadmaps.c.id).where(roadmaps.c.current.is_(True)).limit(1)
+        )
+
+    async def make_current(self, roadmap_id: int) -> None:
+        await self.connection.execute(update(roadmaps).values(current=roadmaps.c.id == roadmap_id))
 
     async def create(self, roadmap: Roadmap, slug: str, source: str, now: datetime) -> int:
         result = await self.connection.execute(

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 
 
@@ -72,6 +73,8 @@ roadmaps = Table(
     Column("source", Text),
     Column("imported_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # The one the bot serves and commands use by default (0007; `roadmaps use SLUG`).
+    Column("current", Boolean, nullable=False, server_default=false()),
 )
 
 sections = Table(

@@ -213,6 +213,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.no_roadmap_bot": "Дорожная карта ещё не загружена.",
         "error.busy": "База данных занята другой записью дольше {seconds} с; ничего не "
         "записано. Повторите команду чуть позже.",
+        "roadmaps.line": "  {slug} — {title}",
+        "roadmaps.line_current": "* {slug} — {title} (текущая)",
+        "roadmaps.used": "Текущая дорожная карта: «{title}» ({slug}). Бот показывает её.",
+        "roadmaps.not_current": "Текущей осталась {current}; сделать текущей эту: "
+        "roadmap-bot roadmaps use {slug}",
         "digest.header": "Напоминание по дорожной карте «{title}»:",
         "digest.escalation": "🔺 Просрочено у подведомственных: № {number} «{title}» — срок {day}, "
         "просрочено на {days}: {organisations}",
@@ -471,6 +476,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.no_roadmap_bot": "No roadmap has been loaded yet.",
         "error.busy": "The database was busy with another write for over {seconds} s; nothing "
         "was written. Run the command again in a moment.",
+        "roadmaps.line": "  {slug} — {title}",
+        "roadmaps.line_current": "* {slug} — {title} (current)",
+        "roadmaps.used": "The current roadmap is now «{title}» ({slug}). The bot serves it.",
+        "roadmaps.not_current": "{current} stays current; to make this one current: "
+        "roadmap-bot roadmaps use {slug}",
         "digest.header": "Reminder on the roadmap “{title}”:",
         "digest.escalation": "🔺 Overdue below you: No. {number} “{title}” — due {day}, "
         "{days} late: {organisations}",

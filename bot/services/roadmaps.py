@@ -49,6 +49,8 @@ class ImportOutcome:
     created: bool
     roadmap: Roadmap
     revision: Revision
+    current: bool = True  # the roadmap served now; False: `current_slug` still is
+    current_slug: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +64,9 @@ class StatusReport:
 
 
 async def resolve_roadmap(store: RoadmapStore, slug: str | None) -> RoadmapHeader:
-    """The roadmap called `slug`, or the newest; a clear exception when there is none."""
-    header = await (store.find(slug) if slug else store.newest())
+    """The roadmap called `slug`, or the current one (`roadmaps use SLUG`): what the bot
+    serves. A clear exception when there is none."""
+    header = await (store.find(slug) if slug else store.current())
     if header is not None:
         return header
     known = [found.slug for found in await store.headers()]
@@ -91,18 +94,29 @@ class RoadmapService:
         zone = ZoneInfo(roadmap_timezone or self.timezone)
         return self.clock.now().astimezone(zone).date()
 
-    async def import_document(self, path: Path, *, slug: str | None = None) -> ImportOutcome:
+    async def import_document(
+        self, path: Path, *, slug: str | None = None, make_current: bool = False
+    ) -> ImportOutcome:
         """Read a document (off the event loop: Word files take a moment) and store it."""
         roadmap = await asyncio.to_thread(read_roadmap, path)
-        return await self.import_roadmap(roadmap, slug=slug, source=path.name)
+        return await self.import_roadmap(
+            roadmap, slug=slug, source=path.name, make_current=make_current
+        )
 
     async def import_roadmap(
-        self, roadmap: Roadmap, *, slug: str | None = None, source: str = ""
+        self,
+        roadmap: Roadmap,
+        *,
+        slug: str | None = None,
+        source: str = "",
+        make_current: bool = False,
     ) -> ImportOutcome:
         """Store a roadmap, or revise the stored one with the same slug in place.
 
         Matched tasks keep their id, status and history; changes are written to the history;
-        tasks gone from the document are marked removed, never deleted.
+        tasks gone from the document are marked removed, never deleted. The roadmap becomes
+        the one served only when it is the first, or when `make_current` asks: a test import
+        must not switch everyone to it.
         """
         slug = slug or roadmap.slug or roadmap_slug(roadmap)
         roadmap = replace(roadmap, slug=slug, timezone=roadmap.timezone or self.timezone)
@@ -161,12 +175,41 @@ class RoadmapService:
             reports = ReportStore(connection)
             for indicator in roadmap.indicators:  # a roadmap's YAML may define its indicators
                 await reports.define(roadmap_id, indicator, now, actor)
+            current_id = await store.current_id()
+            if make_current or current_id is None:
+                if current_id != roadmap_id:
+                    await store.make_current(roadmap_id)
+                current_id = roadmap_id
+            served = await store.current()
         return ImportOutcome(
             slug=slug,
             created=header is None,
             roadmap=replace(roadmap, tasks=tuple(saved)),
             revision=revision,
+            current=current_id == roadmap_id,
+            current_slug=served.slug if served is not None else None,
         )
+
+    async def headers(self) -> list[RoadmapHeader]:
+        """Every stored roadmap, the current one marked."""
+        async with self.database.transaction(write=False) as connection:
+            return await RoadmapStore(connection).headers()
+
+    async def use(self, slug: str) -> RoadmapHeader:
+        """Make `slug` the roadmap the bot serves and commands use by default."""
+        async with self.database.transaction() as connection:
+            store = RoadmapStore(connection)
+            header = await resolve_roadmap(store, slug)
+            if not header.current:
+                await store.make_current(header.id)
+                await AuditLog(connection).record(
+                    at=self.clock.now(),
+                    actor="cli",
+                    action="current",
+                    subject="roadmap",
+                    subject_id=header.id,
+                )
+            return replace(header, current=True)
 
     async def policy(
         self, slug: str | None = None, *, change: Mapping[str, object] | None = None
@@ -195,7 +238,7 @@ class RoadmapService:
             return header.slug, policy
 
     async def roadmap(self, slug: str | None = None) -> Roadmap:
-        """The stored roadmap (`slug`, or the newest), tasks in document order with ids."""
-        async with self.database.transaction() as connection:
+        """The stored roadmap (`slug`, or the current one), tasks in document order, with ids."""
+        async with self.database.transaction(write=False) as connection:
             store = RoadmapStore(connection)
             return await store.load(await resolve_roadmap(store, slug))

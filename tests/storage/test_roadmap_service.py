@@ -171,11 +171,13 @@ async def test_yaml_export_restores_the_roadmap_in_another_database(
     assert replace(restored, tasks=(), parties=()) == replace(original, tasks=(), parties=())
 
 
-async def test_several_roadmaps_live_side_by_side_and_the_newest_is_the_default(
+async def test_several_roadmaps_live_side_by_side_and_the_current_is_the_default(
     roadmaps: RoadmapService,
 ) -> None:
     await roadmaps.import_document(SMOLENSK_DOCX)
     await roadmaps.import_document(SMOLENSK_DOCX, slug="copy")
+    assert (await roadmaps.roadmap()).slug == "319-od-2023"  # the first stays current
+    await roadmaps.import_document(SMOLENSK_DOCX, slug="copy", make_current=True)
     assert (await roadmaps.roadmap()).slug == "copy"
     assert (await roadmaps.roadmap("319-od-2023")).slug == "319-od-2023"
     with pytest.raises(RoadmapNotFound) as missing:
