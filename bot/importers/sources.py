@@ -303,13 +303,28 @@ def _cell_value(value: object) -> str:
     return str(value)
 
 
+_MAX_COLUMNS = 100  # no table of ours is wider; a wider one is read up to here
+_MAX_ROW = 2**20  # Excel's own last row
+
+
+def _trimmed(cells: tuple[str, ...]) -> tuple[str, ...]:
+    """Without the empty cells at the end (bounded rows come padded to the column bound)."""
+    end = len(cells)
+    while end and not cells[end - 1].strip():
+        end -= 1
+    return cells[:end]
+
+
 def _sheet_rows(sheet: Any, path: Path, limit: limits.Rows) -> list[Row]:
     rows: list[Row] = []
     empty = 0
     # Some generators write a wrong sheet size ("A1:A1"), which read-only mode would believe.
+    # Asked for its size instead, openpyxl would parse the whole sheet first (300,000 rows:
+    # 19 s) before the row limit could stop it: the bounds are given, so it reads as it goes.
     sheet.reset_dimensions()
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        cells = tuple(_cell_value(value) for value in values)
+    bounded = sheet.iter_rows(max_col=_MAX_COLUMNS, max_row=_MAX_ROW, values_only=True)
+    for number, values in enumerate(bounded, start=1):
+        cells = _trimmed(tuple(_cell_value(value) for value in values))
         if not any(cell.strip() for cell in cells):
             empty += 1
             if empty > _EMPTY_RUN_LIMIT:
@@ -340,6 +355,7 @@ def xlsx_sheets(path: Path, rows: limits.Rows = limits.ROADMAP) -> Iterator[list
     archive that would inflate too far, XML with a DTD, or a sheet of more than `rows` rows is
     refused."""
     limits.check_archive(path, limits.XLSX)
+    limits.check_sheet_rows(path, rows)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except _XLSX_ERRORS as error:
