@@ -46,6 +46,7 @@ from bot.services.people import (
 )
 from bot.services.reports import Source
 from bot.services.roadmaps import BadPolicy, NoRoadmapYet, RoadmapNotFound
+from storage.db import owner_only
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -195,6 +196,7 @@ async def cmd_invite(app: App, args: argparse.Namespace) -> str:
     if args.all:
         kind = OrganisationKind(args.kind) if args.kind else None
         invites = await app.people.create_invites_for_all(role, kind=kind, ttl_days=args.days)
+        owner_only(args.out)  # live invite links: the owner's eyes only
         with args.out.open("w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out, delimiter=";")
             writer.writerow(["organisation", "role", "link", "expires"])

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+API_TIMEOUT = 20  # seconds for one Bot API call (long polling asks for its own, longer)
+
 
 @dataclass(frozen=True, slots=True)
 class App:
@@ -132,7 +134,11 @@ def build_bot(settings: Settings) -> Bot:
     from bot.delivery.retry import RetryRequests
 
     assert settings.bot_token is not None
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    # Every call to the Bot API is bounded: a hung call no longer holds a chat for aiohttp's
+    # default minute.
+    session = AiohttpSession(
+        api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=API_TIMEOUT
+    )
     session.middleware(RetryRequests())
     token = settings.bot_token.get_secret_value()
     return Bot(token=token, session=session, default=bot_defaults())
@@ -156,7 +162,9 @@ class Reminders:
         # A Bot of its own without the reply-retry middleware: the sender owns its retries.
         self.bot = Bot(
             token=settings.bot_token.get_secret_value(),
-            session=AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url)),
+            session=AiohttpSession(
+                api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=API_TIMEOUT
+            ),
             default=bot_defaults(),
         )
         self.sender = Sender(

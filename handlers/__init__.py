@@ -28,4 +28,8 @@ def get_routers() -> list[Router]:
     the other commands always get through.
     """
     modules = (errors, status, tasks, shares, common, invites, orgs, parties, chats, reports)
-    return [reports.make_answers_router(), *(module.make_router() for module in modules)]
+    return [
+        reports.make_answers_router(),
+        *(module.make_router() for module in modules),
+        errors.make_fallback_router(),
+    ]

@@ -11,8 +11,13 @@ from __future__ import annotations
 import logging
 
 from aiogram import Router
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.types import ErrorEvent
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import CallbackQuery, ErrorEvent
 from sqlalchemy.exc import OperationalError
 
 from bot.domain.access import Person
@@ -81,6 +86,9 @@ def is_transient(error: BaseException) -> bool:
 async def on_error(event: ErrorEvent, **data: object) -> bool:
     if is_transient(event.exception) and not data.get(LAST_ATTEMPT):
         raise TransientFailure(str(event.exception)) from event.exception
+    if _unchanged(event.exception):
+        return True  # a button pressed twice: the message already says it
+
     t = data.get("t")
     if not isinstance(t, Texts):
         log.exception("update failed before the person was known", exc_info=event.exception)
@@ -99,7 +107,24 @@ async def on_error(event: ErrorEvent, **data: object) -> bool:
     return True
 
 
+def _unchanged(error: BaseException) -> bool:
+    return isinstance(error, TelegramBadRequest) and "message is not modified" in error.message
+
+
+async def unknown_button(query: CallbackQuery) -> None:
+    """A button no handler knows (malformed, or from an old version of the bot): the spinner
+    is answered, nothing else happens."""
+    await query.answer()
+
+
 def make_router() -> Router:
     router = Router(name="errors")
     router.errors.register(on_error)
+    return router
+
+
+def make_fallback_router() -> Router:
+    """Tried last: what no other router took."""
+    router = Router(name="fallback")
+    router.callback_query.register(unknown_button)
     return router

@@ -22,8 +22,10 @@ from bot.render.texts import Texts
 from bot.services.people import Forbidden
 from bot.services.tasks import TaskService
 from handlers.callbacks import ShareAction, TaskAction
+from handlers.tasks import MAX_NUMBER
 
 PER_PAGE = 10
+MAX_NAME = 300  # an organisation's name; longer is not one
 EVERYONE = frozenset({"все", "всем", "всех", "all", "everyone"})
 _DASHES = (" — ", " – ", " - ", ": ")
 
@@ -67,7 +69,12 @@ async def mark_command(
             if dash in rest:
                 rest, reason = (part.strip() for part in rest.split(dash, 1))
                 break
-    if not number or (state is MarkState.EXCUSED and not (rest.strip() and reason)):
+    if (
+        not number
+        or len(number) > MAX_NUMBER
+        or len(rest) > MAX_NAME
+        or (state is MarkState.EXCUSED and not (rest.strip() and reason))
+    ):
         usage = "shares.usage_excuse" if state is MarkState.EXCUSED else "shares.usage"
         await message.answer(t(usage, command=name))
         return

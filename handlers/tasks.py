@@ -29,6 +29,7 @@ from handlers.callbacks import ShareAction, TaskAction, TaskPage
 from handlers.filters import TEXT
 from handlers.replies import answer_long
 
+MAX_NUMBER = 16  # "11.2.3": a longer "number" is not one, and would not fit in a reply
 FILTERS = ("all", "mine", "overdue", "open", "done")
 STANDINGS = {"overdue": Standing.OVERDUE, "open": Standing.OPEN, "done": Standing.DONE}
 
@@ -155,7 +156,7 @@ async def show_task(
     message: Message, command: CommandObject, person: Person, t: Texts, tasks: TaskService
 ) -> None:
     number = (command.args or "").strip().lstrip("№").strip()
-    if not number:
+    if not number or len(number) > MAX_NUMBER:
         await message.answer(t("task.usage"))
         return
     found: list[Task] = await tasks.find(person, number)

@@ -103,6 +103,7 @@ class Database:
             database = self.url.database
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
+                owner_only(Path(database))
         self.engine = create_async_engine(self.url)
         self._local_changes = 0
         self._counting = threading.Lock()  # a unit may commit on the database thread
@@ -327,6 +328,13 @@ def _set_columns(context: Any) -> frozenset[str] | None:
     names.update(key for key in keys or () if key in table.c)
     names.update(column.key for column in table.c if column.onupdate is not None)
     return frozenset(names)
+
+
+def owner_only(path: Path) -> None:
+    """Personal data: the file (created if need be) is readable by its owner alone (0600).
+    SQLite gives its -wal and -shm files the database file's permissions."""
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
 
 
 def _busy(error: OperationalError) -> bool:

@@ -65,6 +65,9 @@ def test_invites_csv_neutralises_formula_like_names(
     written = {row[0] for row in rows[1:]}
     assert written == {"'" + n for n in names[:4]} | {"Школа № 1"}
     assert all(row[2].startswith("https://t.me/roadmap_bot?start=") for row in rows[1:])
+    # Live invite links and personal data: readable by their owner only.
+    assert out.stat().st_mode & 0o777 == 0o600
+    assert (workdir / "data" / "roadmap.db").stat().st_mode & 0o777 == 0o600
 
 
 # --- refusals: one line, exit 1, the database as it was --------------------------------------
