@@ -448,4 +448,12 @@ def make_answers_router() -> Router:
         StateFilter(None),
     )
     router.message.register(plain_text, PRIVATE_TEXT, StateFilter(None))
+    router.edited_message.register(edited, F.chat.type == "private", F.text)
     return router
+
+
+async def edited(message: Message, person: Person, t: Texts) -> None:
+    """An edited message is not read again (a number changed in place would silently change
+    nothing): the person is told how to correct instead."""
+    if person.known:
+        await message.answer(t("edit.not_read"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 REPORT_MESSAGES: dict[str, dict[str, str]] = {
     "ru": {
+        "edit.not_read": "Изменённые сообщения бот не читает. Чтобы исправить число, "
+        "пришлите его заново новым сообщением — прежнее будет заменено.",
         "ask.header": "📊 Еженедельный отчёт: {organisation}, неделя с {week}.",
         "ask.nudge": "⏰ Напоминаем: ещё нет ответа за неделю с {week}. {organisation}.",
         "ask.question": "{question} Всего {measure}: {denominator}.",
@@ -124,6 +126,8 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "indicators.versions": "  версий: {count}, текущая действует с {week}",
     },
     "en": {
+        "edit.not_read": "The bot does not read edited messages. To correct a number, send "
+        "it again as a new message: it replaces the one before.",
         "ask.header": "📊 Weekly report: {organisation}, week of {week}.",
         "ask.nudge": "⏰ Reminder: no answer yet for the week of {week}. {organisation}.",
         "ask.question": "{question} Total {measure}: {denominator}.",

@@ -69,3 +69,14 @@ async def test_pressing_the_filter_already_selected_stays_quiet(
     replies = await staffed.press(REP, listing, "Все")
     assert not [r for r in replies if INTERNAL in r.text]
     assert replies == []
+
+
+async def test_an_edited_number_is_not_silently_ignored(staffed: World) -> None:
+    update = staffed.message_update(REP, "45")
+    update["edited_message"] = {**update.pop("message"), "edit_date": update_date(staffed)}
+    (reply,) = await staffed.feed(update)
+    assert reply.text.startswith("Изменённые сообщения бот не читает.")
+
+
+def update_date(world: World) -> int:
+    return int(world.clock.now().timestamp())
