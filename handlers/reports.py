@@ -448,7 +448,7 @@ def make_answers_router() -> Router:
         StateFilter(None),
     )
     router.message.register(plain_text, PRIVATE_TEXT, StateFilter(None))
-    router.edited_message.register(edited, F.chat.type == "private", F.text)
+    router.edited_message.register(edited, Checks(F.chat.type == "private", F.text))
     return router
 
 
