@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.shares import MarkState
-from storage.tables import organisations, people, share_marks
+from storage.tables import organisations, share_marks
 
 ONCE = date(1, 1, 1)  # the occurrence of a one-off task, as stored
 _CHUNK = 500
@@ -177,9 +177,3 @@ class ShareStore:
 
     async def count(self) -> int:
         return int(await self.connection.scalar(select(func.count()).select_from(share_marks)) or 0)
-
-    async def people_names(self, person_ids: Sequence[int]) -> dict[int, str]:
-        rows = await self.connection.execute(
-            select(people.c.id, people.c.name).where(people.c.id.in_(list(person_ids)))
-        )
-        return {row.id: row.name for row in rows}

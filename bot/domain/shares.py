@@ -118,9 +118,6 @@ class OrgSet:
         return [org_id for org_id, flag in enumerate(self._bytes) if flag]
 
 
-EMPTY = OrgSet(b"")
-
-
 class Marks:
     """What people did on one task (occurrence): the latest mark of each organisation."""
 
