@@ -366,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def roadmap_option(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
-            "--roadmap", metavar="SLUG", help="which roadmap (default: the newest imported)"
+            "--roadmap", metavar="SLUG", help="which roadmap (default: the current one)"
         )
 
     sub = commands.add_parser(
@@ -661,6 +661,11 @@ def _explain(error: Exception, t: Texts) -> str | None:
         return t("people.not_found", id=error.person_id)
     if isinstance(error, NotBoundThere):
         return t("unbind.not_there", id=error.person_id, organisation=error.organisation or "")
+    if type(error).__module__.startswith("aiogram."):  # Telegram did not answer (invite, run)
+        from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+
+        if isinstance(error, TelegramNetworkError | TelegramAPIError):
+            return t("error.telegram", detail=error.message)
     return None
 
 

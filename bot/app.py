@@ -23,6 +23,7 @@ from bot.services.organisations import OrganisationService
 from bot.services.parties import PartyService
 from bot.services.people import PeopleService
 from bot.services.reminders import ReminderPlanner, ReminderSettings
+from bot.services.replies import HeldReplies, HeldReply
 from bot.services.reports import ReportService
 from bot.services.roadmaps import RoadmapService
 from bot.services.shares import ShareLedger, ShareService
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
     from aiogram.client.default import DefaultBotProperties
 
+    from bot.delivery.retry import Hold
     from handlers.menus import MenuPublisher
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ class App:
     planner: ReminderPlanner
     reports: ReportService
     questions: QuestionPlanner
+    held_replies: HeldReplies
 
 
 @asynccontextmanager
@@ -104,6 +107,7 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             planner=ReminderPlanner(database, clock, snapshots, shares, reminder_settings),
             reports=reports,
             questions=QuestionPlanner(database, clock, snapshots, reports, reminder_settings),
+            held_replies=HeldReplies(database, clock, settings.timezone),
         )
     except DatabaseBusy:
         texts = Texts(settings.language)
@@ -125,8 +129,11 @@ def bot_defaults() -> DefaultBotProperties:
     return DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True)
 
 
-def build_bot(settings: Settings) -> Bot:
-    """The Bot, talking to Telegram or to the server TELEGRAM_API_URL names."""
+def build_bot(settings: Settings, *, hold: Hold | None = None) -> Bot:
+    """The Bot, talking to Telegram or to the server TELEGRAM_API_URL names.
+
+    `hold` takes the text replies Telegram tells to wait long (a 429) to the outbox.
+    """
     from aiogram import Bot
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
@@ -139,7 +146,7 @@ def build_bot(settings: Settings) -> Bot:
     session = AiohttpSession(
         api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=API_TIMEOUT
     )
-    session.middleware(RetryRequests())
+    session.middleware(RetryRequests(hold=hold))
     token = settings.bot_token.get_secret_value()
     return Bot(token=token, session=session, default=bot_defaults())
 
@@ -181,6 +188,7 @@ class Reminders:
         )
         app.planner.wake_sender = self.sender.wake
         app.questions.wake_sender = self.sender.wake
+        app.held_replies.wake_sender = self.sender.wake
         self.scheduler = build_scheduler(app.planner.plan, questions=app.questions.plan)
         self._stop = asyncio.Event()
         self._sending: asyncio.Task[None] | None = None
@@ -248,7 +256,7 @@ async def run_bot(app: App) -> None:
     menus = MenuPublisher(settings.language)
     from handlers.middlewares import WriteLedgerBeforeGetUpdates
 
-    bot = build_bot(settings)
+    bot = build_bot(settings, hold=hold_replies(app))
     webhook = settings.webhook_url is not None
     dispatcher = build_dispatcher(app, menus, webhook=webhook)
     if not webhook:
@@ -269,6 +277,15 @@ async def run_bot(app: App) -> None:
     finally:
         await reminders.stop()
         log.info("stopped")
+
+
+def hold_replies(app: App) -> Hold:
+    """The outbox, holding the text replies Telegram tells to wait long (bot/delivery/retry.py)."""
+
+    async def hold(chat_id: int, reply: HeldReply, seconds: float) -> None:
+        await app.held_replies.hold(chat_id, reply, seconds=seconds)
+
+    return hold
 
 
 async def _serve(

@@ -1,7 +1,7 @@
 """What each kind of outbox row says when the sender takes it: reminder digests, the weekly
-question and its reminder, the coordinator's list of the missing, and the hourly notice of
-what the organisations below a coordinator marked. Each is checked against
-the database as it is now: nothing left to say cancels the row."""
+question and its reminder, the coordinator's list of the missing, the hourly notice of what
+the organisations below a coordinator marked, and the replies Telegram told us to hold. Each
+is checked against the database as it is now: nothing left to say cancels the row."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from bot.render.shares import render_notice
 from bot.render.telegram import split_message
 from bot.services.collection import ASK, MISSING, NUDGE
 from bot.services.reminders import DigestReader
+from bot.services.replies import HeldReplies
 from bot.services.reports import ReportService
 from bot.services.shares import NOTICE, ShareService
 from bot.services.shares import NUDGE as SHARE_NUDGE
@@ -25,7 +26,7 @@ from handlers.callbacks import ReportButton, TaskAction
 from handlers.middlewares import texts_for
 from handlers.reminders import digest_composer
 from handlers.reports import question_keyboard
-from storage.outbox import OutboxRow
+from storage.outbox import REPLY, OutboxRow
 
 
 def outbox_composer(
@@ -92,8 +93,17 @@ def outbox_composer(
             InlineKeyboardMarkup(inline_keyboard=[[button]]),
         )
 
+    def reply(row: OutboxRow) -> Composed:
+        held = HeldReplies.read(row.payload)
+        buttons = None
+        if held.buttons is not None:
+            buttons = InlineKeyboardMarkup.model_validate_json(held.buttons)
+        return Composed(held.text, buttons)
+
     async def compose(row: OutboxRow) -> Composed | None:
         kind = row.kind.split(":", 1)[0]
+        if kind == REPLY:
+            return reply(row)
         if kind == ASK:
             return await question(row, nudge=False)
         if kind == NUDGE:

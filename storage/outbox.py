@@ -51,6 +51,9 @@ SUPERSEDED: Final = "superseded"
 STATUSES: Final = (PENDING, SENDING, SENT, FAILED, CANCELLED, SUPERSEDED)
 
 STALE: Final = "stale"  # how the reason of a row whose round ended unsent begins
+# The kind of a reply Telegram told us to hold back (a long 429): "reply:<token>", one row
+# each. Nobody planned it; somebody is waiting for it, so quiet hours never hold it.
+REPLY: Final = "reply"
 _CHUNK = 500  # ids per IN (...) list: well under every backend's bound-parameter limit
 
 

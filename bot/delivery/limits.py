@@ -9,7 +9,8 @@ bot back for longer. The limiter books a time for each message before it is sent
   hold up the others (the slots before it stay free for them);
 * per chat: at least 1/per_chat_per_second after the chat's previous booking;
 * per group (negative chat ids): at most per_group_per_minute bookings in any 60 s;
-* a 429 pauses everything: nothing is booked before `pause_until`.
+* a 429 pauses everything (nothing is booked before `pause_until`) or, when it is one
+  chat's flood control, that chat (`pause_chat`).
 
 Time is whatever monotonic float seconds the caller passes in. The limits are exact; keep a
 margin below the server's own (the defaults, 25/s, are below Telegram's 30/s), since a send
@@ -46,6 +47,8 @@ class Limiter:
         self._group_capacity = max(1, math.floor(self.limits.per_group_per_minute + 1e-9))
         self._slots: set[int] = set()  # booked grid slots (times slot * interval)
         self._chat_next: dict[int, float] = {}  # a chat's earliest next booking
+        self._chat_before: dict[int, float] = {}  # ... as it was before its latest booking
+        self._chat_sent: dict[int, float] = {}  # when a message to the chat last really left
         self._group_times: dict[int, deque[float]] = {}  # a group's last bookings
         self._paused_until = -math.inf
         self._latest = -math.inf  # the latest `now` seen: time never runs backwards here
@@ -58,6 +61,10 @@ class Limiter:
     def pause_until(self, t: float) -> None:
         """Book nothing before `t` (a 429 said so); a shorter pause never shortens a longer."""
         self._paused_until = max(self._paused_until, t)
+
+    def pause_chat(self, chat_id: int, t: float) -> None:
+        """Book nothing for `chat_id` before `t`; a shorter pause never shortens a longer."""
+        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, -math.inf), t)
 
     def reserve(self, chat_id: int, is_group: bool, now: float) -> float:
         """Book the earliest time, not before `now`, at which a message to `chat_id` may go."""
@@ -73,23 +80,50 @@ class Limiter:
         # and a chat's bookings keep growing, which is what the group window relies on.
         at = max(t, slot * self._interval)
         self._slots.add(slot)
+        self._chat_before[chat_id] = self._chat_next.get(chat_id, -math.inf)
         self._chat_next[chat_id] = at + self._chat_interval
         if is_group:
             if recent is None:
                 recent = self._group_times[chat_id] = deque(maxlen=self._group_capacity)
             recent.append(at)
-        if len(self._slots) + len(self._chat_next) > self._prune_at:
+        if len(self._slots) + len(self._chat_next) + len(self._chat_sent) > self._prune_at:
             self._prune(now)
         return at
+
+    def sent(self, chat_id: int, now: float) -> None:
+        """A message to `chat_id` leaves now (which may be later than its booking)."""
+        self._chat_sent[chat_id] = now
+
+    def chat_ready(self, chat_id: int) -> float:
+        """When the chat may get its next message, counted from the last one that really
+        left: a send the event loop made late must not bunch up with the one after it."""
+        return self._chat_sent.get(chat_id, -math.inf) + self._chat_interval
+
+    def cancel(self, chat_id: int, at: float) -> None:
+        """Give back the booking at `at` that was not used (a pause fell on it), so booking
+        again does not wait a chat interval after a send that never happened. Only the chat's
+        latest booking can be given back; an older one stays, which only errs on the slow
+        side."""
+        self._slots.discard(math.ceil(at / self._interval - 1e-9))
+        if self._chat_next.get(chat_id) == at + self._chat_interval:
+            self._chat_next[chat_id] = self._chat_before.pop(chat_id, -math.inf)
 
     def _prune(self, now: float) -> None:
         """Forget what can no longer constrain a booking at `now` or later."""
         first = math.floor(now / self._interval)
         self._slots = {slot for slot in self._slots if slot >= first}
         self._chat_next = {chat: t for chat, t in self._chat_next.items() if t > now}
+        self._chat_before = {
+            chat: t for chat, t in self._chat_before.items() if chat in self._chat_next
+        }
+        self._chat_sent = {
+            chat: t for chat, t in self._chat_sent.items() if t + self._chat_interval > now
+        }
         self._group_times = {
             chat: times
             for chat, times in self._group_times.items()
             if times and times[-1] + GROUP_WINDOW > now
         }
-        self._prune_at = max(1024, 2 * (len(self._slots) + len(self._chat_next)))
+        self._prune_at = max(
+            1024, 2 * (len(self._slots) + len(self._chat_next) + len(self._chat_sent))
+        )

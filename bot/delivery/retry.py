@@ -1,35 +1,61 @@
 """Telegram says "slow down" (429) or stumbles (5xx, network): try the same request again.
 
 A bot request middleware, so every reply, edit and menu update gets it. Bounded: after a few
-tries the error goes to the caller (the error handler), never an endless loop. A 429 waits
-exactly `retry_after`; other failures back off 0.5 s, 1 s, 2 s. getUpdates is left to
-aiogram's polling loop, which has its own backoff.
+tries the error goes to the caller (the error handler), never an endless loop. A short 429
+waits exactly `retry_after`; other failures back off 0.5 s, 1 s, 2 s. getUpdates is left to
+the poller, which has its own backoff.
+
+A text reply told to wait longer than `HOLD_AFTER` is not waited for: it goes to the outbox
+(`hold`), due when Telegram allows, and the handler carries on as if it were sent. So do the
+chat's next text replies until then, so that they arrive in order. Other calls (files, edits,
+callback answers) are per chat and rare; they wait, up to `MAX_RETRY_AFTER`, holding only
+their own chat.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, cast
 
 from aiogram import Bot
+from aiogram.client.default import Default
 from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.methods import GetUpdates, Response, TelegramMethod
+from aiogram.methods import GetUpdates, Response, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
+from aiogram.types import Chat, InlineKeyboardMarkup, Message
+
+from bot.services.replies import HeldReply
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 4
-MAX_RETRY_AFTER = 60.0  # a longer demand fails the reply rather than freezing a handler
+MAX_RETRY_AFTER = 60.0  # a longer demand fails the call rather than freezing a handler
+HOLD_AFTER = 5.0  # a text reply told to wait longer than this goes to the outbox
+
+Hold = Callable[[int, HeldReply, float], Awaitable[None]]
 
 
 class RetryRequests(BaseRequestMiddleware):
-    def __init__(self, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        *,
+        hold: Hold | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.sleep = sleep
+        self.hold = hold
+        self.monotonic = monotonic
+        self._held_until: dict[int, float] = {}  # chat id -> until when its replies are held
 
     async def __call__(
         self,
@@ -39,15 +65,28 @@ class RetryRequests(BaseRequestMiddleware):
     ) -> Response[TelegramType]:
         if method.__api_method__ == GetUpdates.__api_method__:
             return await make_request(bot, method)
+        holdable = self._holdable(method)
+        if holdable is not None:
+            chat_id, reply = holdable
+            left = self._held_until.get(chat_id, 0.0) - self.monotonic()
+            if left > 0:  # whole seconds: never due before the replies held earlier
+                return await self._held(chat_id, reply, float(math.ceil(left)))
+            self._held_until.pop(chat_id, None)
         backoff = 0.5
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
-                if attempt == MAX_ATTEMPTS or error.retry_after > MAX_RETRY_AFTER:
+                wait = float(error.retry_after)
+                if holdable is not None and wait > HOLD_AFTER:
+                    chat_id, reply = holdable
+                    self._held_until[chat_id] = self.monotonic() + wait
+                    log.warning("sendMessage: 429 for %s s, the reply goes to the outbox", wait)
+                    return await self._held(chat_id, reply, wait)
+                if attempt == MAX_ATTEMPTS or wait > MAX_RETRY_AFTER:
                     raise
-                log.warning("%s: 429, waiting %s s", type(method).__name__, error.retry_after)
-                await self.sleep(float(error.retry_after))
+                log.warning("%s: 429, waiting %s s", type(method).__name__, wait)
+                await self.sleep(wait)
             except (TelegramServerError, TelegramNetworkError) as error:
                 if attempt == MAX_ATTEMPTS:
                     raise
@@ -57,3 +96,27 @@ class RetryRequests(BaseRequestMiddleware):
                 await self.sleep(backoff)
                 backoff *= 2
         raise AssertionError("unreachable")
+
+    def _holdable(self, method: TelegramMethod[Any]) -> tuple[int, HeldReply] | None:
+        """The chat and reply of a plain text message the outbox can send for us, if so."""
+        if self.hold is None or not isinstance(method, SendMessage):
+            return None
+        if not isinstance(method.chat_id, int):
+            return None  # a @channel name: not a chat the bot talks to
+        explicit = not isinstance(method.parse_mode, Default)
+        if (explicit and method.parse_mode != "HTML") or method.entities:
+            return None  # the outbox sends HTML (the bot's default), nothing else
+        markup = method.reply_markup
+        if markup is not None and not isinstance(markup, InlineKeyboardMarkup):
+            return None
+        buttons = markup.model_dump_json(exclude_none=True) if markup is not None else None
+        return method.chat_id, HeldReply(method.text, buttons)
+
+    async def _held(self, chat_id: int, reply: HeldReply, seconds: float) -> Response[Any]:
+        assert self.hold is not None
+        await self.hold(chat_id, reply, seconds)
+        # What the handler gets back: the message as it will be, not yet with its real id (0).
+        # (A request middleware hands on the method's result; aiogram's session returns it.)
+        chat = Chat(id=chat_id, type="private" if chat_id > 0 else "group")
+        sent = Message(message_id=0, date=datetime.now(UTC), chat=chat, text=reply.text)
+        return cast(Response[Any], sent)

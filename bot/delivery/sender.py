@@ -19,16 +19,23 @@ so a row that comes due in its recipient's quiet hours — the bot was down all 
 at 22:30, or a long round ran past 21:00 — is not sent: it goes back to pending until the
 quiet hours end, untried (the claim's attempt is undone), and goes in the morning unless the
 morning's round for the same chat and kind supersedes it first (which folds it in). Replies
-are not the outbox's: they go straight out (retry.py). `RecipientHours` says when the quiet
-hours end, and when a row's round ends (midnight after its `round` day, the recipient's time).
+are not the outbox's: they go straight out (retry.py), unless Telegram tells one to wait
+long; then it comes here, and quiet hours do not hold it (someone is waiting for it).
+`RecipientHours` says when the quiet hours end, and when a row's round ends (midnight after
+its `round` day, the recipient's time).
 
 What Telegram answers decides the row's end:
 
 * 200: sent, with the message id.
-* 429 (TelegramRetryAfter): ALL sending pauses for `retry_after` (the limiter books nothing
-  before the pause ends, and a task whose booked time fell inside the pause books again);
-  the same row is sent again after the pause. Not a failed attempt, but bounded: after
-  ``max_attempts * RATE_LIMITED_TRIES_PER_ATTEMPT`` 429s for one row it fails.
+* 429 (TelegramRetryAfter): a short one (up to CHAT_FLOOD_AFTER seconds) may be the bot's
+  overall limit, so ALL sending pauses for `retry_after` (the limiter books nothing before the
+  pause ends, and a task whose booked time fell inside the pause books again). A long one is
+  that chat's flood control: only that chat waits `retry_after`, the others go on after a
+  breath (CHAT_FLOOD_BREATH) — one chat under a 30 s wait must not hold a round for 355
+  schools — unless CHAT_FLOOD_CHATS chats met long 429s within a minute, which is no chat's
+  own matter any more: then everything pauses. The same row is sent again after its pause.
+  Not a failed attempt, but bounded: after ``max_attempts * RATE_LIMITED_TRIES_PER_ATTEMPT``
+  429s for one row it fails.
 * 5xx, network errors, undecodable answers: the messenger stumbles, the message is fine.
   Back to pending with the error as the reason and an exponential backoff (0.5 s, 1 s,
   2 s ... at most MAX_BACKOFF, five minutes; ``attempts`` counts the tries), for as long as
@@ -84,11 +91,18 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.delivery.limits import Limiter, RateLimits
 from bot.services.clock import Clock
 from storage.db import Database
-from storage.outbox import CANCELLED, FAILED, OutboxRow, OutboxStore, stale_reason
+from storage.outbox import CANCELLED, FAILED, REPLY, OutboxRow, OutboxStore, stale_reason
 
 log = logging.getLogger(__name__)
 
 DIGEST_GRACE_MINUTES = 2  # the planner ticks every minute: let the morning's round come first
+# A 429 asking for more than CHAT_FLOOD_AFTER seconds is taken as the chat's own flood
+# control: that chat waits, the others go on after CHAT_FLOOD_BREATH seconds; unless
+# CHAT_FLOOD_CHATS chats met one within CHAT_FLOOD_WINDOW seconds, and everything waits.
+CHAT_FLOOD_AFTER = 5.0
+CHAT_FLOOD_BREATH = 1.0
+CHAT_FLOOD_CHATS = 3
+CHAT_FLOOD_WINDOW = 60.0
 BACKOFF = 0.5  # seconds before the second try; doubled for every further one
 MAX_BACKOFF = 300.0  # ... up to five minutes between tries, for as long as the round lasts
 RATE_LIMITED_TRIES_PER_ATTEMPT = 4
@@ -142,7 +156,7 @@ class QuietHours:
         return ZoneInfo(own or self.timezone)
 
     def quiet_until(self, row: OutboxRow, now: datetime) -> datetime | None:
-        if self.quiet is None:
+        if self.quiet is None or row.kind.startswith(REPLY):
             return None
         start, end = self.quiet
         zone = self._zone(row)
@@ -277,6 +291,7 @@ class Sender:
         self._outcomes: asyncio.Queue[_Outcome | None] = asyncio.Queue()
         self._write_error: Exception | None = None
         self._renewing = asyncio.Lock()
+        self._floods: deque[tuple[float, int]] = deque()  # long 429s: (when, chat)
 
     # -- running -------------------------------------------------------------------------------
 
@@ -497,6 +512,7 @@ class Sender:
             if self._stopping:
                 return _Outcome(row, "release")
             if self.limiter.paused_until > self.monotonic():
+                self.limiter.cancel(row.chat_id, at)
                 continue  # a 429 came while we waited: book again, after the pause
             if row.chat_id in self._unreachable:
                 return _Outcome(row, "failed", self._unreachable[row.chat_id])
@@ -505,6 +521,12 @@ class Sender:
             waiting = self._not_now(row)  # the wait for a turn ran into the quiet hours
             if waiting is not None:
                 return waiting
+            late = self.limiter.chat_ready(row.chat_id) - self.monotonic()
+            if late > 0:  # the chat's previous message left late: keep the gap all the same
+                await self._wait(late)
+                if self._stopping:
+                    return _Outcome(row, "release")
+            self.limiter.sent(row.chat_id, self.monotonic())
             try:
                 message = await self.bot.send_message(
                     chat_id=row.chat_id, text=composed.text, reply_markup=composed.reply_markup
@@ -512,8 +534,7 @@ class Sender:
             except TelegramRetryAfter as error:
                 self._stats.rate_limited += 1
                 rate_limited += 1
-                self.limiter.pause_until(self.monotonic() + error.retry_after)
-                log.warning("429: all sending paused for %s s", error.retry_after)
+                self._rate_limited(row.chat_id, float(error.retry_after))
                 if rate_limited >= self.max_attempts * RATE_LIMITED_TRIES_PER_ATTEMPT:
                     return _Outcome(row, "failed", f"rate limited {rate_limited} times")
                 continue
@@ -536,6 +557,22 @@ class Sender:
             except TelegramAPIError as error:  # 400 and the other refusals: final
                 return _Outcome(row, "failed", _describe(error))
             return _Outcome(row, "sent", message_id=message.message_id)
+
+    def _rate_limited(self, chat_id: int, retry_after: float) -> None:
+        """A 429: pause the chat when it is the chat's flood control, else everything."""
+        now = self.monotonic()
+        floods = self._floods
+        while floods and floods[0][0] < now - CHAT_FLOOD_WINDOW:
+            floods.popleft()
+        if retry_after > CHAT_FLOOD_AFTER:
+            floods.append((now, chat_id))
+            if len({chat for _, chat in floods}) < CHAT_FLOOD_CHATS:
+                self.limiter.pause_chat(chat_id, now + retry_after)
+                self.limiter.pause_until(now + min(retry_after, CHAT_FLOOD_BREATH))
+                log.warning("429 on one chat: it waits %s s, the others go on", retry_after)
+                return
+        self.limiter.pause_until(now + retry_after)
+        log.warning("429: all sending paused for %s s", retry_after)
 
     def _not_now(self, row: OutboxRow) -> _Outcome | None:
         """Why not to send the row now, if so: the recipient's quiet hours (postponed to

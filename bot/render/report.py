@@ -18,8 +18,14 @@ TITLE_WIDTH = 90
 
 
 def short(text: str, width: int = TITLE_WIDTH) -> str:
+    """`text` on one line, at most `width` characters: cut at a word when one ends in its
+    second half, with "…" to say so."""
     text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    if len(text) <= width:
+        return text
+    cut = text.rfind(" ", 0, width)
+    head = text[:cut] if cut > width // 2 else text[: width - 1]
+    return head.rstrip(" ,;:—-") + "…"
 
 
 def responsible(task: Task, t: Texts) -> str:

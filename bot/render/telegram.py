@@ -126,20 +126,50 @@ def render_card(card: TaskCard, t: Texts, timezone: str) -> str:
     lines.append(t("card.standing", standing=t(f"standing.{card.standing.value}")))
     if card.shares is not None:
         lines += render_card_shares(card.shares, t, zone)
-    if card.history:
-        lines += ["", t("card.history")]
-        for entry in card.history:
-            at = entry.at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
-            field = t(f"field.{entry.field}") if entry.field in _FIELDS else entry.field
-            old, new = entry.old, entry.new
-            if entry.action == "status":
-                old = t(f"standing.{old}") if old else old
-                new = t(f"standing.{new}") if new else new
-            key = f"card.event.{entry.action}"
-            if key in t.messages:
-                actor = card.actors.get(entry.actor, entry.actor)
-                lines.append(t(key, at=at, actor=actor, field=field, old=old or "", new=new or ""))
-    return "\n".join(lines)
+    events = _history_lines(card, t, zone)
+    head = "\n".join(lines)
+    if not events:
+        return head
+    # One message, whatever the history: the latest events, each said briefly; what does not
+    # fit is counted, not sent (five long comments used to make eleven messages).
+    shown = events[-CARD_EVENTS:]
+    while True:
+        earlier = len(events) - len(shown)
+        more = [t("card.history_more", entries=t.count("entry", earlier))] if earlier else []
+        text = "\n".join([head, "", t("card.history"), *more, *shown])
+        if len(text) <= MESSAGE_LIMIT or len(shown) == 1:
+            return text
+        shown = shown[1:]
+
+
+CARD_EVENTS = 5  # history events a card shows, the latest
+EVENT_WIDTH = 300  # characters of a comment or a changed value a card shows
+
+
+def _history_lines(card: TaskCard, t: Texts, zone: ZoneInfo) -> list[str]:
+    lines = []
+    for entry in card.history:
+        key = f"card.event.{entry.action}"
+        if key not in t.messages:
+            continue
+        at = entry.at.astimezone(zone).strftime("%d.%m.%Y %H:%M")
+        field = t(f"field.{entry.field}") if entry.field in _FIELDS else entry.field
+        old, new = entry.old, entry.new
+        if entry.action == "status":
+            old = t(f"standing.{old}") if old else old
+            new = t(f"standing.{new}") if new else new
+        actor = card.actors.get(entry.actor, entry.actor)
+        lines.append(
+            t(
+                key,
+                at=at,
+                actor=actor,
+                field=field,
+                old=short(old or "", EVENT_WIDTH),
+                new=short(new or "", EVENT_WIDTH),
+            )
+        )
+    return lines
 
 
 _FIELDS = {"number", "section", "title", "responsible", "deadline", "result"}

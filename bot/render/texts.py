@@ -152,6 +152,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "card.result": "Результат: {result}",
         "card.standing": "Статус: {standing}",
         "card.history": "История:",
+        "card.history_more": "• … и ещё {entries} раньше",
         "card.event.added": "• {at} — добавлено ({actor})",
         "card.event.changed": "• {at} — {field}: «{old}» → «{new}» ({actor})",
         "card.event.removed": "• {at} — удалено ({actor})",
@@ -213,6 +214,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.no_roadmap_bot": "Дорожная карта ещё не загружена.",
         "error.busy": "База данных занята другой записью дольше {seconds} с; ничего не "
         "записано. Повторите команду чуть позже.",
+        "error.telegram": "Telegram не ответил ({detail}). Ничего не изменено, попробуйте ещё раз.",
         "roadmaps.line": "  {slug} — {title}",
         "roadmaps.line_current": "* {slug} — {title} (текущая)",
         "roadmaps.used": "Текущая дорожная карта: «{title}» ({slug}). Бот показывает её.",
@@ -418,6 +420,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "card.result": "Result: {result}",
         "card.standing": "Status: {standing}",
         "card.history": "History:",
+        "card.history_more": "• … and {entries} before",
         "card.event.added": "• {at} — added ({actor})",
         "card.event.changed": "• {at} — {field}: “{old}” → “{new}” ({actor})",
         "card.event.removed": "• {at} — removed ({actor})",
@@ -476,6 +479,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.no_roadmap_bot": "No roadmap has been loaded yet.",
         "error.busy": "The database was busy with another write for over {seconds} s; nothing "
         "was written. Run the command again in a moment.",
+        "error.telegram": "Telegram did not answer ({detail}). Nothing was changed; try again.",
         "roadmaps.line": "  {slug} — {title}",
         "roadmaps.line_current": "* {slug} — {title} (current)",
         "roadmaps.used": "The current roadmap is now «{title}» ({slug}). The bot serves it.",
@@ -561,6 +565,7 @@ NOUNS: dict[str, dict[str, tuple[str, ...]]] = {
         "figure": ("показатель", "показателя", "показателей"),
         "target": ("цель", "цели", "целей"),
         "day": ("день", "дня", "дней"),
+        "entry": ("запись", "записи", "записей"),
         "more_reminder": ("напоминание", "напоминания", "напоминаний"),  # "…и ещё 5 напоминаний"
     },
     "en": {
@@ -570,6 +575,7 @@ NOUNS: dict[str, dict[str, tuple[str, ...]]] = {
         "figure": ("figure", "figures"),
         "target": ("target", "targets"),
         "day": ("day", "days"),
+        "entry": ("entry", "entries"),
         "more_reminder": ("more reminder", "more reminders"),  # "…and 5 more reminders"
     },
 }

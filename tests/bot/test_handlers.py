@@ -126,6 +126,23 @@ async def test_comment_flow_saves_the_comment_in_the_history(staffed: World) -> 
     )
 
 
+async def test_a_card_with_many_long_comments_is_one_message(staffed: World) -> None:
+    for n in range(1, 8):
+        (card,) = await staffed.send(COORDINATOR, "/task 4")
+        await staffed.press(COORDINATOR, card, "Комментарий")
+        words = " ".join(f"слово{n}-{i}" for i in range(400))  # about 4,000 characters
+        await staffed.send(COORDINATOR, f"Комментарий {n}: {words}")
+    (card,) = await staffed.send(COORDINATOR, "/task 4")  # one message, not eleven
+    assert len(card.text) <= 4096
+    assert "№ 4." in card.text and "История:" in card.text
+    assert "Комментарий 7:" in card.text  # the latest are shown ...
+    assert "Комментарий 1:" not in card.text  # ... the earliest counted
+    assert "… и ещё 3 записи раньше" in card.text  # comments 1 and 2, and the import's
+    assert "слово7-399" not in card.text  # each said briefly, cut at a word
+    assert "слово7-30 …" not in card.text and "…" in card.text
+    assert card.buttons()  # the buttons came with it
+
+
 async def test_cancel_leaves_the_comment_flow(staffed: World) -> None:
     (card,) = await staffed.send(COORDINATOR, "/task 4")
     await staffed.press(COORDINATOR, card, "Комментарий")

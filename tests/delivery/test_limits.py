@@ -133,6 +133,24 @@ def test_a_pause_holds_everything_and_never_shortens() -> None:
     assert limiter.reserve(3, False, 7.0) == pytest.approx(7.0)
 
 
+def test_a_chat_pause_holds_that_chat_only() -> None:
+    limiter = Limiter(RateLimits(per_second=100))
+    limiter.pause_chat(1, 30.0)
+    limiter.pause_chat(1, 10.0)  # a shorter pause never shortens a longer
+    assert limiter.reserve(1, False, 0.0) == pytest.approx(30.0)
+    assert limiter.reserve(2, False, 0.0) == pytest.approx(0.0)
+
+
+def test_a_booking_given_back_does_not_hold_its_chat() -> None:
+    limiter = Limiter(RateLimits(per_second=100, per_chat_per_second=1))
+    sent = limiter.reserve(1, False, 0.0)  # a real send at 0
+    unused = limiter.reserve(1, False, 0.5)  # booked for 1.0, then a pause fell on it
+    limiter.pause_until(1.2)
+    limiter.cancel(1, unused)
+    # Booked again after the pause: one chat interval after the real send, not the unused one.
+    assert limiter.reserve(1, False, 1.0) == pytest.approx(max(1.2, sent + 1.0))
+
+
 def test_memory_stays_bounded_over_a_long_run() -> None:
     limiter = Limiter(RateLimits(per_second=500))
     now = 0.0

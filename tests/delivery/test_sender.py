@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from aiogram import Bot
 
+import bot.delivery.sender as sender_module
 from bot.delivery.limits import RateLimits
-from bot.delivery.sender import NOTHING_TO_SAY, Composed, DeliveryStats, Sender
+from bot.delivery.sender import CHAT_FLOOD_CHATS, NOTHING_TO_SAY, Composed, DeliveryStats, Sender
 from bot.services.clock import SystemClock
 from storage.db import Database
 from storage.outbox import NewMessage, OutboxRow, OutboxStore
@@ -255,17 +256,62 @@ async def test_run_sends_what_is_planned_and_stops_cleanly(
     await plan_now(db, range(1, 21))
     subject.wake()  # the planner says so; without it the sender would idle for 30 s
     await fake.wait_for(lambda: len(fake.sent) >= 20, timeout=5)
-    # A long 429 pause: stopping does not wait for it, and gives back what was not sent.
+    # A long 429 on chat 21: the others go on; stopping does not wait for chat 21's pause,
+    # and gives its message back unsent.
     await plan_now(db, range(21, 41))
-    fake.fail("sendMessage", status=429, retry_after=30)
+    fake.fail("sendMessage", status=429, retry_after=30, chat_id=21)
     subject.wake()
     await fake.wait_for_request("sendMessage", lambda call: call.status == 429, timeout=5)
+    await fake.wait_for(lambda: len(fake.sent) >= 39, timeout=10)
     stop.set()
     await asyncio.wait_for(running, 5)
-    assert received(fake) == Counter(range(1, 21))
+    assert received(fake) == Counter(set(range(1, 41)) - {21})
     by_status = await settled(db, 40)
-    assert (by_status["sent"], by_status["pending"]) == (20, 20)
+    assert (by_status["sent"], by_status["pending"]) == (39, 1)
     assert all(row.attempts == 0 for row in await all_rows(db) if row.status == "pending")
+
+
+def sent_after(fake: FakeTelegram, moment: float) -> list[int | str | None]:
+    """The chats that got a message in a call that arrived after `moment`."""
+    return [call.chat_id for call in fake.calls("sendMessage") if call.ok and call.time > moment]
+
+
+async def test_a_long_429_on_one_chat_holds_that_chat_only(
+    db: Database, bot: Bot, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "Long" scaled down so the test runs in real time: 1 s counts as long here.
+    monkeypatch.setattr(sender_module, "CHAT_FLOOD_AFTER", 0.5)
+    monkeypatch.setattr(sender_module, "CHAT_FLOOD_BREATH", 0.05)
+    await plan_now(db, range(1, 21))
+    fake.fail("sendMessage", status=429, retry_after=1, chat_id=5)
+    stats = await sender(db, bot).drain()
+    assert (stats.sent, stats.rate_limited) == (20, 1)
+    assert received(fake) == Counter(range(1, 21))
+    [refusal] = [call for call in fake.calls("sendMessage") if call.status == 429]
+    after = sent_after(fake, refusal.time)
+    assert after[-1] == 5  # chat 5 waited its second ...
+    assert set(after[:-1]) >= set(range(6, 21))  # ... while the others were sent
+    [again] = [call for call in fake.calls("sendMessage") if call.ok and call.chat_id == 5]
+    assert again.time >= refusal.time + 1.0 - 0.02
+    await settled(db, 20)
+
+
+async def test_long_429s_on_several_chats_pause_everything(
+    db: Database, bot: Bot, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sender_module, "CHAT_FLOOD_AFTER", 0.5)
+    monkeypatch.setattr(sender_module, "CHAT_FLOOD_BREATH", 0.05)
+    await plan_now(db, range(1, 21))
+    fake.fail("sendMessage", status=429, retry_after=1, times=CHAT_FLOOD_CHATS)
+    # 20 a second: a 429's answer is back before the next send is due.
+    stats = await sender(db, bot, limits=RateLimits(per_second=20)).drain()
+    assert (stats.sent, stats.rate_limited) == (20, CHAT_FLOOD_CHATS)
+    assert received(fake) == Counter(range(1, 21))
+    last = [call for call in fake.calls("sendMessage") if call.status == 429][-1]
+    calls = fake.calls("sendMessage")
+    during = [call for call in calls if last.time < call.time < last.time + 0.95]
+    assert during == []  # no longer one chat's matter: nothing went for the whole second
+    await settled(db, 20)
 
 
 async def test_two_senders_on_one_database_never_send_a_row_twice(

@@ -16,44 +16,17 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from tests.conftest import EXAMPLES, SMOLENSK_DOCX
+from tests.e2e.conftest import ADMIN_ID, TOKEN
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 
-TOKEN = "123456789:AAE2e-TestTokenForTheFakeServer_0123"
-ADMIN_ID, COORDINATOR_ID, SCHOOL_ID = 1001, 2001, 3001
+COORDINATOR_ID, SCHOOL_ID = 2001, 3001
 CITY = "Комитет по образованию Администрации города Смоленска"
 WAIT = 20.0  # generous: a cold start imports aiogram, SQLAlchemy and friends
-
-
-@pytest.fixture
-def environment(tmp_path: Path) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("BOT_", "DATABASE_", "TELEGRAM_", "ADMIN_", "LANGUAGE"))
-    }
-    env.update(
-        {
-            "BOT_TOKEN": TOKEN,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-            "ADMIN_IDS": str(ADMIN_ID),
-            "LOG_LEVEL": "INFO",
-            "PYTHONUNBUFFERED": "1",
-            # No reminder round while these tests run, whatever day CI runs on: the tests
-            # count the messages they cause, and reminders have tests of their own.
-            "HOLIDAYS": ",".join(
-                (datetime.now(UTC).date() + timedelta(days=offset)).isoformat()
-                for offset in (-1, 0, 1)
-            ),
-        }
-    )
-    return env
 
 
 def cli(env: dict[str, str], cwd: Path, *args: str) -> str:
