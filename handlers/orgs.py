@@ -21,7 +21,7 @@ async def orgs(
     organisations: OrganisationService,
 ) -> None:
     rosters = await organisations.roster(person, (command.args or "").strip() or None)
-    await answer_long(message, render_rosters(rosters, t))
+    await answer_long(message, render_rosters(rosters, t), t)
 
 
 def make_router() -> Router:

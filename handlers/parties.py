@@ -21,7 +21,7 @@ async def parties(
         view = await parties.assign(person, int(index), target)
         await message.answer(render_parties([view], t, header=False))
         return
-    await answer_long(message, render_parties(await parties.overview(person), t))
+    await answer_long(message, render_parties(await parties.overview(person), t), t)
 
 
 def make_router() -> Router:

@@ -228,7 +228,7 @@ async def _answer_bulk(
         text, refused = await asyncio.to_thread(_bulk_reply, outcome, problems, t)
     else:
         text, refused = _bulk_reply(outcome, problems, t)
-    await answer_long(message, text, reply_markup=markup)
+    await answer_long(message, text, t, reply_markup=markup)
     if refused is not None:
         count = len(problems) + len(outcome.refused)
         await message.answer_document(
@@ -392,7 +392,7 @@ async def indicators_list(
 ) -> None:
     if not person.known:
         raise Forbidden(Action.VIEW)
-    await answer_long(message, render_indicators(await reports.histories(), t))
+    await answer_long(message, render_indicators(await reports.histories(), t), t)
 
 
 async def indicator_define(

@@ -77,6 +77,7 @@ async def status(
         await answer_long(
             message,
             render_progress(drilled, t),
+            t,
             reply_markup=progress_keyboard(drilled, ids[matches[0]], t),
         )
         return
@@ -85,7 +86,7 @@ async def status(
     text = render_status(report, t)
     if progress.blocks:
         text += "\n\n" + render_progress(progress, t)
-    await answer_long(message, text, reply_markup=progress_keyboard(progress, 0, t))
+    await answer_long(message, text, t, reply_markup=progress_keyboard(progress, 0, t))
 
 
 async def on_view(

@@ -149,7 +149,7 @@ async def _send_card(
     message: Message, person: Person, t: Texts, tasks: TaskService, task_id: int
 ) -> None:
     card = await tasks.card(person, task_id)
-    await answer_long(message, render_card(card, t, tasks.timezone), card_keyboard(card, t))
+    await answer_long(message, render_card(card, t, tasks.timezone), t, card_keyboard(card, t))
 
 
 async def show_task(

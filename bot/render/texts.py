@@ -152,6 +152,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "card.result": "Результат: {result}",
         "card.standing": "Статус: {standing}",
         "card.history": "История:",
+        "reply.cut": "… и ещё {lines}: ответ сокращён, чтобы не засыпать чат. Уточните запрос.",
         "card.history_more": "• … и ещё {entries} раньше",
         "card.event.added": "• {at} — добавлено ({actor})",
         "card.event.changed": "• {at} — {field}: «{old}» → «{new}» ({actor})",
@@ -420,6 +421,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "card.result": "Result: {result}",
         "card.standing": "Status: {standing}",
         "card.history": "History:",
+        "reply.cut": "… and {lines} more: the answer was cut short. Narrow the request down.",
         "card.history_more": "• … and {entries} before",
         "card.event.added": "• {at} — added ({actor})",
         "card.event.changed": "• {at} — {field}: “{old}” → “{new}” ({actor})",
@@ -566,6 +568,7 @@ NOUNS: dict[str, dict[str, tuple[str, ...]]] = {
         "target": ("цель", "цели", "целей"),
         "day": ("день", "дня", "дней"),
         "entry": ("запись", "записи", "записей"),
+        "line": ("строка", "строки", "строк"),
         "more_reminder": ("напоминание", "напоминания", "напоминаний"),  # "…и ещё 5 напоминаний"
     },
     "en": {
@@ -576,6 +579,7 @@ NOUNS: dict[str, dict[str, tuple[str, ...]]] = {
         "target": ("target", "targets"),
         "day": ("day", "days"),
         "entry": ("entry", "entries"),
+        "line": ("line", "lines"),
         "more_reminder": ("more reminder", "more reminders"),  # "…and 5 more reminders"
     },
 }

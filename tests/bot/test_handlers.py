@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+
 from aiogram import Router
+from aiogram.types import Chat, Message
 
 from bot.domain.access import Role
 from bot.domain.model import TaskStatus
+from bot.render.texts import Texts
 from bot.services.people import CLI
+from handlers.replies import MAX_PARTS, answer_long
 from tests.bot.conftest import (
     ADMIN,
     CITY,
@@ -134,12 +140,16 @@ async def test_a_card_with_many_long_comments_is_one_message(staffed: World) -> 
         await staffed.send(COORDINATOR, f"Комментарий {n}: {words}")
     (card,) = await staffed.send(COORDINATOR, "/task 4")  # one message, not eleven
     assert len(card.text) <= 4096
-    assert "№ 4." in card.text and "История:" in card.text
+    assert "№ 4." in card.text
+    assert "История:" in card.text
     assert "Комментарий 7:" in card.text  # the latest are shown ...
     assert "Комментарий 1:" not in card.text  # ... the earliest counted
     assert "… и ещё 3 записи раньше" in card.text  # comments 1 and 2, and the import's
-    assert "слово7-399" not in card.text  # each said briefly, cut at a word
-    assert "слово7-30 …" not in card.text and "…" in card.text
+    shown = [line for line in card.text.splitlines() if ": Комментарий " in line]
+    assert len(shown) == 5
+    for line in shown:  # each said briefly, cut after a whole word
+        assert len(line) < 500
+        assert re.search(r" слово\d-\d+…$", line), line
     assert card.buttons()  # the buttons came with it
 
 
@@ -237,6 +247,22 @@ async def test_orgs_shows_the_coordinators_schools_and_who_has_not_joined(staffe
     assert "⏳ МБОУ «Гимназия № 32» г. Смоленска — никто не подключился" in text
     (refused,) = await staffed.send(REP, "/orgs")
     assert refused.text == "Это действие вам недоступно."
+
+
+async def test_a_long_answer_is_cut_short_and_says_so(staffed: World) -> None:
+    chat = Chat(id=ADMIN, type="private")
+    asked = Message(message_id=1, date=datetime(2023, 4, 20, tzinfo=UTC), chat=chat)
+    line = "МБОУ «Средняя школа № {}» — никто не подключился"
+    listing = "\n".join(line.format(n) for n in range(3000))
+    before = len(staffed.session.sent)
+    await answer_long(asked.as_(staffed.bot), listing, Texts("ru"))
+    replies = staffed.session.sent[before:]
+    assert len(replies) == MAX_PARTS
+    assert all(len(reply.text) <= 4096 for reply in replies)
+    last = replies[-1].text
+    found = re.search(r"… и ещё (\d+) строк\w*: ответ сокращён", last)
+    assert found is not None, last[-300:]
+    assert int(found.group(1)) > 0
 
 
 async def test_orgs_with_a_name_many_organisations_share_asks_which(staffed: World) -> None:
