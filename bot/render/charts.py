@@ -3,8 +3,14 @@
 `progress_chart(ChartSeries(...))` draws the totals week by week (a line with a marker per
 week, the x axis in dd.mm), the target count as a dashed line, the target's date as a vertical
 line, a dotted projection from the last total to the forecast day, and, when the headcount is
-known, the share of it on a second axis at the right. Labels are Russian, or English for
-`language="en"`. 1200x675 px, DejaVu Sans (it comes with matplotlib and has Cyrillic).
+known, the share of it on a second axis at the right. A week whose total only carries earlier
+values forward (nobody reported that week) is drawn hollow. The title is the indicator's name;
+under it the place, the date and the verdict («успевает к сроку», «не успевает: прогноз …»).
+The x axis ends near the target date. Labels are Russian, or English for `language="en"`.
+
+It is read on phones, shown 390 px wide: 1200x1350 px, a figure of 8x9 inches at 150 dpi, so a
+20-point label is 13 px there (the first version's 10 points on 12x6.75 inches were 4 px).
+DejaVu Sans (it comes with matplotlib and has Cyrillic).
 
 matplotlib is imported on the first call, not with this module: the CLI never draws and should
 not pay for it (about half a second). Only the object-oriented API is used (a `Figure` of its own
@@ -34,14 +40,20 @@ if TYPE_CHECKING:
 
 __all__ = ["ChartSeries", "progress_chart"]
 
-WIDTH_INCHES = 12.0
-HEIGHT_INCHES = 6.75
-DPI = 100  # 1200x675 px
+WIDTH_INCHES = 8.0
+HEIGHT_INCHES = 9.0
+DPI = 150  # 1200x1350 px
 FONT = "DejaVu Sans"
-TITLE_WIDTH = 90  # characters on a line of the title at TITLE_SIZE
+TITLE_WIDTH = 26  # characters on a line of the title at TITLE_SIZE
 TITLE_LINES = 3
-TITLE_SIZE = 15
-MAX_TICKS = 14
+SUBTITLE_WIDTH = 36
+TITLE_SIZE = 30
+SUBTITLE_SIZE = 22
+LABEL_SIZE = 22  # axis labels, the last total, the target's label
+TICK_SIZE = 20
+LEGEND_SIZE = 20
+MAX_TICKS = 11
+UPRIGHT_TICKS = 6  # more date labels than this are slanted to fit
 # A target date or forecast further than this from the reported weeks would squash them into a
 # sliver: the forecast's line runs to the edge instead, the date is in the legend.
 HORIZON = timedelta(weeks=26)
@@ -61,6 +73,12 @@ LABELS: dict[str, dict[str, str]] = {
         "share": "Доля от {denominator}",
         "week": "Неделя (понедельник), {years}",
         "no_data": "Данных пока нет",
+        "carried": "Неделя без новых отчётов",
+        "reached": "цель достигнута",
+        "on_track": "успевает к сроку",
+        "behind": "не успевает: прогноз {day}",
+        "unknown": "срок не оценить: нет роста",
+        "expected": "цель ожидается {day}",
     },
     "en": {
         "totals": "Weekly total",
@@ -71,6 +89,12 @@ LABELS: dict[str, dict[str, str]] = {
         "share": "Share of {denominator}",
         "week": "Week (Monday), {years}",
         "no_data": "No reports yet",
+        "carried": "No new reports that week",
+        "reached": "target reached",
+        "on_track": "on track",
+        "behind": "behind: forecast {day}",
+        "unknown": "no forecast: no growth",
+        "expected": "target expected {day}",
     },
 }
 
@@ -84,6 +108,9 @@ class ChartSeries:
     `weeks` are Mondays, oldest first, one for each of `totals` (None: nobody had reported
     yet). `target` is the count that meets the target, due on `target_due`; `denominator` the
     headcount it counts against; `forecast` the day the target is met at the present pace.
+    `carried` says, week by week, that a total only carries earlier values forward (drawn
+    hollow; empty: none does). `place` (the region, a municipality, a school) and `as_of` (by
+    default the last week) go under the title with the verdict.
     """
 
     title: str
@@ -93,12 +120,49 @@ class ChartSeries:
     target_due: date | None = None
     denominator: int | None = None
     forecast: date | None = None
+    carried: Sequence[bool] = ()
+    place: str | None = None
+    as_of: date | None = None
 
     def __post_init__(self) -> None:
         if len(self.weeks) != len(self.totals):
             raise ValueError("a chart has one total for each week")
+        if self.carried and len(self.carried) != len(self.weeks):
+            raise ValueError("a chart says for each week whether it is carried forward")
         object.__setattr__(self, "weeks", tuple(self.weeks))
         object.__setattr__(self, "totals", tuple(self.totals))
+        object.__setattr__(self, "carried", tuple(self.carried) or (False,) * len(self.weeks))
+
+
+def verdict(series: ChartSeries, language: str = "ru") -> str:
+    """Whether the target is met in time, in a few words ("" without a target)."""
+    labels = LABELS["en" if language == "en" else "ru"]
+    target = series.target
+    if target is None:
+        return ""
+    reported = [total for total in series.totals if total is not None]
+    if reported and reported[-1] >= target:
+        return labels["reached"]
+    forecast, due = series.forecast, series.target_due
+    if forecast is None:
+        return labels["unknown"]
+    day = forecast.strftime("%d.%m.%Y")
+    if due is None:
+        return labels["expected"].format(day=day)
+    return labels["on_track"] if forecast <= due else labels["behind"].format(day=day)
+
+
+def subtitle(series: ChartSeries, language: str = "ru") -> str:
+    """The line under the title: place · date · verdict."""
+    day = series.as_of or (series.weeks[-1] if series.weeks else None)
+    parts = [
+        " ".join(series.place.split()) if series.place else "",
+        day.strftime("%d.%m.%Y") if day else "",
+        verdict(series, language),
+    ]
+    return "\n".join(
+        textwrap.wrap(" · ".join(part for part in parts if part), SUBTITLE_WIDTH, max_lines=2)
+    )
 
 
 def progress_chart(series: ChartSeries, *, language: str = "ru") -> bytes:
@@ -128,9 +192,22 @@ def _figure(series: ChartSeries, language: str) -> Figure:
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     _draw(axes, series, labels, language)
+    title = _wrap(series.title)
+    if title:
+        figure.suptitle(
+            title, x=0.01, ha="left", fontfamily=FONT, fontsize=TITLE_SIZE, fontweight="bold"
+        )
+    under = subtitle(series, language)
+    if under:
+        axes.set_title(under, fontfamily=FONT, fontsize=SUBTITLE_SIZE, loc="left", pad=10)
     if axes.get_legend_handles_labels()[0]:
         figure.legend(
-            loc="outside lower center", ncols=4, frameon=False, prop={"family": FONT, "size": 11}
+            loc="outside lower center",
+            ncols=1,
+            frameon=False,
+            prop={"family": FONT, "size": LEGEND_SIZE},
+            handlelength=1.6,
+            columnspacing=1.2,
         )
     return figure
 
@@ -157,20 +234,37 @@ def _draw(axes: Axes, series: ChartSeries, labels: dict[str, str], language: str
     shown = [d for d in (first, last) if d is not None]
     if due is not None and due_shown:
         shown.append(due)
+    # The axis ends near the target's date when it is to come: a forecast past it is cut there.
+    edge_day = due if due is not None and due_shown and (last is None or due > last) else None
 
-    # Weekly totals: a gap where a week has none.
+    # Weekly totals: a gap where a week has none; a week only carried forward is hollow.
     if series.weeks:
-        axes.plot(
-            [week.toordinal() for week in series.weeks],
-            [math.nan if total is None else total for total in series.totals],
-            color=TOTALS_COLOUR,
-            marker="o",
-            markersize=5 if len(series.weeks) > 26 else 7,
-            linewidth=2.2,
-            label=labels["totals"],
-            zorder=3,
-            clip_on=False,  # a zero's marker whole on the axis
-        )
+        xs = [week.toordinal() for week in series.weeks]
+        ys = [math.nan if total is None else total for total in series.totals]
+        size = 6 if len(series.weeks) > 26 else 9
+        axes.plot(xs, ys, color=TOTALS_COLOUR, linewidth=3, zorder=3, clip_on=False)
+        for hollow in (False, True):
+            picked = [
+                (x, y)
+                for x, y, carried in zip(xs, ys, series.carried, strict=True)
+                if carried is hollow
+            ]
+            if not picked and hollow:
+                continue
+            axes.plot(
+                [x for x, _ in picked],
+                [y for _, y in picked],
+                linestyle="none",
+                marker="o",
+                markersize=size,
+                markeredgewidth=2.2,
+                markeredgecolor=TOTALS_COLOUR,
+                markerfacecolor="white" if hollow else TOTALS_COLOUR,
+                color=TOTALS_COLOUR,
+                label=labels["carried" if hollow else "totals"],
+                zorder=4 if hollow else 3,
+                clip_on=False,  # a zero's marker whole on the axis
+            )
     if reported:
         x, y = reported[-1]
         share = _share(y, series.denominator, language)
@@ -182,7 +276,7 @@ def _draw(axes: Axes, series: ChartSeries, labels: dict[str, str], language: str
             ha="right",
             bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none"},
             fontfamily=FONT,
-            fontsize=11,
+            fontsize=LABEL_SIZE,
             fontweight="bold",
             color=TOTALS_COLOUR,
             zorder=4,
@@ -196,7 +290,7 @@ def _draw(axes: Axes, series: ChartSeries, labels: dict[str, str], language: str
             ha="center",
             va="center",
             fontfamily=FONT,
-            fontsize=16,
+            fontsize=2 * LABEL_SIZE,
             color="#888888",
             bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": "none"},
             zorder=4,
@@ -206,7 +300,7 @@ def _draw(axes: Axes, series: ChartSeries, labels: dict[str, str], language: str
     target = series.target
     if target is not None:
         label = labels["target"].format(count=number(target))
-        axes.axhline(target, color=TARGET_COLOUR, linestyle="--", linewidth=1.6, label=label)
+        axes.axhline(target, color=TARGET_COLOUR, linestyle="--", linewidth=2.4, label=label)
         axes.text(
             0.005,
             target,
@@ -214,17 +308,17 @@ def _draw(axes: Axes, series: ChartSeries, labels: dict[str, str], language: str
             transform=axes.get_yaxis_transform(),
             va="bottom",
             fontfamily=FONT,
-            fontsize=11,
+            fontsize=LABEL_SIZE,
             color=TARGET_COLOUR,
         )
     if due is not None:
         label = labels["due"].format(day=due.strftime("%d.%m.%Y"))
         if due_shown:
             axes.axvline(
-                due.toordinal(), color=DUE_COLOUR, linestyle="-.", linewidth=1.4, label=label
+                due.toordinal(), color=DUE_COLOUR, linestyle="-.", linewidth=2.2, label=label
             )
         else:  # too far from the weeks shown: in the legend only
-            axes.plot([], [], color=DUE_COLOUR, linestyle="-.", linewidth=1.4, label=label)
+            axes.plot([], [], color=DUE_COLOUR, linestyle="-.", linewidth=2.2, label=label)
 
     # The forecast: from the last total to the target on the forecast day.
     forecast = series.forecast
@@ -232,7 +326,7 @@ def _draw(axes: Axes, series: ChartSeries, labels: dict[str, str], language: str
         x0, y0 = reported[-1]
         x1 = forecast.toordinal()
         if x1 > x0:
-            edge = (last + horizon).toordinal()
+            edge = (edge_day or last + horizon).toordinal()
             end, y1 = (
                 (x1, float(target)) if x1 <= edge else (edge, _between(x0, y0, x1, target, edge))
             )
@@ -241,7 +335,8 @@ def _draw(axes: Axes, series: ChartSeries, labels: dict[str, str], language: str
                 [y0, y1],
                 color=FORECAST_COLOUR,
                 linestyle=":",
-                linewidth=2.2,
+                linewidth=3,
+                markersize=10,
                 marker="o" if end == x1 else ">",
                 markevery=[1],
                 label=labels["forecast"].format(day=forecast.strftime("%d.%m.%Y")),
@@ -254,21 +349,24 @@ def _draw(axes: Axes, series: ChartSeries, labels: dict[str, str], language: str
         low, high = min(shown), max(shown)
         pad = max((high - low) * 0.03, timedelta(days=3.5))
         axes.set_xlim((low - pad).toordinal(), (high + pad).toordinal())
-        axes.xaxis.set_major_locator(FixedLocator(_ticks(first or low, low, high)))
+        ticks = _ticks(first or low, low, high)
+        axes.xaxis.set_major_locator(FixedLocator(ticks))
         axes.xaxis.set_major_formatter(
             FuncFormatter(lambda x, _: date.fromordinal(round(x)).strftime("%d.%m"))
         )
+        if len(ticks) > UPRIGHT_TICKS:
+            axes.tick_params(axis="x", labelrotation=40)
         years = f"{low.year}" if low.year == high.year else f"{low.year}–{high.year}"
-        axes.set_xlabel(labels["week"].format(years=years), fontfamily=FONT, fontsize=11)
+        axes.set_xlabel(labels["week"].format(years=years), fontfamily=FONT, fontsize=LABEL_SIZE)
     else:
         axes.set_xticks([])
 
     # y: counts from 0, and the share of the headcount on the right.
     values = [total for _, total in reported] + ([target] if target is not None else [])
     axes.set_ylim(0, max([*values, 1]) * 1.12)
-    axes.yaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
+    axes.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     axes.yaxis.set_major_formatter(FuncFormatter(lambda y, _: number(round(y))))
-    axes.set_ylabel(labels["count"], fontfamily=FONT, fontsize=11)
+    axes.set_ylabel(labels["count"], fontfamily=FONT, fontsize=LABEL_SIZE)
     denominator = series.denominator
     if denominator is not None and denominator > 0:
         percent = axes.secondary_yaxis(
@@ -280,18 +378,17 @@ def _draw(axes: Axes, series: ChartSeries, labels: dict[str, str], language: str
         )
         percent.yaxis.set_major_formatter(FuncFormatter(lambda p, _: _percent(p, language)))
         percent.set_ylabel(
-            labels["share"].format(denominator=number(denominator)), fontfamily=FONT, fontsize=11
+            labels["share"].format(denominator=number(denominator)),
+            fontfamily=FONT,
+            fontsize=LABEL_SIZE,
         )
-        percent.tick_params(labelfontfamily=FONT, labelsize=10)
+        percent.tick_params(labelfontfamily=FONT, labelsize=TICK_SIZE)
 
-    axes.tick_params(labelfontfamily=FONT, labelsize=10)
+    axes.tick_params(labelfontfamily=FONT, labelsize=TICK_SIZE)
     axes.grid(True, color="#e3e3e3", linewidth=0.8)
     axes.set_axisbelow(True)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
-    title = _wrap(series.title)
-    if title:
-        axes.set_title(title, fontfamily=FONT, fontsize=TITLE_SIZE, loc="left")
 
 
 def _wrap(title: str) -> str:
