@@ -8,6 +8,7 @@ from handlers import (
     chats,
     common,
     errors,
+    export,
     invites,
     orgs,
     parties,
@@ -31,5 +32,6 @@ def get_routers() -> list[Router]:
     return [
         reports.make_answers_router(),
         *(module.make_router() for module in modules),
+        export.make_router(),
         errors.make_fallback_router(),
     ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook
@@ -26,7 +26,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from bot.domain.indicators import Indicator
 from bot.render.cells import is_formula_like
 
-__all__ = ["SheetTable", "TemplateRow", "progress_workbook", "template_workbook"]
+__all__ = [
+    "ExportSheet",
+    "SheetTable",
+    "TemplateRow",
+    "export_workbook",
+    "progress_workbook",
+    "template_workbook",
+]
 
 Value = str | int | float | None
 
@@ -51,6 +58,8 @@ _HEADINGS: Mapping[str, Mapping[str, str]] = {
     },
 }
 _TITLE_FONT = Font(bold=True, size=13)
+_TOTAL_FONT = Font(bold=True)
+_TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 _HINT_FONT = Font(italic=True, color="666666")
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -81,6 +90,60 @@ class SheetTable:
     name: str
     header: Sequence[str]
     rows: Sequence[Sequence[Value]]
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSheet:
+    """A sheet of the export: rows under a header, and a totals row under them.
+
+    `formats` gives a column's number format (by its index from 0: "0%", "0.0%") in the rows
+    and the totals; `totals_formats` one for the totals row only; `widths` a column's width.
+    """
+
+    name: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[Value]]
+    totals: Sequence[Value] | None = None
+    formats: Mapping[int, str] = field(default_factory=dict)
+    totals_formats: Mapping[int, str] = field(default_factory=dict)
+    widths: Mapping[int, int] = field(default_factory=dict)
+
+
+def export_workbook(title: str, sheets: Sequence[ExportSheet]) -> bytes:
+    """One sheet per table: the title (with the date), the header (frozen, with an
+    auto-filter over the rows), the rows, and a bold totals row. Formula-like text stays text."""
+    workbook = Workbook(write_only=True)
+    workbook.properties.title = title
+    taken: set[str] = set()
+    for position, table in enumerate(sheets, start=1):
+        name = _sheet_name(table.name, position, taken)
+        taken.add(name.casefold())
+        sheet = workbook.create_sheet(name)
+        header_row = 2
+        sheet.freeze_panes = f"A{header_row + 1}"
+        columns = max(len(table.header), 1)
+        last_row = header_row + len(table.rows)
+        sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(columns)}{last_row}"
+        _size_columns(sheet, table.header, table.rows)
+        for index, width in table.widths.items():
+            sheet.column_dimensions[get_column_letter(index + 1)].width = width
+        sheet.append([_cell(sheet, title, _TITLE_FONT)])
+        sheet.append(_header(sheet, table.header))
+        for row in table.rows:
+            sheet.append(
+                [_cell(sheet, value, None, table.formats.get(i)) for i, value in enumerate(row)]
+            )
+        if table.totals is not None:
+            cells = []
+            for index, value in enumerate(table.totals):
+                form = table.totals_formats.get(index) or table.formats.get(index)
+                cell = _cell(sheet, value, _TOTAL_FONT, form)
+                cell.fill = _TOTAL_FILL
+                cells.append(cell)
+            sheet.append(cells)
+    if not sheets:
+        workbook.create_sheet(_sheet_name(title, 1, taken))
+    return _saved(workbook)
 
 
 def template_workbook(
@@ -171,7 +234,9 @@ def _sheet_name(wanted: str, position: int, taken: set[str]) -> str:
     return name
 
 
-def _cell(sheet: Any, value: Value, font: Font | None = None) -> Any:
+def _cell(
+    sheet: Any, value: Value, font: Font | None = None, number_format: str | None = None
+) -> Any:
     """A cell for a value; text is always text (never a formula, however it starts)."""
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
@@ -184,6 +249,8 @@ def _cell(sheet: Any, value: Value, font: Font | None = None) -> Any:
             cell.quotePrefix = True
     if font is not None:
         cell.font = font
+    if number_format is not None and isinstance(value, int | float):
+        cell.number_format = number_format
     return cell
 
 
