@@ -31,12 +31,15 @@ class BindParty(CallbackData, prefix="b"):
 
 
 class ReportButton(CallbackData, prefix="r"):
-    """Weekly numbers: ok/no a draft (ref = draft id), v = a value for an organisation
-    (ref = organisation id), rm = remind the missing (ref = the due day's ordinal)."""
+    """Weekly numbers: ok/no a draft (ref = draft id; `i`: the indicator a "no" will be
+    corrected for, when the draft doubts one), v = a value for an organisation (ref =
+    organisation id; `i`: the indicator asked, 0 on buttons sent before questions were one a
+    message), rm = remind the missing (ref = the due day's ordinal)."""
 
     action: str
     ref: int
     value: int = 0
+    i: int = 0
 
 
 class ProgressView(CallbackData, prefix="pv"):

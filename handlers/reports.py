@@ -1,5 +1,15 @@
 """Weekly numbers by message: answers, replies to questions, /report, buttons, bulk lines,
-sheets, /template, and the coordinator's "remind them"."""
+sheets, /template, and the coordinator's "remind them".
+
+How a school answers (the design): every indicator asked is its own message — "Вопрос 1 из 2"
+— with its own buttons («Как на прошлой неделе (43)», «0»), so a reply to a question, or a
+button under it, answers exactly that question. A plain message is read by
+`read_weekly_answer`: labelled numbers anywhere in a short sentence ("учителей 30 чатов 15",
+"У нас 45 педагогов и 16 чатов") go to their indicators; bare numbers ("38", "30, 15", "30 и
+15") fill the questions still open in their numbered order (or, when as many numbers as
+questions are given, all of them in order, correcting). Every answer is echoed back with the
+indicators' names, and what is still open is said. After «✏️ Исправлю» the next number is the
+correction of the value in doubt. Bad input gets a Russian answer and changes nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +20,7 @@ from pathlib import Path
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
@@ -20,9 +31,11 @@ from aiogram.types import (
 )
 
 from bot.domain.access import Action, Person, Role
-from bot.domain.bulk import LineProblem, parse_bulk
+from bot.domain.bulk import BulkRow, LineProblem, parse_bulk
 from bot.domain.indicator_form import TEMPLATE, parse_indicator_form
-from bot.domain.indicators import label_map
+from bot.domain.indicator_grammar import AnswerRefused, read_weekly_answer
+from bot.domain.indicators import IndicatorHistory, label_map
+from bot.domain.reports import ProblemKind, ReportProblem
 from bot.importers.errors import DocumentError
 from bot.render.progress import (
     MAX_REFUSED_SHOWN,
@@ -34,6 +47,7 @@ from bot.render.progress import (
     render_refused,
     render_stored,
 )
+from bot.render.progress import example as example_answer
 from bot.render.texts import Texts
 from bot.render.workbooks import TemplateRow, template_workbook
 from bot.services.collection import QuestionPlanner
@@ -46,6 +60,7 @@ from bot.services.reports import (
     NeedsConfirmation,
     Outcome,
     Question,
+    Refusal,
     Refused,
     ReportService,
     SheetTooBig,
@@ -64,30 +79,34 @@ DOWNLOAD_CHUNK = 64 * 1024
 def question_keyboard(
     questions: Sequence[Question], organisation_id: int, t: Texts
 ) -> InlineKeyboardMarkup | None:
-    """One-tap answers for a single question: last week's number again, or zero."""
+    """One-tap answers under a single question: last week's number again, or zero; each
+    button names the indicator, so it answers that question and no other."""
     if len(questions) != 1:
         return None
     question = questions[0]
+    indicator_id = question.indicator.id or 0
     buttons = []
     if question.previous is not None:
         buttons.append(
             InlineKeyboardButton(
                 text=t("button.same", value=question.previous),
                 callback_data=ReportButton(
-                    action="v", ref=organisation_id, value=question.previous
+                    action="v", ref=organisation_id, value=question.previous, i=indicator_id
                 ).pack(),
             )
         )
     buttons.append(
         InlineKeyboardButton(
             text=t("button.zero"),
-            callback_data=ReportButton(action="v", ref=organisation_id, value=0).pack(),
+            callback_data=ReportButton(
+                action="v", ref=organisation_id, value=0, i=indicator_id
+            ).pack(),
         )
     )
     return InlineKeyboardMarkup(inline_keyboard=[buttons])
 
 
-def confirm_keyboard(draft_id: int, t: Texts) -> InlineKeyboardMarkup:
+def confirm_keyboard(draft_id: int, t: Texts, indicator_id: int = 0) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
@@ -97,7 +116,7 @@ def confirm_keyboard(draft_id: int, t: Texts) -> InlineKeyboardMarkup:
                 ),
                 InlineKeyboardButton(
                     text=t("button.discard"),
-                    callback_data=ReportButton(action="no", ref=draft_id).pack(),
+                    callback_data=ReportButton(action="no", ref=draft_id, i=indicator_id).pack(),
                 ),
             ]
         ]
@@ -164,8 +183,166 @@ async def report_command(
     ids = await snapshots.organisation_ids()
     for organisation in dict.fromkeys(q.organisation for q in questions):
         mine = [q for q in questions if q.organisation == organisation]
+        for number, question in enumerate(mine, start=1):
+            await message.answer(
+                render_question([question], t, position=(number, len(mine))),
+                reply_markup=question_keyboard([question], ids[organisation], t),
+            )
+
+
+CORRECTING = "report_correcting"  # FSM data: the question the next number corrects
+
+
+def _asked_by(message: Message) -> tuple[int, int] | None:
+    """The organisation and indicator ids a bot's question was about, read from the buttons
+    under it (every question carries them)."""
+    markup = message.reply_markup
+    if markup is None:
+        return None
+    for row in markup.inline_keyboard:
+        for button in row:
+            data = button.callback_data or ""
+            if not data.startswith(f"{ReportButton.__prefix__}:"):
+                continue
+            try:
+                unpacked = ReportButton.unpack(data)
+            except (TypeError, ValueError):
+                continue
+            if unpacked.action == "v":
+                return unpacked.ref, unpacked.i
+    return None
+
+
+def _names(questions: Sequence[Question]) -> str:
+    return "; ".join(
+        f"{number}) {question.indicator.name}" for number, question in enumerate(questions, 1)
+    )
+
+
+async def answer_questions(
+    message: Message,
+    person: Person,
+    t: Texts,
+    reports: ReportService,
+    snapshots: Snapshots,
+    state: FSMContext,
+    update_id: int,
+    *,
+    organisation: str | None = None,
+    indicator_id: int = 0,
+    source: Source = Source.MESSAGE,
+) -> None:
+    """A representative's answer (see the module docstring): for one organisation, to the
+    question `indicator_id` if a reply, button or correction named it, else to those asked."""
+    text = message.text or ""
+    correcting = (await state.get_data()).get(CORRECTING)
+    if organisation is None and correcting and source is Source.MESSAGE:
+        organisation, indicator_id = correcting["organisation"], int(correcting["indicator"])
+    if organisation is None:
+        asked = await reports.my_questions(person)
+        mine = tuple(dict.fromkeys(q.organisation for q in asked))
+        if len(mine) != 1:  # none (say why) or several (ask which): as before
+            said = await reports.submit(person, text, update_id=update_id)
+            await _answer_outcome(message, said, t, snapshots)
+            return
+        organisation = mine[0]
+    questions = list(await reports.questions_for(organisation))
+    if not questions:
+        await message.answer(t("report.nothing_asked"))
+        return
+    histories = await reports.histories()
+    reading = read_weekly_answer(text, label_map(h.current for h in histories))
+    if isinstance(reading, AnswerRefused):
+        problem = ReportProblem(ProblemKind(reading.kind.value), reading.detail)
         await message.answer(
-            render_question(mine, t), reply_markup=question_keyboard(mine, ids[organisation], t)
+            render_refused(Refused(Refusal.UNREADABLE, tuple(questions), problem), t)
+        )
+        return
+    by_code = {q.indicator.code: q for q in questions}
+    values: dict[str, int] = {}
+    if reading.labelled:
+        for code, value in reading.labelled:
+            if code not in by_code:
+                refused = Refused(Refusal.NOT_ASKED_OF_THEM, tuple(questions))
+                await message.answer(render_refused(refused, t))
+                return
+            values[code] = value
+    else:
+        targets = _targets(questions, indicator_id, histories)
+        open_ = [q for q in targets if q.value is None]
+        bare = reading.bare
+        if len(bare) == len(targets) and len(open_) != len(bare):
+            chosen = targets
+        elif len(bare) <= len(open_):
+            chosen = open_[: len(bare)]
+        elif not open_ and len(bare) == 1:
+            await message.answer(
+                t(
+                    "report.nothing_to_correct",
+                    questions=_names(targets),
+                    example=example_answer(targets),
+                )
+            )
+            return
+        else:
+            await message.answer(
+                t(
+                    "report.too_many",
+                    given=len(bare),
+                    asked=len(targets),
+                    questions=_names(targets),
+                    example=example_answer(targets) if len(targets) == 1 else "30, 15",
+                )
+            )
+            return
+        values = {q.indicator.code: value for q, value in zip(chosen, bare, strict=False)}
+    outcome = await reports.submit_rows(
+        person, [BulkRow(1, organisation, values)], source=source, update_id=update_id
+    )
+    if any(problem.reason == "not_in_reach" for problem in outcome.refused):
+        raise Forbidden(Action.REPORT)
+    if correcting:
+        await state.update_data({CORRECTING: None})
+    await _answer_taken(message, outcome, questions, values, t)
+
+
+def _targets(
+    questions: Sequence[Question], indicator_id: int, histories: Sequence[IndicatorHistory]
+) -> list[Question]:
+    """The questions a bare number may answer: the one named (by any version's id), or all."""
+    if indicator_id:
+        code = next((h.code for h in histories for v in h.versions if v.id == indicator_id), None)
+        named = [q for q in questions if q.indicator.code == code]
+        if named:
+            return named
+    return list(questions)
+
+
+async def _answer_taken(
+    message: Message,
+    outcome: BulkOutcome,
+    questions: Sequence[Question],
+    values: dict[str, int],
+    t: Texts,
+) -> None:
+    """What was taken, by the indicators' names; what waits to be confirmed; what is open."""
+    if outcome.repeated:
+        await message.answer(t("report.repeated"))
+        return
+    still = [q for q in questions if q.value is None and q.indicator.code not in values]
+    lines = []
+    if outcome.stored:
+        lines.append(render_stored(Stored(outcome.stored), t))
+    if still and not outcome.doubtful:
+        lines.append(t("report.still_open", questions=_names(still)))
+    if lines:
+        await message.answer("\n\n".join(lines))
+    if outcome.doubtful and outcome.draft_id is not None:
+        doubtful = outcome.doubtful
+        single = doubtful[0].indicator.id or 0 if len(doubtful) == 1 else 0
+        await message.answer(
+            render_concerns(doubtful, t),
+            reply_markup=confirm_keyboard(outcome.draft_id, t, single),
         )
 
 
@@ -176,16 +353,34 @@ async def reply_to_question(
     reports: ReportService,
     snapshots: Snapshots,
     questions: QuestionPlanner,
+    state: FSMContext,
     event_update: Update,
 ) -> None:
-    """A reply to the bot's question is an answer for the organisation it asked about."""
-    assert message.reply_to_message is not None
-    assert message.text is not None
-    organisation = await questions.asked_about(message.chat.id, message.reply_to_message.message_id)
-    outcome = await reports.submit(
-        person, message.text, organisation=organisation, update_id=event_update.update_id
+    """A reply to the bot's question is the answer to that question, for its organisation."""
+    replied = message.reply_to_message
+    assert replied is not None
+    organisation: str | None = None
+    indicator_id = 0
+    asked = _asked_by(replied)
+    if asked is not None:
+        names = {number: name for name, number in (await snapshots.organisation_ids()).items()}
+        organisation, indicator_id = names.get(asked[0]), asked[1]
+    if organisation is None:
+        organisation = await questions.asked_about(message.chat.id, replied.message_id)
+    if organisation is None and not _reports_for_someone(person):
+        await plain_text(message, person, t, reports, snapshots, state, event_update)
+        return
+    await answer_questions(
+        message,
+        person,
+        t,
+        reports,
+        snapshots,
+        state,
+        event_update.update_id,
+        organisation=organisation,
+        indicator_id=indicator_id,
     )
-    await _answer_outcome(message, outcome, t, snapshots)
 
 
 async def plain_text(
@@ -194,13 +389,15 @@ async def plain_text(
     t: Texts,
     reports: ReportService,
     snapshots: Snapshots,
+    state: FSMContext,
     event_update: Update,
 ) -> None:
     """A representative's message is their answer; a coordinator's lines are bulk entry."""
     assert message.text is not None
     if _reports_for_someone(person) or not _enters_for_others(person):
-        outcome = await reports.submit(person, message.text, update_id=event_update.update_id)
-        await _answer_outcome(message, outcome, t, snapshots)
+        await answer_questions(
+            message, person, t, reports, snapshots, state, event_update.update_id
+        )
         return
     view = await snapshots.roadmap()
     histories = await snapshots.indicators(view.roadmap.id)
@@ -354,6 +551,7 @@ async def on_button(
     reports: ReportService,
     snapshots: Snapshots,
     questions: QuestionPlanner,
+    state: FSMContext,
     event_update: Update,
 ) -> None:
     message = query.message if isinstance(query.message, Message) else None
@@ -366,6 +564,31 @@ async def on_button(
     elif action == "no":
         settled = await reports.discard(person, callback_data.ref)
         text = t("report.discarded") if settled else t("report.draft_gone")
+        correct = await _correction_of(person, callback_data.i, reports) if settled else None
+        if correct is not None:
+            organisation, question = correct
+            assert question.indicator.id is not None
+            await state.update_data(
+                {CORRECTING: {"organisation": organisation, "indicator": question.indicator.id}}
+            )
+            text = t("report.correct_which", name=question.indicator.name)
+    elif action == "v" and callback_data.i and message is not None:
+        names = {number: name for name, number in (await snapshots.organisation_ids()).items()}
+        await query.answer()
+        pressed = message.model_copy(update={"text": str(callback_data.value)})
+        await answer_questions(
+            pressed,
+            person,
+            t,
+            reports,
+            snapshots,
+            state,
+            event_update.update_id,
+            organisation=names.get(callback_data.ref),
+            indicator_id=callback_data.i,
+            source=Source.BUTTON,
+        )
+        return
     elif action == "v":
         names = {number: name for name, number in (await snapshots.organisation_ids()).items()}
         outcome = await reports.submit(
@@ -385,6 +608,18 @@ async def on_button(
     await query.answer()
     if message is not None and text is not None:
         await message.answer(text, reply_markup=markup)
+
+
+async def _correction_of(
+    person: Person, indicator_id: int, reports: ReportService
+) -> tuple[str, Question] | None:
+    """The question a "✏️ Исправлю" is about: the person's, for the indicator in doubt."""
+    if not indicator_id:
+        return None
+    for question in await reports.my_questions(person):
+        if question.indicator.id == indicator_id:
+            return question.organisation, question
+    return None
 
 
 async def indicators_list(

@@ -60,7 +60,15 @@ def _measure(indicator: Indicator, t: Texts) -> str:
     return t(f"measure.{indicator.denominator.value}") if indicator.denominator else ""
 
 
-def render_question(questions: Sequence[Question], t: Texts, *, nudge: bool = False) -> str:
+def render_question(
+    questions: Sequence[Question],
+    t: Texts,
+    *,
+    nudge: bool = False,
+    position: tuple[int, int] | None = None,
+) -> str:
+    """The weekly question; `position` (number, total) when it is one of several sent as
+    separate messages, so that numbers given in order are clear."""
     first = questions[0]
     lines = [
         t(
@@ -69,6 +77,8 @@ def render_question(questions: Sequence[Question], t: Texts, *, nudge: bool = Fa
             week=t.day(first.week),
         )
     ]
+    if position is not None and position[1] > 1:
+        lines.append(t("ask.position", number=position[0], total=position[1]))
     for question in questions:
         indicator = question.indicator
         if question.denominator is not None:

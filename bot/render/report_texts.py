@@ -15,7 +15,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "ask.how_one": "Ответьте числом, например «{example}», или ответом на это сообщение.",
         "ask.how_many": "Ответьте одним сообщением, например «{example}».",
         "ask.deadline": "Срок: {deadline}.",
-        "button.same": "Как на прошлой неделе: {value}",
+        "button.same": "Как на прошлой неделе ({value})",
         "button.zero": "0",
         "measure.teachers": "педагогов",
         "measure.staff": "сотрудников",
@@ -38,8 +38,16 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "report.discarded": "Хорошо, пришлите исправленное число.",
         "report.draft_gone": "Это уже решено раньше.",
         "report.not_a_reporter": "Вы не отвечаете за отчёты организации. Если это ошибка — "
-        "попросите координатора прислать приглашение.",
-        "report.nothing_asked": "Сейчас отчёт не запрашивается.",
+        "попросите координатора прислать приглашение. Что умеет бот: /help.",
+        "report.nothing_asked": "Сейчас отчёт не запрашивается: вопрос придёт в день сдачи. "
+        "Пока можно: /mytasks — ваши задачи, /status — как идут дела, /help — все команды.",
+        "report.still_open": "Ещё ждём: {questions}. Пришлите число или ответьте на вопрос.",
+        "report.too_many": "Чисел {given}, а вопросов {asked}: {questions}. Пришлите числа "
+        "по порядку вопросов, например: {example}",
+        "report.correct_which": "Хорошо, пришлите исправленное число: {name}.",
+        "report.nothing_to_correct": "Всё уже получено: {questions}. Чтобы исправить, укажите, "
+        "к чему число, например: {example}",
+        "ask.position": "Вопрос {number} из {total}.",
         "report.unreadable": "Не понял «{detail}». Пришлите число, например: {example}",
         "report.name_them": "Вопросов несколько — укажите, к чему число, например: {example}",
         "report.not_asked_of_them": "Такой показатель у вас не запрашивается. Например: {example}",
@@ -137,7 +145,7 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "ask.how_one": "Answer with a number, e.g. “{example}”, or reply to this message.",
         "ask.how_many": "Answer in one message, e.g. “{example}”.",
         "ask.deadline": "Due: {deadline}.",
-        "button.same": "Same as last week: {value}",
+        "button.same": "Same as last week ({value})",
         "button.zero": "0",
         "measure.teachers": "teachers",
         "measure.staff": "staff",
@@ -159,8 +167,18 @@ REPORT_MESSAGES: dict[str, dict[str, str]] = {
         "report.discarded": "Fine, send the corrected number.",
         "report.draft_gone": "This was settled already.",
         "report.not_a_reporter": "You do not report for an organisation. If this is wrong, ask "
-        "your coordinator for an invite.",
-        "report.nothing_asked": "No report is asked for right now.",
+        "your coordinator for an invite. What the bot can do: /help.",
+        "report.nothing_asked": "No report is asked for right now: the question comes on the "
+        "due day. Meanwhile: /mytasks — your tasks, /status — where things stand, /help — all "
+        "commands.",
+        "report.still_open": "Still waiting for: {questions}. Send a number or reply to the "
+        "question.",
+        "report.too_many": "{given} numbers for {asked} questions: {questions}. Send the numbers "
+        "in the questions' order, e.g.: {example}",
+        "report.correct_which": "Fine, send the corrected number: {name}.",
+        "report.nothing_to_correct": "Everything is in already: {questions}. To correct, say "
+        "which the number is for, e.g.: {example}",
+        "ask.position": "Question {number} of {total}.",
         "report.unreadable": "I did not understand “{detail}”. Send a number, e.g.: {example}",
         "report.name_them": "Several questions are open — say which the number is for, e.g.: "
         "{example}",

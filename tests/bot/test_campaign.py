@@ -468,7 +468,7 @@ async def friday(campaign: Campaign, week: int) -> None:
             assert f"На прошлой неделе: {previous}." in message.text
         if not org.is_school:  # one question: one-tap answers
             labels = [label for label, _ in message.buttons()]
-            same = [] if previous is None else [f"Как на прошлой неделе: {previous}"]
+            same = [] if previous is None else [f"Как на прошлой неделе ({previous})"]
             assert labels == [*same, "0"], labels
         campaign.asked[(org.index, week)] = message
 

@@ -31,13 +31,16 @@ async def values(world: World) -> dict[str, int]:
 
 async def test_a_school_is_asked_and_answers_by_label(staffed: World) -> None:
     await define(staffed)
-    [question] = await staffed.send(REP, "/report")
-    assert SCHOOL in question.text
-    assert "Всего педагогов: 48" in question.text
-    assert "Сколько чатов классов" in question.text
+    [teachers, chats] = await staffed.send(REP, "/report")
+    assert SCHOOL in teachers.text
+    assert "Вопрос 1 из 2" in teachers.text
+    assert "Всего педагогов: 48" in teachers.text
+    assert "Вопрос 2 из 2" in chats.text
+    assert "Сколько чатов классов" in chats.text
+    assert [label for label, _ in chats.buttons()] == ["0"]
 
-    [refused] = await staffed.send(REP, "38")
-    assert "укажите, к чему число" in refused.text
+    [refused] = await staffed.send(REP, "много")
+    assert "Не понял «много»" in refused.text
     assert await values(staffed) == {}
 
     [stored] = await staffed.send(REP, "учителей 38, чатов 12")
@@ -64,9 +67,10 @@ async def test_corrections_replace_and_keep_history(staffed: World) -> None:
 
 async def test_above_the_headcount_is_confirmed_before_it_counts(staffed: World) -> None:
     await define(staffed)
-    [doubt] = await staffed.send(REP, "учителей 480, чатов 3")
+    [stored, doubt] = await staffed.send(REP, "учителей 480, чатов 3")
+    assert "Чаты классов в Сферуме: 3" in stored.text
     assert "больше, чем всего педагогов (48)" in doubt.text
-    assert await values(staffed) == {}
+    assert await values(staffed) == {f"chats@{SCHOOL}": 3}
     [confirmed] = await staffed.press(REP, doubt, "Подтвердить")
     assert "Принято" in confirmed.text
     assert (await values(staffed))[f"teachers_active@{SCHOOL}"] == 480
