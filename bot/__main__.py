@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import json
 import logging
+import os
+import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from bot.app import App, build_bot, open_app, run_bot
+from bot.cli_help import Language, argparse_language, help_texts
+from bot.cli_orgs import NoOrganisation, SeveralOrganisations, one_organisation
 from bot.config import Settings, SettingsError, load_settings
 from bot.domain.access import Binding, Person, Role
 from bot.domain.invites import invite_link
+from bot.domain.links import parse_party_target
 from bot.domain.model import OrganisationKind
 from bot.importers.errors import DocumentError
 from bot.importers.indicators import read_indicators
@@ -46,6 +52,7 @@ from bot.services.people import (
 )
 from bot.services.reports import Source
 from bot.services.roadmaps import BadPolicy, NoRoadmapYet, RoadmapNotFound
+from bot.workdays import official_days, work_calendar
 from storage.db import owner_only
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -131,13 +138,7 @@ async def cmd_status(app: App, args: argparse.Namespace) -> str:
 
 
 async def _one_organisation(app: App, query: str) -> str:
-    tree = (await app.snapshots.roadmap()).tree
-    matches = tree.search(query)
-    if not matches:
-        raise UnknownOrganisation(query)
-    if len(matches) > 1:
-        raise AmbiguousOrganisation(query, matches)
-    return matches[0]
+    return one_organisation((await app.snapshots.roadmap()).tree, query)
 
 
 async def cmd_indicators_import(app: App, args: argparse.Namespace) -> str:
@@ -158,7 +159,29 @@ async def cmd_reports_import(app: App, args: argparse.Namespace) -> str:
     outcome = await app.reports.submit_rows(
         CLI, reading.rows, source=Source.EXPORT, slug=args.roadmap
     )
-    return render_bulk(outcome, reading.problems, app.texts)
+    text = render_bulk(outcome, reading.problems, app.texts)
+    if outcome.doubtful and outcome.draft_id is not None:
+        text += "\n" + app.texts("cli.confirm_hint", id=outcome.draft_id)
+    return text
+
+
+async def cmd_reports_confirm(app: App, args: argparse.Namespace) -> str:
+    stored = await app.reports.confirm(CLI, args.id)
+    if stored is None:
+        raise NoDraft(args.id)
+    return app.texts("cli.confirmed", count=len({entry.organisation for entry in stored.entries}))
+
+
+async def cmd_reports_discard(app: App, args: argparse.Namespace) -> str:
+    if not await app.reports.discard(CLI, args.id):
+        raise NoDraft(args.id)
+    return app.texts("cli.discarded", id=args.id)
+
+
+class NoDraft(Exception):
+    def __init__(self, draft_id: int) -> None:
+        super().__init__(draft_id)
+        self.draft_id = draft_id
 
 
 async def cmd_orgs_import(app: App, args: argparse.Namespace) -> str:
@@ -184,9 +207,54 @@ async def _bot_username(app: App) -> str:
         await bot.session.close()
 
 
+def database_shown(url: str) -> str:
+    """The database URL without its password (the user name, host and path stay)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url)._replace(password=None).render_as_string(hide_password=False)
+    except (ArgumentError, ValueError):
+        return re.sub(r"(://[^:/@]*):[^@]*@", r"\1@", url)
+
+
 async def cmd_run(app: App, args: argparse.Namespace) -> str:
+    print(app.texts("cli.database", url=database_shown(app.settings.database_url)), flush=True)
     await run_bot(app)
     return ""
+
+
+async def cmd_calendar(app: App, args: argparse.Namespace) -> str:
+    t, settings = app.texts, app.settings
+    year = args.year or app.clock.now().year
+    names, working_weekends = official_days(settings.work_calendar, t.language)
+    calendar = work_calendar(
+        settings.work_calendar, holidays=settings.holidays, workdays=settings.workdays
+    )
+    in_year = [date(year, 1, 1) + timedelta(days=n) for n in range(366)]
+    in_year = [day for day in in_year if day.year == year]
+    off = [day for day in in_year if day.weekday() < 5 and not calendar.is_working(day)]
+    worked = [day for day in in_year if day.weekday() >= 5 and calendar.is_working(day)]
+
+    def name(day: date) -> str:
+        if day in names and day not in settings.holidays:
+            return names[day]
+        if day in settings.holidays:
+            return t("cli.calendar.added")
+        if day in settings.workdays and day not in working_weekends:
+            return t("cli.calendar.taken_back")
+        return t("cli.calendar.transfer")
+
+    lines = [
+        t("cli.calendar.header", year=year, source=t(f"cli.calendar.{settings.work_calendar}")),
+        t("cli.calendar.days_off", count=len(off)),
+    ]
+    lines += [t("cli.calendar.line", day=t.weekday_day(day), name=name(day)) for day in off]
+    lines += [] if off else [t("cli.calendar.nothing")]
+    lines.append(t("cli.calendar.workdays", count=len(worked)))
+    lines += [t("cli.calendar.line", day=t.weekday_day(day), name=name(day)) for day in worked]
+    lines += [] if worked else [t("cli.calendar.nothing")]
+    return "\n".join(lines)
 
 
 async def cmd_invite(app: App, args: argparse.Namespace) -> str:
@@ -199,18 +267,24 @@ async def cmd_invite(app: App, args: argparse.Namespace) -> str:
         owner_only(args.out)  # live invite links: the owner's eyes only
         with args.out.open("w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out, delimiter=";")
-            writer.writerow(["organisation", "role", "link", "expires"])
+            writer.writerow(
+                [t(f"cli.csv.{column}") for column in ("organisation", "role", "link", "expires")]
+            )
             for invite in invites:
                 cells = [
                     invite.organisation,
-                    role.value,
+                    t(f"role.{role.value}"),
                     invite_link(username, invite.token),
-                    invite.expires_at.date().isoformat(),
+                    t.day(invite.expires_at.date()),
                 ]
                 writer.writerow([safe_cell(cell) for cell in cells])
         return t("invite.written", count=len(invites), path=args.out)
+    organisation = None
+    if args.org is not None:  # found as the bot's /invite finds it
+        kinds = (OrganisationKind.AUTHORITY,) if role is Role.COORDINATOR else ()
+        organisation = one_organisation(await app.people.tree(), args.org, kinds)
     invite = await app.people.create_invite(
-        CLI, role, args.org, multi_use=args.multi_use, ttl_days=args.days
+        CLI, role, organisation, multi_use=args.multi_use, ttl_days=args.days
     )
     return render_invite(invite, username, t)
 
@@ -317,7 +391,13 @@ async def cmd_parties_list(app: App, args: argparse.Namespace) -> str:
 
 
 async def cmd_parties_link(app: App, args: argparse.Namespace) -> str:
-    view = await app.parties.assign(CLI, args.number, " ".join(args.target))
+    text = " ".join(args.target)
+    target = parse_party_target(text)
+    if isinstance(target, str) and text.casefold().split()[0] in ("все", "all"):
+        raise MixedKinds(text)
+    if isinstance(target, str):  # a name: found as in the bot, with suggestions
+        text = one_organisation(await app.people.tree(), target)
+    view = await app.parties.assign(CLI, args.number, text)
     return render_parties([view], app.texts, header=False)
 
 
@@ -345,6 +425,14 @@ async def cmd_reminders_policy(app: App, args: argparse.Namespace) -> str:
     )
 
 
+class MixedKinds(Exception):
+    """«все школы и колледжи»: several kinds at once (see the report to the lead)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
 def _days(value: str) -> tuple[int, ...]:
     try:
         days = tuple(int(part) for part in value.replace(" ", "").split(",") if part)
@@ -355,272 +443,172 @@ def _days(value: str) -> tuple[int, ...]:
     return days
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="roadmap-bot",
-        description="Run an education department's rollout roadmap: import documents, "
-        "see status, manage organisations. Settings come from the environment and .env "
-        "(see config.example.env).",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def build_parser(language: Language = "ru") -> argparse.ArgumentParser:
+    """The parser, its help in `language`; build and use it inside `argparse_language`."""
+    h = help_texts(language)
+    parser = argparse.ArgumentParser(prog="roadmap-bot", description=h("prog.description"))
+    command = h("metavar.command")
+    commands = parser.add_subparsers(dest="command", required=True, metavar=command)
 
     def roadmap_option(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--roadmap", metavar="SLUG", help="which roadmap (default: the current one)"
-        )
+        sub.add_argument("--roadmap", metavar="SLUG", help=h("roadmap"))
 
-    sub = commands.add_parser(
-        "import",
-        help="import or re-import a roadmap (.docx, .xlsx, .csv, .txt, .yaml)",
-        description="Import a roadmap document. Re-importing a revised document updates the "
-        "tasks in place (matched by number and title), keeping their status and history, and "
-        "prints what was added, changed and removed. Nothing is written if the file is bad.",
-    )
-    sub.add_argument("path", type=Path, help="the document")
-    sub.add_argument(
-        "--roadmap",
-        metavar="SLUG",
-        help="store under this short name (default: from the order's number and year)",
-    )
-    sub.add_argument(
-        "--current",
-        action="store_true",
-        help="make it the roadmap the bot serves (the first import always is)",
-    )
+    def group(name: str, dest: str) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+        parent = commands.add_parser(
+            name, help=h(f"{name}.help"), description=h(f"{name}.description")
+        )
+        return parent.add_subparsers(dest=dest, required=True, metavar=command)
+
+    sub = commands.add_parser("import", help=h("import.help"), description=h("import.description"))
+    sub.add_argument("path", type=Path, help=h("import.path"))
+    sub.add_argument("--roadmap", metavar="SLUG", help=h("import.roadmap"))
+    sub.add_argument("--current", action="store_true", help=h("import.current"))
     sub.set_defaults(run=cmd_import)
 
-    roadmaps = commands.add_parser(
-        "roadmaps",
-        help="the stored roadmaps and which one the bot serves",
-        description="The stored roadmaps; `use SLUG` makes one current: the bot serves it and "
-        "commands use it without --roadmap.",
-    )
-    roadmap_commands = roadmaps.add_subparsers(
-        dest="roadmaps_command", required=True, metavar="COMMAND"
-    )
-    sub = roadmap_commands.add_parser("list", help="the stored roadmaps, the current one marked")
+    roadmap_commands = group("roadmaps", "roadmaps_command")
+    sub = roadmap_commands.add_parser("list", help=h("roadmaps.list"))
     sub.set_defaults(run=cmd_roadmaps_list)
-    sub = roadmap_commands.add_parser("use", help="make SLUG the current roadmap")
+    sub = roadmap_commands.add_parser("use", help=h("roadmaps.use"))
     sub.add_argument("slug", metavar="SLUG")
     sub.set_defaults(run=cmd_roadmaps_use)
 
-    sub = commands.add_parser(
-        "export", help="write a roadmap out", description="Export a roadmap in our lossless form."
-    )
-    sub.add_argument(
-        "--yaml", type=Path, required=True, metavar="PATH", help="YAML file to write ('-': stdout)"
-    )
+    sub = commands.add_parser("export", help=h("export.help"), description=h("export.description"))
+    sub.add_argument("--yaml", type=Path, required=True, metavar="PATH", help=h("export.yaml"))
     roadmap_option(sub)
     sub.set_defaults(run=cmd_export)
 
-    sub = commands.add_parser(
-        "tasks",
-        help="list the tasks",
-        description="List the roadmap's tasks with their deadlines as written and as understood.",
-    )
+    sub = commands.add_parser("tasks", help=h("tasks.help"), description=h("tasks.description"))
     roadmap_option(sub)
-    sub.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD", help="status as of this day")
-    sub.add_argument("--json", action="store_true", help="print a JSON array (see README)")
-    sub.add_argument(
-        "--org", metavar="NAME", help="the tasks and shares of an organisation or a municipality"
-    )
+    sub.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD", help=h("as_of"))
+    sub.add_argument("--json", action="store_true", help=h("tasks.json"))
+    sub.add_argument("--org", metavar="NAME", help=h("tasks.org"))
     sub.set_defaults(run=cmd_tasks)
 
-    sub = commands.add_parser(
-        "status",
-        help="where the roadmap stands",
-        description="Tasks by status, overdue with who is responsible, the next 14 days, and "
-        "tasks that need a date.",
-    )
+    sub = commands.add_parser("status", help=h("status.help"), description=h("status.description"))
     roadmap_option(sub)
-    sub.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD", help="status as of this day")
-    sub.add_argument(
-        "--org", metavar="NAME", help="drill down into an organisation or a municipality"
-    )
+    sub.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD", help=h("as_of"))
+    sub.add_argument("--org", metavar="NAME", help=h("status.org"))
     sub.set_defaults(run=cmd_status)
 
-    indicators = commands.add_parser(
-        "indicators",
-        help="weekly indicators",
-        description="The weekly indicators organisations report (see examples/).",
-    )
-    indicator_commands = indicators.add_subparsers(
-        dest="indicators_command", required=True, metavar="COMMAND"
-    )
+    indicator_commands = group("indicators", "indicators_command")
     sub = indicator_commands.add_parser(
         "import",
-        help="define indicators from a YAML file",
-        description="Define indicators from a YAML file. An entry with a `from` week is a new "
-        "version from that week on; earlier weeks keep their meaning.",
+        help=h("indicators.import.help"),
+        description=h("indicators.import.description"),
     )
-    sub.add_argument("path", type=Path, help="a .yaml file")
+    sub.add_argument("path", type=Path, help=h("indicators.path"))
     roadmap_option(sub)
     sub.set_defaults(run=cmd_indicators_import)
-    sub = indicator_commands.add_parser("list", help="the indicators and their current terms")
+    sub = indicator_commands.add_parser("list", help=h("indicators.list"))
     roadmap_option(sub)
     sub.set_defaults(run=cmd_indicators_list)
 
-    reports = commands.add_parser(
-        "reports", help="weekly reports", description="Weekly reports of organisations."
-    )
-    report_commands = reports.add_subparsers(
-        dest="reports_command", required=True, metavar="COMMAND"
-    )
+    report_commands = group("reports", "reports_command")
     sub = report_commands.add_parser(
-        "import",
-        help="fill this week from a platform export or a filled template (.xlsx, .csv)",
-        description="Per-organisation counts, columns matched by their headers; bad rows are "
-        "listed, good rows kept.",
+        "import", help=h("reports.import.help"), description=h("reports.import.description")
     )
-    sub.add_argument("path", type=Path, help="an .xlsx or .csv file")
+    sub.add_argument("path", type=Path, help=h("reports.path"))
     roadmap_option(sub)
     sub.set_defaults(run=cmd_reports_import)
+    sub = report_commands.add_parser("confirm", help=h("reports.confirm"))
+    sub.add_argument("id", type=int, metavar="ID", help=h("reports.draft"))
+    sub.set_defaults(run=cmd_reports_confirm)
+    sub = report_commands.add_parser("discard", help=h("reports.discard"))
+    sub.add_argument("id", type=int, metavar="ID", help=h("reports.draft"))
+    sub.set_defaults(run=cmd_reports_discard)
 
-    orgs = commands.add_parser(
-        "orgs", help="the organisation registry", description="The organisation registry."
-    )
-    org_commands = orgs.add_subparsers(dest="orgs_command", required=True, metavar="COMMAND")
+    org_commands = group("orgs", "orgs_command")
     sub = org_commands.add_parser(
-        "import",
-        help="load organisations from .csv or .xlsx",
-        description="Load organisations (name, kind, parent, teachers, staff, pupils, optional "
-        "time zone) from .csv or .xlsx; existing ones (by name) are updated.",
+        "import", help=h("orgs.import.help"), description=h("orgs.import.description")
     )
-    sub.add_argument("path", type=Path, help="the registry file")
+    sub.add_argument("path", type=Path, help=h("orgs.path"))
     sub.set_defaults(run=cmd_orgs_import)
-    sub = org_commands.add_parser("list", help="show the registry as a tree")
+    sub = org_commands.add_parser("list", help=h("orgs.list"))
     sub.set_defaults(run=cmd_orgs_list)
 
-    sub = commands.add_parser(
-        "run",
-        help="run the Telegram bot",
-        description="Run the bot: long polling, or a webhook when WEBHOOK_URL is set. Needs "
-        "BOT_TOKEN. Stops cleanly on SIGTERM/SIGINT.",
-    )
+    sub = commands.add_parser("run", help=h("run.help"), description=h("run.description"))
     sub.set_defaults(run=cmd_run, needs_token=True)
 
-    sub = commands.add_parser(
-        "invite",
-        help="make invite links",
-        description="Make an invite link for an organisation and role, or one per "
-        "organisation (--all) into a CSV for a mail merge. Needs BOT_TOKEN (for the bot's name).",
-    )
-    sub.add_argument("--role", choices=[role.value for role in Role], required=True)
-    target = sub.add_mutually_exclusive_group(required=True)
-    target.add_argument("--org", metavar="NAME", help="the organisation, as in the registry")
-    target.add_argument("--all", action="store_true", help="one link per organisation")
-    target.add_argument(
-        "--region", action="store_true", help="for the whole region (admins, observers)"
-    )
+    sub = commands.add_parser("invite", help=h("invite.help"), description=h("invite.description"))
     sub.add_argument(
-        "--kind",
-        choices=[kind.value for kind in OrganisationKind],
-        help="with --all: only organisations of this kind",
+        "--role", choices=[role.value for role in Role], required=True, help=h("invite.role")
     )
-    sub.add_argument("--out", type=Path, default=Path("invites.csv"), help="with --all: CSV file")
-    sub.add_argument("--multi-use", action="store_true", help="the link may be used many times")
-    sub.add_argument("--days", type=int, metavar="N", help="valid for N days (INVITE_TTL_DAYS)")
+    target = sub.add_mutually_exclusive_group(required=True)
+    target.add_argument("--org", metavar="NAME", help=h("invite.org"))
+    target.add_argument("--all", action="store_true", help=h("invite.all"))
+    target.add_argument("--region", action="store_true", help=h("invite.region"))
+    sub.add_argument(
+        "--kind", choices=[kind.value for kind in OrganisationKind], help=h("invite.kind")
+    )
+    sub.add_argument("--out", type=Path, default=Path("invites.csv"), help=h("invite.out"))
+    sub.add_argument("--multi-use", action="store_true", help=h("invite.multi_use"))
+    sub.add_argument("--days", type=int, metavar="N", help=h("invite.days"))
     sub.set_defaults(run=cmd_invite, needs_token=True)
 
-    invites_parser = commands.add_parser(
-        "invites", help="invites made so far", description="Invites: list them, revoke one."
-    )
-    invite_commands = invites_parser.add_subparsers(
-        dest="invites_command", required=True, metavar="COMMAND"
-    )
-    sub = invite_commands.add_parser("list", help="every invite with its number and state")
+    invite_commands = group("invites", "invites_command")
+    sub = invite_commands.add_parser("list", help=h("invites.list"))
     sub.set_defaults(run=cmd_invites_list)
     sub = invite_commands.add_parser(
-        "revoke",
-        help="revoke invite ID (its link stops working; multi-use ones too)",
-        description="Revoke an invite by its number (see `invites list`). Whoever joined "
-        "through it stays bound: use `people unbind` for that.",
+        "revoke", help=h("invites.revoke.help"), description=h("invites.revoke.description")
     )
-    sub.add_argument("id", type=int, help="the invite's number")
+    sub.add_argument("id", type=int, help=h("invites.id"))
     sub.set_defaults(run=cmd_invites_revoke)
 
-    people_parser = commands.add_parser(
-        "people",
-        help="who has joined",
-        description="People who joined (strangers are never stored): list, unbind, forget.",
-    )
-    people_commands = people_parser.add_subparsers(
-        dest="people_command", required=True, metavar="COMMAND"
-    )
-    sub = people_commands.add_parser("list", help="every stored person with their bindings")
+    people_commands = group("people", "people_command")
+    sub = people_commands.add_parser("list", help=h("people.list"))
     sub.set_defaults(run=cmd_people_list)
     sub = people_commands.add_parser(
-        "unbind",
-        help="take person ID's access away (all, or to --org only)",
-        description="Remove the person's bindings (to --org only, when given); they keep "
-        "their name on what they did until forgotten.",
+        "unbind", help=h("people.unbind.help"), description=h("people.unbind.description")
     )
-    sub.add_argument("id", type=int, help="the person's Telegram id (see `people list`)")
-    sub.add_argument("--org", metavar="NAME", help="only the binding to this organisation")
+    sub.add_argument("id", type=int, help=h("people.id"))
+    sub.add_argument("--org", metavar="NAME", help=h("people.org"))
     sub.set_defaults(run=cmd_people_unbind)
     sub = people_commands.add_parser(
-        "forget",
-        help="erase person ID's personal data (152-FZ)",
-        description="Erase the person's name, username, language and bindings. Their "
-        "organisation's reports stay, attributed to «удалённый пользователь».",
+        "forget", help=h("people.forget.help"), description=h("people.forget.description")
     )
-    sub.add_argument("id", type=int, help="the person's Telegram id")
+    sub.add_argument("id", type=int, help=h("people.id"))
     sub.set_defaults(run=cmd_people_forget)
 
-    parties = commands.add_parser(
-        "parties",
-        help="who acts for the roadmap's responsible parties",
-        description="Who acts for each responsible party (the same as /parties in the bot).",
-    )
-    party_commands = parties.add_subparsers(
-        dest="parties_command", required=True, metavar="COMMAND"
-    )
-    sub = party_commands.add_parser("list", help="the parties and who acts for them")
+    party_commands = group("parties", "parties_command")
+    sub = party_commands.add_parser("list", help=h("parties.list"))
     sub.set_defaults(run=cmd_parties_list)
     sub = party_commands.add_parser(
-        "link",
-        help="set who acts for party N",
-        description="Set who acts for party N (numbers as in `parties list`): an organisation's "
-        "name, or 'все школы' / 'все колледжи' / 'все органы' / 'нет' (all schools, all "
-        "colleges, all authorities, nobody).",
+        "link", help=h("parties.link.help"), description=h("parties.link.description")
     )
-    sub.add_argument("number", type=int, help="the party's number")
-    sub.add_argument("target", nargs="+", help="organisation name, 'все школы', ..., or 'нет'")
+    sub.add_argument("number", type=int, help=h("parties.number"))
+    sub.add_argument("target", nargs="+", help=h("parties.target"))
     sub.set_defaults(run=cmd_parties_link)
 
-    reminders = commands.add_parser(
-        "reminders", help="the reminder policy", description="The roadmap's reminder policy."
-    )
-    reminder_commands = reminders.add_subparsers(
-        dest="reminders_command", required=True, metavar="COMMAND"
-    )
+    reminder_commands = group("reminders", "reminders_command")
     sub = reminder_commands.add_parser(
         "policy",
-        help="show or change when reminders are sent",
-        description="Show the reminder policy; with options, change it first. Reminders come "
-        "BEFORE days ahead of a due date (0 = on the day), then every OVERDUE_EVERY working "
-        "days after it, LIMIT times; after ESCALATE_AFTER days overdue the supervising "
-        "coordinator hears too.",
+        help=h("reminders.policy.help"),
+        description=h("reminders.policy.description"),
     )
     roadmap_option(sub)
-    sub.add_argument("--before", type=_days, metavar="7,3,1,0", help="days ahead of a due date")
-    sub.add_argument("--overdue-every", type=int, metavar="N", help="working days between")
-    sub.add_argument("--overdue-limit", type=int, metavar="N", help="overdue reminders at most")
-    sub.add_argument("--escalate-after", type=int, metavar="N", help="days overdue")
-    sub.add_argument("--kickoff", choices=["on", "off"], help="remind when a task starts")
-    sub.add_argument("--recurring", choices=["on", "off"], help="remind on each occurrence")
+    sub.add_argument("--before", type=_days, metavar="7,3,1,0", help=h("reminders.before"))
+    sub.add_argument("--overdue-every", type=int, metavar="N", help=h("reminders.overdue_every"))
+    sub.add_argument("--overdue-limit", type=int, metavar="N", help=h("reminders.overdue_limit"))
+    sub.add_argument("--escalate-after", type=int, metavar="N", help=h("reminders.escalate_after"))
+    sub.add_argument("--kickoff", choices=["on", "off"], help=h("reminders.kickoff"))
+    sub.add_argument("--recurring", choices=["on", "off"], help=h("reminders.recurring"))
     sub.add_argument(
         "--undated-weekday",
         type=int,
         choices=range(7),
         metavar="0-6",
-        help="the weekday (0 = Monday) tasks without a date are put to coordinators",
+        help=h("reminders.undated_weekday"),
     )
     sub.set_defaults(run=cmd_reminders_policy)
 
-    db = commands.add_parser("db", help="database maintenance", description="Database maintenance.")
-    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
-    sub = db_commands.add_parser("upgrade", help="apply migrations (also done on every start)")
+    sub = commands.add_parser(
+        "calendar", help=h("calendar.help"), description=h("calendar.description")
+    )
+    sub.add_argument("year", type=int, nargs="?", metavar="YYYY", help=h("calendar.year"))
+    sub.set_defaults(run=cmd_calendar)
+
+    db_commands = group("db", "db_command")
+    sub = db_commands.add_parser("upgrade", help=h("db.upgrade"))
     sub.set_defaults(run=cmd_db_upgrade)
     return parser
 
@@ -645,10 +633,22 @@ def _explain(error: Exception, t: Texts) -> str | None:
         return t("error.unknown_parent", organisation=error.organisation, parent=error.parent)
     if isinstance(error, ParentCycle):
         return t("error.parent_cycle", names=" → ".join(error.names))
+    if isinstance(error, NoOrganisation):
+        text = t("cli.no_org", query=error.query)
+        if error.suggestions:
+            return text + " " + t("cli.org_suggest", names="; ".join(error.suggestions))
+        return text + " " + t("cli.org_list")
+    if isinstance(error, SeveralOrganisations | AmbiguousOrganisation):
+        shown = "; ".join(error.matches[:10])
+        if len(error.matches) > 10:
+            shown += "; " + t("cli.more", count=len(error.matches) - 10)
+        return t("cli.ambiguous", query=error.query, count=len(error.matches), matches=shown)
+    if isinstance(error, NoDraft):
+        return t("cli.no_draft", id=error.draft_id)
+    if isinstance(error, MixedKinds):
+        return t("cli.broken_kinds", text=error.text)
     if isinstance(error, UnknownOrganisation):
         return t("invite.unknown_org", name=error.name)
-    if isinstance(error, AmbiguousOrganisation):
-        return t("error.ambiguous", query=error.query, matches="; ".join(error.matches[:10]))
     if isinstance(error, WrongKindForRole):
         return t("invite.wrong_kind")
     if isinstance(error, NoSuchParty):
@@ -684,12 +684,35 @@ async def _run(settings: Settings, args: argparse.Namespace, command: Command) -
     return EXIT_OK
 
 
+def _language(settings: Settings | None) -> Language:
+    """The settings' language; with bad settings, LANGUAGE alone (help must still read)."""
+    if settings is not None:
+        return settings.language
+    return "en" if os.environ.get("LANGUAGE", "").strip().lower() == "en" else "ru"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """The command; its output piped into `head` and cut short ends it quietly."""
     try:
-        settings = load_settings()
+        return _main(argv)
+    except BrokenPipeError:
+        # Whatever is still buffered goes nowhere: no "Exception ignored" at exit either.
+        with contextlib.suppress(OSError, ValueError):  # not a real file: a test's capture
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    try:
+        settings: Settings | None = load_settings()
+        problem = None
     except SettingsError as error:
-        print(f"roadmap-bot: {error}", file=sys.stderr)
+        settings, problem = None, error
+    language = _language(settings)
+    with argparse_language(language):
+        args = build_parser(language).parse_args(argv)
+    if settings is None:
+        print(f"roadmap-bot: {problem}", file=sys.stderr)
         return EXIT_USAGE
     t = Texts(settings.language)
     if getattr(args, "needs_token", False):

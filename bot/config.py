@@ -34,7 +34,9 @@ class Settings(BaseSettings):
     invite_ttl_days: int = Field(default=14, ge=1, le=365)
     reminder_hour: int = Field(default=10, ge=0, le=23)
     quiet_hours: str = "21-8"
+    work_calendar: Literal["ru", "none"] = "ru"
     holidays: Annotated[tuple[date, ...], NoDecode] = ()
+    workdays: Annotated[tuple[date, ...], NoDecode] = ()
     send_per_second: float = Field(default=25, gt=0, le=1000)
     send_per_chat_per_second: float = Field(default=1, gt=0, le=30)
     send_per_group_per_minute: float = Field(default=20, gt=0, le=60)
@@ -101,7 +103,7 @@ class Settings(BaseSettings):
             raise ValueError(f"hours are 0 to 23, got {value!r}")
         return f"{int(start)}-{int(end)}"
 
-    @field_validator("holidays", mode="before")
+    @field_validator("holidays", "workdays", mode="before")
     @classmethod
     def _holiday_list(cls, value: object) -> object:
         if isinstance(value, str):
@@ -149,7 +151,7 @@ class Settings(BaseSettings):
             raise ValueError(f"expected an http(s):// URL, got {value!r}")
         return value.rstrip("/")
 
-    @field_validator("language", "log_level", mode="before")
+    @field_validator("language", "log_level", "work_calendar", mode="before")
     @classmethod
     def _case_insensitive(cls, value: object) -> object:
         return value.strip() if isinstance(value, str) else value
@@ -159,7 +161,7 @@ class Settings(BaseSettings):
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("language", mode="before")
+    @field_validator("language", "work_calendar", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value

@@ -50,11 +50,16 @@ class Reason(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class WorkCalendar:
-    """Weekends and the department's holidays are not working days."""
+    """Weekends and the holidays are not working days, except the `workdays`: the Saturdays
+    (and Sundays) a government transfer makes working, and any day taken back from `holidays`.
+    The dates are given (see bot/workdays.py for Russia's calendar); nothing is looked up."""
 
     holidays: frozenset[date] = field(default_factory=frozenset)
+    workdays: frozenset[date] = field(default_factory=frozenset)
 
     def is_working(self, day: date) -> bool:
+        if day in self.workdays:
+            return True
         return day.weekday() < 5 and day not in self.holidays
 
     def last_working_on_or_before(self, day: date) -> date:
@@ -81,7 +86,12 @@ class WorkCalendar:
         for _ in range(rest):
             day += timedelta(days=1)
             count += day.weekday() < 5
-        return count - sum(1 for h in self.holidays if start < h <= end and h.weekday() < 5)
+        count -= sum(
+            1
+            for h in self.holidays
+            if start < h <= end and h.weekday() < 5 and h not in self.workdays
+        )
+        return count + sum(1 for w in self.workdays if start < w <= end and w.weekday() >= 5)
 
 
 @dataclass(frozen=True, slots=True)

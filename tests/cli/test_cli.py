@@ -216,13 +216,17 @@ def test_organisation_registry_import_and_list(capsys: pytest.CaptureFixture[str
         ["orgs", "list"],
         ["db"],
         ["db", "upgrade"],
+        ["calendar"],
+        ["reports", "confirm"],
+        ["parties", "link"],
+        ["invite"],
     ],
 )
 def test_every_command_has_help(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main([*argv, "--help"])
     assert exit_.value.code == 0
-    assert "usage: roadmap-bot" in capsys.readouterr().out
+    assert "использование: roadmap-bot" in capsys.readouterr().out
 
 
 def test_console_script_is_installed_and_runs(workdir: Path) -> None:
@@ -236,7 +240,7 @@ def test_console_script_is_installed_and_runs(workdir: Path) -> None:
         [sys.executable, "-m", "bot", "--help"], capture_output=True, text=True, check=False
     )
     assert module.returncode == 0
-    assert "usage: roadmap-bot" in module.stdout
+    assert "использование: roadmap-bot" in module.stdout
 
 
 def test_tasks_json_and_status_count_each_organisations_share(
