@@ -169,12 +169,13 @@ async def report_command(
     t: Texts,
     reports: ReportService,
     snapshots: Snapshots,
+    state: FSMContext,
     event_update: Update,
 ) -> None:
     """`/report` shows what is asked; `/report 38` answers it."""
     if command.args and command.args.strip():
-        outcome = await reports.submit(person, command.args, update_id=event_update.update_id)
-        await _answer_outcome(message, outcome, t, snapshots)
+        answer = message.model_copy(update={"text": command.args})
+        await answer_questions(answer, person, t, reports, snapshots, state, event_update.update_id)
         return
     questions = await reports.my_questions(person)
     if not questions:
@@ -241,6 +242,9 @@ async def answer_questions(
     if organisation is None:
         asked = await reports.my_questions(person)
         mine = tuple(dict.fromkeys(q.organisation for q in asked))
+        if not mine and _reports_for_someone(person):
+            await message.answer(t("report.nothing_asked"))
+            return
         if len(mine) != 1:  # none (say why) or several (ask which): as before
             said = await reports.submit(person, text, update_id=update_id)
             await _answer_outcome(message, said, t, snapshots)
