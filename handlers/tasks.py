@@ -20,6 +20,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.domain.access import Action, Person
 from bot.domain.model import Task
 from bot.domain.status import Standing
+from bot.render.report import short
 from bot.render.shares import render_mark_outcome
 from bot.render.telegram import render_card, render_task_page, split_message
 from bot.render.texts import Texts
@@ -120,7 +121,7 @@ def _page(
     sections = InlineKeyboardBuilder()
     for index, title in enumerate(scope.sections):
         mark = "• " if f == f"s{index}" else ""
-        sections.button(text=mark + title[:40], callback_data=TaskPage(page=0, f=f"s{index}"))
+        sections.button(text=mark + short(title, 40), callback_data=TaskPage(page=0, f=f"s{index}"))
     sections.adjust(1)
     builder.attach(sections)
     return text, builder.as_markup()
@@ -168,7 +169,7 @@ async def show_task(
         builder = InlineKeyboardBuilder()
         for task in found:
             builder.button(
-                text=f"№ {task.number}: {task.title[:48]}",
+                text=f"№ {task.number}: {short(task.title, 48)}",
                 callback_data=TaskAction(action="open", task_id=task.id or 0),
             )
         builder.adjust(1)

@@ -10,6 +10,7 @@ from typing import Any
 from bot.domain.model import Deadline, Organisation, OrganisationKind, Task
 from bot.domain.shares import ShareCounts
 from bot.domain.status import Standing, standing
+from bot.render.rhythm import rhythm_words
 from bot.render.shares import render_counts
 from bot.render.texts import Texts
 from bot.services.roadmaps import ImportOutcome, StatusReport
@@ -28,6 +29,43 @@ def short(text: str, width: int = TITLE_WIDTH) -> str:
     return head.rstrip(" ,;:—-") + "…"
 
 
+def distinct_shorts(texts: Sequence[str], width: int = TITLE_WIDTH) -> list[str]:
+    """`short` of each text, except that texts whose shorts would read the same keep what
+    tells them apart: their first words, "…", and the words from where they differ. Tasks 9,
+    10 and 11 of the Smolensk order all begin «Перевод 100% внутренних коммуникаций (ВКС,
+    чаты) системы управления образованием Смоленской области в ИКОП Сферум» and differ only
+    in the brackets at the end."""
+    shorts = [short(text, width) for text in texts]
+    seen = Counter(shorts)
+    result = []
+    for text, said in zip(texts, shorts, strict=True):
+        if seen[said] == 1:
+            result.append(said)
+            continue
+        words = text.split()
+        alike = [other.split() for other, its in zip(texts, shorts, strict=True) if its == said]
+        shared = (
+            min(_common_words(words, other) for other in alike if other != words)
+            if len(alike) > 1
+            else 0
+        )
+        if shared <= 3:
+            result.append(said)
+            continue
+        tail = " ".join(words[shared:]) or " ".join(words[-3:])
+        result.append(short(" ".join(words[:3]) + " … " + tail, width))
+    return result
+
+
+def _common_words(one: list[str], other: list[str]) -> int:
+    count = 0
+    for a, b in zip(one, other, strict=False):
+        if a != b:
+            break
+        count += 1
+    return count
+
+
 def responsible(task: Task, t: Texts) -> str:
     return ", ".join(task.responsible) or t("status.nobody")
 
@@ -42,7 +80,7 @@ def understood(deadline: Deadline, t: Texts) -> str:
     elif deadline.start:
         parts.append(t("deadline.start", start=t.day(deadline.start)))
     if deadline.recurrence:
-        parts.append(t("deadline.every", rule=deadline.recurrence))
+        parts.append(t("deadline.every", rule=rhythm_words(deadline.recurrence, t.language)))
     return "; ".join(parts) or t("deadline.none")
 
 
@@ -135,13 +173,13 @@ def render_status(report: StatusReport, t: Texts) -> str:
             number=task.number,
             title=short(task.title),
             due=t.day(task.deadline.due),
-            days=(summary.as_of - task.deadline.due).days,
+            days=t.count("day", (summary.as_of - task.deadline.due).days),
             responsible=responsible(task, t),
         )
         for task in summary.overdue
         if task.deadline.due is not None
     ] or [t("status.nothing")]
-    lines += ["", t("status.upcoming", days=summary.horizon_days)]
+    lines += ["", t("status.upcoming", days=t.count("day", summary.horizon_days))]
     lines += [
         t(
             f"status.upcoming.{item.milestone.value}",

@@ -16,7 +16,7 @@ from bot.domain.invites import invite_link
 from bot.domain.links import PartyLink
 from bot.domain.model import Task
 from bot.domain.status import Standing, standing
-from bot.render.report import responsible, short, understood
+from bot.render.report import distinct_shorts, responsible, short, understood
 from bot.render.shares import render_card_shares
 from bot.render.texts import Safe, Texts
 from bot.services.organisations import Roster
@@ -116,9 +116,7 @@ def render_card(card: TaskCard, t: Texts, timezone: str) -> str:
     if task.section:
         lines.append(t("card.section", section=task.section))
     lines.append(t("card.responsible", responsible=responsible(task, t)))
-    lines.append(
-        t("card.deadline", text=task.deadline.text, understood=understood(task.deadline, t))
-    )
+    lines.append(deadline_line(task, t))
     if task.deadline.note:
         lines.append(t("card.deadline_note", note=task.deadline.note))
     if task.result:
@@ -158,7 +156,8 @@ def _history_lines(card: TaskCard, t: Texts, zone: ZoneInfo) -> list[str]:
         if entry.action == "status":
             old = t(f"standing.{old}") if old else old
             new = t(f"standing.{new}") if new else new
-        actor = card.actors.get(entry.actor, entry.actor)
+        named = card.actors.get(entry.actor)
+        actor = named if named and named != entry.actor else actor_words(entry.actor, t)
         lines.append(
             t(
                 key,
@@ -175,6 +174,24 @@ def _history_lines(card: TaskCard, t: Texts, zone: ZoneInfo) -> list[str]:
 _FIELDS = {"number", "section", "title", "responsible", "deadline", "result"}
 
 
+def actor_words(actor: str, t: Texts) -> str:
+    """Who did something, when it was not a person: «при импорте приказа», «из командной
+    строки» — never "import:smolensk-order-319-OD.docx"."""
+    kind = actor.split(":", 1)[0]
+    key = f"actor.{kind}"
+    return t(key) if key in t.messages else actor
+
+
+def deadline_line(task: Task, t: Texts) -> str:
+    """«Срок: до 28.04.2023»: the order's words, and how the bot read them only when that
+    adds something («Срок: 20.04.2023 (до 20.04.2023)» said the date twice)."""
+    deadline = task.deadline
+    dates = [t.day(day) for day in (deadline.start, deadline.due) if day is not None]
+    if dates and deadline.recurrence is None and all(day in deadline.text for day in dates):
+        return t("card.deadline_plain", text=deadline.text)
+    return t("card.deadline", text=deadline.text, understood=understood(deadline, t))
+
+
 def deadline_short(task: Task, t: Texts) -> str:
     return task.deadline.text if not task.deadline.fixed else understood(task.deadline, t)
 
@@ -189,15 +206,16 @@ def render_task_page(
     if not chosen:
         return t("tasks.none"), pages
     lines = [t("tasks.page", shown=len(tasks), total=total, page=page + 1, pages=pages)]
+    titles = distinct_shorts([task.title for task in chosen], 70)
     lines += [
         t(
             "tasks.item",
             mark=MARKS[standing(task, as_of)],
             number=task.number,
-            title=short(task.title, 70),
+            title=title,
             deadline=deadline_short(task, t),
         )
-        for task in chosen
+        for task, title in zip(chosen, titles, strict=True)
     ]
     return "\n".join(lines), pages
 

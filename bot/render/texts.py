@@ -39,9 +39,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "status.totals": "Мероприятий: {total} — выполнено {done}, в работе {open}, "
         "просрочено {overdue}, отменено {cancelled}.",
         "status.overdue": "Просрочено ({count}):",
-        "status.overdue_item": "• № {number} «{title}» — срок {due}, просрочено на {days} дн.; "
+        "status.overdue_item": "• № {number} «{title}» — срок {due}, просрочено на {days}; "
         "отв.: {responsible}",
-        "status.upcoming": "Ближайшие {days} дн.:",
+        "status.upcoming": "Ближайшие {days}:",
         "status.upcoming.due": "• {day} — срок: № {number} «{title}»; отв.: {responsible}",
         "status.upcoming.start": "• {day} — начало: № {number} «{title}»; отв.: {responsible}",
         "status.upcoming.occurrence": "• {day} — очередной срок: № {number} «{title}»; "
@@ -57,7 +57,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "deadline.due": "до {due}",
         "deadline.start": "с {start}",
         "deadline.range": "{start} – {due}",
-        "deadline.every": "повторяется: {rule}",
+        "deadline.every": "{rule}",
         "standing.open": "в работе",
         "standing.overdue": "просрочено",
         "standing.done": "выполнено",
@@ -148,6 +148,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "card.section": "Раздел: {section}",
         "card.responsible": "Ответственные: {responsible}",
         "card.deadline": "Срок: {text} ({understood})",
+        "card.deadline_plain": "Срок: {text}",
+        "actor.import": "при импорте приказа",
+        "actor.cli": "из командной строки",
+        "actor.person": "удалённый пользователь",
         "card.deadline_note": "Условие: {note}",
         "card.result": "Результат: {result}",
         "card.standing": "Статус: {standing}",
@@ -242,10 +246,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "его из @BotFather заново.",
         "error.ambiguous": "Под «{query}» подходят несколько организаций: {matches}. Уточните.",
         "invite.written": "Приглашений записано: {count}, файл {path}.",
-        "help.revoke": "/revoke — отозвать приглашение",
-        "help.unbind": "/unbind — отключить человека от организации",
-        "help.delete_me": "/delete_me — удалить ваши данные из бота",
-        "invite.throttled": "Слишком много попыток ввести приглашение. Подождите {seconds} с и "
         "cli.database": "База данных: {url}",
         "cli.no_org": "Организации «{query}» нет в реестре.",
         "cli.org_suggest": "Может быть: {names}?",
@@ -275,6 +275,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.calendar.nothing": "• нет",
         "cli.broken_kinds": "«{text}»: так пока нельзя, укажите один вид: «все школы», «все "
         "колледжи», «все органы» или «все сады».",
+        "help.revoke": "/revoke — отозвать приглашение",
+        "help.unbind": "/unbind — отключить человека от организации",
+        "help.delete_me": "/delete_me — удалить ваши данные из бота",
+        "invite.throttled": "Слишком много попыток ввести приглашение. Подождите {seconds} с и "
         "попробуйте снова; если ссылка не работает — попросите новую.",
         "revoke.none": "Действующих приглашений, которые вы можете отозвать, нет.",
         "revoke.pick": "Действующие приглашения — какое отозвать?",
@@ -338,9 +342,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "status.totals": "Tasks: {total} — done {done}, in progress {open}, overdue {overdue}, "
         "cancelled {cancelled}.",
         "status.overdue": "Overdue ({count}):",
-        "status.overdue_item": "• No. {number} “{title}” — due {due}, {days} d late; "
+        "status.overdue_item": "• No. {number} “{title}” — due {due}, {days} late; "
         "responsible: {responsible}",
-        "status.upcoming": "Next {days} days:",
+        "status.upcoming": "Next {days}:",
         "status.upcoming.due": "• {day} — due: No. {number} “{title}”; responsible: {responsible}",
         "status.upcoming.start": "• {day} — starts: No. {number} “{title}”; responsible: "
         "{responsible}",
@@ -357,7 +361,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "deadline.due": "by {due}",
         "deadline.start": "from {start}",
         "deadline.range": "{start} – {due}",
-        "deadline.every": "repeats: {rule}",
+        "deadline.every": "{rule}",
         "standing.open": "in progress",
         "standing.overdue": "overdue",
         "standing.done": "done",
@@ -446,6 +450,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "card.section": "Section: {section}",
         "card.responsible": "Responsible: {responsible}",
         "card.deadline": "Deadline: {text} ({understood})",
+        "card.deadline_plain": "Deadline: {text}",
+        "actor.import": "on importing the order",
+        "actor.cli": "from the command line",
+        "actor.person": "a deleted user",
         "card.deadline_note": "Condition: {note}",
         "card.result": "Result: {result}",
         "card.standing": "Status: {standing}",
@@ -537,14 +545,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "from @BotFather again.",
         "error.ambiguous": "Several organisations match “{query}”: {matches}. Be more specific.",
         "invite.written": "Invites written: {count}, file {path}.",
-        "help.revoke": "/revoke — revoke an invite",
-        "help.unbind": "/unbind — take a person off an organisation",
-        "help.delete_me": "/delete_me — erase your data from the bot",
-        "invite.throttled": "Too many invite attempts. Wait {seconds} s and try again; if the "
-        "link does not work, ask for a new one.",
-        "revoke.none": "There are no open invites you may revoke.",
-        "revoke.pick": "Open invites — which one to revoke?",
-        "revoke.item": "No. {id}: {role}, {scope}, {use}, until {until}",
         "cli.database": "Database: {url}",
         "cli.no_org": "There is no organisation “{query}” in the registry.",
         "cli.org_suggest": "Did you mean: {names}?",
@@ -573,6 +573,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.calendar.nothing": "• none",
         "cli.broken_kinds": "“{text}”: not possible yet; name one kind: «все школы», «все "
         "колледжи», «все органы» or «все сады».",
+        "help.revoke": "/revoke — revoke an invite",
+        "help.unbind": "/unbind — take a person off an organisation",
+        "help.delete_me": "/delete_me — erase your data from the bot",
+        "invite.throttled": "Too many invite attempts. Wait {seconds} s and try again; if the "
+        "link does not work, ask for a new one.",
+        "revoke.none": "There are no open invites you may revoke.",
+        "revoke.pick": "Open invites — which one to revoke?",
+        "revoke.item": "No. {id}: {role}, {scope}, {use}, until {until}",
         "revoke.done": "Invite No. {id} ({role}, {scope}) revoked: the link no longer works.",
         "revoke.already": "Invite No. {id} was already revoked.",
         "revoke.no_such": "There is no invite No. {id}.",

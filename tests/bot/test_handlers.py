@@ -71,10 +71,32 @@ async def test_status_shows_each_person_their_own_reach(staffed: World) -> None:
 async def test_task_card_shows_the_deadline_as_written_and_understood(staffed: World) -> None:
     (card,) = await staffed.send(REP, "/task 7")
     assert card.text.startswith("<b>№ 7. Регистрация муниципальных общеобразовательных")
-    assert "Срок: до 28.04.2023 (до 28.04.2023)" in card.text
+    assert "Срок: до 28.04.2023\n" in card.text  # the date once, not «(до 28.04.2023)» again
     assert "Статус: в работе" in card.text
     labels = [label for label, _ in card.buttons()]
     assert labels == ["✅ Выполнено", "💬 Комментарий"]
+    assert "import:" not in card.text
+    assert "при импорте приказа" in card.text  # who added it, in words
+
+
+async def test_a_recurring_deadline_is_said_in_words(staffed: World) -> None:
+    (card,) = await staffed.send(ADMIN, "/task 18")
+    assert "Срок: еженедельно, по пятницам (каждую пятницу)" in card.text
+    assert "FREQ=" not in card.text
+
+
+async def test_tasks_that_begin_alike_are_told_apart_in_the_list(staffed: World) -> None:
+    (listing,) = await staffed.send(ADMIN, "/tasks")
+    (page2,) = await staffed.press(ADMIN, listing, "▶️")
+    items = [line for line in page2.text.splitlines() if "Перевод 100%" in line]
+    assert len(items) == 3
+    assert "(Департамент – муниципальные органы" in items[0]
+    assert "(Департамент – подведомственные" in items[1]
+    assert "(муниципальные органы" in items[2]
+    assert len(set(items)) == 3
+    sections = [label for label, data in page2.buttons() if ":s" in data]
+    assert all(len(label) <= 40 for label in sections)
+    assert "Проведение организационных мероприятий п" not in sections  # cut at a word
 
 
 async def test_repeated_number_offers_a_choice(staffed: World) -> None:

@@ -60,14 +60,14 @@ FULL = ChartSeries(
 
 
 def assert_a_chart(png: bytes) -> None:
-    """A whole PNG of about 1200x675."""
+    """A whole PNG of about 1200x1350: portrait, to be read on a phone."""
     width, height = size(png)
     assert 1100 <= width <= 1300
-    assert 600 <= height <= 750
+    assert 1250 <= height <= 1450
     assert png.endswith(b"IEND\xaeB`\x82")
 
 
-def test_a_png_of_about_1200_by_675() -> None:
+def test_a_png_of_about_1200_by_1350() -> None:
     assert_a_chart(chart(FULL))
 
 
