@@ -10,9 +10,12 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.access import Person
-from bot.render.telegram import render_help, render_whoami, scope_text
+from bot.render.telegram import render_help, render_welcome, render_whoami, scope_text
 from bot.render.texts import Texts
+from bot.services.collection import QuestionPlanner
 from bot.services.people import InviteRefused, PeopleService, TooManyGuesses
+from bot.services.reports import ReportService
+from bot.services.welcome import welcome_plan
 from handlers.filters import PRIVATE
 from handlers.menus import MenuPublisher
 
@@ -25,6 +28,8 @@ async def start_with_invite(
     people: PeopleService,
     menus: MenuPublisher,
     bot: Bot,
+    reports: ReportService,
+    questions: QuestionPlanner,
 ) -> None:
     await people.reachable_again(person)
     try:
@@ -39,13 +44,25 @@ async def start_with_invite(
     role = t(f"role.{joined.binding.role.value}")
     scope = scope_text(joined.binding, t)
     greeting = t("bot.joined" if joined.new else "bot.already", role=role, scope=scope)
-    await message.answer(f"{greeting}\n\n{render_help(joined.person, t)}")
-    await menus.publish(bot, joined.person)
+    plan = await welcome_plan(joined.binding, reports, questions.settings.hour)
+    await message.answer(
+        f"{greeting}\n\n{render_welcome(plan, t)}\n\n{render_help(joined.person, t)}"
+    )
+    await menus.publish(bot, joined.person)  # the menu now, not after the next restart
 
 
-async def start(message: Message, person: Person, t: Texts, people: PeopleService) -> None:
+async def start(
+    message: Message,
+    person: Person,
+    t: Texts,
+    people: PeopleService,
+    menus: MenuPublisher,
+    bot: Bot,
+) -> None:
     await people.reachable_again(person)  # /start after unblocking the bot
     await message.answer(render_help(person, t))
+    if person.known:  # an admin from ADMIN_IDS meets the bot: their menu at once
+        await menus.publish(bot, person)
 
 
 async def help_(message: Message, person: Person, t: Texts) -> None:

@@ -4,6 +4,8 @@ or the number / id as an argument. The service checks the reach again on every p
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.filters.callback_data import CallbackData
@@ -35,6 +37,7 @@ from bot.services.people import (
 )
 from handlers.callbacks import InviteStep
 from handlers.filters import PRIVATE, TEXT
+from handlers.menus import MenuPublisher
 
 MAX_CHOICES = 10
 MAX_BUTTONS = 30
@@ -235,6 +238,7 @@ async def _unbind(
     t: Texts,
     people: PeopleService,
     person_id: int,
+    menus: MenuPublisher,
 ) -> None:
     try:
         unbound: Unbound = await people.unbind(person, person_id)
@@ -253,10 +257,17 @@ async def _unbind(
     if unbound.kept:
         text += "\n" + t("unbind.kept", bindings=_bindings(unbound.kept, t))
     await message.answer(text)
+    if message.bot is not None:  # their menu shrinks with their rights, now
+        await menus.publish(message.bot, replace(unbound.person, bindings=unbound.kept))
 
 
 async def unbind(
-    message: Message, command: CommandObject, person: Person, t: Texts, people: PeopleService
+    message: Message,
+    command: CommandObject,
+    person: Person,
+    t: Texts,
+    people: PeopleService,
+    menus: MenuPublisher,
 ) -> None:
     if not any(Action.UNBIND in ALLOWED[b.role] for b in person.bindings):
         raise Forbidden(Action.UNBIND)
@@ -265,7 +276,7 @@ async def unbind(
         if not argument.isdigit():
             await message.answer(t("unbind.usage"))
             return
-        await _unbind(message, person, t, people, int(argument))
+        await _unbind(message, person, t, people, int(argument), menus)
         return
     reachable = await people.people_in_reach(person)
     if not reachable:
@@ -290,10 +301,11 @@ async def pressed_unbind(
     person: Person,
     t: Texts,
     people: PeopleService,
+    menus: MenuPublisher,
 ) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        await _unbind(query.message, person, t, people, callback_data.person_id)
+        await _unbind(query.message, person, t, people, callback_data.person_id, menus)
 
 
 def make_router() -> Router:

@@ -146,3 +146,9 @@ def _monthdays(monthdays: list[int], ru: bool) -> str:
     if ru:
         return _join([f"{day}-го" for day in sorted(monthdays)], "и") + " числа"
     return "on day " + _join([str(day) for day in sorted(monthdays)], "and")
+
+
+def on_weekday(index: int, language: str) -> str:
+    """«по пятницам» / "on Fridays" for a weekday index (0 = Monday)."""
+    day = _WEEK[index]
+    return f"по {_ON_RU[day]}" if language == "ru" else f"on {_DAY_EN[day]}s"

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from bot.domain.access import ALLOWED, Action, Binding, Person
+from bot.domain.access import ALLOWED, Action, Binding, Person, Role
 from bot.domain.invites import invite_link
 from bot.domain.links import PartyLink
 from bot.domain.model import Task
+from bot.domain.reminders import Reason
 from bot.domain.status import Standing, standing
 from bot.render.report import distinct_shorts, responsible, short, understood
+from bot.render.rhythm import on_weekday
 from bot.render.shares import render_card_shares
 from bot.render.texts import Safe, Texts
 from bot.services.organisations import Roster
@@ -24,6 +26,7 @@ from bot.services.parties import PartyView
 from bot.services.people import Invite
 from bot.services.reminders import Digest, DigestLine
 from bot.services.tasks import TaskCard
+from bot.services.welcome import WelcomePlan
 
 MESSAGE_LIMIT = 4096
 TASKS_PER_PAGE = 8
@@ -43,6 +46,11 @@ COMMANDS: tuple[tuple[str, Action | None], ...] = (
     ("done", Action.MARK_DONE),
     ("reopen", Action.REOPEN),
     ("excuse", Action.EXCUSE),
+    ("report", Action.REPORT),
+    ("indicators", Action.VIEW),
+    ("template", Action.INVITE),  # coordinators and admins enter figures for others
+    ("export", Action.INVITE),  # ... and take the workbook of everything in their reach
+    ("indicator", Action.EDIT_PARTIES),  # admins define indicators
     ("invite", Action.INVITE),
     ("orgs", Action.VIEW_ORGS),
     ("parties", Action.EDIT_PARTIES),
@@ -96,6 +104,29 @@ def render_help(person: Person, t: Texts) -> str:
         return t("bot.stranger")
     lines = [t("help.header")]
     lines += [t(f"help.{name}") for name in commands_for(person)]
+    return "\n".join(lines)
+
+
+def render_welcome(plan: WelcomePlan, t: Texts) -> str:
+    """What happens next and what to do now, for the role the person just took."""
+    lines = []
+    if plan.role is Role.REP:
+        if plan.asked:
+            by_day: dict[int, list[str]] = {}
+            for asked in plan.asked:
+                by_day.setdefault(asked.weekday, []).append(asked.name)
+            for weekday, names in sorted(by_day.items()):
+                lines.append(
+                    t(
+                        "welcome.asked",
+                        when=on_weekday(weekday, t.language),
+                        hour=plan.hour,
+                        names="; ".join(names),
+                    )
+                )
+        else:
+            lines.append(t("welcome.nothing_asked"))
+    lines.append(t(f"welcome.{plan.role.value}", hour=plan.hour))
     return "\n".join(lines)
 
 
@@ -240,19 +271,28 @@ def render_party_targets(links: Sequence[PartyLink], counts: Sequence[int], t: T
 
 
 def render_rosters(rosters: Sequence[Roster], t: Texts) -> str:
+    """Who has joined: the organisation asked about by its full name, those under it by their
+    short names, each municipality with its own organisations under it."""
     lines: list[str] = []
     for roster in rosters:
         if lines:
             lines.append("")
         header = t("orgs.header", name=roster.root, joined=roster.joined, count=roster.total)
         lines.append(Safe(f"<b>{header}</b>"))
+        depth = 0
         for row in roster.rows:
+            name = row.short_name
+            group = row.depth == 0 and row.has_children
+            if group or row.depth < depth:  # a group begins, or the one above is over
+                lines.append("")
+            depth = row.depth
             if row.has_children:
-                lines.append(t("orgs.header", name=row.name, joined=row.joined, count=row.total))
+                header = t("orgs.header", name=name, joined=row.joined, count=row.total)
+                lines.append(Safe(f"<b>{header}</b>") if group else header)
             elif row.people:
-                lines.append(t("orgs.item.joined", name=row.name, people=", ".join(row.people)))
+                lines.append(t("orgs.item.joined", name=name, people=", ".join(row.people)))
             else:
-                lines.append(t("orgs.item.missing", name=row.name))
+                lines.append(t("orgs.item.missing", name=name))
     return "\n".join(lines)
 
 
@@ -283,60 +323,74 @@ def render_invite(invite: Invite, username: str, t: Texts) -> str:
     )
 
 
-MAX_ORGANISATIONS_LISTED = 15
+MAX_BUTTONS = 100  # Telegram's limit for one inline keyboard
+
+
+def digest_buttons(line: DigestLine) -> int:
+    """The buttons a digest's task gets: ✅ (their own share), 📄 (the card) and, where
+    organisations below them are late, 📋 (their list)."""
+    return int(line.own) + 1 + int(line.escalated)
 
 
 @dataclass(frozen=True, slots=True)
 class DigestMessage:
-    """A digest as one message: its text, the tasks its lines show (id, number; each gets its
-    buttons) and how many lines it leaves to the full list (0: the whole digest is shown)."""
+    """A digest as one message: its text, the lines (one per task) it shows — each gets its
+    buttons — and those it leaves to the full list (none: the whole digest is shown)."""
 
     text: str
-    tasks: tuple[tuple[int, str], ...]
-    rest: int
+    shown: tuple[DigestLine, ...]
+    hidden: tuple[DigestLine, ...]
+
+    @property
+    def rest(self) -> int:
+        return len(self.hidden)
 
 
 def render_digest(
-    digest: Digest, t: Texts, *, max_tasks: int, limit: int = MESSAGE_LIMIT
+    digest: Digest, t: Texts, *, max_buttons: int = MAX_BUTTONS, limit: int = MESSAGE_LIMIT
 ) -> DigestMessage:
-    """The whole digest if it fits one message and `max_tasks` tasks' buttons; otherwise its
-    most urgent lines that do (the lines come ordered by urgency), then how many more there
-    are — never a silent cut."""
+    """The whole digest if it fits one message and one keyboard; otherwise its most urgent
+    tasks that do (the lines come one per task, ordered by urgency), then how many more there
+    are and the closing hint — never a silent cut. A line is short whatever the task (a title
+    cut at 80 characters, late organisations counted, not named), so the header, the count
+    and the hint always fit."""
     header = Safe(f"<b>{t('digest.header', title=short(digest.roadmap, 60))}</b>")
-    footer = ["", t("digest.footer")]
+    listed = any(line.escalated for line in digest.lines)
+    footer = ["", t("digest.footer_list" if listed else "digest.footer")]
     lines = [_digest_line(line, t) for line in digest.lines]
+    fixed = len(header) + sum(len(part) + 1 for part in footer)
 
-    def text(shown: int) -> str:
-        rest = len(lines) - shown
-        more = [t("digest.rest", count=t.count("more_reminder", rest))] if rest else []
-        return "\n".join([header, *lines[:shown], *more, *footer])
+    def more(rest: int) -> list[str]:
+        return [t("digest.rest", count=t.count("more_reminder", rest))] if rest else []
 
-    def tasks(shown: int) -> tuple[tuple[int, str], ...]:
-        return tuple({line.task_id: line.number for line in digest.lines[:shown]}.items())
-
-    shown = len(lines)
-    if len(text(shown)) > limit or len(tasks(shown)) > max_tasks:
-        shown = 0
-        while (
-            shown < len(lines)
-            and len(text(shown + 1)) <= limit
-            and len(tasks(shown + 1)) <= max_tasks
-        ):
-            shown += 1
-    return DigestMessage(text(shown), tasks(shown), len(lines) - shown)
+    shown, size, buttons = 0, fixed, 0
+    for index, line in enumerate(lines):
+        rest = len(lines) - index - 1
+        extra = sum(len(part) + 1 for part in more(rest))
+        own = digest_buttons(digest.lines[index])
+        list_button = 1 if rest else 0  # the full list's, when something is left to it
+        if size + len(line) + 1 + extra > limit or buttons + own + list_button > max_buttons:
+            break
+        shown, size, buttons = index + 1, size + len(line) + 1, buttons + own
+    text = "\n".join([header, *lines[:shown], *more(len(lines) - shown), *footer])
+    return DigestMessage(text, digest.lines[:shown], digest.lines[shown:])
 
 
 def _digest_line(line: DigestLine, t: Texts) -> str:
-    organisations = ", ".join(line.organisations[:MAX_ORGANISATIONS_LISTED])
-    if len(line.organisations) > MAX_ORGANISATIONS_LISTED:
-        more = t("digest.more", count=len(line.organisations) - MAX_ORGANISATIONS_LISTED)
-        organisations = f"{organisations} {more}"
-    return t(
-        f"digest.{line.reason.value}",
+    """One task: what is due for the reader, and for coordinators and admins how many of the
+    organisations below them are late («просрочено у 15 из 40 школ»), the names behind 📋."""
+    key = "escalation_count" if line.reason is Reason.ESCALATION else line.reason.value
+    said = t(
+        f"digest.{key}",
         number=line.number,
         title=short(line.title, 80),
         day=t.day(line.day),
         days=t.count("day", line.days),  # "осталось 3 дня", "просрочено на 1 день"
-        organisations=organisations,
-        text=line.deadline_text,
+        late=len(line.organisations),
+        among=t.count("of_school" if line.schools else "of_org", line.owed_below),
+        text=short(line.deadline_text, 80),
     )
+    if line.escalated and line.reason is not Reason.ESCALATION:
+        among = t.count("of_school" if line.schools else "of_org", line.owed_below)
+        said = Safe(said + t("digest.also_below", late=len(line.organisations), among=among))
+    return said

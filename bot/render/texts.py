@@ -115,6 +115,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "координатора ссылку-приглашение и откройте её.",
         "bot.joined": "Готово: вы подключены как {role} ({scope}).",
         "bot.already": "Вы уже подключены как {role} ({scope}).",
+        "welcome.asked": "📅 {when} в {hour}:00 спрошу недельные цифры: {names}. Ответьте на "
+        "вопрос числом — можно одним сообщением на всё.",
+        "welcome.nothing_asked": "Недельных показателей пока не задано — когда появятся, я "
+        "спрошу о них сам.",
+        "welcome.rep": "🔔 Перед сроками мероприятий вашей организации пришлю напоминание в "
+        "{hour}:00, по рабочим дням. Сейчас: /mytasks — ваши мероприятия.",
+        "welcome.coordinator": "🔔 По рабочим дням в {hour}:00 — напоминания о сроках ваших "
+        "организаций; после срока недельных цифр — кто не ответил, с кнопкой «Напомнить им». "
+        "Сейчас: /orgs — кто из ваших организаций подключился, /invite — пригласить остальных.",
+        "welcome.admin": "Сейчас: /status — сводка, /parties — кто за что отвечает, /invite — "
+        "пригласить координаторов, /export — всё одной книгой Excel.",
+        "welcome.observer": "Сейчас: /status — сводка, /orgs — кто подключился.",
         "invite.malformed": "Эта ссылка-приглашение повреждена. Скопируйте её целиком или "
         "попросите новую.",
         "invite.unknown": "Такого приглашения нет. Попросите у координатора новую ссылку.",
@@ -133,6 +145,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "help.whoami": "/whoami — кто вы в боте",
         "help.help": "/help — что вы можете",
         "help.cancel": "/cancel — отменить начатое действие",
+        "help.report": "/report — недельные цифры вашей организации (или ответьте на вопрос)",
+        "help.indicators": "/indicators — показатели, о которых спрашиваю по неделям",
+        "help.template": "/template — таблица для ваших организаций: заполните и пришлите",
+        "help.export": "/export — одна книга Excel: мероприятия, показатели, отчёты, изменения",
+        "help.indicator": "/indicator — задать показатель (или его новую версию)",
         "whoami": "{name}, id {id}.",
         "whoami.binding": "• {role}: {scope}",
         "whoami.none": "Вы пока не подключены ни к одной организации.",
@@ -201,6 +218,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "orgs.header": "{name}: подключены {joined} из {count}.",
         "orgs.item.joined": "✅ {name} — {people}",
         "orgs.item.missing": "⏳ {name} — никто не подключился",
+        "orgs.choose": "Под «{query}» подходят несколько организаций ({count}) — выберите:",
+        "orgs.choose_more": "Показаны первые {shown}; для остальных уточните название.",
         "parties.header": "Ответственные и кто действует за них:",
         "parties.item": "{index}. {party} → {targets}",
         "parties.nobody": "никто (некому напоминать)",
@@ -238,6 +257,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest.rest": "…и ещё {count} — в списке по кнопке 📋",
         "digest.footer": "Выполнено? ✅ — отметить, 📄 — открыть карточку.",
         "button.full_list": "📋 Весь список",
+        "digest.escalation_count": "🔺 Просрочено у подведомственных: № {number} «{title}» — срок "
+        "{day}, просрочено на {days}: у {late} из {among}",
+        "digest.also_below": "; подведомственные: просрочено у {late} из {among}",
+        "digest.footer_list": "Выполнено? ✅ — отметить, 📄 — открыть карточку, 📋 — кто не "
+        "выполнил.",
+        "button.digest_list": "📋 список № {number}",
+        "digest.list.header": "№ {number} «{title}»: просрочено у {late} из {among}",
+        "digest.list.page": "Стр. {page} из {pages}",
+        "digest.list.none": "№ {number}: у подведомственных ничего не просрочено.",
+        "digest.list.item": "{index}. {name}",
         "button.quick_done": "✅ № {number}",
         "button.open_card": "📄 № {number}",
         "error.no_token": "BOT_TOKEN не задан. Создайте бота у @BotFather (команда /newbot), "
@@ -418,6 +447,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "invite link and open it.",
         "bot.joined": "Done: you are connected as {role} ({scope}).",
         "bot.already": "You are already connected as {role} ({scope}).",
+        "welcome.asked": "📅 {when} at {hour}:00 I will ask for the weekly figures: {names}. "
+        "Answer the question with numbers, all in one message if you like.",
+        "welcome.nothing_asked": "No weekly figures are defined yet; when they are, I will ask "
+        "for them.",
+        "welcome.rep": "🔔 Before your organisation's deadlines I will remind you at {hour}:00 on "
+        "working days. Now: /mytasks — your tasks.",
+        "welcome.coordinator": "🔔 On working days at {hour}:00: reminders of your organisations' "
+        "deadlines; after the weekly figures are due, who has not answered, with a «Remind "
+        "them» button. Now: /orgs — who of your organisations has joined, /invite — invite the "
+        "rest.",
+        "welcome.admin": "Now: /status — the summary, /parties — who answers for what, /invite — "
+        "invite coordinators, /export — everything in one Excel workbook.",
+        "welcome.observer": "Now: /status — the summary, /orgs — who has joined.",
         "invite.malformed": "This invite link is damaged. Copy it whole or ask for a new one.",
         "invite.unknown": "There is no such invite. Ask your coordinator for a new link.",
         "invite.expired": "This invite has expired. Ask your coordinator for a new link.",
@@ -435,6 +477,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "help.whoami": "/whoami — who you are to the bot",
         "help.help": "/help — what you can do",
         "help.cancel": "/cancel — cancel what you started",
+        "help.report": "/report — your organisation's weekly figures (or reply to the question)",
+        "help.indicators": "/indicators — the figures I ask for every week",
+        "help.template": "/template — a sheet of your organisations to fill in and send back",
+        "help.export": "/export — one Excel workbook: tasks, figures, reports, changes",
+        "help.indicator": "/indicator — define an indicator (or its new version)",
         "whoami": "{name}, id {id}.",
         "whoami.binding": "• {role}: {scope}",
         "whoami.none": "You are not connected to any organisation yet.",
@@ -501,6 +548,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "orgs.header": "{name}: {joined} of {count} joined.",
         "orgs.item.joined": "✅ {name} — {people}",
         "orgs.item.missing": "⏳ {name} — nobody has joined",
+        "orgs.choose": "Several organisations match “{query}” ({count}): choose one.",
+        "orgs.choose_more": "The first {shown} are shown; be more specific for the others.",
         "parties.header": "Responsible parties and who acts for them:",
         "parties.item": "{index}. {party} → {targets}",
         "parties.nobody": "nobody (nobody to remind)",
@@ -537,6 +586,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest.rest": "…and {count}: see the list under 📋",
         "digest.footer": "Done? ✅ marks it, 📄 opens the card.",
         "button.full_list": "📋 Full list",
+        "digest.escalation_count": "🔺 Overdue below you: No. {number} “{title}” — due {day}, "
+        "{days} late: at {late} of {among}",
+        "digest.also_below": "; below you: late at {late} of {among}",
+        "digest.footer_list": "Done? ✅ marks it, 📄 opens the card, 📋 shows who has not done it.",
+        "button.digest_list": "📋 list No. {number}",
+        "digest.list.header": "No. {number} “{title}”: late at {late} of {among}",
+        "digest.list.page": "Page {page} of {pages}",
+        "digest.list.none": "No. {number}: nothing is late below you.",
+        "digest.list.item": "{index}. {name}",
         "button.quick_done": "✅ No. {number}",
         "button.open_card": "📄 No. {number}",
         "error.no_token": "BOT_TOKEN is not set. Create a bot with @BotFather (/newbot), put "
@@ -635,6 +693,8 @@ NOUNS: dict[str, dict[str, tuple[str, ...]]] = {
         "entry": ("запись", "записи", "записей"),
         "line": ("строка", "строки", "строк"),
         "more_reminder": ("напоминание", "напоминания", "напоминаний"),  # "…и ещё 5 напоминаний"
+        "of_school": ("школы", "школ", "школ"),  # "у 15 из 40 школ", "из 21 школы"
+        "of_org": ("организации", "организаций", "организаций"),
     },
     "en": {
         "task": ("task", "tasks"),
@@ -646,6 +706,8 @@ NOUNS: dict[str, dict[str, tuple[str, ...]]] = {
         "entry": ("entry", "entries"),
         "line": ("line", "lines"),
         "more_reminder": ("more reminder", "more reminders"),  # "…and 5 more reminders"
+        "of_school": ("school", "schools"),
+        "of_org": ("organisation", "organisations"),
     },
 }
 
