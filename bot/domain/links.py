@@ -57,7 +57,9 @@ class Clear:
 
 @dataclass(frozen=True, slots=True)
 class EveryOfKind:
-    kind: OrganisationKind
+    """«все школы», «все школы и колледжи», «все школы, колледжи и сады»."""
+
+    kinds: tuple[OrganisationKind, ...]
 
 
 # What an admin may type instead of an organisation's name (Russian and English).
@@ -79,12 +81,25 @@ _KIND_WORDS: dict[str, OrganisationKind] = {
 _NOBODY = {"нет", "никто", "none", "nobody", "-"}
 
 
+_AND = {"и", "and", "&", "+"}
+
+
 def parse_party_target(text: str) -> Clear | EveryOfKind | str:
-    """`нет` -> Clear; `все школы` / `all schools` -> EveryOfKind; anything else is a name to
-    look up in the registry."""
-    words = text.casefold().split()
+    """`нет` -> Clear; `все школы`, `все школы и колледжи`, `all schools and colleges` ->
+    EveryOfKind; anything else is a name to look up in the registry."""
+    words = text.casefold().replace(",", " , ").split()
     if len(words) == 1 and words[0] in _NOBODY:
         return Clear()
-    if len(words) == 2 and words[0] in ("все", "all") and words[1] in _KIND_WORDS:
-        return EveryOfKind(_KIND_WORDS[words[1]])
+    if len(words) >= 2 and words[0] in ("все", "all"):
+        kinds: list[OrganisationKind] = []
+        for word in words[1:]:
+            if word in _AND or word == ",":
+                continue
+            if word not in _KIND_WORDS:
+                break
+            if _KIND_WORDS[word] not in kinds:
+                kinds.append(_KIND_WORDS[word])
+        else:
+            if kinds:
+                return EveryOfKind(tuple(kinds))
     return " ".join(text.split())

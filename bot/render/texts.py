@@ -219,6 +219,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "orgs.item.joined": "✅ {name} — {people}",
         "orgs.item.missing": "⏳ {name} — никто не подключился",
         "orgs.choose": "Под «{query}» подходят несколько организаций ({count}) — выберите:",
+        "orgs.missing_list": "⏳ никто не подключился: {names}",
         "orgs.choose_more": "Показаны первые {shown}; для остальных уточните название.",
         "parties.header": "Ответственные и кто действует за них:",
         "parties.item": "{index}. {party} → {targets}",
@@ -302,8 +303,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.calendar.taken_back": "из WORKDAYS",
         "cli.calendar.transfer": "рабочий день по переносу",
         "cli.calendar.nothing": "• нет",
-        "cli.broken_kinds": "«{text}»: так пока нельзя, укажите один вид: «все школы», «все "
-        "колледжи», «все органы» или «все сады».",
+        "cli.broken_kinds": "«{text}»: не понял, какие это организации. Можно: «все школы», "
+        "«все колледжи», «все органы», «все сады», «все допобразование» — и вместе: «все школы "
+        "и колледжи».",
         "help.revoke": "/revoke — отозвать приглашение",
         "help.unbind": "/unbind — отключить человека от организации",
         "help.delete_me": "/delete_me — удалить ваши данные из бота",
@@ -549,6 +551,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "orgs.item.joined": "✅ {name} — {people}",
         "orgs.item.missing": "⏳ {name} — nobody has joined",
         "orgs.choose": "Several organisations match “{query}” ({count}): choose one.",
+        "orgs.missing_list": "⏳ nobody has joined: {names}",
         "orgs.choose_more": "The first {shown} are shown; be more specific for the others.",
         "parties.header": "Responsible parties and who acts for them:",
         "parties.item": "{index}. {party} → {targets}",
@@ -629,8 +632,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.calendar.taken_back": "from WORKDAYS",
         "cli.calendar.transfer": "working day by a transfer",
         "cli.calendar.nothing": "• none",
-        "cli.broken_kinds": "“{text}”: not possible yet; name one kind: «все школы», «все "
-        "колледжи», «все органы» or «все сады».",
+        "cli.broken_kinds": "“{text}”: which organisations are these? Say «all schools», «all "
+        "colleges», «all authorities», «all preschools», «all additional», or several: «all "
+        "schools and colleges».",
         "help.revoke": "/revoke — revoke an invite",
         "help.unbind": "/unbind — take a person off an organisation",
         "help.delete_me": "/delete_me — erase your data from the bot",

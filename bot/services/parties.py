@@ -96,7 +96,9 @@ class PartyService:
                 roots = [org.name for org in tree.by_name.values() if org.parent is None]
                 if not roots:
                     raise UnknownOrganisation(target_text)
-                links = [PartyLink(view.name, root, target.kind) for root in roots]
+                links = [
+                    PartyLink(view.name, root, kind) for kind in target.kinds for root in roots
+                ]
             else:
                 matches = tree.search(target)
                 if not matches:

@@ -295,6 +295,16 @@ async def test_orgs_with_a_name_many_organisations_share_asks_which(staffed: Wor
     assert one.text.startswith(f"<b>{SCHOOL}:")
 
 
+async def test_a_party_is_given_schools_and_colleges_at_once(staffed: World) -> None:
+    (changed,) = await staffed.send(ADMIN, "/parties 4 все школы и колледжи")
+    assert "все «школа»" in changed.text
+    assert "все «колледж" in changed.text
+    (refused,) = await staffed.send(ADMIN, "/parties 4 все школы и лицеи")
+    assert "школы и лицеи" in refused.text
+    (again,) = await staffed.send(ADMIN, "/parties")
+    assert "все «колледж" in again.text  # the refusal changed nothing
+
+
 async def test_admin_maps_a_party_and_parties_lists_nobody_to_remind(staffed: World) -> None:
     replies = await staffed.send(ADMIN, "/parties")
     text = "\n".join(r.text for r in replies)

@@ -115,11 +115,15 @@ def test_nothing_or_several_matching_get_suggestions_and_change_nothing(
     assert err.startswith("Под «школа» подходят организации (322): ")
     assert "и ещё 312. Уточните название." in err
     assert len(err.splitlines()) == 1
-    code, _, err = run(capsys, "parties", "link", "4", "все", "школы", "и", "колледжи")
+    code, _, err = run(capsys, "parties", "link", "4", "все", "школы", "и", "лицеи")
     assert code == 1
     assert len(err.splitlines()) == 1
-    assert "«все школы и колледжи»" in err
+    assert "«все школы и лицеи»: не понял" in err
     assert run(capsys, "parties", "list")[1] == before
+    code, out, _ = run(capsys, "parties", "link", "4", "все", "школы", "и", "колледжи")
+    assert code == 0
+    assert "все «школа»" in out
+    assert "все «колледж" in out
 
 
 def test_invite_org_by_a_part_of_the_name_and_a_russian_csv(
