@@ -20,9 +20,9 @@ def menus_of(world: World, chat_id: int) -> list[list[str]]:
     for request in world.session.requests:
         if type(request).__name__ != "SetMyCommands":
             continue
-        scope: Any = request.scope
-        if getattr(scope, "chat_id", None) == chat_id:
-            found.append([command.command for command in request.commands])
+        menu: Any = request  # a SetMyCommands
+        if getattr(menu.scope, "chat_id", None) == chat_id:
+            found.append([command.command for command in menu.commands])
     return found
 
 
