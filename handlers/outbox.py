@@ -72,9 +72,15 @@ def outbox_composer(
             return None  # answered meanwhile (by them or a colleague)
         t = texts_for(data.get("language"), default_language)
         ids = await snapshots.organisation_ids()
+        position = data.get("position")
+        said = render_question(
+            open_questions,
+            t,
+            nudge=nudge,
+            position=(int(position[0]), int(position[1])) if position else None,
+        )
         return Composed(
-            split_message(render_question(open_questions, t, nudge=nudge))[0],
-            question_keyboard(open_questions, ids[organisation], t),
+            split_message(said)[0], question_keyboard(open_questions, ids[organisation], t)
         )
 
     async def missing(row: OutboxRow) -> Composed | None:

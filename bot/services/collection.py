@@ -165,27 +165,32 @@ class QuestionPlanner:
         at_hour = datetime.combine(today, time(self.settings.hour), ZoneInfo(zone))
         not_before = max(now, at_hour)
         messages = []
+        # One question a message: each can be answered by a reply or its own buttons, and
+        # numbered «Вопрос 1 из 2» so that numbers given in order are clear.
         for kind, wanted in ((ASK, asked), (NUDGE, nudged)):
             for name, codes in wanted.items():
+                ordered = sorted(codes)
                 for listener in audience.reps[name]:
-                    messages.append(
-                        NewMessage(
-                            chat_id=listener.chat_id,
-                            person_id=listener.person_id,
-                            kind=f"{kind}:{ids[name]}",
-                            round=today,
-                            payload=json.dumps(
-                                {
-                                    "roadmap": roadmap_id,
-                                    "organisation": name,
-                                    "indicators": sorted(codes),
-                                    "language": listener.language,
-                                },
-                                ensure_ascii=False,
-                            ),
-                            not_before=not_before,
+                    for number, code in enumerate(ordered, start=1):
+                        messages.append(
+                            NewMessage(
+                                chat_id=listener.chat_id,
+                                person_id=listener.person_id,
+                                kind=f"{kind}:{ids[name]}:{code}",
+                                round=today,
+                                payload=json.dumps(
+                                    {
+                                        "roadmap": roadmap_id,
+                                        "organisation": name,
+                                        "indicators": [code],
+                                        "position": [number, len(ordered)],
+                                        "language": listener.language,
+                                    },
+                                    ensure_ascii=False,
+                                ),
+                                not_before=not_before,
+                            )
                         )
-                    )
         for week, owed_histories in listed.items():
             weekday = owed_histories[0].current.weekday
             owing_orgs = await self.reports.unanswered(in_zone, due_day(week, weekday))
