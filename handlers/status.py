@@ -1,11 +1,12 @@
 """/status: the roadmap and its weekly indicators at a glance, within the person's reach;
-`/status <municipality or organisation>` drills down into one of them."""
+`/status <municipality or organisation>` drills down into one of them (a name that fits several
+is answered with a button for each, by short name)."""
 
 from __future__ import annotations
 
 import asyncio
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import (
     BufferedInputFile,
@@ -15,7 +16,8 @@ from aiogram.types import (
     Message,
 )
 
-from bot.domain.access import Person
+from bot.domain.access import OrgTree, Person, visible_organisations
+from bot.domain.short_names import order_key
 from bot.render.charts import ChartSeries, progress_chart
 from bot.render.progress import render_progress
 from bot.render.report import render_status
@@ -25,7 +27,10 @@ from bot.services.reports import ProgressReport, ReportService
 from bot.services.snapshots import Snapshots
 from bot.services.tasks import TaskService
 from handlers.callbacks import ProgressView
+from handlers.org_choice import OrgChoice, choice
 from handlers.replies import answer_long
+
+COMMAND = "s"
 
 
 def progress_keyboard(
@@ -53,6 +58,29 @@ def progress_keyboard(
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
+def resolve(person: Person, query: str, tree: OrgTree) -> list[str]:
+    """The organisations `query` names, by name, short name or words of them, ordered by short
+    name. A whole name (or short name) is that organisation even outside the person's reach
+    (to be refused as such); words are looked for within the reach only."""
+    exact = tree.exact(query)
+    if exact is not None:
+        return [exact]
+    found = tree.search(query, visible_organisations(person, tree))
+    return sorted(found, key=lambda name: (order_key(tree.short_name(name)), name))
+
+
+async def drill_down(
+    message: Message, person: Person, name: str, number: int, t: Texts, reports: ReportService
+) -> None:
+    drilled = await reports.progress(person, name)
+    await answer_long(
+        message,
+        render_progress(drilled, t),
+        t,
+        reply_markup=progress_keyboard(drilled, number, t),
+    )
+
+
 async def status(
     message: Message,
     command: CommandObject,
@@ -65,21 +93,16 @@ async def status(
     query = (command.args or "").strip()
     if query:
         view = await snapshots.roadmap()
-        matches = reports.resolve(person, query, view.tree)
+        matches = resolve(person, query, view.tree)
         if not matches:
             await message.answer(t("status.not_found", query=query))
             return
-        if len(matches) > 1:
-            await message.answer(t("error.ambiguous", query=query, matches="; ".join(matches[:10])))
-            return
-        drilled = await reports.progress(person, matches[0])
         ids = await snapshots.organisation_ids()
-        await answer_long(
-            message,
-            render_progress(drilled, t),
-            t,
-            reply_markup=progress_keyboard(drilled, ids[matches[0]], t),
-        )
+        if len(matches) > 1:
+            text, keyboard = choice(COMMAND, query, matches, view.tree, ids, t)
+            await message.answer(text, reply_markup=keyboard)
+            return
+        await drill_down(message, person, matches[0], ids[matches[0]], t, reports)
         return
     report = await tasks.status_for(person, horizon_days=7)
     progress = await reports.progress(person)
@@ -87,6 +110,25 @@ async def status(
     if progress.blocks:
         text += "\n\n" + render_progress(progress, t)
     await answer_long(message, text, t, reply_markup=progress_keyboard(progress, 0, t))
+
+
+async def on_choice(
+    query: CallbackQuery,
+    callback_data: OrgChoice,
+    person: Person,
+    t: Texts,
+    reports: ReportService,
+    snapshots: Snapshots,
+) -> None:
+    """The organisation chosen among several a name fits: its drill-down (reach checked again)."""
+    await query.answer()
+    message = query.message if isinstance(query.message, Message) else None
+    if message is None:
+        return
+    names = {number: name for name, number in (await snapshots.organisation_ids()).items()}
+    name = names.get(callback_data.org)
+    if name is not None:
+        await drill_down(message, person, name, callback_data.org, t, reports)
 
 
 async def on_view(
@@ -105,13 +147,15 @@ async def on_view(
     names = {number: name for name, number in (await snapshots.organisation_ids()).items()}
     organisation = names.get(callback_data.org) if callback_data.org else None
     if callback_data.what == "chart":
+        tree = await snapshots.tree()
         histories = await reports.histories()
         if not 0 <= callback_data.index < len(histories):
             return
         series = await reports.series(person, histories[callback_data.index].code, organisation)
         progress = series.progress
         chart = ChartSeries(
-            title=progress.indicator.name + (f" — {organisation}" if organisation else ""),
+            title=progress.indicator.name
+            + (f" — {tree.short_name(organisation)}" if organisation else ""),
             weeks=series.weeks,
             totals=series.totals,
             target=progress.target,
@@ -158,4 +202,5 @@ def make_router() -> Router:
     router = Router(name="status")
     router.message.register(status, Command("status"))
     router.callback_query.register(on_view, ProgressView.filter())
+    router.callback_query.register(on_choice, OrgChoice.filter(F.command == COMMAND))
     return router

@@ -41,6 +41,7 @@ class OrganisationStore:
                 staff=row.staff,
                 pupils=row.pupils,
                 timezone=row.timezone,
+                short_name=row.short_name,
             )
             for row in rows
         ]
@@ -65,6 +66,7 @@ class OrganisationStore:
                 "staff": org.staff,
                 "pupils": org.pupils,
                 "timezone": org.timezone,
+                "short_name": org.short_name,
                 "updated_at": now,
             }
             if org.name in ids:

@@ -213,6 +213,7 @@ organisations = Table(
     Column("pupils", Integer),
     Column("timezone", String(64)),
     Column("updated_at", UtcDateTime(), nullable=False),
+    Column("short_name", Text),  # as the registry gives it; None: made from the name
     Index("ix_organisations_parent", "parent_id"),
 )
 

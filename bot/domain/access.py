@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.domain.model import Organisation
+from bot.domain.short_names import aliases, fold, short_names
 
 
 class Role(enum.StrEnum):
@@ -115,6 +116,25 @@ class OrgTree:
             if org.parent is not None:
                 self.children.setdefault(org.parent, []).append(org.name)
         self.roots = frozenset(name for name, org in self.by_name.items() if org.parent is None)
+        self.short = short_names(self.by_name.values())
+        # Each organisation's names as compared: its name, short name and the genre's one.
+        self._folded = {
+            name: tuple(dict.fromkeys(_fold(alias) for alias in aliases(org, self.short)))
+            for name, org in self.by_name.items()
+        }
+        self._exact: dict[str, str] = {}
+        for name in self.by_name:  # a full name wins over another's short name
+            self._exact.setdefault(_fold(name), name)
+        for name, short in self.short.items():
+            self._exact.setdefault(_fold(short), name)
+
+    def short_name(self, name: str) -> str:
+        """How lists and buttons name the organisation (the full name when it is unknown)."""
+        return self.short.get(name, name)
+
+    def names_of(self, name: str) -> tuple[str, ...]:
+        """The folded names the organisation is found by (its name first)."""
+        return self._folded.get(name, (_fold(name),))
 
     def subtree(self, name: str) -> frozenset[str]:
         found: set[str] = set()
@@ -128,24 +148,28 @@ class OrgTree:
         return frozenset(found)
 
     def exact(self, query: str) -> str | None:
-        """The organisation named exactly so (any case, ё = е), anywhere in the registry."""
-        wanted = _fold(query)
-        return next((name for name in self.by_name if _fold(name) == wanted), None)
+        """The organisation named exactly so (any case, ё = е), by its name or its short name,
+        anywhere in the registry."""
+        return self._exact.get(_fold(query))
 
     def search(self, query: str, within: frozenset[str] | None = None) -> list[str]:
-        """Organisations whose name holds every word of `query` (any case, ё = е); an exact
-        name wins outright. `within` limits the search to a person's reach."""
-        wanted = _fold(query)
-        names = [n for n in self.by_name if within is None or n in within]
-        exact = [n for n in names if _fold(n) == wanted]
-        if exact:
-            return exact
-        words = wanted.split()
-        return [n for n in names if words and all(word in _fold(n) for word in words)]
+        """Organisations whose name, short name or the genre's short name holds every word of
+        `query` (any case, ё = е); an exact name or short name wins outright. `within` limits
+        the search to a person's reach."""
+        exact = self.exact(query)
+        if exact is not None and (within is None or exact in within):
+            return [exact]
+        words = _fold(query).split()
+        return [
+            name
+            for name, folded in self._folded.items()
+            if words
+            and (within is None or name in within)
+            and any(all(word in alias for word in words) for alias in folded)
+        ]
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().replace("ё", "е").replace("«", " ").replace("»", " ").split())
+_fold = fold
 
 
 def reach(binding: Binding, tree: OrgTree) -> frozenset[str] | None:

@@ -157,7 +157,10 @@ class Roadmap:
 
 @dataclass(frozen=True, slots=True)
 class Organisation:
-    """A body that takes part: the department, a municipal education body, a school, a college."""
+    """A body that takes part: the department, a municipal education body, a school, a college.
+
+    `short_name` is the one the registry gives, if any: lists and buttons show it, cards the full
+    `name` (see bot.domain.short_names for the one made when the registry gives none)."""
 
     name: str
     kind: OrganisationKind
@@ -166,3 +169,4 @@ class Organisation:
     staff: int | None = None
     pupils: int | None = None
     timezone: str | None = None
+    short_name: str | None = None

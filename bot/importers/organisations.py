@@ -1,4 +1,4 @@
-"""The list of organisations taking part: name, kind, parent, head counts, time zone.
+"""The list of organisations taking part: name, short name, kind, parent, head counts, time zone.
 
 Columns are found by their headers, loosely, in Russian or English; only the name is required.
 A kind left empty is worked out from the name when it says ("МБДОУ «Детский сад № 5»"). A parent
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.model import Organisation, OrganisationKind
 from bot.domain.parties import name_keys
+from bot.domain.short_names import fold
 from bot.importers.errors import DocumentError, Problem
 from bot.importers.roadmap_table import Row
 from bot.importers.text import clean, header_word, one_line
@@ -30,6 +31,7 @@ class Field(enum.Enum):
     STAFF = "staff"
     PUPILS = "pupils"
     TIMEZONE = "timezone"
+    SHORT_NAME = "short_name"
 
 
 # In this order: "Вышестоящая организация" is a parent, "Педагогических работников" teachers.
@@ -39,6 +41,7 @@ _HEADERS: tuple[tuple[Field, re.Pattern[str]], ...] = (
         re.compile(r"вышестоящ|муниципалитет|^муниципальн|^район|parent|подчин|учредител"),
     ),
     (Field.TIMEZONE, re.compile(r"пояс|timezone|time zone|^tz$")),
+    (Field.SHORT_NAME, re.compile(r"кратк|сокращ|коротк|^short")),
     (Field.KIND, re.compile(r"^(?:тип|вид|kind|type|категори)")),
     (Field.TEACHERS, re.compile(r"педагог|учител|teacher")),
     (Field.PUPILS, re.compile(r"обучающ|ученик|учащ|студент|воспитанник|pupil|student")),
@@ -146,6 +149,7 @@ def _read(
                     staff=_count(cell(Field.STAFF), path, row.number),
                     pupils=_count(cell(Field.PUPILS), path, row.number),
                     timezone=_timezone(cell(Field.TIMEZONE), path, row.number),
+                    short_name=cell(Field.SHORT_NAME) or None,
                 ),
             )
         )
@@ -156,7 +160,13 @@ def _with_parents(entries: list[_Entry], path: Path) -> list[Organisation]:
     """Parents resolved to the spelling of the organisation's own row; unknown parents, repeated
     names and circles are errors."""
     by_key: dict[str, _Entry] = {}
+    shorts: dict[str, _Entry] = {}
     for entry in entries:
+        short = entry.organisation.short_name
+        if short is not None:  # a short name names one organisation
+            if fold(short) in shorts:
+                raise _bad(path, entry.row, short)
+            shorts[fold(short)] = entry
         keys = name_keys(entry.organisation.name)
         if any(key in by_key for key in keys):
             raise _bad(path, entry.row, entry.organisation.name)

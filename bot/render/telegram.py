@@ -272,28 +272,45 @@ def render_party_targets(links: Sequence[PartyLink], counts: Sequence[int], t: T
 
 def render_rosters(rosters: Sequence[Roster], t: Texts) -> str:
     """Who has joined: the organisation asked about by its full name, those under it by their
-    short names, each municipality with its own organisations under it."""
+    short names; each municipality with its own organisations under it, those nobody has
+    joined yet named on one line."""
     lines: list[str] = []
     for roster in rosters:
         if lines:
             lines.append("")
         header = t("orgs.header", name=roster.root, joined=roster.joined, count=roster.total)
         lines.append(Safe(f"<b>{header}</b>"))
-        depth = 0
-        for row in roster.rows:
-            name = row.short_name
-            group = row.depth == 0 and row.has_children
-            if group or row.depth < depth:  # a group begins, or the one above is over
-                lines.append("")
-            depth = row.depth
-            if row.has_children:
-                header = t("orgs.header", name=name, joined=row.joined, count=row.total)
-                lines.append(Safe(f"<b>{header}</b>") if group else header)
-            elif row.people:
-                lines.append(t("orgs.item.joined", name=name, people=", ".join(row.people)))
-            else:
-                lines.append(t("orgs.item.missing", name=name))
+        lines += _roster_lines(roster, t)
     return "\n".join(lines)
+
+
+def _roster_lines(roster: Roster, t: Texts) -> list[str]:
+    lines: list[str] = []
+    missing: list[str] = []  # of the group being listed
+
+    def close_group() -> None:
+        if missing:
+            lines.append(t("orgs.missing_list", names=", ".join(missing)))
+            missing.clear()
+
+    depth = 0
+    for row in roster.rows:
+        group = row.depth == 0 and row.has_children
+        if group or row.depth < depth:  # a group begins, or the one above is over
+            close_group()
+            lines.append("")
+        depth = row.depth
+        if row.has_children:
+            header = t("orgs.header", name=row.short_name, joined=row.joined, count=row.total)
+            lines.append(Safe(f"<b>{header}</b>") if group else header)
+        elif row.people:
+            lines.append(t("orgs.item.joined", name=row.short_name, people=", ".join(row.people)))
+        elif row.depth:
+            missing.append(row.short_name)
+        else:
+            lines.append(t("orgs.item.missing", name=row.short_name))
+    close_group()
+    return lines
 
 
 def render_parties(views: Sequence[PartyView], t: Texts, *, header: bool = True) -> str:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.domain.access import Action, Person, may, visible_organisations
+from bot.domain.access import Action, OrgTree, Person, may, visible_organisations
 from bot.domain.model import Organisation
+from bot.domain.short_names import order_key
 from bot.importers import read_organisations
 from bot.services.clock import Clock
 from bot.services.parties import AmbiguousOrganisation
@@ -61,10 +62,12 @@ def check_hierarchy(incoming: Sequence[Organisation], registered: Sequence[Organ
 @dataclass(frozen=True, slots=True)
 class RosterRow:
     name: str
+    short_name: str  # how the list names it
     people: tuple[str, ...]  # who is bound to it (leaves) ...
     joined: int  # ... or, for an organisation with others under it, how many of those joined
     total: int
     has_children: bool
+    depth: int = 0  # 1: one of the organisations of the group row above it
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,38 @@ class Roster:
     joined: int
     total: int
     rows: tuple[RosterRow, ...]
+
+
+def _roster_rows(
+    tree: OrgTree, root: str, bound: Mapping[str, Sequence[Person]]
+) -> tuple[RosterRow, ...]:
+    """The organisations under `root`: each one with others under it (a municipality) followed
+    by those, then the rest; each part ordered by short name, as people know them."""
+
+    def row(name: str, depth: int) -> RosterRow:
+        below = tree.subtree(name) - {name}
+        leaves = [n for n in below if not tree.children.get(n)]
+        return RosterRow(
+            name=name,
+            short_name=tree.short_name(name),
+            people=tuple(p.name for p in bound.get(name, ())),
+            joined=sum(1 for n in leaves if bound.get(n)),
+            total=len(leaves),
+            has_children=bool(below),
+            depth=depth,
+        )
+
+    def ordered(names: Iterable[str]) -> list[str]:
+        return sorted(names, key=lambda name: (order_key(tree.short_name(name)), name))
+
+    children = tree.children.get(root, ())
+    groups = ordered(n for n in children if tree.children.get(n))
+    rows: list[RosterRow] = []
+    for group in groups:
+        rows.append(row(group, 0))
+        rows.extend(row(name, 1) for name in ordered(tree.children[group]))
+    rows.extend(row(name, 0) for name in ordered(n for n in children if not tree.children.get(n)))
+    return tuple(rows)
 
 
 class OrganisationService:
@@ -101,31 +136,28 @@ class OrganisationService:
                 if not roots:
                     raise UnknownOrganisation(query)
                 if len(roots) > 1:  # «Школа» names hundreds: ask, never pick one
-                    raise AmbiguousOrganisation(query, sorted(roots))
+                    raise AmbiguousOrganisation(
+                        query, sorted(roots, key=lambda name: order_key(tree.short_name(name)))
+                    )
             elif reach is None:
                 roots = [org.name for org in tree.by_name.values() if org.parent is None]
             else:
-                roots = sorted(n for n in reach if tree.by_name[n].parent not in reach)
+                roots = sorted(
+                    (n for n in reach if tree.by_name[n].parent not in reach),
+                    key=lambda name: order_key(tree.short_name(name)),
+                )
             everyone = frozenset().union(*(tree.subtree(root) for root in roots))
             bound = await PeopleStore(connection).people_at(everyone)
         rosters = []
         for root in roots:
-            rows = []
-            for child in sorted(tree.children.get(root, ())):
-                below = tree.subtree(child) - {child}
-                leaves = [n for n in below if not tree.children.get(n)]
-                rows.append(
-                    RosterRow(
-                        name=child,
-                        people=tuple(p.name for p in bound.get(child, ())),
-                        joined=sum(1 for n in leaves if bound.get(n)),
-                        total=len(leaves),
-                        has_children=bool(below),
-                    )
-                )
             leaves = [n for n in tree.subtree(root) - {root} if not tree.children.get(n)]
             rosters.append(
-                Roster(root, sum(1 for n in leaves if bound.get(n)), len(leaves), tuple(rows))
+                Roster(
+                    root,
+                    sum(1 for n in leaves if bound.get(n)),
+                    len(leaves),
+                    _roster_rows(tree, root, bound),
+                )
             )
         return rosters
 
