@@ -39,6 +39,8 @@ from bot.render.report import (
 )
 from bot.render.telegram import render_invite, render_parties
 from bot.render.texts import Texts
+from bot.render.workbooks import export_workbook
+from bot.services.export import export_tables
 from bot.services.organisations import ParentCycle, UnknownParent
 from bot.services.parties import AmbiguousOrganisation, NoSuchParty
 from bot.services.people import (
@@ -92,7 +94,24 @@ async def cmd_roadmaps_use(app: App, args: argparse.Namespace) -> str:
     return app.texts("roadmaps.used", slug=header.slug, title=header.title)
 
 
+def _write_private(path: Path, filename: str, content: bytes) -> Path:
+    """Write `content` to `path` (into it, as `filename`, when it is a folder), readable by
+    its owner only: names of people and organisations."""
+    if path.is_dir():
+        path = path / filename
+    owner_only(path)
+    path.write_bytes(content)
+    return path
+
+
 async def cmd_export(app: App, args: argparse.Namespace) -> str:
+    if args.xlsx is not None:  # the department's workbook of everything, as /export sends it
+        found = await export_tables(
+            CLI, app.tasks, app.reports, t=Texts(app.settings.language), slug=args.roadmap
+        )
+        content = export_workbook(found.title, found.sheets)
+        path = _write_private(args.xlsx, found.filename, content)
+        return app.texts("export.xlsx_written", path=path, sheets=len(found.sheets))
     roadmap = await app.roadmaps.roadmap(args.roadmap)
     text = dump_roadmap(roadmap)
     if str(args.yaml) == "-":
@@ -473,7 +492,9 @@ def build_parser(language: Language = "ru") -> argparse.ArgumentParser:
     sub.set_defaults(run=cmd_roadmaps_use)
 
     sub = commands.add_parser("export", help=h("export.help"), description=h("export.description"))
-    sub.add_argument("--yaml", type=Path, required=True, metavar="PATH", help=h("export.yaml"))
+    form = sub.add_mutually_exclusive_group(required=True)
+    form.add_argument("--yaml", type=Path, metavar="PATH", help=h("export.yaml"))
+    form.add_argument("--xlsx", type=Path, metavar="PATH", help=h("export.xlsx"))
     roadmap_option(sub)
     sub.set_defaults(run=cmd_export)
 

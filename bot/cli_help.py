@@ -114,6 +114,8 @@ HELP: dict[str, dict[str, str]] = {
         "export.help": "выгрузить дорожную карту",
         "export.description": "Выгрузка дорожной карты в нашем формате без потерь.",
         "export.yaml": "файл YAML ('-' — вывести на экран)",
+        "export.xlsx": "книга Excel обо всём: мероприятия, показатели, отчёты, журнал (файл "
+        "или папка)",
         "tasks.help": "список мероприятий",
         "tasks.description": "Мероприятия дорожной карты со сроками: как написано и как понято.",
         "as_of": "состояние на этот день",
@@ -240,6 +242,8 @@ HELP: dict[str, dict[str, str]] = {
         "export.help": "write a roadmap out",
         "export.description": "Export a roadmap in our lossless form.",
         "export.yaml": "YAML file to write ('-': stdout)",
+        "export.xlsx": "an Excel workbook of everything: tasks, figures, reports, log (a file or "
+        "a folder)",
         "tasks.help": "list the tasks",
         "tasks.description": "List the roadmap's tasks with their deadlines as written and as "
         "understood.",

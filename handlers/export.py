@@ -13,31 +13,18 @@ from bot.services.export import export_tables, may_export
 from bot.services.reports import ReportService
 from bot.services.tasks import TaskService
 
-# Kept here, not in bot/render/texts.py, while that file is being reworked elsewhere.
-REPLIES = {
-    "ru": {
-        "caption": "Всё по дорожной карте на {day}: задачи, показатели, отчёты, журнал.",
-        "refused": "Выгрузка — для сотрудников департамента и координаторов.",
-    },
-    "en": {
-        "caption": "Everything of the roadmap as of {day}: tasks, indicators, reports, log.",
-        "refused": "The export is for the department's staff and coordinators.",
-    },
-}
-
 
 async def export(
     message: Message, person: Person, t: Texts, tasks: TaskService, reports: ReportService
 ) -> None:
-    replies = REPLIES["en" if t.language == "en" else "ru"]
     if not may_export(person):
-        await message.answer(replies["refused"])
+        await message.answer(t("export.refused"))
         return
-    found = await export_tables(person, tasks, reports, language=t.language)
+    found = await export_tables(person, tasks, reports, t=Texts(t.language))
     content = export_workbook(found.title, found.sheets)
     await message.answer_document(
         BufferedInputFile(content, filename=found.filename),
-        caption=replies["caption"].format(day=found.day.strftime("%d.%m.%Y")),
+        caption=t("export.caption", day=t.day(found.day)),
     )
 
 

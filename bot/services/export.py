@@ -18,6 +18,8 @@ from bot.domain.access import Action, Person, Role, may, visible_organisations
 from bot.domain.indicators import Indicator, Rollup, denominator_of, reporting_week
 from bot.domain.model import Organisation, TaskStatus
 from bot.domain.shares import ShareState, is_late, occurrence_of, share_state
+from bot.domain.status import standing
+from bot.render.texts import Texts
 from bot.render.workbooks import ExportSheet, Value
 from bot.services.people import Forbidden
 from bot.services.reports import ReportService
@@ -120,11 +122,13 @@ async def export_tables(
     tasks: TaskService,
     reports: ReportService,
     *,
-    language: str = "ru",
+    t: Texts,
     slug: str | None = None,
     as_of: date | None = None,
 ) -> Export:
-    h = HEADINGS["en" if language == "en" else "ru"]
+    """Everything of the roadmap within `person`'s reach, said in `t`'s words (statuses,
+    actions, who did them: never the codes the database keeps)."""
+    h = HEADINGS["en" if t.language == "en" else "ru"]
     view = await tasks.snapshots.roadmap(slug)
     tree = view.tree
     if not may_export(person) or not may(person, Action.VIEW, tree):
@@ -157,7 +161,12 @@ async def export_tables(
     index = await share_service.index(view)
     for task in scope.tasks:
         counts = scope.shares.get(task.id or 0)
-        row: list[Value] = [task.number, task.title, task.deadline.text, task.status.value]
+        row: list[Value] = [
+            task.number,
+            task.title,
+            task.deadline.text,
+            t(f"standing.{standing(task, day).value}"),
+        ]
         if counts is None:
             row += [None] * 6
         else:
@@ -315,13 +324,25 @@ async def export_tables(
         return list(connection.execute(query))
 
     audit_rows: list[list[Value]] = []
-    for at, actor, action, subject, subject_id, field, old, new in await reports.database.run(
-        read_audit
-    ):
-        if not admin and (subject != "task" or subject_id not in visible_tasks):
-            continue
+    logged = [
+        entry
+        for entry in await reports.database.run(read_audit)
+        if admin or (entry[3] == "task" and entry[4] in visible_tasks)
+    ]
+    actors = await share_service.actor_names(list(dict.fromkeys(e[1] for e in logged)), tree)
+    for at, actor, action, subject, subject_id, field, old, new in logged:
+        named = actors.get(actor)
         audit_rows.append(
-            [at.strftime("%Y-%m-%d %H:%M"), actor, action, subject, subject_id, field, old, new]
+            [
+                at.strftime("%Y-%m-%d %H:%M"),
+                named if named and named != actor else _word(t, "actor", actor.split(":")[0]),
+                _word(t, "audit.action", action),
+                _word(t, "audit.subject", subject),
+                subject_id,
+                _word(t, "field", field) if field else field,
+                old,
+                new,
+            ]
         )
     audit_sheet = ExportSheet(
         name=h["audit"],
@@ -336,6 +357,12 @@ async def export_tables(
         day,
         (task_sheet, indicator_sheet, coverage_sheet, audit_sheet, shares_sheet),
     )
+
+
+def _word(t: Texts, prefix: str, code: str) -> str:
+    """The word for a stored code («added» → «добавлено»), or the code when there is none."""
+    key = f"{prefix}.{code}"
+    return t(key) if key in t.messages else code
 
 
 def _headcount(indicator: Indicator, org: Organisation) -> int | None:
