@@ -12,6 +12,7 @@ from handlers import (
     invites,
     orgs,
     parties,
+    reminders,
     reports,
     shares,
     status,
@@ -28,7 +29,19 @@ def get_routers() -> list[Router]:
     text (a comment, an organisation's name) ignore text starting with "/", so /cancel and
     the other commands always get through.
     """
-    modules = (errors, status, tasks, shares, common, invites, orgs, parties, chats, reports)
+    modules = (
+        errors,
+        status,
+        tasks,
+        shares,
+        reminders,
+        common,
+        invites,
+        orgs,
+        parties,
+        chats,
+        reports,
+    )
     return [
         reports.make_answers_router(),
         *(module.make_router() for module in modules),

@@ -62,3 +62,12 @@ class ShareAction(CallbackData, prefix="s"):
     org: int = 0
     page: int = 0
     day: int = 0
+
+
+class DigestList(CallbackData, prefix="dl"):
+    """A digest's «📋 список» of a task: the late organisations just below the person, a page
+    of them (`edit`: 1 when turning the pages of a list already shown, 0 from the digest)."""
+
+    task_id: int
+    page: int = 0
+    edit: int = 0

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.access import Action, Person, Role, may, visible_organisations
 from bot.domain.audience import Audience, Line, Listener, address, merge_lines
-from bot.domain.model import Task, TaskStatus
+from bot.domain.model import OrganisationKind, Task, TaskStatus
 from bot.domain.reminders import (
     Item,
     Reason,
@@ -38,9 +39,11 @@ from bot.domain.reminders import (
 )
 from bot.domain.shares import Owing
 from bot.services.clock import Clock
+from bot.services.people import Forbidden
 from bot.services.rounds import PlannedDays
 from bot.services.shares import ShareIndex, ShareLedger, ShareService
 from bot.services.snapshots import RoadmapView, Snapshots
+from bot.services.tasks import TaskNotFound
 from storage.db import Database
 from storage.outbox import NewMessage, OutboxStore
 from storage.roadmaps import RoadmapStore
@@ -285,7 +288,13 @@ def _everyone(audience: Audience) -> set[Listener]:
 
 @dataclass(frozen=True, slots=True)
 class DigestLine:
-    """A planned line, checked against the task as it is now."""
+    """What a digest says of one task, checked against the task as it is now.
+
+    One line per task, however many reasons, parties or folded rounds spoke of it: `reason`
+    is the reader's own most urgent news (an escalation when the task is only their
+    subordinates' business); `organisations` are the late organisations below them and
+    `owed_below` how many organisations there owe the task (the «15 из 40»); `occurrence` the
+    occurrence a ✅ marks for a recurring task."""
 
     task_id: int
     number: str
@@ -295,6 +304,18 @@ class DigestLine:
     days: int
     organisations: tuple[str, ...]
     deadline_text: str
+    owed_below: int = 0
+    schools: bool = False  # everything counted below is a school: «из 40 школ»
+    occurrence: date | None = None
+
+    @property
+    def escalated(self) -> bool:
+        return self.reason is Reason.ESCALATION or bool(self.organisations)
+
+    @property
+    def own(self) -> bool:
+        """The reader has a share of their own to mark (not only subordinates late)."""
+        return self.reason is not Reason.ESCALATION
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,6 +323,85 @@ class Digest:
     roadmap: str  # the roadmap's title
     language: str | None
     lines: tuple[DigestLine, ...]
+
+
+# Most urgent first: the order of a digest's lines, and which news of a task it tells.
+URGENCY = {
+    Reason.ESCALATION: 0,
+    Reason.OVERDUE: 1,
+    Reason.DUE_TODAY: 2,
+    Reason.BEFORE: 3,
+    Reason.OCCURRENCE: 4,
+    Reason.KICKOFF: 5,
+    Reason.UNDATED: 6,
+}
+
+
+def below(index: ShareIndex, task: Task, tops: Iterable[str]) -> list[str]:
+    """The organisations an escalation to `tops` speaks of: those just below them that owe the
+    task (as the planner's `Audience.supervisors` finds them), by name."""
+    owed = index.owed(task)
+    tree = index.tree
+    return sorted(
+        child
+        for top in dict.fromkeys(tops)
+        for child in tree.children.get(top, ())
+        if index.ids.get(child, -1) in owed
+    )
+
+
+def as_of_payload(raws: list[Mapping[str, object]]) -> date | None:
+    """The day a payload's newest round was planned for: each line's day and distance tell its
+    round's day, and folded lines come from older rounds."""
+    found: date | None = None
+    for raw in raws:
+        reason = Reason(str(raw["reason"]))
+        day = date.fromisoformat(str(raw["day"]))
+        days = int(str(raw["days"]))
+        if reason in (Reason.OVERDUE, Reason.ESCALATION):
+            said = day + timedelta(days=days)
+        elif reason in (Reason.BEFORE, Reason.DUE_TODAY):
+            said = day - timedelta(days=days)
+        else:
+            continue
+        found = said if found is None or said > found else found
+    return found
+
+
+def one_per_task(lines: list[DigestLine]) -> list[DigestLine]:
+    """A task said once: its most urgent news of the reader's own (an escalation only when
+    they have none), with the late organisations below and the occurrence a ✅ marks; tasks
+    ordered by their most urgent news."""
+    by_task: dict[int, list[DigestLine]] = {}
+    for line in lines:
+        by_task.setdefault(line.task_id, []).append(line)
+    merged = []
+    for said in by_task.values():
+        said.sort(key=lambda line: (URGENCY[line.reason], line.day))
+        own = [line for line in said if line.reason is not Reason.ESCALATION]
+        escalation = next((line for line in said if line.reason is Reason.ESCALATION), None)
+        first = own[0] if own else said[0]
+        occurrence = next((line.day for line in own if line.reason is Reason.OCCURRENCE), None)
+        merged.append(
+            (
+                (URGENCY[said[0].reason], said[0].day, first.task_id),
+                replace(
+                    first,
+                    organisations=escalation.organisations if escalation else (),
+                    owed_below=escalation.owed_below if escalation else 0,
+                    schools=escalation.schools if escalation else False,
+                    occurrence=occurrence,
+                ),
+            )
+        )
+    return [line for _, line in sorted(merged, key=lambda pair: pair[0])]
+
+
+@dataclass(frozen=True, slots=True)
+class LateBelow:
+    task: Task
+    late: tuple[str, ...]  # by name
+    owed: int  # how many organisations there owe the task
 
 
 class DigestReader:
@@ -319,8 +419,14 @@ class DigestReader:
         index = await self.shares.index(view)
         await self.shares.ledger.catch_up()
         hears_for = tuple(data.get("for", ()))
+        raws = list(data["lines"])
+        # Lines folded from older rounds (storage/outbox.py `fold`) count their days from
+        # their own round: recounted to the newest, so a task is not both "3 days left" and
+        # "2 days late".
+        today = as_of_payload(raws)
+        counted: dict[Line, Line] = {}
         lines = []
-        for raw in data["lines"]:
+        for raw in raws:
             task = view.task(int(raw["task"]))
             reason = Reason(raw["reason"])
             if task is None or task.status is not TaskStatus.OPEN:
@@ -328,13 +434,19 @@ class DigestReader:
             if reason is Reason.UNDATED and task.deadline.fixed:
                 continue  # got a date meanwhile
             item = Item(task.id or 0, reason, date.fromisoformat(raw["day"]), int(raw["days"]))
+            if today is not None:
+                item = _counted(Line(item), today, counted).item
             owes = still_owing(index, self.shares.ledger, task, item)
             organisations = tuple(
                 index.names[org_id] for org_id in raw.get("below", ()) if org_id in index.names
             ) or tuple(raw.get("organisations", ()))  # (rows planned before ids)
+            owed_below: list[str] = []
             if owes is not None:
-                if reason is Reason.ESCALATION:
-                    organisations = tuple(o for o in organisations if owes(o))
+                if item.reason is Reason.ESCALATION:
+                    owed_below = below(index, task, hears_for)
+                    organisations = tuple(o for o in owed_below if owes(o)) or tuple(
+                        o for o in organisations if owes(o)
+                    )
                     if not organisations:
                         continue  # every late organisation below has done it since
                 else:
@@ -343,21 +455,64 @@ class DigestReader:
                         continue  # their share is done since planning
                     if not own and not owes.anyone():
                         continue  # everyone's share is done
+            tree = index.tree.by_name
             lines.append(
                 DigestLine(
                     task_id=int(raw["task"]),
                     number=task.number,
                     title=task.title,
-                    reason=reason,
-                    day=date.fromisoformat(raw["day"]),
-                    days=int(raw["days"]),
+                    reason=item.reason,
+                    day=item.day,
+                    days=item.days,
                     organisations=organisations,
                     deadline_text=task.deadline.text,
+                    owed_below=max(len(owed_below), len(organisations)),
+                    schools=bool(organisations)
+                    and all(
+                        name in tree and tree[name].kind is OrganisationKind.SCHOOL
+                        for name in owed_below or organisations
+                    ),
                 )
             )
         if not lines:
             return None
-        return Digest(view.roadmap.title, data.get("language"), tuple(lines))
+        return Digest(view.roadmap.title, data.get("language"), tuple(one_per_task(lines)))
+
+    async def late_below(self, person: Person, task_id: int) -> LateBelow:
+        """The «📋 список» of a digest's task: the organisations just below the person's own
+        (a coordinator's body, the department for its staff) that owe the task and have not
+        done it, within what the person may see. Refused (Forbidden) for a representative,
+        and for a task outside the person's reach — a forged button included."""
+        view = await self.snapshots.roadmap()
+        task = view.task(task_id)
+        if task is None:
+            async with self.snapshots.database.transaction(write=False) as connection:
+                headers = await RoadmapStore(connection).headers()
+            for header in headers:
+                other = await self.snapshots.roadmap(header.slug)
+                if other.task(task_id) is not None:
+                    view, task = other, other.task(task_id)
+                    break
+        if task is None or task.id is None:
+            raise TaskNotFound(str(task_id))
+        tree = view.tree
+        tops = [
+            binding.organisation
+            for binding in person.bindings
+            if binding.role in (Role.COORDINATOR, Role.ADMIN) and binding.organisation
+        ]
+        if any(b.role is Role.ADMIN and b.organisation is None for b in person.bindings):
+            tops += sorted(tree.roots)
+        acting = view.acting.get(task.id, frozenset())
+        if not tops or not may(person, Action.VIEW, tree, acting=acting):
+            raise Forbidden(Action.VIEW)
+        index = await self.shares.index(view)
+        await self.shares.ledger.catch_up()
+        visible = visible_organisations(person, tree)
+        names = [n for n in below(index, task, tops) if visible is None or n in visible]
+        owes = Owing(self.shares.ledger.marks(task.id, None).pending(index.owed(task)), index.ids)
+        late = tuple(n for n in names if owes(n))
+        return LateBelow(task, late, len(names))
 
     async def _view(self, roadmap_id: int) -> RoadmapView | None:
         newest = await self.snapshots.roadmap()

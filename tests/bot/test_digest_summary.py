@@ -10,7 +10,8 @@ from bot.delivery.sender import Composed
 from bot.domain.access import Role
 from bot.domain.reminders import Reason
 from bot.render.telegram import MESSAGE_LIMIT
-from handlers.callbacks import TaskAction, TaskPage
+from bot.services.reminders import one_per_task
+from handlers.callbacks import DigestList, TaskAction, TaskPage
 from handlers.reminders import MAX_BUTTONS
 from tests.bot.conftest import REP, SCHOOL, World
 from tests.bot.test_digest_days import compose, line
@@ -38,7 +39,7 @@ def shown_tasks(text: str, candidates: range) -> list[int]:
 
 
 async def test_forty_long_lines_show_what_fits_and_say_how_many_more() -> None:
-    lines = [line(n, organisations=MANY_SCHOOLS) for n in range(1, 41)]
+    lines = [line(n) for n in range(1, 41)]
     composed = await compose(*lines)
     assert len(composed.text) <= MESSAGE_LIMIT
     shown = shown_tasks(composed.text, range(1, 41))
@@ -65,10 +66,15 @@ async def test_more_tasks_than_buttons_are_summarised_too() -> None:
 
 
 async def test_a_task_with_several_lines_has_one_row_of_buttons() -> None:
-    lines = [line(n, Reason.ESCALATION, title="К") for n in range(1, 21)]
+    lines = [
+        line(n, Reason.ESCALATION, title="К", organisations=MANY_SCHOOLS) for n in range(1, 21)
+    ]
     lines += [line(n, Reason.OVERDUE, title="К") for n in range(1, 21)]
-    composed = await compose(*lines)
-    assert buttons(composed) == task_rows(list(range(1, 21)))  # 20 tasks, 40 lines: all shown
+    composed = await compose(*one_per_task(lines))
+    assert buttons(composed) == [
+        [*row, DigestList(task_id=n).pack()]
+        for n, row in zip(range(1, 21), task_rows(list(range(1, 21))), strict=True)
+    ]  # 20 tasks, 40 lines: each once, with ✅, 📄 and 📋
     assert "ещё" not in composed.text
 
 
@@ -84,8 +90,8 @@ async def test_a_digest_that_fits_is_whole_without_a_list_button() -> None:
     [(1, "…и ещё 1 напоминание"), (3, "…и ещё 3 напоминания"), (11, "…и ещё 11 напоминаний")],
 )
 async def test_how_many_more_takes_the_right_plural(hidden: int, said: str) -> None:
-    lines = [line(n, title="Коротко") for n in range(1, 50 + hidden)]
-    composed = await compose(*lines)
+    fits = len(shown_tasks((await compose(*[line(n) for n in range(1, 100)])).text, range(100)))
+    composed = await compose(*[line(n) for n in range(1, fits + hidden + 1)])
     assert said in composed.text
 
 

@@ -23,6 +23,7 @@ from bot.services.reminders import DigestReader
 from handlers.reminders import digest_composer
 from storage.outbox import OutboxStore
 from tests.bot.conftest import ADMIN, CITY, SCHOOL, World
+from tests.bot.recording import Sent
 from tests.conftest import SMOLENSK_DOCX
 
 CITY_COORDINATOR, VELIZH_COORDINATOR, CITY_SCHOOL, VK_GROUP = 2001, 2002, 3001, -100777
@@ -83,7 +84,7 @@ async def test_april_and_may_2023_day_by_day(world: World) -> None:
     await run_days(world, sender, date(2023, 4, 10), date(2023, 5, 31))
     heard = await schedules(world)
     a_school_hears_its_own_tasks_ahead_on_the_day_and_when_late(heard)
-    the_municipal_coordinator_hears_escalations_for_its_schools(world, heard)
+    await the_municipal_coordinator_hears_escalations_for_its_schools(world, heard)
     the_weekly_friday_task_reaches_its_group_every_friday(heard)
     one_digest_per_person_per_day_and_never_at_the_weekend(world, heard)
     undated_tasks_are_put_to_coordinators_on_mondays(heard)
@@ -115,7 +116,7 @@ def a_school_hears_its_own_tasks_ahead_on_the_day_and_when_late(
     }
 
 
-def the_municipal_coordinator_hears_escalations_for_its_schools(
+async def the_municipal_coordinator_hears_escalations_for_its_schools(
     world: World, heard: dict[int, Schedule]
 ) -> None:
     escalated = {
@@ -135,17 +136,25 @@ def the_municipal_coordinator_hears_escalations_for_its_schools(
         d(2023, 5, 12): ["7"],
         d(2023, 5, 16): ["7"],
     }
-    # The escalation lists the organisations below this coordinator, and only those.
+    # The escalation counts the organisations below this coordinator, and its «📋 список»
+    # lists them, and only those.
     sent = [
         m for m in world.session.to(CITY_COORDINATOR) if "Просрочено у подведомственных" in m.text
     ]
-    assert "Гимназия № 4" in sent[0].text
-    assert "Велиж" not in sent[0].text
+    assert " из " in sent[-1].text
+    assert "Гимназия" not in sent[-1].text
+    assert ("Велиж" in await listed(world, CITY_COORDINATOR, sent[-1])) is False
+    assert "Гимназия № 4" in await listed(world, CITY_COORDINATOR, sent[-1])
     velizh = [
         m for m in world.session.to(VELIZH_COORDINATOR) if "Просрочено у подведомственных" in m.text
     ]
-    assert "Велижская СШ № 1" in velizh[0].text
-    assert "Гимназия" not in velizh[0].text
+    assert "Велижская СШ № 1" in await listed(world, VELIZH_COORDINATOR, velizh[-1])
+    assert "Гимназия" not in await listed(world, VELIZH_COORDINATOR, velizh[-1])
+
+
+async def listed(world: World, chat: int, digest: Sent) -> str:
+    replies = await world.press(chat, digest, "📋 список")
+    return "\n".join(reply.text for reply in replies)
 
 
 def the_weekly_friday_task_reaches_its_group_every_friday(heard: dict[int, Schedule]) -> None:
