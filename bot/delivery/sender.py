@@ -86,7 +86,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from bot.delivery.limits import Limiter, RateLimits
 from bot.services.clock import Clock
@@ -115,10 +115,13 @@ RECORD_WINDOW = 0.01  # seconds an outcome may wait for others to share its tran
 
 @dataclass(frozen=True, slots=True)
 class Composed:
-    """What to send for a row: HTML text (the bot's default parse mode) and buttons."""
+    """What to send for a row: HTML text (the bot's default parse mode) and buttons; with
+    `photo` (PNG bytes) one sendPhoto whose caption is the text (at most 1024 characters), so
+    a picture and its words are one message: sent, retried and recorded as one."""
 
     text: str
     reply_markup: InlineKeyboardMarkup | None = None
+    photo: bytes | None = None
 
 
 Compose = Callable[[OutboxRow], Awaitable[Composed | None]]
@@ -528,9 +531,17 @@ class Sender:
                     return _Outcome(row, "release")
             self.limiter.sent(row.chat_id, self.monotonic())
             try:
-                message = await self.bot.send_message(
-                    chat_id=row.chat_id, text=composed.text, reply_markup=composed.reply_markup
-                )
+                if composed.photo is not None:
+                    message = await self.bot.send_photo(
+                        chat_id=row.chat_id,
+                        photo=BufferedInputFile(composed.photo, filename="chart.png"),
+                        caption=composed.text or None,
+                        reply_markup=composed.reply_markup,
+                    )
+                else:
+                    message = await self.bot.send_message(
+                        chat_id=row.chat_id, text=composed.text, reply_markup=composed.reply_markup
+                    )
             except TelegramRetryAfter as error:
                 self._stats.rate_limited += 1
                 rate_limited += 1

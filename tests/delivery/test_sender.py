@@ -356,3 +356,34 @@ async def test_a_claim_lost_during_a_long_pause_is_not_sent(
     assert taken.sent >= 8  # A had sent at most its in-flight before the pause
     assert received(fake) == Counter(range(1, 11))
     await settled(db, 10)
+
+
+async def test_a_row_with_a_photo_goes_as_one_captioned_photo_once_despite_5xx(
+    db: Database, bot: Bot, fake: FakeTelegram
+) -> None:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), "white").save(buffer, format="PNG")
+    png = buffer.getvalue()
+    time = VirtualTime(datetime(2023, 4, 20, 7, 0, tzinfo=UTC))
+    await plan(db, messages([5, 6], time.now()), time.now())
+    fake.fail("sendPhoto", status=502, times=2)
+
+    async def compose(row: OutboxRow) -> Composed | None:
+        photo = png if row.chat_id == 5 else None
+        return Composed(f"<b>summary</b> {row.chat_id}", photo=photo)
+
+    subject = sender(db, bot, compose=compose, **on_virtual_time(time))
+    total = await subject.drain()
+    total += await subject.drain(wait_for_retries=True)
+    assert (total.sent, total.failed, total.retried) == (2, 0, 2)
+    [photo] = fake.messages_to(5)
+    assert (photo.kind, photo.text, photo.file_bytes) == ("photo", "summary 5", png)
+    [text] = fake.messages_to(6)
+    assert (text.kind, text.text) == ("message", "summary 6")
+    rows = {row.chat_id: row for row in await all_rows(db)}
+    assert rows[5].message_id == photo.message_id
+    await settled(db, 2)
