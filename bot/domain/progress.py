@@ -4,7 +4,9 @@ Rules, as a coordinator would work them out on paper:
 
 * `total` is the rolled-up value for the week (see `Rollup`); `percent` is total / denominator,
   to one decimal; `change` is the total minus the week before's (None in the first week).
-* The target count is the target's number, or its percentage of the denominator rounded up.
+* The target count is the target's percentage of the denominator rounded up, at any level
+  (the region, a municipality, a school: each against its own headcount); or its number, which
+  was set for the whole region and means nothing for a part of it (`whole=False`: no target).
 * Pace is the average weekly gain over the last `PACE_WEEKS` weeks (fewer at the start of a
   campaign): (total now - total k weeks ago) / k.
 * The forecast is the day the target is met at that pace: this week's due day plus as many
@@ -13,6 +15,11 @@ Rules, as a coordinator would work them out on paper:
   on or before the target's date, AT_RISK when it is at most `AT_RISK_DAYS` later, OFF_TRACK
   when later still, when nothing is gained week on week, or when the date has passed. With a
   single week reported there is no pace yet: UNKNOWN. An indicator without a target: NO_TARGET.
+* A forecast more than `FAR` past the target's date, or past the roadmap's end (`horizon`), is
+  not a date anyone can plan by: `forecast` is None and `beyond` says the target is not met in
+  time at this pace.
+* `carried`: nobody in scope reported for the week, so the total only carries earlier weeks'
+  values forward (under Rollup.LATEST).
 
 Pure: numbers in, numbers out.
 """
@@ -30,6 +37,7 @@ from bot.domain.indicators import Indicator, due_day
 
 PACE_WEEKS = 4
 AT_RISK_DAYS = 14
+FAR = timedelta(days=365)
 
 
 class Outlook(enum.StrEnum):
@@ -77,6 +85,8 @@ class Progress:
     forecast: date | None
     outlook: Outlook
     coverage: Coverage
+    beyond: bool = False  # the forecast is too far off to be a date (see the module's rules)
+    carried: bool = False  # nobody reported this week: the total is earlier weeks' values
 
 
 def percent_of(total: int, denominator: int | None) -> float | None:
@@ -91,15 +101,21 @@ def assess(
     totals: Sequence[int | None],
     denominator: int | None,
     coverage: Coverage,
+    *,
+    whole: bool = True,
+    horizon: date | None = None,
 ) -> Progress:
     """`totals` are the rolled-up values of consecutive weeks ending with `week`, oldest
-    first; None for a week before anyone reported."""
+    first; None for a week before anyone reported. `whole`: the scope is the whole region (an
+    absolute target applies); `horizon`: the roadmap's last day, when known."""
     if not totals:
         raise ValueError("totals end with the week assessed")
     total = totals[-1] or 0
     previous = totals[-2] if len(totals) >= 2 else None
     change = total - previous if previous is not None and totals[-1] is not None else None
     target = indicator.target
+    if target is not None and target.percent is None and not whole:
+        target = None  # «3 500 чатов» was set for the region, not for a municipality or school
     target_total = target.total(denominator) if target else None
     target_due = target.due if target else None
     pace = _pace(totals)
@@ -107,6 +123,10 @@ def assess(
     if target_total is not None and total < target_total and pace is not None and pace > 0:
         weeks = math.ceil((target_total - total) / pace)  # exact: no float lands past a whole week
         forecast = due_day(week, indicator.weekday) + timedelta(days=7 * weeks)
+    outlook = _outlook(
+        total, target_total, target_due, pace, forecast, due_day(week, indicator.weekday)
+    )
+    beyond = forecast is not None and _too_far(forecast, target_due, horizon)
     return Progress(
         indicator=indicator,
         week=week,
@@ -117,12 +137,22 @@ def assess(
         target=target_total,
         target_due=target_due,
         pace=None if pace is None else float(pace),
-        forecast=forecast,
-        outlook=_outlook(
-            total, target_total, target_due, pace, forecast, due_day(week, indicator.weekday)
-        ),
+        forecast=None if beyond else forecast,
+        outlook=outlook,
         coverage=coverage,
+        beyond=beyond,
+        carried=totals[-1] is not None and coverage.reported == 0,
     )
+
+
+def _too_far(forecast: date, target_due: date | None, horizon: date | None) -> bool:
+    """A forecast more than FAR past the target's date, or past the roadmap's end (when that
+    is not before the target's date)."""
+    if target_due is not None and forecast > target_due + FAR:
+        return True
+    if horizon is not None and forecast > horizon:
+        return target_due is None or forecast > target_due
+    return False
 
 
 def _pace(totals: Sequence[int | None]) -> Fraction | None:

@@ -31,8 +31,13 @@ MAX_DOUBTFUL_SHOWN = 10  # concerns listed in a chat reply; the draft holds them
 _REPLY_BUDGET = 3500  # characters of listed rows, so a reply stays one Telegram message
 
 
-def _signed(n: int) -> str:
-    return f"+{n}" if n > 0 else str(n)
+def _signed(n: int, t: Texts) -> str:
+    """+1 240 (a no-break space between thousands in Russian), −7."""
+    return f"+{_thousands(n, t)}" if n > 0 else _thousands(n, t)
+
+
+def _figure(n: int | None, t: Texts) -> str:
+    return "" if n is None else _thousands(n, t)
 
 
 def _join(lines: Sequence[str]) -> str:
@@ -111,7 +116,9 @@ def _share(entry: Entry, t: Texts) -> str:
     if not entry.denominator:
         return ""
     percent = round(entry.value * 100 / entry.denominator, 1)
-    return t("report.share", percent=_number(percent, t), denominator=entry.denominator)
+    return t(
+        "report.share", percent=_number(percent, t), denominator=_thousands(entry.denominator, t)
+    )
 
 
 def _number(value: float, t: Texts) -> str:
@@ -136,8 +143,8 @@ def render_stored(outcome: Stored, t: Texts) -> str:
                 t(
                     key,
                     name=entry.indicator.name,
-                    value=entry.value,
-                    old=entry.old,
+                    value=_thousands(entry.value, t),
+                    old=_figure(entry.old, t),
                     share=Safe(_share(entry, t)),
                 )
             )
@@ -155,10 +162,10 @@ def render_concerns(entries: Sequence[Entry], t: Texts) -> str:
                 t(
                     f"report.concern.{concern.value}",
                     name=entry.indicator.name,
-                    value=entry.value,
+                    value=_thousands(entry.value, t),
                     measure=_measure(entry.indicator, t),
-                    denominator=entry.denominator,
-                    previous=entry.previous,
+                    denominator=_figure(entry.denominator, t),
+                    previous=_figure(entry.previous, t),
                 )
             )
     lines.append(t("report.confirm_how"))
@@ -185,19 +192,20 @@ def render_bulk(
     приложен» (`refused_file` makes that file). Without it, every row is listed (the CLI)."""
     if outcome.repeated:
         return t("report.repeated")
-    lines = [t("bulk.stored", count=len({entry.organisation for entry in outcome.stored}))]
+    stored = len({entry.organisation for entry in outcome.stored})
+    lines = [t("bulk.stored", count=_thousands(stored, t))]
     if outcome.doubtful:
-        lines.append(t("bulk.doubtful", count=len(outcome.doubtful)))
+        lines.append(t("bulk.doubtful", count=_thousands(len(outcome.doubtful), t)))
         concerns = [(entry, concern) for entry in outcome.doubtful for concern in entry.concerns]
         limit = len(concerns) if shown is None else MAX_DOUBTFUL_SHOWN
         lines.extend(
             t(
                 f"report.concern.{concern.value}",
                 name=f"{entry.organisation}, {entry.indicator.name}",
-                value=entry.value,
+                value=_thousands(entry.value, t),
                 measure=_measure(entry.indicator, t),
-                denominator=entry.denominator,
-                previous=entry.previous,
+                denominator=_figure(entry.denominator, t),
+                previous=_figure(entry.previous, t),
             )
             for entry, concern in concerns[:limit]
         )
@@ -205,7 +213,7 @@ def render_bulk(
             lines.append(t("missing.more", count=_thousands(len(concerns) - limit, t)))
     refused = _refusals(outcome, problems, t, cut=True)
     if refused:
-        lines.append(t("bulk.refused", count=len(refused)))
+        lines.append(t("bulk.refused", count=_thousands(len(refused), t)))
         listed = _listed(refused, shown)
         lines.extend(
             t("bulk.line", line=line, text=text, reason=reason)
@@ -296,85 +304,93 @@ def render_missing(names: Sequence[str], due: date, t: Texts) -> str:
     return _join(lines)
 
 
+def _share_of(percent: float | None, denominator: int | None, t: Texts) -> str:
+    if percent is None or denominator is None:
+        return ""
+    return t("progress.share", percent=_number(percent, t), denominator=_thousands(denominator, t))
+
+
 def _block(block: IndicatorBlock, t: Texts) -> list[str]:
     progress = block.progress
     indicator = progress.indicator
-    share = (
-        t(
-            "progress.share",
-            percent=_number(progress.percent, t),
-            denominator=progress.denominator,
-        )
-        if progress.percent is not None
-        else ""
-    )
-    change = t("progress.change", change=_signed(progress.change)) if progress.change else ""
+    change = t("progress.change", change=_signed(progress.change, t)) if progress.change else ""
     lines = [
         t(
             "progress.total",
             name=Safe(f"<b>{escape_html(indicator.name)}</b>") if t.html else indicator.name,
-            total=progress.total,
-            share=Safe(share),
+            total=_thousands(progress.total, t),
+            share=Safe(_share_of(progress.percent, progress.denominator, t)),
             change=Safe(change),
         )
+        + (t("progress.carried") if progress.carried else "")
     ]
     if progress.target is not None:
         outlook = t(f"outlook.{progress.outlook.value}")
+        target = _thousands(progress.target, t)
         if progress.target_due is not None:
             lines.append(
-                t(
-                    "progress.target",
-                    target=progress.target,
-                    due=t.day(progress.target_due),
-                    outlook=outlook,
-                )
+                t("progress.target", target=target, due=t.day(progress.target_due), outlook=outlook)
             )
         else:
-            lines.append(t("progress.target_nodate", target=progress.target, outlook=outlook))
-        if progress.forecast is not None and progress.outlook is not Outlook.REACHED:
-            lines.append(t("progress.forecast", forecast=t.day(progress.forecast)))
+            lines.append(t("progress.target_nodate", target=target, outlook=outlook))
+        if progress.outlook is not Outlook.REACHED:
+            if progress.beyond:
+                lines.append(t("progress.forecast_beyond"))
+            elif progress.forecast is not None:
+                lines.append(t("progress.forecast", forecast=t.day(progress.forecast)))
     coverage = progress.coverage
     lines.append(
         t(
             "progress.coverage",
-            on_time=coverage.on_time,
-            late=coverage.late,
-            missing=coverage.missing,
-            expected=coverage.expected,
+            on_time=_thousands(coverage.on_time, t),
+            late=_thousands(coverage.late, t),
+            missing=_thousands(coverage.missing, t),
+            expected=_thousands(coverage.expected, t),
         )
     )
     for part in block.parts:
+        expected = _thousands(part.coverage.expected, t)
         if part.total is None:
-            lines.append(t("progress.part_empty", name=part.name, expected=part.coverage.expected))
+            lines.append(t("progress.part_empty", name=part.name, expected=expected))
             continue
-        part_share = (
-            t("progress.share", percent=_number(part.percent, t), denominator=part.denominator)
-            if part.percent is not None
+        carried = (
+            t("progress.part_carried", count=_thousands(part.carried, t))
+            if part.carried > 1 or (part.carried and part.coverage.expected > 1)
+            else t("progress.part_carried_one")
+            if part.carried
             else ""
         )
         lines.append(
             t(
                 "progress.part",
                 name=part.name,
-                total=part.total,
-                share=Safe(part_share),
-                change=Safe(t("progress.change", change=_signed(part.change)))
+                total=_thousands(part.total, t),
+                share=Safe(_share_of(part.percent, part.denominator, t)),
+                change=Safe(t("progress.change", change=_signed(part.change, t)))
                 if part.change
                 else "",
-                reported=part.coverage.reported,
-                expected=part.coverage.expected,
+                reported=_thousands(part.coverage.reported, t),
+                expected=expected,
             )
+            + carried
         )
     if block.missing and block.parts:
         lines.append(
-            t("progress.missing", count=len(block.missing), names=_names(block.missing, t))
+            t(
+                "progress.missing",
+                count=_thousands(len(block.missing), t),
+                names=_names(block.missing, t),
+            )
         )
     if block.late and block.parts:
-        lines.append(t("progress.late", count=len(block.late), names=_names(block.late, t)))
+        lines.append(
+            t("progress.late", count=_thousands(len(block.late), t), names=_names(block.late, t))
+        )
     return lines
 
 
 def render_indicators(histories: Sequence[IndicatorHistory], t: Texts) -> str:
+    """The indicators by name (never by code), who reports them, when, and their targets."""
     if not histories:
         return t("progress.none")
     lines = [t("indicators.header")]
@@ -383,17 +399,20 @@ def render_indicators(histories: Sequence[IndicatorHistory], t: Texts) -> str:
         target = indicator.target
         if target is None:
             terms = t("indicators.no_target")
+        elif target.percent is not None:
+            terms = t("indicators.target_percent", percent=_number(target.percent, t))
         else:
-            amount = (
-                f"{_number(target.percent, t)}%" if target.percent is not None else target.value
-            )
-            terms = f"{amount}" + (f" → {t.day(target.due)}" if target.due else "")
+            terms = t("indicators.target_value", value=_thousands(target.value or 0, t))
+        if target is not None and target.due is not None:
+            terms += t("indicators.target_due", due=t.day(target.due))
         lines.append(
             t(
                 "indicators.item",
                 name=indicator.name,
-                code=indicator.code,
-                who=", ".join(sorted(kind.value for kind in indicator.reported_by)),
+                who=", ".join(
+                    t(f"indicators.who.{kind.value}")
+                    for kind in sorted(indicator.reported_by, key=lambda kind: kind.value)
+                ),
                 weekday=t.weekday_name(indicator.weekday),
                 time=indicator.due_time.strftime("%H:%M"),
                 target=terms,
@@ -412,7 +431,7 @@ def render_indicators(histories: Sequence[IndicatorHistory], t: Texts) -> str:
 
 def render_progress(report: ProgressReport, t: Texts) -> str:
     if not report.blocks:
-        return t("progress.none")
+        return t("progress.none_here" if report.scope else "progress.none")
     week = max(block.progress.week for block in report.blocks)
     scope = t("progress.scope", name=report.scope) if report.scope else ""
     lines = [t("progress.header", week=t.day(week), scope=Safe(scope))]

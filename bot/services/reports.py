@@ -187,6 +187,7 @@ class PartRow:
     percent: float | None
     coverage: Coverage
     change: int | None = None
+    carried: int = 0  # organisations counted with an earlier week's value (none this week)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +229,7 @@ class Series:
     weeks: tuple[date, ...]
     totals: tuple[int | None, ...]
     progress: Progress
+    carried: tuple[bool, ...] = ()  # a week nobody in scope reported: earlier values carried
 
 
 @dataclass(frozen=True, slots=True)
@@ -779,6 +781,10 @@ class ReportService:
         members = [org for org in tree.by_name.values() if within is None or org.name in within]
         today = as_of or self.clock.now().astimezone(ZoneInfo(self.timezone)).date()
         show_parts = organisation is not None if details is None else details
+        # An absolute target («3 500 чатов») is the region's: shown only for all of it.
+        tops = {name for name, org in tree.by_name.items() if org.parent is None}
+        whole = within is None or tops <= within
+        horizon = _roadmap_end(context.view)
         blocks = []
         async with self.database.transaction() as connection:
             store = ReportStore(connection)
@@ -789,12 +795,20 @@ class ReportService:
                     continue
                 assert indicator.id is not None
                 expected = [org for org in members if indicator.reports(org)]
+                if not expected:  # nobody here reports it (a school and the authorities' own)
+                    continue
                 weeks = _weeks(week, history.first_week, HISTORY_WEEKS)
                 totals = await store.totals(indicator.id, weeks, indicator.rollup, root_ids)
                 on_time, late = await store.coverage(indicator.id, week, root_ids)
                 denominator = _denominator(indicator, expected)
                 progress = assess(
-                    indicator, week, totals, denominator, Coverage(len(expected), on_time, late)
+                    indicator,
+                    week,
+                    totals,
+                    denominator,
+                    Coverage(len(expected), on_time, late),
+                    whole=whole,
+                    horizon=horizon,
                 )
                 if not show_parts:
                     blocks.append(IndicatorBlock(progress))
@@ -829,7 +843,7 @@ class ReportService:
             total = 0
             change_known = False
             before = 0
-            on_time = lates = 0
+            on_time = lates = carried = 0
             counted_any = False
             for org in orgs:
                 row = standing.get(context.ids[org.name])
@@ -844,6 +858,7 @@ class ReportService:
                     change_known = True
                 if row.reported is None:
                     missing.append(org.name)
+                    carried += row.counted is not None
                 elif row.late:
                     lates += 1
                     late.append(org.name)
@@ -859,6 +874,7 @@ class ReportService:
                     percent=None if shown is None else percent_of(shown, denominator),
                     coverage=Coverage(len(orgs), on_time, lates),
                     change=total - before if change_known and counted_any else None,
+                    carried=carried,
                 )
             )
         return IndicatorBlock(progress, tuple(parts), tuple(sorted(missing)), tuple(sorted(late)))
@@ -872,7 +888,9 @@ class ReportService:
         if history is None:
             raise KeyError(code)
         report = await self.progress(person, organisation, slug=slug, details=False)
-        block = next(b for b in report.blocks if b.progress.indicator.code == code)
+        block = next((b for b in report.blocks if b.progress.indicator.code == code), None)
+        if block is None:  # not reported by anyone within the scope
+            raise KeyError(code)
         progress = block.progress
         tree = context.tree
         reach = visible_organisations(person, tree)
@@ -883,14 +901,28 @@ class ReportService:
         root_ids = None if roots is None else [context.ids[name] for name in roots]
         first = history.first_week or progress.week
         weeks = _weeks(progress.week, first, 520)
+        indicator_id = progress.indicator.id or 0
         async with self.database.transaction() as connection:
-            totals = await ReportStore(connection).totals(
-                progress.indicator.id or 0,
-                weeks,
-                progress.indicator.rollup,
-                root_ids,
-            )
-        return Series(progress.indicator, tuple(weeks), tuple(totals), progress)
+            store = ReportStore(connection)
+            totals = await store.totals(indicator_id, weeks, progress.indicator.rollup, root_ids)
+            carried = []
+            for week, total in zip(weeks, totals, strict=True):
+                if total is None:
+                    carried.append(False)
+                    continue
+                on_time, late = await store.coverage(indicator_id, week, root_ids)
+                carried.append(on_time + late == 0)
+        return Series(progress.indicator, tuple(weeks), tuple(totals), progress, tuple(carried))
+
+    async def chart(
+        self, person: Person, index: int, organisation: str | None = None, slug: str | None = None
+    ) -> Series | None:
+        """The series of the `index`-th indicator /status showed this person (None: no such)."""
+        report = await self.progress(person, organisation, slug=slug, details=False)
+        if not 0 <= index < len(report.blocks):
+            return None
+        code = report.blocks[index].progress.indicator.code
+        return await self.series(person, code, organisation, slug)
 
     async def template(self, person: Person, slug: str | None = None) -> TemplateSheet:
         """The organisations the person enters numbers for, with this week's values so far."""
@@ -994,6 +1026,12 @@ def _denominator(indicator: Indicator, organisations: Iterable[Organisation]) ->
     known = [denominator_of(indicator, org) for org in organisations]
     counts = [count for count in known if count is not None]
     return sum(counts) if counts else None
+
+
+def _roadmap_end(view: RoadmapView) -> date | None:
+    """The roadmap's last dated deadline (None: no task has a date)."""
+    days = [task.deadline.due for task in view.tasks if task.deadline.due is not None]
+    return max(days, default=None)
 
 
 def _roots(reach: frozenset[str], tree: OrgTree) -> list[str]:

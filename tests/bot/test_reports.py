@@ -110,7 +110,8 @@ async def test_an_admin_defines_an_indicator_by_form(staffed: World) -> None:
     [saved] = await staffed.send(ADMIN, text)
     assert "«Сообщества» сохранён (действует с 17.04.2023)" in saved.text
     [listed] = await staffed.send(ADMIN, "/indicators")
-    assert "Сообщества (communities)" in listed.text
+    assert "• Сообщества — школы, четверг до 18:00; цель 300 к 31.05.2023" in listed.text
+    assert "communities" not in listed.text
     bad_form = "/indicator код: x\nназвание: X\nвопрос: ?\nдень: когда-нибудь"
     [bad] = await staffed.send(ADMIN, bad_form)
     assert "Не удалось разобрать показатель" in bad.text
