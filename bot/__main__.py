@@ -54,6 +54,7 @@ from bot.services.people import (
 )
 from bot.services.reports import Source
 from bot.services.roadmaps import BadPolicy, NoRoadmapYet, RoadmapNotFound
+from bot.services.tasks import DateInThePast, DeadlineInDocument, UnreadDate
 from bot.workdays import official_days, work_calendar
 from storage.db import owner_only
 
@@ -140,6 +141,32 @@ async def cmd_tasks(app: App, args: argparse.Namespace) -> str:
             indent=2,
         )
     return render_tasks(scope.tasks, as_of, app.texts)
+
+
+async def cmd_deadline(app: App, args: argparse.Namespace) -> str:
+    """Set (or with «нет» take back) the date of a task its order leaves to be agreed."""
+    found = await app.tasks.find(CLI, args.number.lstrip("№").strip(), args.roadmap)
+    if not found:
+        raise NoSuchTask(args.number)
+    if len(found) > 1:
+        raise AmbiguousTask(args.number, len(found))
+    task = await app.tasks.agree_deadline(CLI, found[0].id or 0, " ".join(args.date))
+    t = app.texts
+    if task.deadline.agreed and task.deadline.due is not None:
+        return t("agree.done", number=task.number, due=t.day(task.deadline.due))
+    return t("agree.cleared", number=task.number, text=task.deadline.text)
+
+
+class NoSuchTask(Exception):
+    def __init__(self, number: str) -> None:
+        super().__init__(number)
+        self.number = number
+
+
+class AmbiguousTask(Exception):
+    def __init__(self, number: str, count: int) -> None:
+        super().__init__(number)
+        self.number, self.count = number, count
 
 
 async def cmd_status(app: App, args: argparse.Namespace) -> str:
@@ -505,6 +532,14 @@ def build_parser(language: Language = "ru") -> argparse.ArgumentParser:
     sub.add_argument("--org", metavar="NAME", help=h("tasks.org"))
     sub.set_defaults(run=cmd_tasks)
 
+    sub = commands.add_parser(
+        "deadline", help=h("deadline.help"), description=h("deadline.description")
+    )
+    sub.add_argument("number", metavar="N", help=h("deadline.number"))
+    sub.add_argument("date", nargs="+", metavar="DATE", help=h("deadline.date"))
+    roadmap_option(sub)
+    sub.set_defaults(run=cmd_deadline)
+
     sub = commands.add_parser("status", help=h("status.help"), description=h("status.description"))
     roadmap_option(sub)
     sub.add_argument("--as-of", type=_day, metavar="YYYY-MM-DD", help=h("as_of"))
@@ -664,6 +699,16 @@ def _explain(error: Exception, t: Texts) -> str | None:
         if len(error.matches) > 10:
             shown += "; " + t("cli.more", count=len(error.matches) - 10)
         return t("cli.ambiguous", query=error.query, count=len(error.matches), matches=shown)
+    if isinstance(error, NoSuchTask):
+        return t("task.not_found", number=error.number)
+    if isinstance(error, AmbiguousTask):
+        return t("cli.task_ambiguous", number=error.number, count=error.count)
+    if isinstance(error, UnreadDate):
+        return t("agree.unread", text=error.text)
+    if isinstance(error, DateInThePast):
+        return t("agree.past", day=t.day(error.day))
+    if isinstance(error, DeadlineInDocument):
+        return t("agree.in_document", number=error.task.number, text=error.task.deadline.text)
     if isinstance(error, NoDraft):
         return t("cli.no_draft", id=error.draft_id)
     if isinstance(error, MixedKinds):

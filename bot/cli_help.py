@@ -112,6 +112,11 @@ HELP: dict[str, dict[str, str]] = {
         "roadmaps.list": "сохранённые дорожные карты, текущая отмечена",
         "roadmaps.use": "сделать SLUG текущей дорожной картой",
         "export.help": "выгрузить дорожную карту",
+        "deadline.help": "назначить срок мероприятию «по согласованию»",
+        "deadline.description": "Срок мероприятия, который приказ оставил на согласование: "
+        "напоминания и /status начинают его считать; повторный импорт приказа его сохраняет.",
+        "deadline.number": "номер мероприятия",
+        "deadline.date": "дата: 15.05.2023, «до 15 мая»; «нет» — снять назначенный срок",
         "export.description": "Выгрузка дорожной карты в нашем формате без потерь.",
         "export.yaml": "файл YAML ('-' — вывести на экран)",
         "export.xlsx": "книга Excel обо всём: мероприятия, показатели, отчёты, журнал (файл "
@@ -240,6 +245,11 @@ HELP: dict[str, dict[str, str]] = {
         "roadmaps.list": "the stored roadmaps, the current one marked",
         "roadmaps.use": "make SLUG the current roadmap",
         "export.help": "write a roadmap out",
+        "deadline.help": "set the date of a task «по согласованию»",
+        "deadline.description": "The date of a task its order leaves to be agreed: reminders "
+        "and /status count it from then on; re-importing the order keeps it.",
+        "deadline.number": "the task's number",
+        "deadline.date": "the date: 15.05.2023, «до 15 мая»; «нет» takes it back",
         "export.description": "Export a roadmap in our lossless form.",
         "export.yaml": "YAML file to write ('-': stdout)",
         "export.xlsx": "an Excel workbook of everything: tasks, figures, reports, log (a file or "

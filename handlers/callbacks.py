@@ -6,9 +6,9 @@ from aiogram.filters.callback_data import CallbackData
 
 
 class TaskAction(CallbackData, prefix="t"):
-    """A button on a task card: open, done, reopen, comment."""
+    """A button on a task card: open, done, reopen, comment, set the agreed date."""
 
-    action: str  # "open" | "done" | "reopen" | "comment"
+    action: str  # "open" | "done" | "reopen" | "comment" | "date"
     task_id: int
 
 
@@ -71,3 +71,12 @@ class DigestList(CallbackData, prefix="dl"):
     task_id: int
     page: int = 0
     edit: int = 0
+
+
+class MissingAction(CallbackData, prefix="ma"):
+    """Under a coordinator's list of the missing: inv = invite links for the organisations
+    nobody represents, in = choose one to enter numbers for (ref = the due day's ordinal for
+    both), ef = enter numbers for the organisation `ref` (its id)."""
+
+    action: str  # "inv" | "in" | "ef"
+    ref: int

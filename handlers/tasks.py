@@ -25,7 +25,15 @@ from bot.render.shares import render_mark_outcome
 from bot.render.telegram import render_card, render_task_page, split_message
 from bot.render.texts import Texts
 from bot.services.people import Forbidden
-from bot.services.tasks import Scope, TaskCard, TaskService, filter_tasks
+from bot.services.tasks import (
+    DateInThePast,
+    DeadlineInDocument,
+    Scope,
+    TaskCard,
+    TaskService,
+    UnreadDate,
+    filter_tasks,
+)
 from handlers.callbacks import ShareAction, TaskAction, TaskPage
 from handlers.filters import TEXT
 from handlers.replies import answer_long
@@ -39,6 +47,12 @@ class Commenting(StatesGroup):
     text = State()
 
 
+class Agreeing(StatesGroup):
+    """Setting the date of a task «по согласованию»."""
+
+    date = State()
+
+
 def card_keyboard(card: TaskCard, t: Texts) -> InlineKeyboardMarkup | None:
     """Buttons for what this person may do with the task (built directly: the builder's
     copying costs more than the rest of a card)."""
@@ -47,6 +61,7 @@ def card_keyboard(card: TaskCard, t: Texts) -> InlineKeyboardMarkup | None:
         ("done", "button.done", card.may_mark_done),
         ("reopen", "button.reopen", card.may_reopen),
         ("comment", "button.comment", card.may_comment),
+        ("date", "button.agree", card.may_agree),
     ]
     buttons = [
         InlineKeyboardButton(
@@ -244,6 +259,51 @@ async def save_comment(
     await message.answer(t("comment.ok", number=data["number"]))
 
 
+async def ask_date(
+    query: CallbackQuery,
+    callback_data: TaskAction,
+    person: Person,
+    t: Texts,
+    tasks: TaskService,
+    state: FSMContext,
+) -> None:
+    await query.answer()
+    card = await tasks.card(person, callback_data.task_id)
+    if not card.may_agree:
+        raise Forbidden(Action.COMMENT)
+    await state.set_state(Agreeing.date)
+    await state.update_data(task_id=callback_data.task_id, number=card.task.number)
+    if isinstance(query.message, Message):
+        text = card.task.deadline.text
+        await query.message.answer(t("agree.ask", number=card.task.number, text=text))
+
+
+async def save_date(
+    message: Message, person: Person, t: Texts, tasks: TaskService, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    written = (message.text or "").strip()
+    try:
+        task = await tasks.agree_deadline(person, int(data["task_id"]), written)
+    except UnreadDate:
+        await message.answer(t("agree.unread", text=written[:100]))
+        return
+    except DateInThePast as past:
+        await message.answer(t("agree.past", day=t.day(past.day)))
+        return
+    except DeadlineInDocument as fixed:
+        await state.clear()
+        number, text = fixed.task.number, fixed.task.deadline.text
+        await message.answer(t("agree.in_document", number=number, text=text))
+        return
+    await state.clear()
+    deadline = task.deadline
+    if deadline.agreed and deadline.due is not None:
+        await message.answer(t("agree.done", number=task.number, due=t.day(deadline.due)))
+    else:
+        await message.answer(t("agree.cleared", number=task.number, text=deadline.text))
+
+
 def make_router() -> Router:
     router = Router(name="tasks")
     router.message.register(list_tasks, Command("tasks"))
@@ -256,4 +316,6 @@ def make_router() -> Router:
     )
     router.callback_query.register(ask_comment, TaskAction.filter(F.action == "comment"))
     router.message.register(save_comment, StateFilter(Commenting.text), TEXT)
+    router.callback_query.register(ask_date, TaskAction.filter(F.action == "date"))
+    router.message.register(save_date, StateFilter(Agreeing.date), TEXT)
     return router

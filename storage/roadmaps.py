@@ -262,9 +262,10 @@ class RoadmapStore:
                 deadline=Deadline(
                     text=row.deadline_text,
                     start=row.deadline_start,
-                    due=row.deadline_due,
+                    due=row.deadline_due or row.agreed_due,
                     recurrence=row.deadline_recurrence,
                     note=row.deadline_note,
+                    agreed=row.deadline_due is None and row.agreed_due is not None,
                 ),
                 result=row.result,
                 status=TaskStatus(row.status),
@@ -357,6 +358,12 @@ class RoadmapStore:
                 .values(position=bindparam("new_position")),
                 [{"task_id": task_id, "new_position": pos} for task_id, pos in positions],
             )
+
+    async def set_agreed_due(self, task_id: int, due: date | None, now: datetime) -> None:
+        """The date the department set for a task whose document leaves it to be agreed."""
+        await self.connection.execute(
+            update(tasks).where(tasks.c.id == task_id).values(agreed_due=due, updated_at=now)
+        )
 
     async def set_status(self, task_id: int, status: TaskStatus, now: datetime) -> None:
         await self.connection.execute(

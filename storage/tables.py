@@ -119,6 +119,8 @@ tasks = Table(
     Column("deadline_due", Date),
     Column("deadline_recurrence", String(200)),
     Column("deadline_note", Text),
+    # The date the department set when the document left it to be agreed (imports keep it).
+    Column("agreed_due", Date),
     Column("result", Text),
     Column("status", String(16), nullable=False),
     # A task dropped from a revised document is kept, marked removed, with its history.

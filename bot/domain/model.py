@@ -7,7 +7,7 @@ place can be handed to another without surprises.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -54,6 +54,14 @@ class Deadline:
     due: date | None = None
     recurrence: str | None = None
     note: str | None = None
+    # True when `due` is not the document's: the order left the date to be agreed («по
+    # согласованию») and the department set it in the bot or the CLI. A re-import keeps it.
+    agreed: bool = False
+
+    @property
+    def as_written(self) -> Deadline:
+        """The deadline as the document has it, without a date the department set."""
+        return replace(self, due=None, agreed=False) if self.agreed else self
 
     @property
     def fixed(self) -> bool:

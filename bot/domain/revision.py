@@ -93,8 +93,11 @@ def revise(stored: Sequence[Task], revised: Sequence[Task]) -> Revision:
     for before, fresh in pairs:
         after = replace(fresh, id=before.id, status=before.status)
         carried[id(fresh)] = after
+        # A date the department set for a task «по согласованию» is not the document's: the
+        # document saying the same words again is no change.
+        written = replace(before, deadline=before.deadline.as_written)
         fields = tuple(
-            name for name in COMPARED_FIELDS if getattr(before, name) != getattr(after, name)
+            name for name in COMPARED_FIELDS if getattr(written, name) != getattr(after, name)
         )
         if fields:
             changed.append(TaskChange(before, after, fields))

@@ -50,6 +50,9 @@ def _enum(value: enum.Enum | None) -> str | None:
 
 
 def _deadline(deadline: Deadline) -> dict[str, object]:
+    # The document's deadline: a date the department set («по согласованию») lives in the
+    # database and survives re-imports of this file.
+    deadline = deadline.as_written
     return {
         "text": deadline.text,
         "start": deadline.start,

@@ -217,6 +217,8 @@ def deadline_line(task: Task, t: Texts) -> str:
     """«Срок: до 28.04.2023»: the order's words, and how the bot read them only when that
     adds something («Срок: 20.04.2023 (до 20.04.2023)» said the date twice)."""
     deadline = task.deadline
+    if deadline.agreed and deadline.due is not None:
+        return t("card.deadline_agreed", text=deadline.text, due=t.day(deadline.due))
     dates = [t.day(day) for day in (deadline.start, deadline.due) if day is not None]
     if dates and deadline.recurrence is None and all(day in deadline.text for day in dates):
         return t("card.deadline_plain", text=deadline.text)

@@ -195,6 +195,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "card.responsible": "Ответственные: {responsible}",
         "card.deadline": "Срок: {text} ({understood})",
         "card.deadline_plain": "Срок: {text}",
+        "card.deadline_agreed": "Срок: {text} — назначен: до {due}",
+        "cli.task_ambiguous": "Мероприятий с номером {number} несколько ({count}) — укажите "
+        "дорожную карту (--roadmap) или поправьте номера в приказе.",
+        "button.agree": "📅 Назначить срок",
+        "agree.ask": "Срок № {number} «{text}». Напишите дату: например, 15.05.2023 или «до 15 "
+        "мая». «нет» — снять назначенный срок. /cancel — отменить.",
+        "agree.done": "Срок № {number} назначен: до {due}. Напоминания пойдут, как по другим "
+        "срокам.",
+        "agree.cleared": "Назначенный срок № {number} снят: снова «{text}».",
+        "agree.unread": "Не понял дату в «{text}». Напишите, например, 15.05.2023 или «до 15 мая».",
+        "agree.past": "{day} уже прошло. Напишите дату не раньше сегодняшней.",
+        "agree.in_document": "У № {number} срок задан приказом («{text}»). Он меняется новой "
+        "редакцией приказа: roadmap-bot import.",
         "actor.import": "при импорте приказа",
         "actor.cli": "из командной строки",
         "actor.person": "удалённый пользователь",
@@ -380,6 +393,50 @@ MESSAGES: dict[str, dict[str, str]] = {
         "people.forgotten": "Данные человека с id {id} удалены; его отчёты подписаны "
         "«удалённый пользователь».",
         "people.not_found": "Человека с id {id} в базе нет.",
+        "summary.title": "📊 Итоги недели на {day}: «{roadmap}»",
+        "summary.indicators": "Показатели:",
+        "summary.indicator": "• {name}: {total}{share}, {change} за неделю",
+        "summary.indicator_first": "• {name}: {total}{share}, первая неделя",
+        "summary.share": " ({percent} %)",
+        "summary.weakest": "Отстают сильнее всех ({name}):",
+        "summary.weakest_item": "{n}. {name} — {percent} %",
+        "summary.weakest_silent": "{n}. {name} — нет отчётов",
+        "summary.tasks": "Мероприятия: выполнено {done} из {total}, просрочено {overdue}.",
+        "summary.done": "✅ Выполнено за неделю: {count}",
+        "summary.newly_overdue": "⏰ Новые просрочки: {count}",
+        "summary.task": "  № {number} «{title}»",
+        "summary.numbers": "  № {numbers}",
+        "summary.more": "  …и ещё {count}",
+        "missing.group.silent": "Не ответили ({count}):",
+        "missing.group.held": "Ответили, ждём их подтверждения ({count}):",
+        "missing.group.unreachable": "Подключились, но бот не может им написать ({count}):",
+        "missing.group.nobody": "Никто не подключился к боту ({count}):",
+        "missing.hint": "🔔 «Напомнить им» — тем, кто подключился; ✉️ «Пригласить» — ссылки "
+        "для тех, где никто не подключился; ✍️ «Ввести за них» — внести число за школу.",
+        "button.invite_them": "✉️ Пригласить",
+        "button.enter_for_them": "✍️ Ввести за них",
+        "remind.sent": "🔔 Напомнили ({count}): {names}.",
+        "remind.recently": "⏳ Уже спрашивали недавно, повторно не напоминаем ({count}): {names}.",
+        "remind.recently.item": "{name} (в {time})",
+        "remind.nobody": "👤 Некому напомнить — никто не подключился ({count}): {names}. "
+        "Пригласите их кнопкой «✉️ Пригласить».",
+        "remind.unreachable": "🚫 Не дозвониться — подключившиеся заблокировали бота "
+        "({count}): {names}.",
+        "remind.held": "Из них ответ ждёт их подтверждения: {names}.",
+        "remind.all_done": "Все уже отчитались.",
+        "invite_missing.header": "✉️ Ссылки-приглашения для представителей школ, где никто "
+        "не подключился ({count}). Каждая ссылка — для одного человека, действует до {until}; "
+        "перешлите её директору или ответственному:",
+        "invite_missing.item": "• {name}\n{link}",
+        "invite_missing.none": "Приглашать некого: во всех школах без отчёта кто-то уже "
+        "подключился.",
+        "enter.choose": "За какую организацию ввести числа?",
+        "enter.none": "Вводить не за кого: все в вашей зоне уже отчитались.",
+        "enter.ask": "✍️ Вводите за {organisation}. Пришлите числа одним сообщением, как "
+        "ответила бы школа (например: {example}). /cancel — отменить.",
+        "enter.done": "Готово: за {organisation} всё введено.",
+        "changed.header": "✏️ {who} изменил(а) данные за {organisation}, неделя с {week}:",
+        "changed.item": "• {indicator}: {old} → {new}",
     },
     "en": {
         "import.created": "Imported the roadmap “{title}” ({slug}): {tasks} in {sections}, "
@@ -558,6 +615,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "card.responsible": "Responsible: {responsible}",
         "card.deadline": "Deadline: {text} ({understood})",
         "card.deadline_plain": "Deadline: {text}",
+        "card.deadline_agreed": "Deadline: {text} — set: by {due}",
+        "cli.task_ambiguous": "There are {count} tasks numbered {number}: name the roadmap "
+        "(--roadmap) or fix the numbers in the order.",
+        "button.agree": "📅 Set the date",
+        "agree.ask": "No. {number} is due “{text}”. Write the date: e.g. 15.05.2023 or «до 15 "
+        "мая». «нет» takes a set date back. /cancel to stop.",
+        "agree.done": "No. {number} is now due by {due}. Reminders come as for any deadline.",
+        "agree.cleared": "The date set for No. {number} is taken back: “{text}” again.",
+        "agree.unread": "No date in “{text}”. Write e.g. 15.05.2023 or «до 15 мая».",
+        "agree.past": "{day} is past. Write a date from today on.",
+        "agree.in_document": "No. {number} has its date in the order (“{text}”). It changes with "
+        "a new version of the order: roadmap-bot import.",
         "actor.import": "on importing the order",
         "actor.cli": "from the command line",
         "actor.person": "a deleted user",
@@ -736,6 +805,50 @@ MESSAGES: dict[str, dict[str, str]] = {
         "people.forgotten": "The personal data of id {id} is erased; their reports are "
         "attributed to “deleted user”.",
         "people.not_found": "Nobody with id {id} is stored.",
+        "summary.title": "📊 The week to {day}: “{roadmap}”",
+        "summary.indicators": "Indicators:",
+        "summary.indicator": "• {name}: {total}{share}, {change} this week",
+        "summary.indicator_first": "• {name}: {total}{share}, the first week",
+        "summary.share": " ({percent}%)",
+        "summary.weakest": "Furthest behind ({name}):",
+        "summary.weakest_item": "{n}. {name} — {percent}%",
+        "summary.weakest_silent": "{n}. {name} — no reports",
+        "summary.tasks": "Tasks: {done} of {total} done, {overdue} overdue.",
+        "summary.done": "✅ Done this week: {count}",
+        "summary.newly_overdue": "⏰ Newly overdue: {count}",
+        "summary.task": "  No. {number} “{title}”",
+        "summary.numbers": "  No. {numbers}",
+        "summary.more": "  …and {count} more",
+        "missing.group.silent": "Not answered ({count}):",
+        "missing.group.held": "Answered, waiting for their confirmation ({count}):",
+        "missing.group.unreachable": "Joined, but the bot cannot write to them ({count}):",
+        "missing.group.nobody": "Nobody has joined the bot ({count}):",
+        "missing.hint": "🔔 “Remind them”: those who joined; ✉️ “Invite”: links for those "
+        "where nobody has joined; ✍️ “Enter for them”: enter a school's number yourself.",
+        "button.invite_them": "✉️ Invite",
+        "button.enter_for_them": "✍️ Enter for them",
+        "remind.sent": "🔔 Reminded ({count}): {names}.",
+        "remind.recently": "⏳ Asked recently, not reminded again ({count}): {names}.",
+        "remind.recently.item": "{name} (at {time})",
+        "remind.nobody": "👤 Nobody to remind — nobody has joined ({count}): {names}. "
+        "Invite them with “✉️ Invite”.",
+        "remind.unreachable": "🚫 Unreachable — those who joined blocked the bot "
+        "({count}): {names}.",
+        "remind.held": "Of them, an answer waits for their confirmation: {names}.",
+        "remind.all_done": "Everyone has reported.",
+        "invite_missing.header": "✉️ Invite links for the schools where nobody has joined "
+        "({count}). Each link is for one person, valid until {until}; forward it to the head "
+        "or whoever reports:",
+        "invite_missing.item": "• {name}\n{link}",
+        "invite_missing.none": "Nobody to invite: every school without a report has someone "
+        "who joined.",
+        "enter.choose": "Which organisation do you enter numbers for?",
+        "enter.none": "Nobody to enter for: everyone within your reach has reported.",
+        "enter.ask": "✍️ Entering for {organisation}. Send the numbers in one message, as the "
+        "school would (e.g. {example}). /cancel to stop.",
+        "enter.done": "Done: everything for {organisation} is entered.",
+        "changed.header": "✏️ {who} changed the numbers of {organisation}, week of {week}:",
+        "changed.item": "• {indicator}: {old} → {new}",
     },
 }
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from bot.domain.access import Action, OrgTree, Person, may, visible_organisations
+from bot.domain.access import Action, OrgTree, Person, Role, may, visible_organisations
+from bot.domain.deadlines import parse_deadline
 from bot.domain.model import Task, TaskStatus
 from bot.domain.shares import MarkState, ShareCounts, ShareState
 from bot.domain.status import Standing, standing, summarise
@@ -55,6 +56,7 @@ class TaskCard:
     may_comment: bool
     shares: TaskShares | None = None  # None: nobody owes it (one status for all)
     actors: Mapping[str, str] = field(default_factory=dict)  # "person:1" -> a name
+    may_agree: bool = False  # may set the date the document left to be agreed
 
 
 class TaskService:
@@ -213,6 +215,7 @@ class TaskService:
                 and may(person, Action.REOPEN, view.tree, acting=acting),
                 may_comment=may(person, Action.COMMENT, view.tree, acting=acting),
                 actors=actors,
+                may_agree=_may_agree(person, task, view, acting),
             )
         own_open = [s for s in shares.own if s.state in (ShareState.OPEN, ShareState.OVERDUE)]
         own_done = [s for s in shares.own if s.state in (ShareState.DONE, ShareState.EXCUSED)]
@@ -238,6 +241,7 @@ class TaskService:
             may_comment=may(person, Action.COMMENT, view.tree, acting=acting),
             shares=shares,
             actors=actors,
+            may_agree=_may_agree(person, task, view, acting),
         )
 
     async def mark(
@@ -317,6 +321,44 @@ class TaskService:
             person, task_id, MarkState.OPEN, organisation=organisation, everyone=everyone
         )
 
+    async def agree_deadline(self, person: Person, task_id: int, text: str) -> Task:
+        """Set the date of a task whose document leaves it to be agreed («по согласованию»),
+        read from `text` as the deadline grammar reads orders («15.05.2023», «до 15 мая»);
+        «нет» takes it back. Admins, and coordinators of the organisations acting for the
+        task. A date in the document itself cannot be overridden here: re-import the order."""
+        task, view = await self._view_of(task_id)
+        if not _may_agree(person, task, view, view.acting.get(task_id, frozenset())):
+            if task.deadline.as_written.fixed:
+                raise DeadlineInDocument(task)
+            raise Forbidden(Action.COMMENT)
+        today = self.today(view.roadmap)
+        wanted = " ".join(text.split())
+        due: date | None
+        if wanted.casefold() in ("нет", "снять", "none", "-"):
+            due = None
+        else:
+            read = parse_deadline(wanted, year=today.year)
+            due = read.due if read.recurrence is None else None
+            if due is None:
+                raise UnreadDate(wanted)
+            if due < today:
+                raise DateInThePast(due)
+        async with self.database.transaction() as connection:
+            now = self.clock.now()
+            await RoadmapStore(connection).set_agreed_due(task_id, due, now)
+            await AuditLog(connection).record(
+                at=now,
+                actor=actor_name(person),
+                action="agreed",
+                subject="task",
+                subject_id=task_id,
+                field="deadline",
+                old=_agreed(task),
+                new=due.isoformat() if due else None,
+            )
+        found, _ = await self._view_of(task_id)
+        return found
+
     async def comment(
         self, person: Person, task_id: int, text: str, *, update_id: int | None = None
     ) -> bool:
@@ -367,3 +409,42 @@ def filter_tasks(
     if standing_filter is not None:
         chosen = tuple(t for t in chosen if standing(t, as_of) is standing_filter)
     return chosen
+
+
+def _agreed(task: Task) -> str | None:
+    deadline = task.deadline
+    return deadline.due.isoformat() if deadline.agreed and deadline.due else None
+
+
+def _may_agree(person: Person, task: Task, view: RoadmapView, acting: frozenset[str]) -> bool:
+    """Admins, and coordinators of organisations acting for the task, may set the date a
+    document left to be agreed (and only such a date)."""
+    if task.deadline.as_written.fixed:
+        return False
+    if any(binding.role is Role.ADMIN for binding in person.bindings):
+        return True
+    return any(binding.role is Role.COORDINATOR for binding in person.bindings) and may(
+        person, Action.COMMENT, view.tree, acting=acting
+    )
+
+
+class DeadlineInDocument(Exception):
+    """The document gives the task a date: it is changed by re-importing the order."""
+
+    def __init__(self, task: Task) -> None:
+        super().__init__(task.number)
+        self.task = task
+
+
+class UnreadDate(Exception):
+    """No single date could be read from what was written."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+class DateInThePast(Exception):
+    def __init__(self, day: date) -> None:
+        super().__init__(day.isoformat())
+        self.day = day
