@@ -28,6 +28,7 @@ from bot.services.reports import ReportService
 from bot.services.roadmaps import RoadmapService
 from bot.services.shares import ShareLedger, ShareService
 from bot.services.snapshots import Snapshots
+from bot.services.summary import SummaryPlanner, SummaryReader
 from bot.services.tasks import TaskService
 from bot.services.updates import UpdateLedger
 from storage.db import Database, DatabaseBusy
@@ -62,6 +63,8 @@ class App:
     reports: ReportService
     questions: QuestionPlanner
     held_replies: HeldReplies
+    summary: SummaryPlanner
+    summaries: SummaryReader
 
 
 @asynccontextmanager
@@ -83,6 +86,7 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
     reports = ReportService(database, clock, snapshots, settings.timezone)
     ledger = ShareLedger(database)
     shares = ShareService(database, clock, snapshots, ledger, settings.timezone)
+    tasks = TaskService(database, clock, snapshots, settings.timezone, shares=shares)
     try:
         await database.upgrade()
         yield App(
@@ -99,7 +103,7 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
                 admin_ids=settings.admin_ids,
                 invite_ttl_days=settings.invite_ttl_days,
             ),
-            tasks=TaskService(database, clock, snapshots, settings.timezone, shares=shares),
+            tasks=tasks,
             shares=shares,
             parties=PartyService(database, clock, snapshots),
             ledger=UpdateLedger(database, clock),
@@ -108,6 +112,15 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             reports=reports,
             questions=QuestionPlanner(database, clock, snapshots, reports, reminder_settings),
             held_replies=HeldReplies(database, clock, settings.timezone),
+            summary=SummaryPlanner(
+                database,
+                clock,
+                snapshots,
+                reminder_settings,
+                weekday=settings.summary_weekday,
+                hour=settings.summary_hour,
+            ),
+            summaries=SummaryReader(database, snapshots, reports, tasks),
         )
     except DatabaseBusy:
         texts = Texts(settings.language)
@@ -178,7 +191,13 @@ class Reminders:
             app.database,
             self.bot,
             app.clock,
-            outbox_composer(app.snapshots, app.reports, app.shares, settings.language),
+            outbox_composer(
+                app.snapshots,
+                app.reports,
+                app.shares,
+                settings.language,
+                summaries=app.summaries,
+            ),
             hours=QuietHours(settings.timezone, settings.quiet, digest_hour=settings.reminder_hour),
             limits=RateLimits(
                 settings.send_per_second,
@@ -189,7 +208,10 @@ class Reminders:
         app.planner.wake_sender = self.sender.wake
         app.questions.wake_sender = self.sender.wake
         app.held_replies.wake_sender = self.sender.wake
-        self.scheduler = build_scheduler(app.planner.plan, questions=app.questions.plan)
+        app.summary.wake_sender = self.sender.wake
+        self.scheduler = build_scheduler(
+            app.planner.plan, questions=app.questions.plan, summary=app.summary.plan
+        )
         self._stop = asyncio.Event()
         self._sending: asyncio.Task[None] | None = None
 

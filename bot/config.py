@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0:8080"
     invite_ttl_days: int = Field(default=14, ge=1, le=365)
     reminder_hour: int = Field(default=10, ge=0, le=23)
+    summary_weekday: int = Field(default=0, ge=0, le=6)  # 0 Monday … 6 Sunday
+    summary_hour: int = Field(default=9, ge=0, le=23)
     quiet_hours: str = "21-8"
     work_calendar: Literal["ru", "none"] = "ru"
     holidays: Annotated[tuple[date, ...], NoDecode] = ()

@@ -14,6 +14,7 @@ from bot.delivery.sender import Compose, Composed
 from bot.domain.indicators import week_of
 from bot.render.progress import render_missing, render_question
 from bot.render.shares import render_notice
+from bot.render.summary import compose_summary
 from bot.render.telegram import split_message
 from bot.services.collection import ASK, MISSING, NUDGE
 from bot.services.reminders import DigestReader
@@ -22,6 +23,7 @@ from bot.services.reports import ReportService
 from bot.services.shares import NOTICE, ShareService
 from bot.services.shares import NUDGE as SHARE_NUDGE
 from bot.services.snapshots import Snapshots
+from bot.services.summary import SUMMARY, SummaryReader
 from handlers.callbacks import ReportButton, TaskAction
 from handlers.middlewares import texts_for
 from handlers.reminders import digest_composer
@@ -30,7 +32,12 @@ from storage.outbox import REPLY, OutboxRow
 
 
 def outbox_composer(
-    snapshots: Snapshots, reports: ReportService, shares: ShareService, default_language: str
+    snapshots: Snapshots,
+    reports: ReportService,
+    shares: ShareService,
+    default_language: str,
+    *,
+    summaries: SummaryReader | None = None,
 ) -> Compose:
     digest = digest_composer(DigestReader(snapshots, shares), default_language)
 
@@ -110,6 +117,8 @@ def outbox_composer(
         kind = row.kind.split(":", 1)[0]
         if kind == REPLY:
             return reply(row)
+        if kind == SUMMARY and summaries is not None:
+            return await compose_summary(summaries, row, default_language)
         if kind == ASK:
             return await question(row, nudge=False)
         if kind == NUDGE:

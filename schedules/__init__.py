@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 PLAN_REMINDERS = "plan-reminders"
 PLAN_QUESTIONS = "plan-questions"
+PLAN_SUMMARY = "plan-summary"
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -112,14 +113,17 @@ def build_scheduler(
     plan: Callable[[], Awaitable[object]],
     *,
     questions: Callable[[], Awaitable[object]] | None = None,
+    summary: Callable[[], Awaitable[object]] | None = None,
     every_seconds: float = 60,
     sleep: Sleep = asyncio.sleep,
     monotonic: Callable[[], float] = time.monotonic,
 ) -> Ticker:
     """Ticks that call `plan` (reminder rounds) and `questions` (the weekly numbers) now and
-    every `every_seconds` after."""
+    every `every_seconds` after; and `summary` (the staff's weekly summary)."""
     ticker = Ticker(every_seconds, sleep=sleep, monotonic=monotonic)
     ticker.add(plan, id=PLAN_REMINDERS, name="plan reminder rounds")
     if questions is not None:
         ticker.add(questions, id=PLAN_QUESTIONS, name="plan weekly questions")
+    if summary is not None:
+        ticker.add(summary, id=PLAN_SUMMARY, name="plan the weekly summary")
     return ticker
