@@ -38,7 +38,9 @@ if TYPE_CHECKING:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-__all__ = ["ChartSeries", "progress_chart"]
+    from bot.services.reports import Series
+
+__all__ = ["ChartSeries", "progress_chart", "series_chart"]
 
 WIDTH_INCHES = 8.0
 HEIGHT_INCHES = 9.0
@@ -78,6 +80,7 @@ LABELS: dict[str, dict[str, str]] = {
         "on_track": "успевает к сроку",
         "behind": "не успевает: прогноз {day}",
         "unknown": "срок не оценить: нет роста",
+        "beyond": "не успевает к сроку при текущем темпе",
         "expected": "цель ожидается {day}",
     },
     "en": {
@@ -94,6 +97,7 @@ LABELS: dict[str, dict[str, str]] = {
         "on_track": "on track",
         "behind": "behind: forecast {day}",
         "unknown": "no forecast: no growth",
+        "beyond": "not in time at the current pace",
         "expected": "target expected {day}",
     },
 }
@@ -110,7 +114,8 @@ class ChartSeries:
     headcount it counts against; `forecast` the day the target is met at the present pace.
     `carried` says, week by week, that a total only carries earlier values forward (drawn
     hollow; empty: none does). `place` (the region, a municipality, a school) and `as_of` (by
-    default the last week) go under the title with the verdict.
+    default the last week) go under the title with the verdict. `beyond`: the forecast is too
+    far off to be a date (years past the target's date): the verdict says so, without a date.
     """
 
     title: str
@@ -123,6 +128,7 @@ class ChartSeries:
     carried: Sequence[bool] = ()
     place: str | None = None
     as_of: date | None = None
+    beyond: bool = False
 
     def __post_init__(self) -> None:
         if len(self.weeks) != len(self.totals):
@@ -134,6 +140,24 @@ class ChartSeries:
         object.__setattr__(self, "carried", tuple(self.carried) or (False,) * len(self.weeks))
 
 
+def series_chart(series: Series, *, place: str | None = None) -> ChartSeries:
+    """The chart of an indicator's series (`ReportService.series`/`chart`): its name as the
+    title, weeks nobody reported hollow, and the forecast as the text says it."""
+    progress = series.progress
+    return ChartSeries(
+        title=progress.indicator.name,
+        weeks=series.weeks,
+        totals=series.totals,
+        target=progress.target,
+        target_due=progress.target_due,
+        denominator=progress.denominator,
+        forecast=progress.forecast,
+        carried=series.carried,
+        place=place,
+        beyond=progress.beyond,
+    )
+
+
 def verdict(series: ChartSeries, language: str = "ru") -> str:
     """Whether the target is met in time, in a few words ("" without a target)."""
     labels = LABELS["en" if language == "en" else "ru"]
@@ -143,6 +167,8 @@ def verdict(series: ChartSeries, language: str = "ru") -> str:
     reported = [total for total in series.totals if total is not None]
     if reported and reported[-1] >= target:
         return labels["reached"]
+    if series.beyond:
+        return labels["beyond"]
     forecast, due = series.forecast, series.target_due
     if forecast is None:
         return labels["unknown"]

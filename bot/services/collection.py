@@ -3,7 +3,8 @@
 For each indicator and week, in each organisation's time zone, on working days only:
 
 * the due day (or the last working day before it), from REMINDER_HOUR: each representative of
-  each reporting organisation is asked in private chat, once per organisation ("ask");
+  each reporting organisation is asked in private chat, once per organisation ("ask"); an
+  education authority's own indicator is asked of its coordinators;
 * the next working day: those organisations that still owe a value are asked again ("nudge");
 * the working day after that: the coordinators above the organisations still owing get their
   list with a "remind them" button ("missing"); the department's staff get the organisations
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.access import Action, Person, may, visible_organisations
 from bot.domain.audience import Audience, Listener, timezone_of
 from bot.domain.indicators import IndicatorHistory, due_day, week_of
+from bot.domain.model import OrganisationKind
 from bot.domain.reminders import WorkCalendar
 from bot.services.clock import Clock
 from bot.services.reminders import ReminderSettings, in_sending_window
@@ -151,11 +153,11 @@ class QuestionPlanner:
                 version = history.at(steps.ask)
                 assert version is not None
                 for name in in_zone:
-                    if audience.reps.get(name) and version.reports(tree.by_name[name]):
+                    if _answering(name, audience) and version.reports(tree.by_name[name]):
                         asked[name].add(history.code)
             if steps.nudge is not None:
                 owing = await self.reports.unanswered(
-                    [n for n in in_zone if audience.reps.get(n)],
+                    [n for n in in_zone if _answering(n, audience)],
                     due_day(steps.nudge, history.current.weekday),
                 )
                 for name, indicators in owing.items():
@@ -170,7 +172,7 @@ class QuestionPlanner:
         for kind, wanted in ((ASK, asked), (NUDGE, nudged)):
             for name, codes in wanted.items():
                 ordered = sorted(codes)
-                for listener in audience.reps[name]:
+                for listener in _answering(name, audience):
                     for number, code in enumerate(ordered, start=1):
                         messages.append(
                             NewMessage(
@@ -271,6 +273,16 @@ class QuestionPlanner:
         if self.wake_sender is not None:
             self.wake_sender()
         return len(owing)
+
+
+def _answering(organisation: str, audience: Audience) -> list[Listener]:
+    """Who answers an organisation's weekly questions: its representatives; for an education
+    authority (which has coordinators, not representatives) its coordinators too."""
+    found = list(audience.reps.get(organisation, ()))
+    org = audience.tree.by_name.get(organisation)
+    if org is not None and org.kind is OrganisationKind.AUTHORITY:
+        found += audience.coordinators.get(organisation, ())
+    return list(dict.fromkeys(found))
 
 
 def _chasers(organisation: str, audience: Audience) -> list[Listener]:

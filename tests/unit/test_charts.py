@@ -9,8 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from bot.render.charts import LABELS, TITLE_LINES, TITLE_WIDTH, ChartSeries, _figure, _wrap
+from bot.domain.indicators import Indicator
+from bot.domain.progress import Coverage, assess
+from bot.render.charts import (
+    LABELS,
+    TITLE_LINES,
+    TITLE_WIDTH,
+    ChartSeries,
+    _figure,
+    _wrap,
+    series_chart,
+    verdict,
+)
 from bot.render.charts import progress_chart as chart
+from bot.services.reports import Series
 
 ROOT = Path(__file__).parent.parent.parent
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -224,3 +236,28 @@ def test_importing_the_module_does_not_import_matplotlib() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_a_forecast_too_far_off_is_said_in_words_not_a_date() -> None:
+    series = ChartSeries(
+        title=TITLE,
+        weeks=weeks(3),
+        totals=[1, 2, 3],
+        target=7654,
+        target_due=MONDAY + timedelta(days=60),
+        beyond=True,
+    )
+    assert verdict(series) == "не успевает к сроку при текущем темпе"
+    assert verdict(series, "en") == "not in time at the current pace"
+    assert "не успевает к сроку при текущем темпе" in " ".join(" ".join(texts(series)).split())
+
+
+def test_a_chart_of_a_series_draws_carried_weeks_hollow() -> None:
+    indicator = Indicator("chats", "Чаты классов", "Сколько чатов?")
+    progress = assess(indicator, weeks(3)[-1], [4, 4, 4], None, Coverage(expected=1))
+    series = Series(indicator, tuple(weeks(3)), (4, 4, 4), progress, (False, True, True))
+    drawn = series_chart(series, place="Гимназия № 4")
+    assert drawn.title == "Чаты классов"
+    assert drawn.carried == (False, True, True)
+    assert drawn.place == "Гимназия № 4"
+    assert LABELS["ru"]["carried"] in texts(drawn)

@@ -31,8 +31,12 @@ def assess_chats(
     denominator: int | None = None,
     week: date = WEEK,
     weekday: int = 4,
+    whole: bool = True,
+    horizon: date | None = None,
 ) -> Progress:
-    return assess(chats(target, weekday), week, totals, denominator, COVERAGE)
+    return assess(
+        chats(target, weekday), week, totals, denominator, COVERAGE, whole=whole, horizon=horizon
+    )
 
 
 def test_the_rules_assumed_below() -> None:
@@ -225,3 +229,56 @@ def test_coverage() -> None:
     total = COVERAGE + Coverage(expected=5, on_time=1, late=1)
     assert total == Coverage(expected=15, on_time=8, late=3)
     assert (total.reported, total.missing) == (11, 4)
+
+
+# --- At the person's own scale -------------------------------------------------------------------
+
+ALL_BY_MAY = IndicatorTarget(percent=100, due=MAY_31)
+
+
+def test_a_share_of_the_headcount_is_a_target_at_every_level() -> None:
+    # A municipality of 4 schools with 180 teachers: 100 % of its own 180.
+    progress = assess_chats([60, 100], ALL_BY_MAY, denominator=180, whole=False)
+    assert progress.target == 180
+    assert progress.outlook is Outlook.ON_TRACK
+
+
+def test_a_number_is_a_target_for_the_whole_region_only() -> None:
+    region = assess_chats([60, 100], IndicatorTarget(value=3500, due=MAY_31))
+    assert region.target == 3500
+    part = assess_chats([60, 100], IndicatorTarget(value=3500, due=MAY_31), whole=False)
+    assert (part.target, part.target_due, part.forecast) == (None, None, None)
+    assert part.outlook is Outlook.NO_TARGET
+
+
+def test_a_forecast_more_than_a_year_past_the_date_is_not_a_date() -> None:
+    # 2 a week towards 7 654: some 73 years.
+    progress = assess_chats([1, 3], ALL_BY_MAY, denominator=7654)
+    assert progress.beyond
+    assert progress.forecast is None
+    assert progress.outlook is Outlook.OFF_TRACK
+
+
+def test_a_forecast_within_a_year_is_a_date() -> None:
+    # 90 to go at 2 a week: 45 weeks, in March 2024, under a year past 31 May 2023.
+    progress = assess_chats([8, 10])
+    assert not progress.beyond
+    assert progress.forecast == D(2024, 3, 1)
+
+
+def test_a_forecast_past_the_roadmap_end_is_not_a_date() -> None:
+    progress = assess_chats([8, 10], horizon=D(2023, 12, 29))
+    assert progress.beyond
+    assert progress.forecast is None
+    # Before the roadmap's end it is a date.
+    assert assess_chats([8, 10], horizon=D(2024, 12, 27)).forecast == D(2024, 3, 1)
+
+
+def test_a_week_nobody_reported_carries_earlier_values() -> None:
+    indicator = chats(HUNDRED_BY_MAY)
+    carried = assess(indicator, WEEK, [10, 10], None, Coverage(expected=3))
+    assert carried.carried
+    fresh = assess(indicator, WEEK, [10, 12], None, Coverage(expected=3, on_time=1))
+    assert not fresh.carried
+    nothing = assess(indicator, WEEK, [None], None, Coverage(expected=3))
+    assert not nothing.carried
