@@ -71,6 +71,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as time_of_day
+from functools import partial
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
@@ -231,6 +232,13 @@ def _describe(error: BaseException) -> str:
     if isinstance(error, TelegramAPIError):
         return error.message.split("\n", 1)[0]
     return f"{type(error).__name__}: {error}"
+
+
+def _forget_last(
+    last_of_chat: dict[int, asyncio.Task[None]], chat_id: int, done: asyncio.Task[None]
+) -> None:
+    if last_of_chat.get(chat_id) is done:
+        del last_of_chat[chat_id]
 
 
 class Sender:
@@ -405,6 +413,9 @@ class Sender:
         """Claim and dispatch until nothing is due and nothing is under way."""
         queue: deque[OutboxRow] = deque()
         tasks: set[asyncio.Task[None]] = set()
+        # Each chat's messages go in the order claimed (oldest first): a chat's next message
+        # starts once its previous one is sent or given up.
+        last_of_chat: dict[int, asyncio.Task[None]] = {}
         places = asyncio.Semaphore(self.max_in_flight)
         # At most what can be sent in a quarter of the lease, so a claim is not held idle.
         per_claim = max(1, min(self.batch, int(self.limits.per_second * self._lease_s / 4)))
@@ -434,9 +445,12 @@ class Sender:
                     places.release()
                     break
                 row = queue.popleft()
-                task = asyncio.create_task(self._deliver(row, places))
+                earlier = last_of_chat.get(row.chat_id)
+                task = asyncio.create_task(self._deliver(row, places, earlier))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
+                last_of_chat[row.chat_id] = task
+                task.add_done_callback(partial(_forget_last, last_of_chat, row.chat_id))
         except asyncio.CancelledError:
             for task in tasks:
                 task.cancel()
@@ -483,8 +497,12 @@ class Sender:
 
     # -- one row -------------------------------------------------------------------------------
 
-    async def _deliver(self, row: OutboxRow, places: asyncio.Semaphore) -> None:
+    async def _deliver(
+        self, row: OutboxRow, places: asyncio.Semaphore, after: asyncio.Task[None] | None = None
+    ) -> None:
         try:
+            if after is not None:  # the chat's earlier message first: questions 1 and 2 in order
+                await asyncio.wait([after])
             try:
                 outcome = await self._attempt(row)
             except Exception as error:  # a bug (compose, us): end the row, say why

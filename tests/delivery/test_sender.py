@@ -314,6 +314,33 @@ async def test_long_429s_on_several_chats_pause_everything(
     await settled(db, 20)
 
 
+async def test_a_chats_messages_arrive_in_the_order_planned(
+    db: Database, bot: Bot, fake: FakeTelegram
+) -> None:
+    now = CLOCK.now()
+    await plan(
+        db,
+        [
+            NewMessage(7, 7, f"ask:1:{code}", ROUND, f"Вопрос {n} из 3", now)
+            for n, code in enumerate(("teachers", "chats", "staff"), start=1)
+        ],
+        now,
+    )
+
+    async def slow_first(row: OutboxRow) -> Composed | None:
+        if row.payload.startswith("Вопрос 1"):
+            await asyncio.sleep(0.3)  # composing the first takes longest
+        return Composed(row.payload)
+
+    stats = await sender(db, bot, compose=slow_first).drain()
+    assert stats.sent == 3
+    assert [m.text for m in fake.messages_to(7)] == [
+        "Вопрос 1 из 3",
+        "Вопрос 2 из 3",
+        "Вопрос 3 из 3",
+    ]
+
+
 async def test_two_senders_on_one_database_never_send_a_row_twice(
     tmp_path: Path, db: Database, bot: Bot, fake: FakeTelegram
 ) -> None:
