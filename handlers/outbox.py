@@ -12,11 +12,13 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.delivery.sender import Compose, Composed
 from bot.domain.indicators import week_of
+from bot.render.changes import render_changed
 from bot.render.progress import render_missing, render_question
 from bot.render.shares import render_notice
 from bot.render.summary import compose_summary
 from bot.render.telegram import split_message
-from bot.services.collection import ASK, MISSING, NUDGE
+from bot.services.collection import ASK, MISSING, NUDGE, Standing, missing_standing
+from bot.services.overwrites import CHANGED, Overwrites
 from bot.services.reminders import DigestReader
 from bot.services.replies import HeldReplies
 from bot.services.reports import ReportService
@@ -24,10 +26,10 @@ from bot.services.shares import NOTICE, ShareService
 from bot.services.shares import NUDGE as SHARE_NUDGE
 from bot.services.snapshots import Snapshots
 from bot.services.summary import SUMMARY, SummaryReader
-from handlers.callbacks import ReportButton, TaskAction
+from handlers.callbacks import TaskAction
 from handlers.middlewares import texts_for
 from handlers.reminders import digest_composer
-from handlers.reports import question_keyboard
+from handlers.reports import missing_keyboard, question_keyboard
 from storage.outbox import REPLY, OutboxRow
 
 
@@ -40,6 +42,7 @@ def outbox_composer(
     summaries: SummaryReader | None = None,
 ) -> Compose:
     digest = digest_composer(DigestReader(snapshots, shares), default_language)
+    overwrites = Overwrites(reports.database, snapshots)
 
     async def nudge(row: OutboxRow) -> Composed | None:
         said = await shares.nudge(row.payload)
@@ -93,18 +96,21 @@ def outbox_composer(
     async def missing(row: OutboxRow) -> Composed | None:
         data = json.loads(row.payload)
         due = date.fromisoformat(data["due"])
-        owing = sorted(await reports.unanswered(data["organisations"], due))
-        if not owing:
+        found = await missing_standing(reports, snapshots, data["organisations"], due)
+        if not found.standing:
             return None
         t = texts_for(data.get("language"), default_language)
-        button = InlineKeyboardButton(
-            text=t("button.remind_them"),
-            callback_data=ReportButton(action="rm", ref=due.toordinal()).pack(),
-        )
         return Composed(
-            split_message(render_missing(owing, week_of(due), t))[0],
-            InlineKeyboardMarkup(inline_keyboard=[[button]]),
+            split_message(render_missing(found.standing, week_of(due), t))[0],
+            missing_keyboard(due, bool(found.named(Standing.NOBODY)), t),
         )
+
+    async def changed(row: OutboxRow) -> Composed | None:
+        said = await overwrites.read(row.payload)
+        if said is None:
+            return None
+        t = texts_for(said.language, default_language)
+        return Composed(split_message(render_changed(said, t))[0])
 
     def reply(row: OutboxRow) -> Composed:
         held = HeldReplies.read(row.payload)
@@ -125,6 +131,8 @@ def outbox_composer(
             return await question(row, nudge=True)
         if kind == MISSING:
             return await missing(row)
+        if kind == CHANGED:
+            return await changed(row)
         if kind == NOTICE:
             return await notice(row)
         if kind == SHARE_NUDGE:

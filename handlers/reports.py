@@ -16,11 +16,14 @@ from __future__ import annotations
 import asyncio
 import html
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
@@ -30,14 +33,16 @@ from aiogram.types import (
     Update,
 )
 
-from bot.domain.access import Action, Person, Role
+from bot.domain.access import Action, Person, Role, may
 from bot.domain.bulk import BulkRow, LineProblem, parse_bulk
 from bot.domain.indicator_form import TEMPLATE, parse_indicator_form
 from bot.domain.indicator_grammar import AnswerRefused, read_weekly_answer
 from bot.domain.indicators import IndicatorHistory, label_map
+from bot.domain.invites import invite_link
 from bot.domain.reports import ProblemKind, ReportProblem
 from bot.importers.errors import DocumentError
 from bot.render.progress import (
+    MAX_NAMES,
     MAX_REFUSED_SHOWN,
     refused_file,
     render_bulk,
@@ -50,8 +55,8 @@ from bot.render.progress import (
 from bot.render.progress import example as example_answer
 from bot.render.texts import Texts
 from bot.render.workbooks import TemplateRow, template_workbook
-from bot.services.collection import QuestionPlanner
-from bot.services.people import Forbidden
+from bot.services.collection import QuestionPlanner, Reminded, Standing
+from bot.services.people import Forbidden, PeopleService
 from bot.services.reports import (
     MAX_SHEET_BYTES,
     MAX_SHEET_ROWS,
@@ -68,8 +73,8 @@ from bot.services.reports import (
     Stored,
 )
 from bot.services.snapshots import Snapshots
-from handlers.callbacks import ReportButton
-from handlers.filters import NOT_A_COMMAND, PRIVATE, PRIVATE_TEXT, Checks
+from handlers.callbacks import MissingAction, ReportButton
+from handlers.filters import NOT_A_COMMAND, PRIVATE, PRIVATE_TEXT, TEXT, Checks
 from handlers.replies import answer_long
 
 SHEETS = (".xlsx", ".csv")
@@ -607,11 +612,195 @@ async def on_button(
             await _answer_outcome(message, outcome, t, snapshots)
         return
     elif action == "rm":
-        count = await questions.remind(person, callback_data.ref)
-        text = t("missing.reminded", count=count) if count else t("missing.none")
+        said = await questions.remind(person, callback_data.ref)
+        text = render_reminded(said, t, ZoneInfo(questions.settings.timezone))
     await query.answer()
     if message is not None and text is not None:
         await message.answer(text, reply_markup=markup)
+
+
+def missing_keyboard(due: date, nobody: bool, t: Texts) -> InlineKeyboardMarkup:
+    """Under a list of the missing: remind them; invite those nobody represents (when any);
+    enter the numbers for one of them."""
+    ordinal = due.toordinal()
+    second = [
+        InlineKeyboardButton(
+            text=t("button.enter_for_them"),
+            callback_data=MissingAction(action="in", ref=ordinal).pack(),
+        )
+    ]
+    if nobody:
+        second.insert(
+            0,
+            InlineKeyboardButton(
+                text=t("button.invite_them"),
+                callback_data=MissingAction(action="inv", ref=ordinal).pack(),
+            ),
+        )
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t("button.remind_them"),
+                    callback_data=ReportButton(action="rm", ref=ordinal).pack(),
+                )
+            ],
+            second,
+        ]
+    )
+
+
+def _listed(names: Sequence[str]) -> str:
+    shown = ", ".join(names[:MAX_NAMES])
+    return shown + (f" (+{len(names) - MAX_NAMES})" if len(names) > MAX_NAMES else "")
+
+
+def render_reminded(said: Reminded, t: Texts, zone: ZoneInfo) -> str:
+    """What «🔔 Напомнить им» did, truthfully: who was reminded, who was asked a moment ago,
+    who cannot be reached and why."""
+    if not said.anything:
+        return t("remind.all_done")
+    lines = []
+    if said.reminded:
+        lines.append(t("remind.sent", count=len(said.reminded), names=_listed(said.reminded)))
+        held = [name for name in said.held if name in said.reminded]
+        if held:
+            lines.append(t("remind.held", names=_listed(held)))
+    if said.recently:
+        items = [
+            t("remind.recently.item", name=name, time=at.astimezone(zone).strftime("%H:%M"))
+            for name, at in said.recently
+        ]
+        lines.append(t("remind.recently", count=len(items), names=_listed(items)))
+    if said.unreachable:
+        lines.append(
+            t("remind.unreachable", count=len(said.unreachable), names=_listed(said.unreachable))
+        )
+    if said.nobody:
+        lines.append(t("remind.nobody", count=len(said.nobody), names=_listed(said.nobody)))
+    return "\n\n".join(lines)
+
+
+class Entering(StatesGroup):
+    """A coordinator enters the numbers for one organisation (FSM data: ENTERING_FOR)."""
+
+    numbers = State()
+
+
+ENTERING_FOR = "entering_for"
+
+
+async def on_missing(
+    query: CallbackQuery,
+    callback_data: MissingAction,
+    person: Person,
+    t: Texts,
+    reports: ReportService,
+    snapshots: Snapshots,
+    questions: QuestionPlanner,
+    people: PeopleService,
+    state: FSMContext,
+    bot: Bot,
+) -> None:
+    """The buttons under a list of the missing: «✉️ Пригласить», «✍️ Ввести за них»."""
+    await query.answer()
+    message = query.message if isinstance(query.message, Message) else None
+    if message is None:
+        return
+    action = callback_data.action
+    if action == "inv":
+        found = await questions.owing_within(person, date.fromordinal(callback_data.ref))
+        nobody = found.named(Standing.NOBODY)
+        if not nobody:
+            await message.answer(t("invite_missing.none"))
+            return
+        # One single-use link per organisation: a link makes its holder the school's voice
+        # (its numbers, its tasks), so it should enrol one known person, not whoever sees it
+        # forwarded in a staff chat; a colleague gets a link of their own by /invite.
+        invites = [
+            await people.create_invite(person, Role.REP, name) for name in nobody[:MAX_NAMES]
+        ]
+        username = (await bot.me()).username or ""
+        lines = [
+            t(
+                "invite_missing.header",
+                count=len(invites),
+                until=t.day(invites[0].expires_at.date()),
+            )
+        ]
+        lines += [
+            t("invite_missing.item", name=name, link=invite_link(username, invite.token))
+            for name, invite in zip(nobody, invites, strict=False)
+        ]
+        if len(nobody) > MAX_NAMES:
+            lines.append(t("missing.more", count=len(nobody) - MAX_NAMES))
+        await answer_long(message, "\n".join(lines), t)
+    elif action == "in":
+        found = await questions.owing_within(person, date.fromordinal(callback_data.ref))
+        if not found.standing:
+            await message.answer(t("enter.none"))
+            return
+        ids = await snapshots.organisation_ids()
+        buttons = [
+            [
+                InlineKeyboardButton(
+                    text=name[:60],
+                    callback_data=MissingAction(action="ef", ref=ids[name]).pack(),
+                )
+            ]
+            for name in list(found.standing)[:MAX_NAMES]
+        ]
+        await message.answer(
+            t("enter.choose"), reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons)
+        )
+    elif action == "ef":
+        by_id = {number: name for name, number in (await snapshots.organisation_ids()).items()}
+        organisation = by_id.get(callback_data.ref)
+        asked = await reports.questions_for(organisation) if organisation else ()
+        if organisation is None or not asked:
+            await message.answer(t("report.nothing_asked"))
+            return
+        tree = (await snapshots.roadmap()).tree
+        if not may(person, Action.REPORT, tree, organisation=organisation):
+            raise Forbidden(Action.REPORT)
+        await state.set_state(Entering.numbers)
+        await state.update_data({ENTERING_FOR: organisation})
+        await message.answer(
+            t("enter.ask", organisation=organisation, example=example_answer(asked))
+            + "\n"
+            + _names(asked)
+        )
+
+
+async def enter_for_them(
+    message: Message,
+    person: Person,
+    t: Texts,
+    reports: ReportService,
+    snapshots: Snapshots,
+    state: FSMContext,
+    event_update: Update,
+) -> None:
+    """The numbers a coordinator enters for the organisation chosen: read as its own answer
+    would be (`answer_questions`); the flow ends once nothing is open."""
+    organisation = (await state.get_data()).get(ENTERING_FOR)
+    if not organisation:
+        await state.clear()
+        return
+    await answer_questions(
+        message,
+        person,
+        t,
+        reports,
+        snapshots,
+        state,
+        event_update.update_id,
+        organisation=str(organisation),
+        source=Source.BULK,
+    )
+    if all(q.value is not None for q in await reports.questions_for(str(organisation))):
+        await state.clear()
+        await message.answer(t("enter.done", organisation=organisation))
 
 
 async def _correction_of(
@@ -662,6 +851,8 @@ def make_router() -> Router:
     router.message.register(report_command, Command("report"))
     router.message.register(template, Command("template"))
     router.callback_query.register(on_button, ReportButton.filter())
+    router.callback_query.register(on_missing, MissingAction.filter())
+    router.message.register(enter_for_them, StateFilter(Entering.numbers), TEXT)
     return router
 
 

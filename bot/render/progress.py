@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from bot.domain.bulk import BulkProblem, LineProblem
@@ -296,11 +296,27 @@ def _names(names: Sequence[str], t: Texts) -> str:
     return shown
 
 
-def render_missing(names: Sequence[str], due: date, t: Texts) -> str:
-    lines = [t("missing.header", week=t.day(due), count=len(names))]
-    lines += [t("missing.item", name=name) for name in names[:MAX_NAMES]]
-    if len(names) > MAX_NAMES:
-        lines.append(t("missing.more", count=len(names) - MAX_NAMES))
+MISSING_GROUPS = ("silent", "held", "unreachable", "nobody")  # as collection.Standing says
+
+
+def render_missing(standing: Mapping[str, str], due: date, t: Texts) -> str:
+    """Who has no report for the week, told apart: joined and silent, answered and waiting
+    for their own confirmation, joined but unreachable, nobody joined; and what to do."""
+    lines = [t("missing.header", week=t.day(due), count=len(standing))]
+    shown = 0
+    for group in MISSING_GROUPS:
+        names = [name for name, why in standing.items() if why == group]
+        if not names:
+            continue
+        lines.append(t(f"missing.group.{group}", count=len(names)))
+        for name in names:
+            if shown == MAX_NAMES:
+                break
+            lines.append(t("missing.item", name=name))
+            shown += 1
+    if len(standing) > MAX_NAMES:
+        lines.append(t("missing.more", count=len(standing) - MAX_NAMES))
+    lines.append(t("missing.hint"))
     return _join(lines)
 
 

@@ -17,16 +17,20 @@ so a question answered meanwhile is not sent at all.
 
 from __future__ import annotations
 
+import enum
 import json
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain.access import Action, Person, may, visible_organisations
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.domain.access import Action, Person, Role, may, visible_organisations
 from bot.domain.audience import Audience, Listener, timezone_of
-from bot.domain.indicators import IndicatorHistory, due_day, week_of
+from bot.domain.indicators import Indicator, IndicatorHistory, due_day, week_of
 from bot.domain.model import OrganisationKind
 from bot.domain.reminders import WorkCalendar
 from bot.services.clock import Clock
@@ -35,13 +39,16 @@ from bot.services.reports import ReportService
 from bot.services.rounds import PlannedDays
 from bot.services.snapshots import Snapshots
 from storage.db import Database
-from storage.outbox import NewMessage, OutboxStore
+from storage.outbox import PENDING, SENDING, SENT, NewMessage, OutboxStore
 from storage.roadmaps import RoadmapStore
-from storage.tables import question_rounds
+from storage.tables import outbox, question_rounds
 
 ASK = "ask"
 NUDGE = "nudge"
 MISSING = "missing"
+# A school asked (by the weekly question, its nudge or a coordinator's reminder) is not
+# reminded again by «🔔 Напомнить им» for this long: the press says when it was asked.
+REMIND_GAP = timedelta(hours=3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +100,7 @@ class QuestionPlanner:
         self.snapshots = snapshots
         self.reports = reports
         self.settings = settings
-        self.calendar = WorkCalendar(settings.holidays)
+        self.calendar = settings.work_calendar()
         self.wake_sender = wake_sender
         self.rounds = PlannedDays(question_rounds)
 
@@ -169,9 +176,11 @@ class QuestionPlanner:
         messages = []
         # One question a message: each can be answered by a reply or its own buttons, and
         # numbered «Вопрос 1 из 2» so that numbers given in order are clear.
+        order = {history.code: index for index, history in enumerate(histories)}
         for kind, wanted in ((ASK, asked), (NUDGE, nudged)):
             for name, codes in wanted.items():
-                ordered = sorted(codes)
+                # In the roadmap's order, as /report numbers them: bare numbers fill them so.
+                ordered = sorted(codes, key=lambda code: (order.get(code, len(order)), code))
                 for listener in _answering(name, audience):
                     for number, code in enumerate(ordered, start=1):
                         messages.append(
@@ -230,49 +239,162 @@ class QuestionPlanner:
         organisation = json.loads(row.payload).get("organisation")
         return str(organisation) if organisation else None
 
-    async def remind(self, person: Person, due_ordinal: int) -> int:
-        """A coordinator's "remind them": ask again, now, the organisations within their reach
-        that still owe the week due that day. Once per organisation and day."""
-        due = date.fromordinal(due_ordinal)
-        audience = await self.snapshots.audience(self.settings.timezone)
+    async def missing(self, organisations: Iterable[str], due: date) -> Missing:
+        """Of `organisations`, those still owing the week due that day, each with why."""
+        return await missing_standing(self.reports, self.snapshots, organisations, due)
+
+    def _reach(self, person: Person, audience: Audience) -> list[str]:
         tree = audience.tree
         reach = visible_organisations(person, tree)
-        candidates = [
+        return [
             name
             for name in (tree.by_name if reach is None else reach)
-            if audience.reps.get(name) and may(person, Action.REPORT, tree, organisation=name)
+            if may(person, Action.REPORT, tree, organisation=name)
         ]
-        owing = await self.reports.unanswered(candidates, due)
-        if not owing:
-            return 0
+
+    async def owing_within(self, person: Person, due: date) -> Missing:
+        """The organisations within the person's reach still owing the week due that day."""
+        audience = await self.snapshots.audience(self.settings.timezone)
+        return await self.missing(self._reach(person, audience), due)
+
+    async def remind(self, person: Person, due_ordinal: int) -> Reminded:
+        """A coordinator's "remind them": ask again, now, the organisations within their reach
+        that still owe the week due that day — those that someone can hear, and that were not
+        asked less than REMIND_GAP ago. Says who was reminded and who could not be."""
+        due = date.fromordinal(due_ordinal)
+        audience = await self.snapshots.audience(self.settings.timezone)
+        found = await self.missing(self._reach(person, audience), due)
+        reachable = [name for name, why in found.standing.items() if why in _HEARD]
         now = self.clock.now()
         ids = await self.snapshots.organisation_ids()
-        view = await self.snapshots.roadmap()
-        messages = [
-            NewMessage(
-                chat_id=listener.chat_id,
-                person_id=listener.person_id,
-                kind=f"{NUDGE}:{ids[name]}",
-                round=now.astimezone(ZoneInfo(listener.timezone)).date(),
-                payload=json.dumps(
-                    {
-                        "roadmap": view.roadmap.id,
-                        "organisation": name,
-                        "indicators": sorted(i.code for i in indicators),
-                        "language": listener.language,
-                    },
-                    ensure_ascii=False,
-                ),
-                not_before=now,
+        async with self.database.transaction(write=False) as connection:
+            last = await _last_asked(
+                connection, {ids[name]: name for name in reachable}, now - REMIND_GAP
             )
-            for name, indicators in owing.items()
-            for listener in audience.reps[name]
-        ]
-        async with self.database.transaction() as connection:
-            await OutboxStore(connection).add(messages, now)
-        if self.wake_sender is not None:
-            self.wake_sender()
-        return len(owing)
+        fresh = [name for name in reachable if name not in last]
+        view = await self.snapshots.roadmap()
+        messages = []
+        for name in fresh:
+            for listener in audience.reps[name]:
+                local = now.astimezone(ZoneInfo(listener.timezone))
+                messages.append(
+                    NewMessage(
+                        chat_id=listener.chat_id,
+                        person_id=listener.person_id,
+                        # One a chat per organisation and hour (the outbox's key): a double
+                        # press never asks twice; REMIND_GAP keeps presses apart.
+                        kind=f"{NUDGE}:{ids[name]}:r{local.hour}",
+                        round=local.date(),
+                        payload=json.dumps(
+                            {
+                                "roadmap": view.roadmap.id,
+                                "organisation": name,
+                                "indicators": sorted(i.code for i in found.owing[name]),
+                                "language": listener.language,
+                            },
+                            ensure_ascii=False,
+                        ),
+                        not_before=now,
+                    )
+                )
+        if messages:
+            async with self.database.transaction() as connection:
+                await OutboxStore(connection).add(messages, now)
+            if self.wake_sender is not None:
+                self.wake_sender()
+        return Reminded(
+            reminded=tuple(fresh),
+            recently=tuple(sorted(last.items())),
+            nobody=found.named(Standing.NOBODY),
+            unreachable=found.named(Standing.UNREACHABLE),
+            held=found.named(Standing.HELD),
+        )
+
+
+class Standing(enum.StrEnum):
+    """Why an organisation has no report yet, as its coordinator needs to know."""
+
+    NOBODY = "nobody"  # nobody from the organisation has joined the bot
+    UNREACHABLE = "unreachable"  # people joined, but every one of them blocked the bot
+    SILENT = "silent"  # joined, not answered
+    HELD = "held"  # answered; the answer waits for the sender's confirmation (a draft)
+
+
+_HEARD = (Standing.SILENT, Standing.HELD)  # someone there can be asked again
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    owing: Mapping[str, list[Indicator]]
+    standing: Mapping[str, Standing]  # in the order of names
+
+    def named(self, standing: Standing) -> tuple[str, ...]:
+        return tuple(name for name, why in self.standing.items() if why is standing)
+
+
+@dataclass(frozen=True, slots=True)
+class Reminded:
+    """What a «🔔 Напомнить им» did: nothing owed when every tuple is empty."""
+
+    reminded: tuple[str, ...] = ()
+    recently: tuple[tuple[str, datetime], ...] = ()  # asked less than REMIND_GAP ago: when
+    nobody: tuple[str, ...] = ()  # nobody from it has joined: nobody to remind
+    unreachable: tuple[str, ...] = ()  # everyone who joined blocked the bot
+    held: tuple[str, ...] = ()  # of those reminded: an answer waits for their confirmation
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.reminded or self.recently or self.nobody or self.unreachable)
+
+
+async def missing_standing(
+    reports: ReportService, snapshots: Snapshots, organisations: Iterable[str], due: date
+) -> Missing:
+    """Of `organisations`, those still owing the week due that day (sorted), and why."""
+    owing = await reports.unanswered(organisations, due)
+    audience = await snapshots.audience(reports.timezone)
+    held = await reports.held(owing, due)
+    joined = {
+        binding.organisation
+        for person in audience.people.values()
+        for binding in person.bindings
+        if binding.role is Role.REP
+    }
+    standing: dict[str, Standing] = {}
+    for name in sorted(owing):
+        if audience.reps.get(name):
+            standing[name] = Standing.HELD if name in held else Standing.SILENT
+        elif name in joined:
+            standing[name] = Standing.UNREACHABLE
+        else:
+            standing[name] = Standing.NOBODY
+    return Missing({name: owing[name] for name in standing}, standing)
+
+
+async def _last_asked(
+    connection: AsyncConnection, organisations: Mapping[int, str], since: datetime
+) -> dict[str, datetime]:
+    """The organisations asked (the weekly question, a nudge, a reminder) since `since`, and
+    when last: rows planned then and not cancelled or superseded."""
+    if not organisations:
+        return {}
+    found: dict[str, datetime] = {}
+    rows = await connection.execute(
+        select(outbox.c.kind, outbox.c.not_before, outbox.c.sent_at).where(
+            or_(outbox.c.kind.startswith(f"{ASK}:"), outbox.c.kind.startswith(f"{NUDGE}:")),
+            outbox.c.status.in_((PENDING, SENDING, SENT)),
+            outbox.c.not_before >= since,
+        )
+    )
+    for kind, not_before, sent_at in rows:
+        number = kind.split(":")[1]
+        name = organisations.get(int(number)) if number.isdigit() else None
+        if name is None:
+            continue
+        at = sent_at or not_before
+        if at > found.get(name, since):
+            found[name] = at
+    return found
 
 
 def _answering(organisation: str, audience: Audience) -> list[Listener]:

@@ -16,22 +16,23 @@ from __future__ import annotations
 import asyncio
 import enum
 import io
+import json
 import re
 import tempfile
 import weakref
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from bot.domain.access import Action, OrgTree, Person, Role, may, visible_organisations
 from bot.domain.access import _fold as fold_name
-from bot.domain.audience import timezone_of
+from bot.domain.audience import Listener, timezone_of
 from bot.domain.bulk import BulkRow
 from bot.domain.indicators import (
     Concern,
@@ -49,11 +50,13 @@ from bot.domain.progress import Coverage, Progress, assess, percent_of
 from bot.domain.reports import ParsedReport, ReportProblem, parse_report
 from bot.importers.report_sheets import SheetReading, read_report_sheet
 from bot.services.clock import Clock
+from bot.services.overwrites import Overwritten, plan_overwrites
 from bot.services.people import Forbidden, UnknownOrganisation, actor_name
 from bot.services.snapshots import RoadmapView, Snapshots
 from storage.db import Database
 from storage.people import claim_update
 from storage.reports import Change, Near, NewValue, OrgWeek, ReportStore, ReportWriter, ValueKey
+from storage.tables import report_drafts
 
 HISTORY_WEEKS = 6  # weeks of totals read for /status: this one, and five for change and pace
 
@@ -254,6 +257,10 @@ class _Taking:
     now: datetime
     update_id: int | None
     ids: Mapping[str, int]  # organisation -> id
+    # Who hears that this person replaced an organisation's value: its representatives, for
+    # the organisations the person does not answer for (see bot/services/overwrites.py).
+    told: Mapping[str, Sequence[Listener]] = field(default_factory=dict)
+    roadmap_id: int = 0
 
     def claim(self, connection: Connection) -> bool:
         """The update is claimed with the values: a redelivery stores nothing twice."""
@@ -276,6 +283,18 @@ class _Taking:
                 )
             )
         changes = writer.store(values, now=self.now, actor=self.actor, source=self.source.value)
+        if self.told:
+            by_organisation: dict[str, list[Change]] = {}
+            for entry, change in zip(entries, changes, strict=True):
+                by_organisation.setdefault(entry.organisation, []).append(change)
+            plan_overwrites(
+                writer.connection,
+                [Overwritten(name, found) for name, found in by_organisation.items()],
+                self.told,
+                roadmap_id=self.roadmap_id,
+                actor=self.actor,
+                now=self.now,
+            )
         return tuple(
             _with_change(entry, change) for entry, change in zip(entries, changes, strict=True)
         )
@@ -553,7 +572,14 @@ class ReportService:
         answers = [(by_code[code], value) for code, value in values.items()]
         now = self.clock.now()
         taking = _Taking(
-            person.telegram_id, actor_name(person), source, now, update_id, context.ids
+            person.telegram_id,
+            actor_name(person),
+            source,
+            now,
+            update_id,
+            context.ids,
+            await self._told(person),
+            context.view.roadmap.id,
         )
 
         def take(connection: Connection) -> Stored | NeedsConfirmation:
@@ -570,6 +596,17 @@ class ReportService:
             return Stored(taking.store(writer, entries))
 
         return await self.database.run(take)
+
+    async def _told(self, person: Person) -> dict[str, list[Listener]]:
+        """Who hears when this person replaces an organisation's value: the representatives
+        of the organisations the person does not answer for, less the person."""
+        audience = await self.snapshots.audience(self.timezone)
+        own = {b.organisation for b in person.bindings if b.role is Role.REP}
+        return {
+            name: [listener for listener in heard if listener.person_id != person.telegram_id]
+            for name, heard in audience.reps.items()
+            if name not in own
+        }
 
     def _labels(self, context: _Context) -> Mapping[str, str]:
         return label_map(h.current for h in context.histories)
@@ -593,6 +630,8 @@ class ReportService:
             self.clock.now(),
             update_id,
             context.ids,
+            await self._told(person),
+            context.view.roadmap.id,
         )
 
         def take(connection: Connection) -> Stored | None:
@@ -677,7 +716,14 @@ class ReportService:
             answers.extend((asked[code], value) for code, value in row.values.items())
         now = self.clock.now()
         taking = _Taking(
-            person.telegram_id, actor_name(person), source, now, update_id, context.ids
+            person.telegram_id,
+            actor_name(person),
+            source,
+            now,
+            update_id,
+            context.ids,
+            await self._told(person),
+            context.view.roadmap.id,
         )
 
         def take(connection: Connection) -> BulkOutcome:
@@ -699,6 +745,37 @@ class ReportService:
             return BulkOutcome(stored, tuple(doubtful), draft, tuple(refused))
 
         return await self.database.run(take)
+
+    async def held(
+        self, organisations: Iterable[str], week_due: date, slug: str | None = None
+    ) -> set[str]:
+        """Of `organisations`, those whose answer for the week due that day waits in a draft
+        for its sender to confirm (above the headcount, a sharp drop): answered, not counted."""
+        context = await self._context(slug)
+        wanted = set(organisations)
+        weeks = {
+            h.code: week.isoformat()
+            for h in context.histories
+            if (week := due_week(week_due, h.current.weekday)) is not None
+        }
+        since = datetime.combine(week_due - timedelta(days=14), datetime.min.time(), UTC)
+        if not wanted or not weeks:
+            return set()
+
+        def read(connection: Connection) -> set[str]:
+            found = set()
+            for payload in connection.scalars(
+                select(report_drafts.c.payload).where(
+                    report_drafts.c.settled_at.is_(None), report_drafts.c.created_at >= since
+                )
+            ):
+                for row in _draft_rows(json.loads(payload)):
+                    name = row.get("organisation")
+                    if name in wanted and weeks.get(str(row.get("indicator"))) == row.get("week"):
+                        found.add(name)
+            return found
+
+        return await self.database.run(read)
 
     # -- progress ---------------------------------------------------------------------------
 
