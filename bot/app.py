@@ -31,6 +31,7 @@ from bot.services.snapshots import Snapshots
 from bot.services.summary import SummaryPlanner, SummaryReader
 from bot.services.tasks import TaskService
 from bot.services.updates import UpdateLedger
+from bot.workdays import work_calendar
 from storage.db import Database, DatabaseBusy
 
 if TYPE_CHECKING:
@@ -82,6 +83,9 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
         quiet=settings.quiet,
         holidays=frozenset(settings.holidays),
         timezone=settings.timezone,
+        calendar=work_calendar(
+            settings.work_calendar, holidays=settings.holidays, workdays=settings.workdays
+        ),
     )
     reports = ReportService(database, clock, snapshots, settings.timezone)
     ledger = ShareLedger(database)

@@ -59,6 +59,12 @@ class ReminderSettings:
     quiet: tuple[int, int] = (21, 8)  # no round is planned from the first hour to the second
     holidays: frozenset[date] = frozenset()
     timezone: str = "Europe/Moscow"  # for people and chats whose organisation names none
+    # The working-day calendar (Russia's official one with HOLIDAYS and WORKDAYS on top, as
+    # the composition root builds it); None: weekends and `holidays` only.
+    calendar: WorkCalendar | None = None
+
+    def work_calendar(self) -> WorkCalendar:
+        return self.calendar or WorkCalendar(self.holidays)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +101,7 @@ class ReminderPlanner:
         self.snapshots = snapshots
         self.shares = shares
         self.settings = settings
-        self.calendar = WorkCalendar(settings.holidays)
+        self.calendar = settings.work_calendar()
         self.wake_sender = wake_sender
         self.rounds = PlannedDays(reminder_rounds)
 

@@ -129,7 +129,7 @@ async def test_a_sheet_of_bad_rows_gets_a_summary_and_a_file(staffed: World, fil
     assert len(replies) <= 2
     summary, attached = replies
     assert "Принято строк: 1" in summary.text
-    assert "Не принято (20000)" in summary.text
+    assert "Не принято (20\u00a0000)" in summary.text
     assert "стр. 3: Школа, которой нет № 0 — организация не найдена" in summary.text
     assert "и ещё 19\u00a0980 строк с ошибками — файл с ними приложен" in summary.text
     assert summary.text.count("\n• ") == 20
