@@ -18,7 +18,7 @@ from aiogram.types import (
 
 from bot.domain.access import OrgTree, Person, visible_organisations
 from bot.domain.short_names import order_key
-from bot.render.charts import ChartSeries, progress_chart
+from bot.render.charts import progress_chart, series_chart
 from bot.render.progress import render_progress
 from bot.render.report import render_status
 from bot.render.texts import Texts
@@ -148,21 +148,12 @@ async def on_view(
     organisation = names.get(callback_data.org) if callback_data.org else None
     if callback_data.what == "chart":
         tree = await snapshots.tree()
-        histories = await reports.histories()
-        if not 0 <= callback_data.index < len(histories):
+        # The index is the place of the indicator in what /status showed this person (those
+        # nobody in their reach reports are left out there), not in the roadmap's list.
+        series = await reports.chart(person, callback_data.index, organisation)
+        if series is None:
             return
-        series = await reports.series(person, histories[callback_data.index].code, organisation)
-        progress = series.progress
-        chart = ChartSeries(
-            title=progress.indicator.name
-            + (f" — {tree.short_name(organisation)}" if organisation else ""),
-            weeks=series.weeks,
-            totals=series.totals,
-            target=progress.target,
-            target_due=progress.target_due,
-            denominator=progress.denominator,
-            forecast=progress.forecast,
-        )
+        chart = series_chart(series, place=tree.short_name(organisation) if organisation else None)
         png = await asyncio.to_thread(progress_chart, chart, language=t.language)
         await message.answer_photo(BufferedInputFile(png, filename="progress.png"))
         return

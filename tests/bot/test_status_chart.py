@@ -1,0 +1,69 @@
+"""The chart button under /status opens the chart of the indicator it names, in the person's
+own reach: the index is the indicator's place in what /status showed them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiogram import Bot
+from aiogram.methods import SendPhoto, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import BufferedInputFile, Message
+
+import handlers.status as status_handlers
+from tests.bot.conftest import ADMIN, REP, World
+from tests.bot.recording import BOT_USER
+from tests.bot.test_reports import define
+
+
+@pytest.fixture
+def photos(staffed: World, monkeypatch: pytest.MonkeyPatch) -> list[SendPhoto]:
+    sent: list[SendPhoto] = []
+    session = staffed.session
+    original = session.make_request
+
+    async def make_request(
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
+    ) -> Any:
+        if isinstance(method, SendPhoto):
+            sent.append(method)
+            return Message.model_validate(
+                {
+                    "message_id": 9000 + len(sent),
+                    "date": 0,
+                    "chat": {"id": int(method.chat_id), "type": "private"},
+                    "from": BOT_USER.model_dump(),
+                }
+            )
+        return await original(bot, method, timeout)
+
+    monkeypatch.setattr(session, "make_request", make_request)
+    return sent
+
+
+async def test_each_chart_button_draws_the_indicator_it_names(
+    staffed: World, photos: list[SendPhoto], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[str] = []
+    draw = status_handlers.series_chart
+
+    def recording(series: Any, **options: Any) -> Any:
+        drawn.append(series.progress.indicator.name)
+        return draw(series, **options)
+
+    monkeypatch.setattr(status_handlers, "series_chart", recording)
+    await define(staffed)
+    await staffed.send(REP, "/report 30, 15")
+    (status,) = await staffed.send(ADMIN, "/status")
+    charts = [label for label, data in status.buttons() if label.startswith("📈")]
+    assert len(charts) >= 2
+    for label in charts:
+        await staffed.press(ADMIN, status, label)
+    assert len(photos) == len(charts)
+    assert [f"📈 {name[:40]}" for name in drawn] == charts
+    for photo in photos:
+        assert isinstance(photo.photo, BufferedInputFile)
+        assert photo.photo.data.startswith(b"\x89PNG")
