@@ -12,6 +12,7 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import BufferedInputFile, Message
 
 import handlers.status as status_handlers
+from bot.render.charts import series_chart
 from tests.bot.conftest import ADMIN, REP, World
 from tests.bot.recording import BOT_USER
 from tests.bot.test_reports import define
@@ -48,7 +49,7 @@ async def test_each_chart_button_draws_the_indicator_it_names(
     staffed: World, photos: list[SendPhoto], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     drawn: list[str] = []
-    draw = status_handlers.series_chart
+    draw = series_chart
 
     def recording(series: Any, **options: Any) -> Any:
         drawn.append(series.progress.indicator.name)
