@@ -32,7 +32,7 @@ from sqlalchemy import insert
 from bot.app import App, open_app
 from bot.config import Settings
 from bot.importers.indicators import read_indicators
-from bot.render.charts import ChartSeries, progress_chart
+from bot.render.charts import ChartSeries, progress_chart, series_chart
 from bot.render.texts import Texts
 from bot.render.workbooks import export_workbook
 from bot.services.clock import FixedClock
@@ -175,22 +175,10 @@ async def main_region() -> bytes:
             schools = sum(1 for org in tree.by_name.values() if org.kind.value == "school")
             code = (await app.reports.histories())[0].code
 
-            async def chart() -> bytes:
+            async def chart() -> bytes:  # as the /status chart button draws it
                 series = await app.reports.series(CLI, code)
-                progress = series.progress
-                return await asyncio.to_thread(
-                    progress_chart,
-                    ChartSeries(
-                        title=progress.indicator.name,
-                        weeks=series.weeks,
-                        totals=series.totals,
-                        target=progress.target,
-                        target_due=progress.target_due,
-                        denominator=progress.denominator,
-                        forecast=progress.forecast,
-                        place="Смоленская область",
-                    ),
-                )
+                drawn = series_chart(series, place="Смоленская область")
+                return await asyncio.to_thread(progress_chart, drawn)
 
             async def workbook() -> bytes:
                 found = await export_tables(CLI, app.tasks, app.reports, t=Texts("ru"))
