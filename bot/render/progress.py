@@ -193,7 +193,8 @@ def render_bulk(
     if outcome.repeated:
         return t("report.repeated")
     stored = len({entry.organisation for entry in outcome.stored})
-    lines = [t("bulk.stored", count=_thousands(stored, t))]
+    # «✅ Принято строк: 0» read as a success: nothing accepted says so plainly.
+    lines = [t("bulk.stored", count=_thousands(stored, t)) if stored else t("bulk.none_stored")]
     if outcome.doubtful:
         lines.append(t("bulk.doubtful", count=_thousands(len(outcome.doubtful), t)))
         concerns = [(entry, concern) for entry in outcome.doubtful for concern in entry.concerns]

@@ -132,3 +132,12 @@ async def test_a_coordinator_enters_lines_in_bulk_within_reach(staffed: World) -
     assert "стр. 2: МБОУ «Велижская СШ № 1» — не в вашей зоне" in answer.text
     assert "стр. 3: Школа, которой нет — 5 — организация не найдена" in answer.text
     assert await values(staffed) == {f"teachers_active@{SCHOOL}": 40, f"chats@{SCHOOL}": 7}
+
+
+async def test_lines_of_which_none_is_accepted_say_so_plainly(staffed: World) -> None:
+    await define(staffed)
+    text = "МБОУ «Велижская СШ № 1» — учителей 5, чатов 1\nШкола, которой нет — 5"
+    [answer] = await staffed.send(COORDINATOR, text)
+    assert answer.text.startswith("⚠️ Ничего не принято.")
+    assert "Принято строк: 0" not in answer.text
+    assert await values(staffed) == {}
