@@ -377,8 +377,14 @@ class OrganisationNames:
 
     def __init__(self, tree: OrgTree) -> None:
         # Not the tree itself: the index is the value of a weak mapping keyed by the tree.
-        self._folded = tuple((name, fold_name(name)) for name in tree.by_name)
+        # Each organisation is found by its name and its short names («СШ № 1 Вязьма»), as
+        # the bot's searches find it; a full name wins over another's short name.
+        self._folded = tuple(
+            (name, folded) for name in tree.by_name for folded in tree.names_of(name)
+        )
         self._exact: dict[str, str] = {}
+        for name in tree.by_name:
+            self._exact.setdefault(fold_name(name), name)
         for name, folded in self._folded:
             self._exact.setdefault(folded, name)
 
@@ -390,7 +396,7 @@ class OrganisationNames:
         """As OrgTree.search, on names folded in advance."""
         wanted = fold_name(query)
         names = [pair for pair in self._folded if within is None or pair[0] in within]
-        exact = [name for name, folded in names if folded == wanted]
+        exact = list(dict.fromkeys(name for name, folded in names if folded == wanted))
         if exact:
             return exact
         # Narrowed a word at a time, longest first: a tight loop per word, not a generator
@@ -399,7 +405,7 @@ class OrganisationNames:
             names = [(name, folded) for name, folded in names if word in folded]
             if not names:
                 break
-        return [name for name, _ in names] if wanted.split() else []
+        return list(dict.fromkeys(name for name, _ in names)) if wanted.split() else []
 
 
 class ReportService:

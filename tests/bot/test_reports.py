@@ -134,6 +134,13 @@ async def test_a_coordinator_enters_lines_in_bulk_within_reach(staffed: World) -
     assert await values(staffed) == {f"teachers_active@{SCHOOL}": 40, f"chats@{SCHOOL}": 7}
 
 
+async def test_a_line_may_name_the_school_by_its_short_name(staffed: World) -> None:
+    await define(staffed)
+    [answer] = await staffed.send(COORDINATOR, "Гимназия № 4 Смоленск — учителей 41, чатов 8")
+    assert "Принято строк: 1" in answer.text
+    assert await values(staffed) == {f"teachers_active@{SCHOOL}": 41, f"chats@{SCHOOL}": 8}
+
+
 async def test_lines_of_which_none_is_accepted_say_so_plainly(staffed: World) -> None:
     await define(staffed)
     text = "МБОУ «Велижская СШ № 1» — учителей 5, чатов 1\nШкола, которой нет — 5"
