@@ -951,7 +951,7 @@ class ReportService:
             shown = total if counted_any else None
             parts.append(
                 PartRow(
-                    name=name,
+                    name=context.tree.short_name(name),  # lists name it as people do
                     total=shown,
                     denominator=denominator,
                     percent=None if shown is None else percent_of(shown, denominator),
@@ -960,7 +960,13 @@ class ReportService:
                     carried=carried,
                 )
             )
-        return IndicatorBlock(progress, tuple(parts), tuple(sorted(missing)), tuple(sorted(late)))
+        short = context.tree.short_name
+        return IndicatorBlock(
+            progress,
+            tuple(parts),
+            tuple(sorted(short(name) for name in missing)),
+            tuple(sorted(short(name) for name in late)),
+        )
 
     async def series(
         self, person: Person, code: str, organisation: str | None = None, slug: str | None = None

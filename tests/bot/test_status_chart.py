@@ -68,3 +68,14 @@ async def test_each_chart_button_draws_the_indicator_it_names(
     for photo in photos:
         assert isinstance(photo.photo, BufferedInputFile)
         assert photo.photo.data.startswith(b"\x89PNG")
+
+
+async def test_drill_down_lists_name_organisations_by_short_name(staffed: World) -> None:
+    await define(staffed)
+    await staffed.send(REP, "/report 30, 15")
+    replies = await staffed.send(
+        ADMIN, "/status Комитет по образованию Администрации города Смоленска"
+    )
+    text = "\n".join(reply.text for reply in replies)
+    assert "• Гимназия № 4 Смоленск" in text, text[:2000]  # the school that reported
+    assert "• МБОУ «Гимназия № 4» г. Смоленска" not in text
