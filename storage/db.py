@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -110,6 +110,10 @@ class Database:
         self._external = 0
         self._checked_at = float("-inf")
         self._checking = asyncio.Lock()
+        # This process's writers take the write lock in turn (see `_turn`).
+        self._writing: asyncio.Lock | None = None
+        self._writing_loop: asyncio.AbstractEventLoop | None = None
+        self._writer: asyncio.Task[Any] | None = None
         # Units of work (see `run`): on an SQLite file, plain pysqlite — in place, or on a
         # database thread of ours when one must wait for the lock.
         self._unit_engine: Engine | None = None
@@ -189,31 +193,77 @@ class Database:
         """One unit of work: committed if the block ends normally, rolled back otherwise.
 
         On SQLite a unit that may write takes the write lock at BEGIN (BEGIN IMMEDIATE),
-        waiting up to `lock_wait` for another writer (the CLI importing, the bot's ledger). A
-        deferred BEGIN that reads and then writes cannot wait: when another writer committed
-        since its read, SQLite fails it at once with «database is locked». `write=False` is
-        for units that only read: they read a snapshot and never wait for a writer.
+        waiting up to `lock_wait` for another writer (the CLI importing, the bot's ledger) —
+        after its turn among this process's writers (see `_turn`). A deferred BEGIN that
+        reads and then writes cannot wait: when another writer committed since its read,
+        SQLite fails it at once with «database is locked». `write=False` is for units that
+        only read: they read a snapshot and never wait for a writer.
 
         A wait that runs out raises `DatabaseBusy` (nothing was written). A unit that changed
         what people read also moves the shared revision counter, in the same commit, so
         other processes' snapshots notice (see `version`).
         """
         revision = None
-        try:
-            async with self.engine.connect() as connection:
-                if not write:
-                    await connection.execution_options(**{_BEGIN: "BEGIN"})
-                async with connection.begin():
-                    yield connection
-                    sync = connection.sync_connection
-                    if sync is not None and sync.info.get("changed"):
-                        revision = await connection.scalar(_NEXT_REVISION)
-        except OperationalError as error:
-            if _busy(error):
-                raise DatabaseBusy(str(error.orig)) from error
-            raise
+        turn: AbstractAsyncContextManager[None] = (
+            self._turn() if write and self.is_sqlite else nullcontext()
+        )
+        async with turn:
+            try:
+                async with self.engine.connect() as connection:
+                    if not write:
+                        await connection.execution_options(**{_BEGIN: "BEGIN"})
+                    async with connection.begin():
+                        yield connection
+                        sync = connection.sync_connection
+                        if sync is not None and sync.info.get("changed"):
+                            revision = await connection.scalar(_NEXT_REVISION)
+            except OperationalError as error:
+                if _busy(error):
+                    raise DatabaseBusy(str(error.orig)) from error
+                raise
         if revision is not None:  # committed: our own change is seen at once, and once
             self._saw_revision(int(revision))
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """This process's writers, one at a time, in the order they came.
+
+        SQLite queues nobody: a connection waiting at BEGIN IMMEDIATE sleeps and tries again,
+        ever longer (1, 2, 5 … then every 100 ms), and whoever tries while the lock is free
+        gets it. When a burst of our own units wrote side by side (twenty /start at once),
+        the early ones, trying every 100 ms, lost every race to the units begun after them
+        (each freshly trying after 1 ms), and some waited out the whole `lock_wait` and
+        failed busy while the lock changed hands sixty times — no unit holding it long. Here
+        they wait in line instead, and at BEGIN only for another process.
+
+        The line is waited in for `lock_wait` at most, then `DatabaseBusy`, as at BEGIN. A
+        unit begun inside the task's own unit does not queue behind itself: SQLite decides,
+        as it always did (it waits out the lock that task holds, then says busy).
+        """
+        task = asyncio.current_task()
+        if task is not None and task is self._writer:
+            yield
+            return
+        writing = self._writers()
+        try:
+            async with asyncio.timeout(self.lock_wait):
+                await writing.acquire()
+        except TimeoutError:
+            raise DatabaseBusy("database is locked (by this process's other writers)") from None
+        self._writer = task
+        try:
+            yield
+        finally:
+            self._writer = None
+            writing.release()
+
+    def _writers(self) -> asyncio.Lock:
+        """The line of `_turn`, on the running loop (a lock serves one loop; a CLI command
+        may run several, one after another)."""
+        loop = asyncio.get_running_loop()
+        if self._writing is None or self._writing_loop is not loop:
+            self._writing, self._writing_loop = asyncio.Lock(), loop
+        return self._writing
 
     async def run(self, work: Callable[[Connection], T]) -> T:
         """One unit of work written in plain (sync) SQLAlchemy: committed if `work` returns,
@@ -224,25 +274,31 @@ class Database:
         half a millisecond — the GIL would hold the loop for its Python part wherever it ran,
         and a thread of its own costs a hop each way (reports end to end: ~470/s through a
         thread, ~700/s in place; benchmarks/bench_reports.py). It never waits in place,
-        though: when another writer holds the lock (another process, or a coroutine of ours
-        between two awaits of its transaction) the unit goes to the database thread and
-        waits there, the loop running on. Off SQLite, it runs through the async driver.
+        though: while a coroutine of ours is between two awaits of its transaction, the unit
+        waits for its turn (see `_turn`) and then runs in place; while another process holds
+        the lock, the unit waits on the database thread, the loop running on. Off SQLite, it
+        runs through the async driver.
         """
         if self._unit_engine is None:
             async with self.transaction() as connection:
                 return await connection.run_sync(work)
-        begun = self._begin_in_place()
-        if begun is not None:
-            return self._finish(*begun, work)
-        if self._unit_thread is None:
-            self._unit_thread = ThreadPoolExecutor(1, thread_name_prefix="database")
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._unit_thread, self._run_waiting, work)
-        except OperationalError as error:
-            if _busy(error):
-                raise DatabaseBusy(str(error.orig)) from error
-            raise
+        if not self._writers().locked():  # none of ours can begin before this one ends
+            begun = self._begin_in_place()
+            if begun is not None:
+                return self._finish(*begun, work)
+        async with self._turn():
+            begun = self._begin_in_place()
+            if begun is not None:
+                return self._finish(*begun, work)
+            if self._unit_thread is None:
+                self._unit_thread = ThreadPoolExecutor(1, thread_name_prefix="database")
+            loop = asyncio.get_running_loop()
+            try:
+                return await loop.run_in_executor(self._unit_thread, self._run_waiting, work)
+            except OperationalError as error:
+                if _busy(error):
+                    raise DatabaseBusy(str(error.orig)) from error
+                raise
 
     def _own_connection(self, owner: str, *, wait: bool) -> Connection:
         """The connection kept for units run by `owner` (the loop, the thread): no pool
