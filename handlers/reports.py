@@ -415,6 +415,13 @@ async def plain_text(
     reading = parse_bulk(
         message.text, label_map(current), single, lambda q: reports.resolve(person, q, view.tree)
     )
+    if not reading.rows and "\n" not in message.text.strip() and await reports.my_questions(person):
+        # A coordinator asked for their own body's figure («12»): no organisation named,
+        # so an answer to that question, not a line of bulk entry.
+        await answer_questions(
+            message, person, t, reports, snapshots, state, event_update.update_id
+        )
+        return
     if not reading.rows and not reading.problems:
         await message.answer(t("bulk.nothing"))
         return

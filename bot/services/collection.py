@@ -263,7 +263,10 @@ class QuestionPlanner:
         asked less than REMIND_GAP ago. Says who was reminded and who could not be."""
         due = date.fromordinal(due_ordinal)
         audience = await self.snapshots.audience(self.settings.timezone)
-        found = await self.missing(self._reach(person, audience), due)
+        # Those below them: a coordinator's own body (asked its own figure) is theirs to answer.
+        own = {binding.organisation for binding in person.bindings}
+        below = [name for name in self._reach(person, audience) if name not in own]
+        found = await self.missing(below, due)
         reachable = [name for name, why in found.standing.items() if why in _HEARD]
         now = self.clock.now()
         ids = await self.snapshots.organisation_ids()
@@ -275,7 +278,7 @@ class QuestionPlanner:
         view = await self.snapshots.roadmap()
         messages = []
         for name in fresh:
-            for listener in audience.reps[name]:
+            for listener in _answering(name, audience):
                 local = now.astimezone(ZoneInfo(listener.timezone))
                 messages.append(
                     NewMessage(
@@ -362,7 +365,7 @@ async def missing_standing(
     }
     standing: dict[str, Standing] = {}
     for name in sorted(owing):
-        if audience.reps.get(name):
+        if _answering(name, audience):  # its representatives, or an authority's coordinators
             standing[name] = Standing.HELD if name in held else Standing.SILENT
         elif name in joined:
             standing[name] = Standing.UNREACHABLE

@@ -519,10 +519,12 @@ class ReportService:
         return await self.database.run(read)
 
     def reporting_for(self, person: Person, context: _Context) -> tuple[str, ...]:
-        """The organisations the person answers the weekly questions for (as a representative)."""
+        """The organisations the person answers the weekly questions for: as a representative,
+        or as a coordinator of a body that reports an indicator of its own (an authority's)."""
         found = []
         for binding in person.bindings:
-            if binding.role is Role.REP and binding.organisation in context.tree.by_name:
+            answers = binding.role in (Role.REP, Role.COORDINATOR)
+            if answers and binding.organisation in context.tree.by_name:
                 organisation = context.tree.by_name[binding.organisation]
                 if any(h.current.reports(organisation) for h in context.histories):
                     found.append(binding.organisation)
