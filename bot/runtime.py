@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from asyncio import FIRST_COMPLETED
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -92,6 +93,7 @@ class Poller:
         self._unfinished: set[int] = set()  # received, not yet done: holds the offset back
         self._seen_up_to: int | None = None  # the highest update id received
         self._stopping = False
+        self._finished = asyncio.Event()  # set whenever an update in hand is done
 
     async def _get_updates(self, offset: int | None) -> Sequence[Update]:
         from aiogram.methods import GetUpdates
@@ -133,26 +135,41 @@ class Poller:
                     await self._sleep(pause)
                     continue
                 failures = 0
-                for update in updates:
-                    self.submit(update)
+                new = sum(self.submit(update) for update in updates)
+                if updates and not new:
+                    # Only updates still in hand came back (the offset waits for them):
+                    # Telegram answers such a getUpdates at once, so wait for one to finish
+                    # rather than ask again in a tight loop.
+                    await self._one_finished(stopping)
         finally:
             stopping.cancel()
             await self.drain()
 
-    def submit(self, update: Update) -> None:
-        """Queue an update behind its chat's earlier ones (a copy still in hand is ignored)."""
+    def submit(self, update: Update) -> bool:
+        """Queue an update behind its chat's earlier ones (a copy still in hand is ignored);
+        True if it was new."""
         if update.update_id in self._unfinished:
-            return
+            return False
         if self._seen_up_to is not None and update.update_id <= self._seen_up_to:
             # Telegram re-sent it because the offset was held back: already done (handled or
             # answered), or still queued above (then it is in `_unfinished`).
-            return
+            return False
         self._seen_up_to = update.update_id
         self._unfinished.add(update.update_id)
         chat = self._chats.setdefault(chat_of(update), _Chat())
         chat.queue.append(update)
         if chat.worker is None or chat.worker.done():
             chat.worker = asyncio.create_task(self._work(chat))
+        return True
+
+    async def _one_finished(self, stopping: asyncio.Task[bool], most: float = 1.0) -> None:
+        """Wait until an update in hand is done (the offset can move), `most` seconds at most."""
+        self._finished.clear()
+        finished = asyncio.create_task(self._finished.wait())
+        try:
+            await asyncio.wait({finished, stopping}, timeout=most, return_when=FIRST_COMPLETED)
+        finally:
+            finished.cancel()
 
     async def drain(self) -> None:
         """Finish each chat's update in hand; leave the rest unconfirmed."""
@@ -178,6 +195,7 @@ class Poller:
                 return  # stopping while retrying: this and the rest stay with Telegram
             chat.queue.popleft()
             self._unfinished.discard(update.update_id)
+            self._finished.set()
 
     async def _handle(self, update: Update) -> bool:
         """Handle one update, trying a transient failure again; False if stopped meanwhile."""

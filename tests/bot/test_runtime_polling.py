@@ -155,3 +155,29 @@ def _cli() -> Any:
     from bot.services.people import CLI
 
     return CLI
+
+
+async def test_while_an_update_is_in_hand_the_poller_does_not_spin(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The offset waits for an update in hand, so Telegram gives the same update back at once;
+    the poller waits for one to finish instead of asking again and again."""
+    release = asyncio.Event()
+    identify = world.app.people.identify
+
+    async def slow(user_id: int, *args: Any) -> Any:
+        await release.wait()  # a slow handler: the update stays in hand
+        return await identify(user_id, *args)
+
+    monkeypatch.setattr(world.app.people, "identify", slow)
+    stop = asyncio.Event()
+    telegram = FakeTelegram(world, stop)
+    telegram.pending = [world.message_update(7101, "/help")]
+    poller = Poller(world.bot, world.dispatcher, fetch=telegram.get_updates, sleep=no_wait)
+    running = asyncio.create_task(poller.run(stop))
+    await asyncio.sleep(0.5)
+    asked = len(telegram.offsets)
+    assert asked <= 3, f"getUpdates asked {asked} times in half a second while one update waited"
+    release.set()
+    await asyncio.wait_for(running, 10)
+    assert [sent.chat_id for sent in world.session.sent] == [7101]
