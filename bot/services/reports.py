@@ -901,7 +901,10 @@ class ReportService:
                 standing = await store.by_organisation(
                     indicator.id, week, indicator.rollup, root_ids
                 )
-                blocks.append(self._drill_down(progress, expected, standing, context, organisation))
+                # Grouped under the place asked for, or the person's own single place: a
+                # coordinator's own municipality made one row of everything (the workbook too).
+                top = organisation or (roots[0] if roots is not None and len(roots) == 1 else None)
+                blocks.append(self._drill_down(progress, expected, standing, context, top))
         title = context.view.roadmap.title
         return ProgressReport(title, organisation, tuple(blocks))
 

@@ -3,17 +3,19 @@ own reach: the index is the indicator's place in what /status showed them."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.methods import SendPhoto, TelegramMethod
+from aiogram.methods import SendDocument, SendPhoto, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import BufferedInputFile, Message
+from openpyxl import load_workbook
 
 import handlers.status as status_handlers
 from bot.render.charts import series_chart
-from tests.bot.conftest import ADMIN, REP, World
+from tests.bot.conftest import ADMIN, COORDINATOR, REP, World
 from tests.bot.recording import BOT_USER
 from tests.bot.test_reports import define
 
@@ -79,3 +81,41 @@ async def test_drill_down_lists_name_organisations_by_short_name(staffed: World)
     text = "\n".join(reply.text for reply in replies)
     assert "• Гимназия № 4 Смоленск" in text, text[:2000]  # the school that reported
     assert "• МБОУ «Гимназия № 4» г. Смоленска" not in text
+
+
+async def test_a_coordinators_status_workbook_has_a_row_per_school(
+    staffed: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It had one row: the coordinator's whole municipality, grouped under the region."""
+    documents: list[bytes] = []
+    session = staffed.session
+    original = session.make_request
+
+    async def make_request(
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
+    ) -> Any:
+        if isinstance(method, SendDocument):
+            assert isinstance(method.document, BufferedInputFile)
+            documents.append(method.document.data)
+            return Message.model_validate(
+                {
+                    "message_id": 9500 + len(documents),
+                    "date": 0,
+                    "chat": {"id": int(method.chat_id), "type": "private"},
+                    "from": BOT_USER.model_dump(),
+                }
+            )
+        return await original(bot, method, timeout)
+
+    monkeypatch.setattr(session, "make_request", make_request)
+    await define(staffed)
+    await staffed.send(REP, "/report 30, 15")
+    (status,) = await staffed.send(COORDINATOR, "/status")
+    await staffed.press(COORDINATOR, status, "Таблица Excel")
+    [content] = documents
+    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]]
+    assert len(names) >= 40  # the city's forty schools, each its own row
+    assert "Гимназия № 4 Смоленск" in names
