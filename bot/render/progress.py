@@ -92,15 +92,15 @@ def render_question(
                     "ask.question",
                     question=indicator.question,
                     measure=_measure(indicator, t),
-                    denominator=question.denominator,
+                    denominator=_thousands(question.denominator, t),
                 )
             )
         else:
             lines.append(t("ask.question_bare", question=indicator.question))
         if question.previous is not None:
-            lines.append(t("ask.previous", value=question.previous))
+            lines.append(t("ask.previous", value=_thousands(question.previous, t)))
         if question.value is not None:
-            lines.append(t("ask.reported", value=question.value))
+            lines.append(t("ask.reported", value=_thousands(question.value, t)))
     lines.append(
         t(
             "ask.deadline",

@@ -140,8 +140,7 @@ async def export_tables(
     names = {number: name for name, number in ids.items()}
 
     def short(name: str | None) -> str | None:
-        org = tree.by_name.get(name or "")
-        return (getattr(org, "short_name", None) or name) if org is not None else name
+        return tree.short_name(name) if name else name
 
     def municipality(name: str) -> str | None:
         return short(tree.by_name[name].parent) if name in tree.by_name else None
