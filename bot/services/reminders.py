@@ -517,7 +517,7 @@ class DigestReader:
         visible = visible_organisations(person, tree)
         names = [n for n in below(index, task, tops) if visible is None or n in visible]
         owes = Owing(self.shares.ledger.marks(task.id, None).pending(index.owed(task)), index.ids)
-        late = tuple(n for n in names if owes(n))
+        late = tuple(tree.short_name(n) for n in names if owes(n))  # as lists name them
         return LateBelow(task, late, len(names))
 
     async def _view(self, roadmap_id: int) -> RoadmapView | None:
