@@ -5,6 +5,9 @@ tries the error goes to the caller (the error handler), never an endless loop. A
 waits exactly `retry_after`; other failures back off 0.5 s, 1 s, 2 s. getUpdates is left to
 the poller, which has its own backoff.
 
+Replies to one chat are paced (`_pace`): a burst of three, then one a second, as Telegram
+allows one chat; only that chat's handler waits.
+
 A text reply told to wait longer than `HOLD_AFTER` is not waited for: it goes to the outbox
 (`hold`), due when Telegram allows, and the handler carries on as if it were sent. So do the
 chat's next text replies until then, so that they arrive in order. Other calls (files, edits,
@@ -40,6 +43,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 4
 MAX_RETRY_AFTER = 60.0  # a longer demand fails the call rather than freezing a handler
 HOLD_AFTER = 5.0  # a text reply told to wait longer than this goes to the outbox
+PACE_BURST = 3  # replies to one chat sent at once (a reply of three messages) ...
+PACE_INTERVAL = 1.0  # ... and then one a second, Telegram's pace for one chat
 
 Hold = Callable[[int, HeldReply, float], Awaitable[None]]
 
@@ -56,6 +61,7 @@ class RetryRequests(BaseRequestMiddleware):
         self.hold = hold
         self.monotonic = monotonic
         self._held_until: dict[int, float] = {}  # chat id -> until when its replies are held
+        self._full_at: dict[int, float] = {}  # chat id -> when its pace allows a burst again
 
     async def __call__(
         self,
@@ -65,6 +71,7 @@ class RetryRequests(BaseRequestMiddleware):
     ) -> Response[TelegramType]:
         if method.__api_method__ == GetUpdates.__api_method__:
             return await make_request(bot, method)
+        await self._pace(method)
         holdable = self._holdable(method)
         if holdable is not None:
             chat_id, reply = holdable
@@ -96,6 +103,24 @@ class RetryRequests(BaseRequestMiddleware):
                 await self.sleep(backoff)
                 backoff *= 2
         raise AssertionError("unreachable")
+
+    async def _pace(self, method: TelegramMethod[Any]) -> None:
+        """Replies to one chat keep to Telegram's pace for a chat: a burst of PACE_BURST, then
+        one per PACE_INTERVAL seconds. Only that chat's handler waits."""
+        if not method.__api_method__.startswith("send"):
+            return
+        chat_id = getattr(method, "chat_id", None)
+        if not isinstance(chat_id, int):
+            return
+        now = self.monotonic()
+        # A token bucket per chat, kept as the instant it is full again.
+        full_at = max(self._full_at.get(chat_id, now), now)
+        wait = full_at - now - (PACE_BURST - 1) * PACE_INTERVAL
+        self._full_at[chat_id] = full_at + PACE_INTERVAL
+        if len(self._full_at) > 4096:  # forget the chats that are full again
+            self._full_at = {chat: at for chat, at in self._full_at.items() if at > now}
+        if wait > 0:
+            await self.sleep(wait)
 
     def _holdable(self, method: TelegramMethod[Any]) -> tuple[int, HeldReply] | None:
         """The chat and reply of a plain text message the outbox can send for us, if so."""
