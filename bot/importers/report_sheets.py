@@ -27,6 +27,7 @@ and a row per organisation. Both are read the same way, from .xlsx or .csv (UTF-
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,12 +234,19 @@ def _kin(word: str, other: str) -> bool:
 # --- The rows ------------------------------------------------------------------------------------
 
 
+YIELD_EVERY = 64  # rows read between two moments the reading lets the event loop run
+
+
 def _read(
     rows: Sequence[Row], header: _Header, resolve: Callable[[str], list[str]]
 ) -> SheetReading:
     taken: list[tuple[BulkRow, str]] = []
     problems: list[LineProblem] = []
-    for row in rows:
+    for number, row in enumerate(rows):
+        if number % YIELD_EVERY == 0:
+            # Read on a worker thread: give the GIL back now and then, or the event loop
+            # (everyone else's /status) waits a whole switch interval for each step it takes.
+            time.sleep(0)
         read = _read_row(row, header, resolve)
         if isinstance(read, BulkRow):
             taken.append((read, _cell(row, header.organisation)))

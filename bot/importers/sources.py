@@ -10,6 +10,7 @@ import csv
 import io
 import itertools
 import re
+import time as time_module
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -276,6 +277,8 @@ def csv_rows(path: Path, rows: limits.Rows = limits.ROADMAP) -> list[Row]:
             for number, record in enumerate(records, start=1):
                 if number > rows.limit:
                     raise rows.exceeded(path)
+                if number % 256 == 0:
+                    time_module.sleep(0)  # on a worker thread: let the event loop run (GIL)
                 read.append(Row(tuple(record), number))
             return read
     except (csv.Error, UnicodeDecodeError) as error:
