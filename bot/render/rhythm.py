@@ -46,6 +46,12 @@ _MONTHS_EN: Final = (
 )  # fmt: skip
 
 
+_MONTHS_OF_RU: Final = (
+    "января", "февраля", "марта", "апреля", "мая", "июня",
+    "июля", "августа", "сентября", "октября", "ноября", "декабря",
+)  # fmt: skip
+
+
 def _join(words: list[str], last: str) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" {last} " + words[-1]
 
@@ -127,6 +133,8 @@ def _say(
         if not monthdays:
             return head
         return f"{head}, {_monthdays(monthdays, ru)}"
+    if freq == "YEARLY" and not days and interval == 1 and months and len(monthdays) == 1:
+        return _days_of_year(months, monthdays[0], ru)
     if freq == "YEARLY" and not days and interval == 1:
         head = "ежегодно" if ru else "every year"
         if months:
@@ -136,6 +144,25 @@ def _say(
             head += ", " + _monthdays(monthdays, ru)
         return head
     return None
+
+
+def _days_of_year(months: list[int], day: int, ru: bool) -> str | None:
+    """«ежеквартально: 10 января, 10 апреля, 10 июля и 10 октября»: a report after each period."""
+    if day < 0:
+        return None
+    months = sorted(set(months))
+    names = [
+        f"{day} {_MONTHS_OF_RU[month - 1]}" if ru else f"{day} {_MONTHS_EN[month - 1]}"
+        for month in months
+    ]
+    steps = {(month - months[0]) % 12 for month in months}
+    if len(months) == 4 and steps == {0, 3, 6, 9}:
+        head = "ежеквартально: " if ru else "quarterly: "
+    elif len(months) == 2 and steps == {0, 6}:
+        head = "раз в полгода: " if ru else "every six months: "
+    else:
+        head = "ежегодно, " if ru else "every year, "
+    return head + _join(names, "и" if ru else "and")
 
 
 def _monthdays(monthdays: list[int], ru: bool) -> str:

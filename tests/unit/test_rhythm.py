@@ -35,6 +35,28 @@ from bot.render.rhythm import rhythm_words
             "monthly, on the last day of the month",
         ),
         ("FREQ=YEARLY;BYMONTH=5", "ежегодно в мае", "every year in May"),
+        ("FREQ=MONTHLY;BYMONTHDAY=1", "ежемесячно, 1-го числа", "monthly, on day 1"),
+        (
+            "FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=10",
+            "ежеквартально: 10 января, 10 апреля, 10 июля и 10 октября",
+            "quarterly: 10 January, 10 April, 10 July and 10 October",
+        ),
+        (
+            "FREQ=YEARLY;BYMONTH=1,7;BYMONTHDAY=10",
+            "раз в полгода: 10 января и 10 июля",
+            "every six months: 10 January and 10 July",
+        ),
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=1", "ежегодно, 1 февраля", "every year, 1 February"),
+        (
+            "FREQ=YEARLY;BYMONTH=2,8;BYMONTHDAY=1",
+            "раз в полгода: 1 февраля и 1 августа",
+            "every six months: 1 February and 1 August",
+        ),
+        (
+            "FREQ=YEARLY;BYMONTH=2,9;BYMONTHDAY=1",
+            "ежегодно, 1 февраля и 1 сентября",
+            "every year, 1 February and 1 September",
+        ),
     ],
 )
 def test_rules_in_words(rule: str, ru: str, en: str) -> None:
