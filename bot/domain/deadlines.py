@@ -36,12 +36,24 @@ Recurrence (RRULE)
     ежемесячно до 5 числа, до 10 числа каждого месяца, последнего числа месяца.
     Recurrence combines with dates: "еженедельно с 20.04.2023 по 31.05.2023".
 
+Periodic reports (a rule with its months, so the days do not depend on where the rule starts)
+    до 1 числа месяца, следующего за отчетным            FREQ=MONTHLY;BYMONTHDAY=1
+    (ежеквартально) до 10 числа месяца, следующего за
+    отчетным кварталом / периодом                         FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=10
+    ... за отчетным полугодием                            FREQ=YEARLY;BYMONTH=1,7;BYMONTHDAY=10
+    ежегодно до 1 февраля; ежегодно, до 20 января года,
+    следующего за отчетным                                FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=1
+    май, ежегодно с 2023                                  FREQ=YEARLY;BYMONTH=5 from 01.01.2023
+    по итогам полугодия, до 10 июля и 10 января           FREQ=YEARLY;BYMONTH=1,7;BYMONTHDAY=10
+    Different days ("до 10 июля и 15 января") or months not one per period give no rule.
+
 The note is the text left over once the understood parts are taken out, stripped of separators
 (", ; . :" and dashes), or None when nothing meaningful is left ("г.", "включительно").
 
 Never a guess: a phrase with no term ("по согласованию", "постоянно"), an impossible date
 (31.02.2023), a year outside 1900..2100, a month with no year and no roadmap year, a range that
-ends before it starts, two competing dates or two different frequencies gives no dates and no
+ends before it starts, two competing dates, two different frequencies or a year the document
+leaves open ("25 августа X - 1 года", "N-го года", "года X", "20ХХ") gives no dates and no
 recurrence at all (`fixed` is False) and the whole stripped text as note. The parser never raises.
 """
 
@@ -644,18 +656,52 @@ _WEEKDAY_LIST: Final = re.compile(
     rf"(?P<days>{_WEEKDAY}(?:(?:\s*[,/]\s*|\s+и\s+|\s+)(?:(?:по|во?)\s+)?{_WEEKDAY})*)"
 )
 _WEEKDAY_WORD: Final = re.compile(rf"{_NOT_LETTER_BEHIND}{_WEEKDAY}")
+# "(месяца,) следующего за отчетным кварталом": the report is due after each period ends, so the
+# months are fixed (January, April, July, October for a quarter) and the day is the number given.
+_AFTER_REPORTING: Final = (
+    r"следующ(?:его|ем|ий)\s+за\s+отчетн(?:ым|ом|ый)"
+    rf"(?:\s+(?P<period>квартал|период|месяц|полугоди|год)[а-я]{{0,3}})?{_NOT_LETTER_AHEAD}"
+)
 _MONTH_DAY: Final = re.compile(
     rf"{_NOT_LETTER_BEHIND}(?:(?:до|к|по|не\s+позднее|не\s+позже|в)\s+)?"
     rf"(?:(?P<d>\d{{1,2}})(?!\d){_ORDINAL_ENDING}\s*числ(?:а|о|у)"
     r"|(?P<last>последн(?:ее|его|ему|ий)\s+(?:числ(?:а|о|у)|дн(?:я|ю)|день)))"
     rf"{_NOT_LETTER_AHEAD}"
     rf"(?:\s+(?P<each>каждого\s+)?(?:текущего\s+|следующего\s+|отчетного\s+)?месяца"
-    rf"{_NOT_LETTER_AHEAD})?"
+    rf"{_NOT_LETTER_AHEAD}(?:\s*,?\s*{_AFTER_REPORTING})?)?"
+)
+
+# Days of the year a yearly, half-yearly or quarterly report falls on: "до 1 февраля", "до 10 июля
+# и 10 января", "май"; a day or month with a year of its own is a date, read elsewhere.
+_DAY_OF_YEAR: Final = (
+    rf"(?:(?P<d>\d{{1,2}})(?!\d){_ORDINAL_ENDING}\s*)?(?P<mon>{_MONTH})(?!\s*[\d.]*\d)"
+)
+_DAY_OF_YEAR_ITEM: Final = re.compile(_DAY_OF_YEAR)
+_ANY_DAY_OF_YEAR: Final = _DAY_OF_YEAR.replace("?P<d>", "?:").replace("?P<mon>", "?:")
+_DAYS_OF_YEAR: Final = re.compile(
+    rf"{_NOT_LETTER_BEHIND}(?:(?:до|к|по|не\s+позднее|не\s+позже|в|во)\s+)?{_ANY_DAY_OF_YEAR}"
+    rf"(?:(?:\s*,\s*|\s+и\s+)(?:(?:до|к|по|в|во)\s+)?{_ANY_DAY_OF_YEAR})*"
+    rf"(?:\s+года\s*,?\s*{_AFTER_REPORTING})?"
+)
+_RESULTS_OF: Final = re.compile(
+    rf"{_NOT_LETTER_BEHIND}по\s+(?:итогам|результатам)\s+(?:каждого\s+)?"
+    rf"(?P<unit>полугоди[яй]|квартал(?:а|ов)?){_NOT_LETTER_AHEAD}"
+)
+_FIRST_MONTHS: Final[dict[int, tuple[int, ...]]] = {3: (1, 4, 7, 10), 6: (1, 7)}
+
+# A year the document leaves open: "X - 1 года", "N-го года", "года X", "20ХХ года". A date in it
+# is not the roadmap's year and is never guessed.
+_PLACEHOLDER_YEAR: Final = re.compile(
+    rf"(?<![\w-])(?:[хnн](?:\s*[-+]\s*\d{{1,2}}(?!\d))?(?:\s*-?\s*(?:ого|го|й|м))?"
+    rf"\s*год[а-я]{{0,2}}{_NOT_LETTER_AHEAD}"
+    rf"|год[а-я]{{0,2}}\s+[хnн](?:\s*[-+]\s*\d{{1,2}}(?!\d))?{_NOT_LETTER_AHEAD}"
+    rf"|[хnн]\s*[-+]\s*\d{{1,2}}(?!\d))"
+    r"|(?<!\d)\d{2}(?:хх|__+)(?![^\W\d_])"
 )
 
 # Every recurrence rule above needs one of these words.
 _RHYTHM_HINT: Final = re.compile(
-    rf"еже|кажд|раза?\s|числ|будн|рабоч|последн|{_WEEKDAY_WORD.pattern}"
+    rf"еже|кажд|раза?\s|числ|будн|рабоч|последн|итогам|результатам|{_WEEKDAY_WORD.pattern}"
 )
 
 
@@ -671,6 +717,7 @@ class _Rhythm:
     interval: int = 1
     weekdays: set[str] = field(default_factory=set)
     monthdays: set[int] = field(default_factory=set)
+    months: set[int] = field(default_factory=set)
     spans: list[tuple[int, int]] = field(default_factory=list)
 
     def settle(self, frequency: str, interval: int, span: tuple[int, int]) -> None:
@@ -680,9 +727,28 @@ class _Rhythm:
             raise _Unreadable  # "еженедельно ... ежемесячно": no single rule says both
         self.spans.append(span)
 
+    def fix_months(self, months: Iterable[int]) -> None:
+        """The months a yearly, half-yearly or quarterly rule falls in; the rule becomes yearly."""
+        months = set(months)
+        if self.frequency == "MONTHLY" and self.interval in _FIRST_MONTHS:
+            # "до 10 июля и 10 января" after "по итогам полугодия": one month in each period
+            steps = sorted((month - 1) % self.interval for month in months)
+            if len(months) != 12 // self.interval or len(set(steps)) != 1:
+                raise _Unreadable
+        elif self.frequency != "YEARLY" or self.interval != 1:
+            raise _Unreadable
+        if self.months and self.months != months:
+            raise _Unreadable
+        self.months = months
+
     def rrule(self) -> str | None:
         if self.frequency is None:
             return None
+        if self.months:
+            parts = ["FREQ=YEARLY", "BYMONTH=" + ",".join(map(str, sorted(self.months)))]
+            if self.monthdays:
+                parts.append("BYMONTHDAY=" + ",".join(map(str, sorted(self.monthdays))))
+            return ";".join(parts)
         parts = [f"FREQ={self.frequency}"]
         if self.interval > 1:
             parts.append(f"INTERVAL={self.interval}")
@@ -721,11 +787,17 @@ def _read_recurrence(s: str) -> _Rhythm:
                 _WEEKDAY_BY_PREFIX[w.group()[:2]] for w in _WEEKDAY_WORD.finditer(m["days"])
             )
     for m in _MONTH_DAY.finditer(s):
-        if m["each"] and rhythm.frequency is None:
+        period = m["period"] or ""
+        after = m["period"] is not None or "отчетн" in m.group()
+        if after and period.startswith(("квартал", "полугоди")):
+            # "до 10 числа месяца, следующего за отчетным кварталом"
+            interval = 3 if period.startswith("квартал") else 6
+            rhythm.settle("MONTHLY", interval, m.span())
+        elif (m["each"] or after) and rhythm.frequency is None:
             rhythm.settle("MONTHLY", 1, m.span())
         elif rhythm.frequency == "MONTHLY":
             rhythm.spans.append(m.span())
-        elif m["each"]:
+        elif m["each"] or after:
             raise _Unreadable
         else:
             continue  # "до 5 числа" with no month-based rhythm: left in the note
@@ -733,7 +805,39 @@ def _read_recurrence(s: str) -> _Rhythm:
         if not (day == -1 or 1 <= day <= 31):
             raise _Unreadable
         rhythm.monthdays.add(day)
+        if after and rhythm.interval in _FIRST_MONTHS:
+            # the month after each quarter (half-year) ends: January, April, July, October
+            rhythm.fix_months(_FIRST_MONTHS[rhythm.interval])
+    _read_days_of_year(s, rhythm)
     return rhythm
+
+
+def _read_days_of_year(s: str, rhythm: _Rhythm) -> None:
+    """ "ежегодно до 1 февраля", "май, ежегодно", "по итогам полугодия, до 10 июля и 10 января"."""
+    for m in _DAYS_OF_YEAR.finditer(s):
+        items = list(_DAY_OF_YEAR_ITEM.finditer(s, m.start(), m.end()))
+        if rhythm.frequency is None and len(items) > 1:
+            results = _RESULTS_OF.search(s)
+            if results is not None:
+                unit = 3 if results["unit"].startswith("квартал") else 6
+                rhythm.settle("MONTHLY", unit, results.span())
+        if rhythm.frequency not in ("YEARLY", "MONTHLY") or (
+            rhythm.frequency == "MONTHLY" and rhythm.interval not in _FIRST_MONTHS
+        ):
+            continue  # a day of a month with no yearly rhythm is a date, read elsewhere
+        days = {int(item["d"]) if item["d"] else None for item in items}
+        if len(days) != 1 or (None in days and rhythm.frequency != "YEARLY"):
+            raise _Unreadable  # "до 10 июля и 15 января" is no single rule; "в мае" needs a day
+        months = [_MONTH_BY_PREFIX[item["mon"][:3]] for item in items]
+        day = days.pop()
+        if day is not None:
+            if any(not 1 <= day <= calendar.monthrange(2024, month)[1] for month in months):
+                raise _Unreadable
+            if rhythm.monthdays and rhythm.monthdays != {day}:
+                raise _Unreadable
+            rhythm.monthdays.add(day)
+        rhythm.fix_months(months)
+        rhythm.spans.append(m.span())
 
 
 # --- Notes ----------------------------------------------------------------------------------------
@@ -803,6 +907,8 @@ def parse_deadline(text: str, *, year: int | None = None) -> Deadline:
     """
     context = year if year is not None and MIN_YEAR <= year <= MAX_YEAR else None
     normal = _normalise(text)
+    if _PLACEHOLDER_YEAR.search(normal):
+        return Deadline(text=text, note=_strip(text))  # "25 августа X - 1 года": whose year?
     try:
         rhythm = _read_recurrence(normal)
         recurring = _merged(rhythm.spans)

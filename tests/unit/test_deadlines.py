@@ -394,11 +394,7 @@ def test_recurrence_combines_with_dates(
         ("ежемесячно, по понедельникам", "FREQ=MONTHLY", "по понедельникам"),
         ("еженедельно, в 10.00", "FREQ=WEEKLY", "в 10.00"),
         ("в пятницу", None, "в пятницу"),
-        (
-            "ежеквартально, до 5 числа месяца, следующего за отчетным",
-            "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=5",
-            "следующего за отчетным",
-        ),
+        ("по итогам полугодия", None, "по итогам полугодия"),
     ],
 )
 def test_recurrence_words_without_a_rule_stay_in_the_note(
@@ -406,6 +402,129 @@ def test_recurrence_words_without_a_rule_stay_in_the_note(
 ) -> None:
     result = parse_deadline(text, year=YEAR)
     assert (result.start, result.due, result.recurrence, result.note) == (None, None, rule, note)
+
+
+# --- Periodic reports: the month after the reporting period, days of the year ------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("до 1 числа месяца, следующего за отчетным", "FREQ=MONTHLY;BYMONTHDAY=1"),
+        ("до 5 числа месяца, следующего за отчетным месяцем", "FREQ=MONTHLY;BYMONTHDAY=5"),
+        ("ежемесячно, до 15 числа месяца, следующего за отчетным", "FREQ=MONTHLY;BYMONTHDAY=15"),
+        ("ежемесячно до 5 числа", "FREQ=MONTHLY;BYMONTHDAY=5"),
+        ("ежемесячно, не позднее 25 числа", "FREQ=MONTHLY;BYMONTHDAY=25"),
+        (
+            "до 10 числа месяца, следующего за отчетным кварталом",
+            "FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=10",
+        ),
+        (
+            "ежеквартально не позднее 8-го числа месяца, следующего за отчетным кварталом",
+            "FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=8",
+        ),
+        (
+            "ежеквартально до 15 числа месяца, следующего за отчетным периодом",
+            "FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=15",
+        ),
+        (
+            "ежеквартально, до 5 числа месяца, следующего за отчетным",
+            "FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=5",
+        ),
+        (
+            "Ежеквартально, не позднее 20-го числа месяца, следующего за отчётным кварталом",
+            "FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=20",
+        ),
+        (
+            "до 10 числа месяца, следующего за отчетным полугодием",
+            "FREQ=YEARLY;BYMONTH=1,7;BYMONTHDAY=10",
+        ),
+        ("ежегодно до 1 февраля", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=1"),
+        ("ежегодно, не позднее 1-го марта", "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=1"),
+        (
+            "ежегодно, до 20 января года, следующего за отчетным",
+            "FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=20",
+        ),
+        ("ежегодно, в мае", "FREQ=YEARLY;BYMONTH=5"),
+        ("ежегодно до 1 февраля и 1 августа", "FREQ=YEARLY;BYMONTH=2,8;BYMONTHDAY=1"),
+        ("по итогам полугодия, до 10 июля и 10 января", "FREQ=YEARLY;BYMONTH=1,7;BYMONTHDAY=10"),
+        (
+            "по итогам квартала, до 10 апреля, 10 июля, 10 октября и 10 января",
+            "FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=10",
+        ),
+    ],
+)
+def test_periodic_report_is_a_recurrence_not_an_undated_task(text: str, rule: str) -> None:
+    result = parse_deadline(text, year=YEAR)
+    assert (result.start, result.due, result.recurrence, result.note) == (None, None, rule, None)
+    assert result.fixed
+    after = rrulestr(rule, dtstart=datetime(2023, 1, 2)).after(datetime(2023, 1, 2))
+    assert after is not None
+
+
+def test_yearly_month_from_a_year_starts_that_year() -> None:
+    result = parse_deadline("май, ежегодно с 2023", year=2024)
+    assert result == Deadline(
+        "май, ежегодно с 2023", start=D(2023, 1, 1), recurrence="FREQ=YEARLY;BYMONTH=5"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "as_of", "next_day"),
+    [
+        ("FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=10", D(2024, 4, 11), D(2024, 7, 10)),
+        ("FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=8", D(2024, 11, 20), D(2025, 1, 8)),
+        ("FREQ=YEARLY;BYMONTH=1,7;BYMONTHDAY=10", D(2024, 2, 1), D(2024, 7, 10)),
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=1", D(2024, 2, 2), D(2025, 2, 1)),
+        ("FREQ=MONTHLY;BYMONTHDAY=1", D(2024, 3, 15), D(2024, 4, 1)),
+    ],
+)
+def test_quarterly_and_yearly_rules_fall_on_the_same_days_whatever_the_day_asked(
+    rule: str, as_of: date, next_day: date
+) -> None:
+    # The rule carries its months, so it needs no DTSTART: status.occurrences anchors a rule
+    # without a start on the day asked about, and the next report date must not drift with it.
+    found = rrulestr(rule, dtstart=datetime.combine(as_of, datetime.min.time())).after(
+        datetime.combine(as_of, datetime.min.time()), inc=True
+    )
+    assert found is not None
+    assert found.date() == next_day
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "по итогам полугодия, до 10 июля и 15 января",  # two days: no single rule
+        "по итогам полугодия, до 10 июля и 10 августа",  # not one in each half-year
+        "ежемесячно, до 15 числа месяца, следующего за отчетным кварталом",
+        "ежегодно до 30 февраля",
+        "ежегодно в мае-июне",
+    ],
+)
+def test_periodic_report_that_no_single_rule_states_is_not_guessed(text: str) -> None:
+    result = parse_deadline(text, year=YEAR)
+    assert result == Deadline(text, note=text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "25 августа X - 1 года",
+        "25 августа Х-1 года",
+        "до 1 марта N-го года",
+        "декабрь года X",
+        "10 января года X+1",
+        "в N году",
+        "до 1 июня 20ХХ года",
+        "до 1 июня 20__ г.",
+    ],
+)
+def test_a_year_the_document_leaves_open_is_never_taken_for_the_roadmaps(text: str) -> None:
+    result = parse_deadline(text, year=YEAR)
+    assert (result.start, result.due, result.recurrence) == (None, None, None)
+    assert not result.fixed
+    assert result.note is not None
+    assert text.startswith(result.note)  # the whole wording, for a person to date
 
 
 def test_conflicting_frequencies_are_not_guessed() -> None:
@@ -667,6 +786,16 @@ FRAGMENTS = st.sampled_from(
         "каждого месяца",
         "последнего числа",
         "по рабочим дням",
+        "месяца, следующего за отчетным",
+        "кварталом",
+        "периодом",
+        "ежегодно",
+        "по итогам полугодия",
+        "10 июля",
+        "и",
+        "X - 1 года",
+        "N-го года",
+        "года X",
         "постоянно",
         "по согласованию",
         "после получения",
