@@ -5,11 +5,14 @@ A roadmap table names the same body in several ways: "ЦО/VK" and "ЦО/ВК", 
 body, with the other spellings kept as aliases so that people can still type any of them.
 
 Rules:
-- a cell is split on commas, semicolons and line breaks, never inside parentheses or quotes;
+- a cell is split on commas, semicolons and line breaks, never inside parentheses or quotes,
+  a full form defined by "(далее – X)" or a body's name running on past a comma
+  ("Министерство образования, науки и молодежной политики");
 - names that differ only by the case of the first letter, whitespace, quotes, trailing dots or
   Latin/Cyrillic look-alikes and transliterations ("VK" / "ВК") are one party;
 - an abbreviation and its full form are one party. Abbreviations come from the document itself
-  ("... (далее – ГАУ ДПО СОИРО)", see `find_abbreviations`) and from `COMMON_ABBREVIATIONS`;
+  ("... (далее – ГАУ ДПО СОИРО)", see `find_abbreviations`, the responsible cells included) and
+  from `COMMON_ABBREVIATIONS`;
 - the canonical name is the spelling used most often in the table (ties: the first seen), with a
   capital first letter; every other spelling, and the full forms of abbreviations, are aliases.
 
@@ -92,17 +95,55 @@ def display(name: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+# A body's official name that runs on past a comma: "Министерство образования, науки и
+# молодежной политики ...". A comma followed by one of these words continues the name.
+_BODY_HEAD = re.compile(
+    r"^(?:министерств|департамент|комитет|управлени|агентств|главное\s+управлени)", re.IGNORECASE
+)
+_NAME_GOES_ON = re.compile(
+    r"^\s*(?:наук|молод[её]ж|спорт|культур|туризм|труд|социальн|здравоохранен|цифров|"
+    r"инновац|кадров|семейн|демограф|делам|печати|информац|массов|связ|молодой)",
+)
+
+
+def _defined_spans(cell: str) -> list[tuple[int, int]]:
+    """Where a cell defines an abbreviation: from the start of the full form to the closing
+    parenthesis of "(далее – X)". Nothing in such a span separates names."""
+    spans: list[tuple[int, int]] = []
+    for match in _DEFINITION.finditer(cell):
+        abbreviation = _unquote(_SPACE.sub(" ", match["abbr"]).strip())
+        line_start = cell.rfind("\n", 0, match.start()) + 1
+        before = cell[line_start : match.start()]
+        start = _full_form_start(before, abbreviation) if abbreviation else None
+        if start is not None:
+            spans.append((line_start + start, match.end()))
+    return spans
+
+
 def split_parties(cell: str) -> list[str]:
     """Names in a responsible cell, in order: "Департамент, МОУО; ЦО/VK" -> three names.
 
     Commas, semicolons and line breaks separate names, except inside parentheses or quotes
-    ("ГАУ ДПО «Центр оценки, мониторинга»" stays whole).
+    ("ГАУ ДПО «Центр оценки, мониторинга»" stays whole), inside a full form defined by
+    "(далее – X)" and before a lower-case word carrying on a body's name ("Министерство
+    образования, науки и молодежной политики"). A definition is dropped from the name:
+    "Управление образования (далее – УО)" -> "Управление образования".
     """
+    spans = _defined_spans(cell)
     names: list[str] = []
     current: list[str] = []
     parens = guillemets = 0
     straight = curly = False
-    for char in cell:
+    for index, char in enumerate(cell):
+        if char == "," and (
+            any(start <= index < end for start, end in spans)
+            or (
+                _BODY_HEAD.match("".join(current).lstrip(" -–—•·*"))
+                and _NAME_GOES_ON.match(cell[index + 1 :])
+            )
+        ):
+            current.append(char)
+            continue
         if char == "(":
             parens += 1
         elif char == ")":
@@ -123,7 +164,7 @@ def split_parties(cell: str) -> list[str]:
             continue
         current.append(char)
     names.append("".join(current))
-    return [tidied for tidied in map(tidy, names) if tidied]
+    return [tidied for tidied in (tidy(_DEFINITION.sub(" ", name)) for name in names) if tidied]
 
 
 # --- abbreviations -------------------------------------------------------------------------
@@ -207,6 +248,12 @@ def _clause_start(before: str) -> int:
 
 
 def _full_form(before: str, abbreviation: str) -> str | None:
+    full = _SPACE.sub(" ", before[_full_form_start(before, abbreviation) :]).strip(" ,–—-")
+    return full or None
+
+
+def _full_form_start(before: str, abbreviation: str) -> int:
+    """Where in `before` the full form of `abbreviation` starts."""
     spans = [(match.start(), match.group()) for match in _WORD.finditer(before)]
     tokens = [token for _, token in spans]
     parts = [
@@ -232,8 +279,7 @@ def _full_form(before: str, abbreviation: str) -> str | None:
                 break
     if start is None:
         start = _clause_start(before)
-    full = _SPACE.sub(" ", before[start:]).strip(" ,–—-")
-    return full or None
+    return start
 
 
 def _unquote(text: str) -> str:
@@ -354,7 +400,10 @@ def normalise_parties(
     `abbreviations` are the document's own (from `find_abbreviations`); they take precedence over
     `COMMON_ABBREVIATIONS`. Parties come in order of first mention.
     """
-    own = dict(abbreviations or {})
+    cells = list(cells)
+    # A responsible cell may define an abbreviation itself: "Управление образования ... (далее –
+    # УОКГО)", with "УОКГО" in the next row.
+    own = {**find_abbreviations("\n".join(cells)), **(abbreviations or {})}
     known = {**COMMON_ABBREVIATIONS, **own}
 
     spellings: dict[str, _Spelling] = {}

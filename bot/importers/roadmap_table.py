@@ -3,8 +3,13 @@
 Every reader (Word, text, CSV, Excel) turns its file into the same thing: a sequence of items in
 document order, each either a paragraph of free text (`str`) or a table row (`Row`). From that:
 
-- the roadmap table starts at the first header row naming at least the activity, the
-  responsible and the deadline columns; the number and result columns are optional;
+- the roadmap table starts at the first header row naming at least the activity and the
+  deadline columns, and the responsible, number or result column; the genre's variants
+  («Направления деятельности», «Исполнители», «Сроки реализации», «Показатель», ...) count.
+  Without a responsible column every task is the issuer's, with a warning (`build`); further
+  result-like columns («Форма отчётности», «Показатель») go into the result under their name;
+- a row carrying a heading's number (a Roman numeral, "Раздел 2.") is a section title, even
+  when it ends in a number ("II. Организационное сопровождение ГИА-11" is no statistic);
 - after the header, a row whose cells are one repeated text (Word repeats merged cells) or which
   has a single non-empty cell in the number or activity column is a section title; a numbered
   row with nothing but an activity, followed by rows numbered under it ("1." then "1.1."), or
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import logging
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -32,6 +38,8 @@ from bot.domain.parties import find_abbreviations, normalise_parties
 from bot.importers.errors import DocumentError, Problem
 from bot.importers.text import clean, header_word, one_line
 from bot.importers.vocabulary import kind_of, measure_of
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,17 +61,33 @@ class Column(enum.Enum):
     RESPONSIBLE = "responsible"
     DEADLINE = "deadline"
     RESULT = "result"
+    REPORT = "report"  # «Форма отчётности»: no field of its own, kept in the result
 
 
 _NUMBER_HEADERS = re.compile(r"^(?:№|n|no|nn|#|номер)?\s*(?:п/п|пп|п\.п\.?)?$")
 # Checked in this order: "Ожидаемый результат мероприятия" is a result, not the activity.
+# The genre's variants: «Наименование мероприятия», «Содержание работы», «Направления
+# деятельности»; «Исполнители», «Ответственный исполнитель»; «Срок исполнения», «Сроки
+# реализации», «Период исполнения»; «Ожидаемый результат», «Планируемый результат»,
+# «Показатель»; «Форма отчётности».
 _HEADER_WORDS: tuple[tuple[Column, tuple[str, ...]], ...] = (
+    (Column.REPORT, ("форма отчет", "форма отчёт", "отчетност", "отчётност")),
     (Column.RESPONSIBLE, ("ответствен", "исполнител", "responsib", "owner", "assignee")),
     (Column.DEADLINE, ("срок", "дата", "deadline", "due", "date", "when", "период")),
-    (Column.RESULT, ("результат", "result", "outcome", "показател")),
+    (Column.RESULT, ("результат", "result", "outcome", "показател", "индикатор")),
     (
         Column.TITLE,
-        ("мероприят", "наименование", "содержание", "задач", "activit", "task", "action"),
+        (
+            "мероприят",
+            "наименование",
+            "содержание",
+            "направлени",
+            "вид работ",
+            "задач",
+            "activit",
+            "task",
+            "action",
+        ),
     ),
 )
 
@@ -87,18 +111,35 @@ class Header:
     width: int
     table: int
     words: tuple[str, ...]
+    # Result-like columns beyond the first («Показатель» next to «Ожидаемый результат»): their
+    # cells go into the task's result under the column's name.
+    extra: tuple[tuple[str, int], ...] = ()
 
 
 def _header(row: Row, position: int) -> Header | None:
     columns: dict[Column, int] = {}
+    extra: list[tuple[str, int]] = []
+    seen: set[str] = set()
     for index, cell in enumerate(row.cells):
         column = _column_of(cell)
-        if column is not None and column not in columns:  # merged header cells repeat
+        word = header_word(cell)
+        if column is None or word in seen:  # merged header cells repeat
+            continue
+        seen.add(word)
+        if column not in columns and column is not Column.REPORT:
             columns[column] = index
-    if not {Column.TITLE, Column.RESPONSIBLE, Column.DEADLINE} <= columns.keys():
+        elif column in (Column.RESULT, Column.REPORT):
+            extra.append((one_line(cell).strip(" .:*"), index))
+    if not {Column.TITLE, Column.DEADLINE} <= columns.keys():
+        return None
+    # Without a responsible column the row must still look like a roadmap's header (№ |
+    # Мероприятия | Сроки исполнения | Результат), not any table with a date in it.
+    if Column.RESPONSIBLE not in columns and not (
+        {Column.NUMBER, Column.RESULT} & columns.keys() or extra
+    ):
         return None
     words = tuple(header_word(cell) for cell in row.cells)
-    return Header(position, columns, len(row.cells), row.table, words)
+    return Header(position, columns, len(row.cells), row.table, words, tuple(extra))
 
 
 def find_header(items: Sequence[Item]) -> Header | None:
@@ -114,7 +155,7 @@ def find_header(items: Sequence[Item]) -> Header | None:
 # --- statistics --------------------------------------------------------------------------
 
 _FIGURE = re.compile(
-    r"^(?P<total>всего\s*:?\s*)?(?P<label>[^\W\d][^:]*?)\s*[-–—:=]\s*"
+    r"^(?P<total>всего\s*:?\s*)?(?P<label>[^\W\d][^:]*?)(?:\s*[:=]\s*|\s+[-–—]\s*|[-–—]\s+)"
     r"(?P<value>\d{1,3}(?:[  ]\d{3})+|\d+)\s*(?:чел\.?|человек|ед\.?|шт\.?)?\.?$",
     re.IGNORECASE,
 )
@@ -159,6 +200,10 @@ class _Figures:
 
 _TASK_NUMBER = re.compile(r"^(\d+(?:\.\d+)*)[.)]?$")
 _ROMAN = re.compile(r"^[IVXLC]+[.)]?$")
+# A heading's own number: "II. Организационное сопровождение ГИА-11", "Раздел 2. ...".
+_HEADING_MARK = re.compile(
+    r"^(?:[IVXLC]+[.)]|(?:раздел|глава|блок|этап)\s+(?:\d+|[IVXLC]+)\.?)(?:\s|$)", re.IGNORECASE
+)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
@@ -186,13 +231,18 @@ def _cell(row: Row, header: Header, column: Column) -> str:
 
 
 def _line(row: Row, header: Header) -> _Line:
+    result = _cell(row, header, Column.RESULT)
+    for label, index in header.extra:
+        text = row.cells[index].strip() if index < len(row.cells) else ""
+        if text and text != result.strip():  # a merged cell repeats across columns
+            result = f"{result.strip()}; {label}: {text}" if result.strip() else f"{label}: {text}"
     return _Line(
         row,
         number=one_line(_cell(row, header, Column.NUMBER)),
         title=one_line(_cell(row, header, Column.TITLE)),
         responsible=_cell(row, header, Column.RESPONSIBLE),
         deadline=one_line(_cell(row, header, Column.DEADLINE)),
-        result=_cell(row, header, Column.RESULT),
+        result=result,
     )
 
 
@@ -218,6 +268,22 @@ class _Draft:
     deadline: str
     result: str
     row: Row
+
+
+def _heading_row(line: _Line, texts: Sequence[str]) -> str | None:
+    """The section a row heads when it carries a heading's number: a row spanning the table
+    ("II. Организационное сопровождение ГИА-11") or a Roman numeral or "Раздел 2." in the
+    number column with nothing but a title. Checked before statistics: "ГИА-11" is no figure."""
+    distinct = list(dict.fromkeys(one_line(text) for text in texts))
+    if len(distinct) == 1 and _HEADING_MARK.match(distinct[0]):
+        return distinct[0]
+    if (
+        line.title
+        and _HEADING_MARK.match(line.number + " ")
+        and not (line.responsible.strip() or line.deadline or line.result.strip())
+    ):
+        return line.title
+    return None
 
 
 def _is_section(line: _Line, following: Iterable[_Line]) -> bool:
@@ -260,6 +326,12 @@ def _table(
         words = tuple(header_word(cell) for cell in row.cells)
         if words == header.words or _is_column_numbering(texts):
             continue  # the header repeated on a new page, or the column numbers under it
+        heading = _heading_row(line, texts)
+        if heading is not None:
+            section = heading
+            if section not in sections:
+                sections.append(section)
+            continue
         if not line.numbered and figures.take(row.cells):
             continue
         distinct = list(dict.fromkeys(texts))
@@ -587,8 +659,28 @@ def has_roadmap_table(items: Sequence[Item]) -> bool:
     return find_header(_cleaned(items)) is not None
 
 
+# The responsible party of a table without a responsible column when the issuer is unknown.
+UNKNOWN_ISSUER = "Издатель документа (ответственный не указан)"
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """A roadmap and what the importer had to assume to read it, for the import's reply."""
+
+    roadmap: Roadmap
+    warnings: tuple[str, ...] = ()
+
+
 def build_roadmap(items: Sequence[Item], path: Path) -> Roadmap:
-    """A Roadmap from a document's paragraphs and table rows in document order.
+    """A Roadmap from a document's paragraphs and table rows in document order (see `build`)."""
+    built = build(items, path)
+    for warning in built.warnings:
+        _log.warning("%s: %s", path.name, warning)
+    return built.roadmap
+
+
+def build(items: Sequence[Item], path: Path) -> Built:
+    """A Roadmap from a document's paragraphs and table rows in document order, with warnings.
 
     Raises DocumentError NO_ROADMAP_TABLE when no header row is found and ROW_WITHOUT_TITLE
     for a task row whose activity cell is empty.
@@ -620,7 +712,17 @@ def build_roadmap(items: Sequence[Item], path: Path) -> Roadmap:
     heading = _heading(text)
     year = _year(heading.document_date, [draft.deadline for draft in drafts])
     paragraphs = [sentence for run in _runs(text) for sentence in _joined(run)]
-    abbreviations = find_abbreviations("\n".join([*paragraphs, *(d.title for d in drafts)]))
+    warnings: list[str] = []
+    if Column.RESPONSIBLE not in header.columns:
+        issuer = heading.issuer or UNKNOWN_ISSUER
+        for draft in drafts:
+            draft.responsible = issuer
+        warnings.append(
+            "В таблице нет колонки ответственных: ответственным за все мероприятия указан "
+            f"«{issuer}»."
+        )
+    cells = [text for d in drafts for text in (d.title, d.responsible, d.result)]
+    abbreviations = find_abbreviations("\n".join([*paragraphs, *cells]))
     parties = normalise_parties((draft.responsible for draft in drafts), abbreviations)
     tasks = tuple(
         Task(
@@ -633,7 +735,7 @@ def build_roadmap(items: Sequence[Item], path: Path) -> Roadmap:
         )
         for draft in drafts
     )
-    return Roadmap(
+    roadmap = Roadmap(
         title=heading.title or path.stem,
         issuer=heading.issuer,
         document_number=heading.number,
@@ -645,3 +747,4 @@ def build_roadmap(items: Sequence[Item], path: Path) -> Roadmap:
         baseline=tuple(figures.found),
         targets=tuple(_targets(paragraphs, year)),
     )
+    return Built(roadmap, tuple(warnings))

@@ -1,0 +1,204 @@
+"""The genre's variants: header words, tables without a responsible column, abbreviations
+defined inside responsible cells, numbered section headings."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.domain.model import Party
+from bot.domain.parties import split_parties
+from bot.importers import DocumentError, Problem, read_roadmap
+from bot.importers.roadmap_table import UNKNOWN_ISSUER, build
+from bot.importers.sources import docx_items, text_items
+from tests.importers.documents import csv_file, docx_file, text_file
+
+
+@pytest.mark.parametrize(
+    ("number", "title", "responsible", "deadline", "result"),
+    [
+        ("№ п/п", "Направления деятельности", "Исполнители", "Сроки реализации", "Показатель"),
+        ("№", "Содержание работы", "Ответственный исполнитель", "Срок выполнения", "Результат"),
+        ("№", "Содержание мероприятия", "Ответственные исполнители", "Период исполнения", "-"),
+        ("№ п/п", "Наименование мероприятия", "Ответственные", "Срок исполнения", "-"),
+        ("№", "Мероприятие", "Ответственный", "Срок", "Планируемый результат"),
+    ],
+)
+def test_header_variants_of_the_genre(
+    tmp_path: Path, number: str, title: str, responsible: str, deadline: str, result: str
+) -> None:
+    lines = [
+        "\t".join([number, title, responsible, deadline, result]),
+        "1.\tСовещание с руководителями\tДепартамент\tдо 10.04.2023\tПротокол",
+    ]
+    roadmap = read_roadmap(text_file(tmp_path / "variant.txt", lines))
+    [task] = roadmap.tasks
+    assert (task.number, task.title, task.responsible) == (
+        "1",
+        "Совещание с руководителями",
+        ("Департамент",),
+    )
+    assert task.deadline.due is not None
+    assert task.deadline.due.isoformat() == "2023-04-10"
+
+
+def test_extra_columns_are_kept_in_the_result(tmp_path: Path) -> None:
+    rows = [
+        [
+            "№",
+            "Наименование мероприятия",
+            "Ответственный исполнитель",
+            "Срок исполнения",
+            "Ожидаемый результат",
+            "Форма отчётности",
+            "Показатель",
+        ],
+        ["1.", "Обучить педагогов", "МОУО", "до 31.05.2023", "Педагоги обучены", "Отчёт", "90%"],
+        ["2.", "Провести семинар", "МОУО", "до 30.06.2023", "", "Информация", ""],
+    ]
+    roadmap = read_roadmap(csv_file(tmp_path / "extra.csv", rows))
+    assert [task.result for task in roadmap.tasks] == [
+        "Педагоги обучены; Форма отчётности: Отчёт; Показатель: 90%",
+        "Форма отчётности: Информация",
+    ]
+
+
+def test_table_without_a_responsible_column_names_the_issuer(tmp_path: Path) -> None:
+    path = docx_file(
+        tmp_path / "no-responsible.docx",
+        ["МИНИСТЕРСТВО ОБРАЗОВАНИЯ ЭНСКОЙ ОБЛАСТИ", "ПРИКАЗ", "План мероприятий"],
+        [
+            ["№", "Мероприятия", "Сроки исполнения", "Результат"],
+            ["1.", "Провести совещание", "до 10.04.2023", "Протокол"],
+            ["2.", "Провести мониторинг", "до 20.04.2023", "Справка"],
+        ],
+    )
+    built = build(docx_items(path), path)
+    roadmap = built.roadmap
+    assert roadmap.issuer is not None
+    assert roadmap.issuer.casefold() == "министерство образования энской области"
+    assert [task.title for task in roadmap.tasks] == ["Провести совещание", "Провести мониторинг"]
+    assert {task.responsible for task in roadmap.tasks} == {(roadmap.issuer,)}
+    assert [task.result for task in roadmap.tasks] == ["Протокол", "Справка"]
+    assert roadmap.parties == (Party(roadmap.issuer),)
+    assert len(built.warnings) == 1
+    assert "нет колонки ответственных" in built.warnings[0]
+
+
+def test_without_responsible_or_issuer_a_placeholder_and_a_logged_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    lines = [
+        "№\tМероприятия\tСроки исполнения\tРезультат",
+        "1.\tПровести совещание\tдо 10.04.2023\tПротокол",
+    ]
+    path = text_file(tmp_path / "bare.txt", lines)
+    assert build(text_items(path), path).warnings
+    with caplog.at_level(logging.WARNING):
+        roadmap = read_roadmap(path)
+    assert roadmap.tasks[0].responsible == (UNKNOWN_ISSUER,)
+    assert "нет колонки ответственных" in caplog.text
+
+
+def test_a_date_table_is_no_roadmap_header(tmp_path: Path) -> None:
+    lines = ["Наименование\tДата\tМесто", "Совещание\t10.04.2023\tзал"]
+    with pytest.raises(DocumentError) as raised:
+        read_roadmap(text_file(tmp_path / "dates.txt", lines))
+    assert raised.value.problem is Problem.NO_ROADMAP_TABLE
+
+
+MONIMP = "Министерство образования, науки и молодежной политики Нижегородской области"
+
+
+def test_definition_in_a_responsible_cell_makes_an_alias(tmp_path: Path) -> None:
+    lines = [
+        "№\tМероприятие\tОтветственные\tСрок",
+        f"1.\tСовещание\t{MONIMP} (далее - МОНиМП НО), МОУО\tдо 10.04.2023",
+        "2.\tМониторинг\tМОНиМП НО\tдо 20.04.2023",
+        "3.\tСеминар\tУправление образования Кушвинского городского округа (далее – УОКГО)"
+        "\tдо 30.04.2023",
+        "4.\tОтчёт\tУОКГО\tдо 10.05.2023",
+    ]
+    roadmap = read_roadmap(text_file(tmp_path / "aliases.txt", lines))
+    assert [task.responsible for task in roadmap.tasks] == [
+        (MONIMP, "МОУО"),
+        (MONIMP,),
+        ("Управление образования Кушвинского городского округа",),
+        ("Управление образования Кушвинского городского округа",),
+    ]
+    parties = {party.name: party.aliases for party in roadmap.parties}
+    assert len(parties) == 3
+    assert parties[MONIMP] == ("МОНиМП НО",)
+    assert parties["Управление образования Кушвинского городского округа"] == ("УОКГО",)
+
+
+def test_definition_in_the_text_and_the_abbreviation_in_the_table(tmp_path: Path) -> None:
+    path = docx_file(
+        tmp_path / "defined.docx",
+        [f"Ответственным назначить {MONIMP} (далее – МОНиМП НО)."],
+        [
+            ["№ п/п", "Наименование мероприятия", "Ответственный исполнитель", "Срок исполнения"],
+            ["1.", "Совещание", "МОНиМП НО", "до 10.04.2023"],
+            ["2.", "Мониторинг", MONIMP, "до 20.04.2023"],
+        ],
+    )
+    roadmap = read_roadmap(path)
+    assert len(roadmap.parties) == 1
+    assert set(roadmap.parties[0].aliases) | {roadmap.parties[0].name} >= {"МОНиМП НО", MONIMP}
+
+
+def test_a_comma_inside_a_bodys_name_does_not_split_it() -> None:
+    assert split_parties(f"{MONIMP}, руководители ОО") == [MONIMP, "руководители ОО"]
+    assert split_parties("Министерство образования, руководители ОО") == [
+        "Министерство образования",
+        "руководители ОО",
+    ]
+
+
+@pytest.mark.parametrize("merged", [True, False])
+def test_numbered_section_headings_are_sections_not_statistics(
+    tmp_path: Path, merged: bool
+) -> None:
+    header = ["№ п/п", "Наименование мероприятия", "Ответственные", "Срок исполнения"]
+    first: list[str] | str = "I. Нормативное обеспечение"
+    second: list[str] | str = "II. Организационное сопровождение ГИА-11"
+    third: list[str] | str = "Раздел 3. Подготовка к ГИА-9"
+    if not merged:
+        first = ["I.", "Нормативное обеспечение", "", ""]
+        second = ["II.", "Организационное сопровождение ГИА-11", "", ""]
+        third = ["Раздел 3.", "Подготовка к ГИА-9", "", ""]
+    path = docx_file(
+        tmp_path / "sections.docx",
+        [],
+        [
+            header,
+            first,
+            ["1.", "Приказ о проведении ГИА", "Министерство", "до 10.01.2024"],
+            second,
+            ["2.", "Обучение организаторов", "РЦОИ", "до 10.03.2024"],
+            third,
+            ["3.", "Пробный экзамен", "МОУО", "до 10.04.2024"],
+        ],
+    )
+    roadmap = read_roadmap(path)
+    numbered = ["I. Нормативное обеспечение", "II. Организационное сопровождение ГИА-11"]
+    numbered.append("Раздел 3. Подготовка к ГИА-9")
+    bare = ["Нормативное обеспечение", "Организационное сопровождение ГИА-11"]
+    bare.append("Подготовка к ГИА-9")
+    titles = numbered if merged else bare
+    assert [section.title for section in roadmap.sections] == titles
+    assert [task.section for task in roadmap.tasks] == titles
+    assert roadmap.baseline == ()
+
+
+def test_a_hyphenated_name_with_a_number_is_no_statistic_in_the_text(tmp_path: Path) -> None:
+    lines = [
+        "Организационное сопровождение ГИА-11",
+        "Всего: общеобразовательных организаций – 355",
+        "№\tМероприятие\tОтветственные\tСрок",
+        "1.\tСовещание\tДепартамент\tдо 10.04.2023",
+    ]
+    roadmap = read_roadmap(text_file(tmp_path / "text.txt", lines))
+    assert [figure.value for figure in roadmap.baseline] == [355]
