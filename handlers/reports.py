@@ -39,7 +39,6 @@ from bot.domain.indicator_form import TEMPLATE, parse_indicator_form
 from bot.domain.indicator_grammar import AnswerRefused, read_weekly_answer
 from bot.domain.indicators import IndicatorHistory, label_map
 from bot.domain.invites import invite_link
-from bot.domain.reports import ProblemKind, ReportProblem
 from bot.importers.errors import DocumentError
 from bot.render.progress import (
     MAX_NAMES,
@@ -262,9 +261,8 @@ async def answer_questions(
     histories = await reports.histories()
     reading = read_weekly_answer(text, label_map(h.current for h in histories))
     if isinstance(reading, AnswerRefused):
-        problem = ReportProblem(ProblemKind(reading.kind.value), reading.detail)
         await message.answer(
-            render_refused(Refused(Refusal.UNREADABLE, tuple(questions), problem), t)
+            render_refused(Refused(Refusal.UNREADABLE, tuple(questions), reading), t)
         )
         return
     by_code = {q.indicator.code: q for q in questions}

@@ -17,7 +17,6 @@ Pure: text in, values out.
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from typing import Any, Final, TypeVar
 from bot.domain.deadlines import parse_deadline
 from bot.domain.indicators import IndicatorTarget, Rollup
 from bot.domain.model import Measure, OrganisationKind
+from bot.domain.reports import ProblemKind, ReportProblem
 
 __all__ = [
     "AnswerProblem",
@@ -307,21 +307,9 @@ _ANSWER_ENDINGS: Final = tuple(sorted(
 # fmt: on
 
 
-class AnswerProblem(enum.StrEnum):
-    """Why a message is not an answer; the same words as `bot.domain.reports.ProblemKind`."""
-
-    EMPTY = "empty"
-    NOT_A_NUMBER = "not_a_number"
-    BAD_NUMBER = "bad_number"
-    UNKNOWN_LABEL = "unknown_label"
-    CONFLICT = "conflict"
-    MIXED = "mixed"
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerRefused:
-    kind: AnswerProblem
-    detail: str
+# A message that is not an answer is refused in the report grammar's words: one vocabulary.
+AnswerProblem = ProblemKind
+AnswerRefused = ReportProblem
 
 
 @dataclass(frozen=True, slots=True)
