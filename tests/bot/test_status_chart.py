@@ -20,10 +20,12 @@ from tests.bot.recording import BOT_USER
 from tests.bot.test_reports import define
 
 
-@pytest.fixture
-def photos(staffed: World, monkeypatch: pytest.MonkeyPatch) -> list[SendPhoto]:
-    sent: list[SendPhoto] = []
-    session = staffed.session
+def files_sent(
+    world: World, monkeypatch: pytest.MonkeyPatch, kind: type[SendPhoto] | type[SendDocument]
+) -> list[Any]:
+    """The photos or documents the bot sends, answered as Telegram does."""
+    sent: list[Any] = []
+    session = world.session
     original = session.make_request
 
     async def make_request(
@@ -31,7 +33,7 @@ def photos(staffed: World, monkeypatch: pytest.MonkeyPatch) -> list[SendPhoto]:
         method: TelegramMethod[TelegramType],
         timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
     ) -> Any:
-        if isinstance(method, SendPhoto):
+        if isinstance(method, kind):
             sent.append(method)
             return Message.model_validate(
                 {
@@ -45,6 +47,11 @@ def photos(staffed: World, monkeypatch: pytest.MonkeyPatch) -> list[SendPhoto]:
 
     monkeypatch.setattr(session, "make_request", make_request)
     return sent
+
+
+@pytest.fixture
+def photos(staffed: World, monkeypatch: pytest.MonkeyPatch) -> list[SendPhoto]:
+    return files_sent(staffed, monkeypatch, SendPhoto)
 
 
 async def test_each_chart_button_draws_the_indicator_it_names(
@@ -87,34 +94,14 @@ async def test_a_coordinators_status_workbook_has_a_row_per_school(
     staffed: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """It had one row: the coordinator's whole municipality, grouped under the region."""
-    documents: list[bytes] = []
-    session = staffed.session
-    original = session.make_request
-
-    async def make_request(
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-        timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
-    ) -> Any:
-        if isinstance(method, SendDocument):
-            assert isinstance(method.document, BufferedInputFile)
-            documents.append(method.document.data)
-            return Message.model_validate(
-                {
-                    "message_id": 9500 + len(documents),
-                    "date": 0,
-                    "chat": {"id": int(method.chat_id), "type": "private"},
-                    "from": BOT_USER.model_dump(),
-                }
-            )
-        return await original(bot, method, timeout)
-
-    monkeypatch.setattr(session, "make_request", make_request)
+    sent = files_sent(staffed, monkeypatch, SendDocument)
     await define(staffed)
     await staffed.send(REP, "/report 30, 15")
     (status,) = await staffed.send(COORDINATOR, "/status")
     await staffed.press(COORDINATOR, status, "Таблица Excel")
-    [content] = documents
+    [document] = sent
+    assert isinstance(document.document, BufferedInputFile)
+    content = document.document.data
     sheet = load_workbook(io.BytesIO(content)).worksheets[0]
     names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]]
     assert len(names) >= 40  # the city's forty schools, each its own row
