@@ -231,14 +231,30 @@ async def ask_comment(
     tasks: TaskService,
     state: FSMContext,
 ) -> None:
-    await query.answer()
-    card = await tasks.card(person, callback_data.task_id)
-    if not card.may_comment:
-        raise Forbidden(Action.COMMENT)
-    await state.set_state(Commenting.text)
-    await state.update_data(task_id=callback_data.task_id, number=card.task.number)
+    card = await _ask(query, callback_data, person, tasks, state, Commenting.text)
     if isinstance(query.message, Message):
         await query.message.answer(t("comment.ask", number=card.task.number))
+
+
+async def _ask(
+    query: CallbackQuery,
+    callback_data: TaskAction,
+    person: Person,
+    tasks: TaskService,
+    state: FSMContext,
+    step: State,
+) -> TaskCard:
+    """A card button that starts a one-message flow: the card as the person may act on it,
+    and the flow waiting at `step` for that task (refused when the button's action is not
+    theirs)."""
+    await query.answer()
+    card = await tasks.card(person, callback_data.task_id)
+    allowed = card.may_agree if step is Agreeing.date else card.may_comment
+    if not allowed:
+        raise Forbidden(Action.COMMENT)
+    await state.set_state(step)
+    await state.update_data(task_id=callback_data.task_id, number=card.task.number)
+    return card
 
 
 async def save_comment(
@@ -267,15 +283,10 @@ async def ask_date(
     tasks: TaskService,
     state: FSMContext,
 ) -> None:
-    await query.answer()
-    card = await tasks.card(person, callback_data.task_id)
-    if not card.may_agree:
-        raise Forbidden(Action.COMMENT)
-    await state.set_state(Agreeing.date)
-    await state.update_data(task_id=callback_data.task_id, number=card.task.number)
+    card = await _ask(query, callback_data, person, tasks, state, Agreeing.date)
     if isinstance(query.message, Message):
-        text = card.task.deadline.text
-        await query.message.answer(t("agree.ask", number=card.task.number, text=text))
+        text, number = card.task.deadline.text, card.task.number
+        await query.message.answer(t("agree.ask", number=number, text=text))
 
 
 async def save_date(
