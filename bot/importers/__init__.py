@@ -8,14 +8,23 @@ YAML form. `read_organisations` takes a CSV or .xlsx list. Every problem with th
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from bot.domain.model import Organisation, Roadmap
 from bot.importers import limits
 from bot.importers.errors import DocumentError, Problem
 from bot.importers.organisations import organisations_from_rows
+from bot.importers.pdf import pdf_items
 from bot.importers.roadmap_table import Item, build_roadmap, has_roadmap_table
-from bot.importers.sources import csv_rows, docx_items, table_sheets, text_items, xlsx_sheets
+from bot.importers.sources import (
+    converted_to_docx,
+    csv_rows,
+    docx_items,
+    table_sheets,
+    text_items,
+    xlsx_sheets,
+)
 from bot.importers.text import decode, read_bytes
 from bot.importers.yaml_form import dump_roadmap, load_roadmap
 
@@ -28,7 +37,7 @@ __all__ = [
     "read_roadmap",
 ]
 
-ROADMAP_SUFFIXES = (".docx", ".txt", ".csv", ".xlsx", ".yaml", ".yml")
+ROADMAP_SUFFIXES = (".docx", ".pdf", ".doc", ".odt", ".txt", ".csv", ".xlsx", ".yaml", ".yml")
 ORGANISATION_SUFFIXES = (".csv", ".xlsx")
 
 
@@ -51,6 +60,17 @@ def _xlsx_items(path: Path) -> list[Item]:
     return first or []
 
 
+def _converted_items(path: Path) -> list[Item]:
+    """A .doc or .odt read as the .docx LibreOffice makes of it; errors name the file sent."""
+    with tempfile.TemporaryDirectory(prefix="roadmap-convert-") as directory:
+        try:
+            return docx_items(converted_to_docx(path, Path(directory)))
+        except DocumentError as error:
+            if error.path == path:
+                raise
+            raise DocumentError(path, error.problem, row=error.row, detail=error.detail) from error
+
+
 def read_roadmap(path: Path) -> Roadmap:
     """A roadmap from a .docx, .txt, .csv, .xlsx or our .yaml/.yml form."""
     suffix = path.suffix.lower()
@@ -63,6 +83,10 @@ def read_roadmap(path: Path) -> Roadmap:
     items: list[Item]
     if suffix == ".docx":
         items = docx_items(path)
+    elif suffix == ".pdf":
+        items = pdf_items(path)
+    elif suffix in (".doc", ".odt"):
+        items = _converted_items(path)
     elif suffix == ".txt":
         items = text_items(path)
     elif suffix == ".csv":

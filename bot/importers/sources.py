@@ -10,10 +10,12 @@ import csv
 import io
 import itertools
 import re
+import shutil
+import subprocess
 import time as time_module
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -183,6 +185,65 @@ def _too_many_items(path: Path) -> DocumentError:
         detail=f"больше {count.replace(',', ' ')} абзацев и строк "
         f"(over {count} paragraphs and rows)",
     )
+
+
+# --- old Word and OpenDocument (through LibreOffice) -----------------------------------------
+
+CONVERTED_SUFFIXES = (".doc", ".odt")
+CONVERSION_SECONDS = 120
+NO_LIBREOFFICE = (
+    "сохраните файл как .docx или установите LibreOffice, чтобы читать .doc и .odt "
+    "(save it as .docx, or install LibreOffice to read .doc and .odt)"
+)
+
+Runner = Callable[[Sequence[str]], int]  # runs a command, gives its exit code
+
+
+def conversion_command(soffice: str, path: Path, directory: Path) -> list[str]:
+    """LibreOffice converting `path` to a .docx in `directory`, with a profile of its own there
+    (a desktop LibreOffice already running would otherwise take the job and return at once)."""
+    return [
+        soffice,
+        f"-env:UserInstallation={(directory / 'profile').as_uri()}",
+        "--headless",
+        "--convert-to",
+        "docx",
+        "--outdir",
+        str(directory),
+        str(path),
+    ]
+
+
+def _run(command: Sequence[str]) -> int:
+    return subprocess.run(  # our own argument list, no shell
+        list(command), capture_output=True, timeout=CONVERSION_SECONDS, check=False
+    ).returncode
+
+
+def converted_to_docx(
+    path: Path,
+    directory: Path,
+    *,
+    which: Callable[[str], str | None] = shutil.which,
+    runner: Runner = _run,
+) -> Path:
+    """A .doc or .odt turned into a .docx in `directory` by LibreOffice; without LibreOffice,
+    a one-line message saying what to do instead."""
+    soffice = which("soffice") or which("libreoffice")
+    if soffice is None:
+        raise DocumentError(path, Problem.UNSUPPORTED_FORMAT, detail=NO_LIBREOFFICE)
+    try:
+        code = runner(conversion_command(soffice, path, directory))
+    except (OSError, subprocess.SubprocessError) as error:
+        raise DocumentError(path, Problem.UNREADABLE, detail=_short(error)) from error
+    converted = directory / f"{path.stem}.docx"
+    if code != 0 or not converted.is_file():
+        raise DocumentError(
+            path,
+            Problem.UNREADABLE,
+            detail=f"LibreOffice не смог преобразовать файл в .docx (exit code {code})",
+        )
+    return converted
 
 
 # --- plain text ------------------------------------------------------------------------------

@@ -1,0 +1,264 @@
+"""PDF orders with a text layer read as their Word originals; scans and oversized files refused;
+.doc and .odt through LibreOffice, or a message saying what to do without it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+from matplotlib import pyplot
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from bot.domain.model import Roadmap
+from bot.importers import DocumentError, Problem, read_roadmap
+from bot.importers import pdf as pdf_module
+from bot.importers.pdf import SCAN
+from bot.importers.sources import (
+    NO_LIBREOFFICE,
+    conversion_command,
+    converted_to_docx,
+)
+from tests.importers.documents import TableRow, docx_file, text_file
+
+WIDTH, HEIGHT = 595.0, 842.0  # A4 in points
+COLUMNS = (40.0, 75.0, 330.0, 450.0, 560.0)
+LINE = 11.0
+FONT = 7.5
+
+BEFORE = [
+    "ДЕПАРТАМЕНТ ЭНСКОЙ ОБЛАСТИ ПО ОБРАЗОВАНИЮ",
+    "П Р И К А З",
+    "№ 42-ОД",
+    "Дорожная карта по внедрению цифровой образовательной среды",
+]
+TABLE: list[TableRow] = [
+    ["№", "Мероприятие", "Ответственные", "Срок"],
+    "I. Организационные мероприятия",
+    ["1.", "Назначить муниципальных координаторов", "МОУО", "до 15.05.2024"],
+    ["2.", "Зарегистрировать педагогов на платформе", "Руководители ОО\nМОУО", "до 31.05.2024"],
+    "II. Сопровождение",
+    ["3.", "Мониторинг подключений", "Департамент", "еженедельно, по пятницам"],
+    ["4.", "Провести обучающие вебинары", "ГАУ ДПО СОИРО", "II квартал 2024"],
+]
+
+
+def _page(pages: PdfPages, paragraphs: Sequence[str], rows: Sequence[TableRow]) -> None:
+    """One A4 page: paragraphs, then a table ruled with lines (a merged row has no inner
+    vertical lines), its cells' text in DejaVu Sans as a text layer."""
+    figure = pyplot.figure(figsize=(WIDTH / 72, HEIGHT / 72))
+
+    def text(x: float, y: float, value: str) -> None:
+        figure.text(x / WIDTH, 1 - y / HEIGHT, value, fontsize=FONT, family="DejaVu Sans", va="top")
+
+    def rule(x0: float, y0: float, x1: float, y1: float) -> None:
+        figure.add_artist(
+            Line2D([x0 / WIDTH, x1 / WIDTH], [1 - y0 / HEIGHT, 1 - y1 / HEIGHT], linewidth=0.6)
+        )
+
+    y = 40.0
+    for paragraph in paragraphs:
+        text(COLUMNS[0], y, paragraph)
+        y += LINE * 1.5
+    top = y + LINE
+    y = top
+    for row in rows:
+        lines = 1 if isinstance(row, str) else max(cell.count("\n") + 1 for cell in row)
+        height = lines * LINE + 6
+        rule(COLUMNS[0], y, COLUMNS[-1], y)
+        rule(COLUMNS[0], y, COLUMNS[0], y + height)
+        rule(COLUMNS[-1], y, COLUMNS[-1], y + height)
+        if isinstance(row, str):
+            text(COLUMNS[0] + 3, y + 3, row)
+        else:
+            for column, cell in enumerate(row):
+                for offset, line in enumerate(cell.split("\n")):
+                    text(COLUMNS[column] + 3, y + 3 + offset * LINE, line)
+            for x in COLUMNS[1:-1]:
+                rule(x, y, x, y + height)
+        y += height
+    rule(COLUMNS[0], y, COLUMNS[-1], y)
+    pages.savefig(figure)  # type: ignore[no-untyped-call]
+    pyplot.close(figure)
+
+
+def pdf_file(
+    path: Path, paragraphs: Sequence[str], rows: Sequence[TableRow], *, per_page: int = 50
+) -> Path:
+    """A PDF of `paragraphs` and a ruled table, `per_page` table rows a page (the header is
+    repeated on every page, as Word does with a header row)."""
+    # TrueType (42), not Type 3: the fonts carry the Unicode of their glyphs, as Word's do.
+    with pyplot.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pages:
+        header, body = rows[0], list(rows[1:])
+        first = True
+        while first or body:
+            chunk, body = body[:per_page], body[per_page:]
+            _page(pages, paragraphs if first else [], [header, *chunk])
+            first = False
+    return path
+
+
+def _tasks(roadmap: Roadmap) -> list[tuple[object, ...]]:
+    return [
+        (t.number, t.title, t.section, t.responsible, t.deadline.due, t.deadline.recurrence)
+        for t in roadmap.tasks
+    ]
+
+
+def _as_text(rows: Sequence[TableRow]) -> list[str]:
+    """The table as Word copies it to text: tab-separated, a merged row in its first cell."""
+    lines = list(BEFORE)
+    for row in rows:
+        if isinstance(row, str):
+            lines.append(row + "\t" * 3)
+        else:
+            lines.append("\t".join(cell.replace("\n", "\v") for cell in row))
+    return lines
+
+
+def test_a_ruled_pdf_reads_as_its_text_and_word_versions(tmp_path: Path) -> None:
+    from_pdf = read_roadmap(pdf_file(tmp_path / "order.pdf", BEFORE, TABLE))
+    from_text = read_roadmap(text_file(tmp_path / "order.txt", _as_text(TABLE)))
+    from_docx = read_roadmap(docx_file(tmp_path / "order.docx", BEFORE, TABLE))
+
+    assert _tasks(from_pdf) == _tasks(from_text) == _tasks(from_docx)
+    assert [t.number for t in from_pdf.tasks] == ["1", "2", "3", "4"]
+    assert from_pdf.tasks[1].responsible == ("Руководители ОО", "МОУО")
+    assert from_pdf.tasks[2].deadline.recurrence == "FREQ=WEEKLY;BYDAY=FR"
+    assert (from_pdf.title, from_pdf.document_number, from_pdf.issuer) == (
+        from_docx.title,
+        from_docx.document_number,
+        from_docx.issuer,
+    )
+    assert from_pdf.document_number == "42-ОД"
+
+
+def test_a_table_over_several_pages_is_one_table(tmp_path: Path) -> None:
+    rows: list[TableRow] = [TABLE[0]]
+    for number in range(1, 41):
+        rows.append(
+            [f"{number}.", f"Мероприятие {number}", "МОУО", f"до {number % 28 + 1:02d}.05.2024"]
+        )
+    roadmap = read_roadmap(pdf_file(tmp_path / "long.pdf", BEFORE, rows, per_page=15))
+
+    assert [t.number for t in roadmap.tasks] == [str(n) for n in range(1, 41)]
+    assert roadmap.tasks[39].title == "Мероприятие 40"
+
+
+def test_a_scan_without_a_text_layer_is_refused_with_what_to_send(tmp_path: Path) -> None:
+    path = tmp_path / "scan.pdf"
+    figure = Figure(figsize=(WIDTH / 72, HEIGHT / 72))
+    figure.figimage([[0.0, 1.0], [1.0, 0.0]] * 50, resize=False)
+    figure.savefig(path, format="pdf")
+
+    with pytest.raises(DocumentError) as caught:
+        read_roadmap(path)
+    assert caught.value.problem is Problem.UNREADABLE
+    assert caught.value.detail == SCAN
+
+
+def test_too_many_pages_and_too_many_bytes_are_refused_with_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = pdf_file(tmp_path / "long.pdf", BEFORE, TABLE * 3, per_page=5)  # 4 pages
+    monkeypatch.setattr(pdf_module, "PDF_PAGES", 3)
+    with pytest.raises(DocumentError, match="over 3 pages, the limit for a PDF") as caught:
+        read_roadmap(path)
+    assert "больше 3 страниц" in str(caught.value.detail)
+
+    monkeypatch.setattr(pdf_module, "PDF_PAGES", 200)
+    monkeypatch.setattr(pdf_module, "PDF_BYTES", 2**20)
+    (tmp_path / "big.pdf").write_bytes(b"%PDF-1.4\n" + b"0" * (2**20 + 1))
+    with pytest.raises(DocumentError, match="the limit is 1 MB"):
+        read_roadmap(tmp_path / "big.pdf")
+
+
+def test_a_broken_pdf_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"%PDF-1.4\nnot really\n")
+    with pytest.raises(DocumentError) as caught:
+        read_roadmap(path)
+    assert caught.value.problem is Problem.UNREADABLE
+
+
+# --- .doc and .odt ---------------------------------------------------------------------------
+
+
+def test_without_libreoffice_a_doc_says_to_save_it_as_docx(tmp_path: Path) -> None:
+    path = tmp_path / "old.doc"
+    path.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(DocumentError) as caught:
+        converted_to_docx(path, tmp_path, which=lambda _: None)
+    assert caught.value.detail == NO_LIBREOFFICE
+    assert "\n" not in str(caught.value)
+    assert ".docx" in NO_LIBREOFFICE
+    assert "LibreOffice" in NO_LIBREOFFICE
+
+
+def test_read_roadmap_of_an_odt_without_libreoffice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.importers.sources.shutil.which", lambda _: None)
+    path = tmp_path / "order.odt"
+    path.write_bytes(b"PK")
+    with pytest.raises(DocumentError) as caught:
+        read_roadmap(path)
+    assert caught.value.path == path
+    assert caught.value.detail == NO_LIBREOFFICE
+
+
+def test_the_conversion_command_and_its_result(tmp_path: Path) -> None:
+    source = tmp_path / "in" / "Приказ 42.doc"
+    source.parent.mkdir()
+    source.write_bytes(b"\xd0\xcf\x11\xe0")
+    out = tmp_path / "out"
+    out.mkdir()
+    ran: list[list[str]] = []
+
+    def runner(command: Sequence[str]) -> int:
+        ran.append(list(command))
+        docx_file(out / "Приказ 42.docx", BEFORE, TABLE)
+        return 0
+
+    converted = converted_to_docx(source, out, which=lambda name: f"/usr/bin/{name}", runner=runner)
+
+    assert converted == out / "Приказ 42.docx"
+    assert ran == [conversion_command("/usr/bin/soffice", source, out)]
+    command = ran[0]
+    assert command[0] == "/usr/bin/soffice"
+    assert command[2:7] == ["--headless", "--convert-to", "docx", "--outdir", str(out)]
+    assert command[-1] == str(source)
+    assert command[1].startswith("-env:UserInstallation=file://")
+
+
+def test_a_failed_conversion_is_unreadable(tmp_path: Path) -> None:
+    source = tmp_path / "order.odt"
+    source.write_bytes(b"PK")
+    with pytest.raises(DocumentError, match="exit code 1") as caught:
+        converted_to_docx(source, tmp_path, which=lambda _: "soffice", runner=lambda _: 1)
+    assert caught.value.problem is Problem.UNREADABLE
+
+
+def test_a_converted_doc_reads_as_the_docx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = docx_file(tmp_path / "original.docx", BEFORE, TABLE)
+    source = tmp_path / "order.doc"
+    source.write_bytes(b"\xd0\xcf\x11\xe0")
+
+    def runner(command: Sequence[str]) -> int:
+        outdir = Path(command[command.index("--outdir") + 1])
+        (outdir / "order.docx").write_bytes(original.read_bytes())
+        return 0
+
+    monkeypatch.setattr(
+        "bot.importers.converted_to_docx",
+        lambda path, directory: converted_to_docx(
+            path, directory, which=lambda _: "soffice", runner=runner
+        ),
+    )
+    assert _tasks(read_roadmap(source)) == _tasks(read_roadmap(original))
