@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.domain.access import OrgTree
+from bot.render.report import short
 from bot.render.texts import Texts
+from bot.services.snapshots import Snapshots
 
 MAX_CHOICES = 10
 BUTTON_TEXT = 60  # characters of a name on a button
@@ -26,11 +28,18 @@ class OrgChoice(CallbackData, prefix="oc"):
     org: int
 
 
-def _label(name: str) -> str:
-    if len(name) <= BUTTON_TEXT:
-        return name
-    cut = name[: BUTTON_TEXT - 1].rsplit(" ", 1)[0]
-    return cut + "…"
+async def pressed(
+    query: CallbackQuery, snapshots: Snapshots, org_id: int | None
+) -> tuple[Message, str | None] | None:
+    """A button naming an organisation by id was pressed: the spinner answered, the message
+    to answer under, and the organisation's name (None: no longer in the registry)."""
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return None
+    if not org_id:
+        return query.message, None
+    names = {number: name for name, number in (await snapshots.organisation_ids()).items()}
+    return query.message, names.get(org_id)
 
 
 def choice(
@@ -50,7 +59,7 @@ def choice(
         inline_keyboard=[
             [
                 InlineKeyboardButton(
-                    text=_label(tree.short_name(name)),
+                    text=short(tree.short_name(name), BUTTON_TEXT),
                     callback_data=OrgChoice(command=command, org=ids[name]).pack(),
                 )
             ]

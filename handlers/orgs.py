@@ -13,7 +13,7 @@ from bot.render.texts import Texts
 from bot.services.organisations import OrganisationService
 from bot.services.parties import AmbiguousOrganisation
 from bot.services.snapshots import Snapshots
-from handlers.org_choice import OrgChoice, choice
+from handlers.org_choice import OrgChoice, choice, pressed
 from handlers.replies import answer_long
 
 COMMAND = "o"
@@ -53,16 +53,11 @@ async def on_choice(
     snapshots: Snapshots,
 ) -> None:
     """The organisation chosen among several: its roster (the reach is checked again)."""
-    await query.answer()
-    message = query.message if isinstance(query.message, Message) else None
-    if message is None:
+    found = await pressed(query, snapshots, callback_data.org)
+    if found is None or found[1] is None:
         return
-    names = {number: name for name, number in (await snapshots.organisation_ids()).items()}
-    name = names.get(callback_data.org)
-    if name is None:
-        return
-    rosters = await organisations.roster(person, name)
-    await answer_long(message, render_rosters(rosters, t), t)
+    rosters = await organisations.roster(person, found[1])
+    await answer_long(found[0], render_rosters(rosters, t), t)
 
 
 def make_router() -> Router:

@@ -27,7 +27,7 @@ from bot.services.reports import ProgressReport, ReportService
 from bot.services.snapshots import Snapshots
 from bot.services.tasks import TaskService
 from handlers.callbacks import ProgressView
-from handlers.org_choice import OrgChoice, choice
+from handlers.org_choice import OrgChoice, choice, pressed
 from handlers.replies import answer_long
 
 COMMAND = "s"
@@ -121,14 +121,9 @@ async def on_choice(
     snapshots: Snapshots,
 ) -> None:
     """The organisation chosen among several a name fits: its drill-down (reach checked again)."""
-    await query.answer()
-    message = query.message if isinstance(query.message, Message) else None
-    if message is None:
-        return
-    names = {number: name for name, number in (await snapshots.organisation_ids()).items()}
-    name = names.get(callback_data.org)
-    if name is not None:
-        await drill_down(message, person, name, callback_data.org, t, reports)
+    found = await pressed(query, snapshots, callback_data.org)
+    if found is not None and found[1] is not None:
+        await drill_down(found[0], person, found[1], callback_data.org, t, reports)
 
 
 async def on_view(
@@ -140,12 +135,10 @@ async def on_view(
     snapshots: Snapshots,
 ) -> None:
     """A chart or a workbook of what /status showed (the person's reach is checked again)."""
-    await query.answer()
-    message = query.message if isinstance(query.message, Message) else None
-    if message is None:
+    found = await pressed(query, snapshots, callback_data.org)
+    if found is None:
         return
-    names = {number: name for name, number in (await snapshots.organisation_ids()).items()}
-    organisation = names.get(callback_data.org) if callback_data.org else None
+    message, organisation = found
     if callback_data.what == "chart":
         tree = await snapshots.tree()
         # The index is the place of the indicator in what /status showed this person (those
