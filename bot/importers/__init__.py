@@ -16,7 +16,7 @@ from bot.importers import limits
 from bot.importers.errors import DocumentError, Problem
 from bot.importers.organisations import organisations_from_rows
 from bot.importers.pdf import pdf_items
-from bot.importers.roadmap_table import Item, build_roadmap, has_roadmap_table
+from bot.importers.roadmap_table import Built, Item, build, has_roadmap_table, logged
 from bot.importers.sources import (
     converted_to_docx,
     csv_rows,
@@ -35,6 +35,7 @@ __all__ = [
     "load_roadmap",
     "read_organisations",
     "read_roadmap",
+    "read_roadmap_built",
 ]
 
 ROADMAP_SUFFIXES = (".docx", ".pdf", ".doc", ".odt", ".txt", ".csv", ".xlsx", ".yaml", ".yml")
@@ -72,14 +73,19 @@ def _converted_items(path: Path) -> list[Item]:
 
 
 def read_roadmap(path: Path) -> Roadmap:
-    """A roadmap from a .docx, .txt, .csv, .xlsx or our .yaml/.yml form."""
+    """A roadmap from a .docx, .txt, .csv, .xlsx or our .yaml/.yml form; warnings are logged."""
+    return logged(read_roadmap_built(path), path)
+
+
+def read_roadmap_built(path: Path) -> Built:
+    """A roadmap, with what the importer had to assume to read it (`Built.warnings`)."""
     suffix = path.suffix.lower()
     if suffix not in ROADMAP_SUFFIXES:
         raise _unsupported(path, ROADMAP_SUFFIXES)
     if not path.is_file():
         raise DocumentError(path, Problem.UNREADABLE, detail="no such file")
     if suffix in (".yaml", ".yml"):
-        return load_roadmap(decode(path, read_bytes(path, limits.TEXT_BYTES)), path)
+        return Built(load_roadmap(decode(path, read_bytes(path, limits.TEXT_BYTES)), path))
     items: list[Item]
     if suffix == ".docx":
         items = docx_items(path)
@@ -93,7 +99,7 @@ def read_roadmap(path: Path) -> Roadmap:
         items = list(csv_rows(path))
     else:
         items = _xlsx_items(path)
-    return build_roadmap(items, path)
+    return build(items, path)
 
 
 def read_organisations(path: Path) -> list[Organisation]:

@@ -388,8 +388,12 @@ _AUTHORITY = re.compile(
 _DOCUMENT_KIND = frozenset(
     {"приказ", "распоряжение", "постановление", "решение", "письмо", "приказываю", "постановляю"}
 )
+# The genre's titles: «Дорожная карта …», «План мероприятий (дорожная карта) …», «Комплекс
+# мер (дорожная карта) …», «Перечень мероприятий …», «Межведомственный план …».
 _TITLE = re.compile(
-    r"^(?:план\s+мероприятий\s*)?\(?[«\"“]?(?:дорожн\w*\s+карт|план-график|roadmap)",
+    r"^(?:(?:план\s+мероприятий|перечень\s+мероприятий|комплекс\s+мер|"
+    r"межведомственн\w*\s+(?:[а-яё]+\s+)?план)(?![\w-])"
+    r"|\(?[«\"“]?(?:дорожн\w*\s+карт|план-график|roadmap))",
     re.IGNORECASE,
 )
 _LABEL = re.compile(r"^[^\W\d][^:]{0,40}:")
@@ -400,8 +404,9 @@ _TITLE_STOP = re.compile(
 _GOAL = re.compile(
     r"^цел[ьи](?:\s[^:–—]{0,40}?)?\s*[:–—-]\s*(?P<goal>.+)$", re.IGNORECASE | re.DOTALL
 )
-_DOC_NUMBER = re.compile(r"№\s*(?P<number>[0-9A-Za-zА-Яа-яЁё][\w\-/.]*)")
-_ORDER = re.compile(r"приказ|распоряжени|постановлени|№", re.IGNORECASE)
+# «№ 319-ОД», «№241-р», and the Latin N of typed orders: «N 241-рп», «N 1234».
+_DOC_NUMBER = re.compile(r"(?:№\s*|(?<![\w№])N\s?(?=\d))(?P<number>[0-9A-Za-zА-Яа-яЁё][\w\-/.]*)")
+_ORDER = re.compile(r"приказ|распоряжени|постановлени|№|(?<!\w)(?-i:N)\s?\d", re.IGNORECASE)
 _NOT_ORDER_NUMBER = re.compile(r"(?:приложени[еяю]|пункт[ау]?|раздел[ау]?)\s*$", re.IGNORECASE)
 _DOC_DATE_WORDS = re.compile(
     r"(?<!\d)«?\s*(?P<day>\d{1,2})\s*»?\s*(?P<month>[а-яё]{3,})\s+(?P<year>(?:\d\s*){4})",
@@ -430,10 +435,19 @@ def _is_document_kind(text: str) -> bool:
     return "".join(text.split()).casefold().rstrip(":") in _DOCUMENT_KIND
 
 
+# Words that are never a proper name: a heading's prepositions and conjunctions.
+_FUNCTION_WORDS = frozenset(
+    {"и", "в", "во", "на", "по", "при", "для", "о", "об", "от", "до", "за", "из", "к", "ко"}
+    | {"с", "со", "у", "над", "под", "без", "через"}
+)
+
+
 class _Casing:
     """How the document itself writes a word in running text: to put a heading set in capitals
     ("ДЕПАРТАМЕНТ СМОЛЕНСКОЙ ОБЛАСТИ") back into ordinary case ("Департамент Смоленской
-    области")."""
+    области"). A word takes the document's own spelling ("Осетия-Алания" stays so); one the
+    document never writes outside capitals is a proper name when it names a region
+    ("ТАМБОВСКОЙ ОБЛАСТИ", "РЕСПУБЛИКИ СЕВЕРНАЯ ОСЕТИЯ-АЛАНИЯ"), else in lower case."""
 
     def __init__(self, paragraphs: Sequence[str]) -> None:
         self.words: dict[str, Counter[str]] = {}
@@ -446,36 +460,96 @@ class _Casing:
                 before = paragraph[: match.start()].rstrip()
                 if index == 0 or before.endswith((".", "!", "?", "«", '"')):
                     continue  # a capital there says nothing about the word
-                style = (
-                    "upper"
-                    if word.isupper() and len(word) > 1
-                    else ("title" if word[0].isupper() else "lower")
-                )
-                lowered = word.casefold()
-                self.words.setdefault(lowered, Counter())[style] += 1
-                self.stems.setdefault(lowered[:5], Counter())[style] += 1
+                if _is_upper(word) and len(word) > 1 and not word.isupper():
+                    continue
+                self.words.setdefault(word.casefold(), Counter())[word] += 1
+                for part in word.split("-"):
+                    self.stems.setdefault(part.casefold()[:5], Counter())[_style(part)] += 1
 
-    def word(self, word: str, first: bool) -> str:
+    def word(self, word: str) -> str | None:
+        """The word as the document writes it, or None when it never does outside capitals."""
         lowered = word.casefold()
-        votes = self.words.get(lowered) or self.stems.get(lowered[:5]) or Counter()
-        style = votes.most_common(1)[0][0] if votes else "lower"
-        if style == "upper":
-            return word.upper()
-        if style == "title" or first:
-            return lowered[:1].upper() + lowered[1:]
-        return lowered
+        spellings = self.words.get(lowered)
+        if spellings:
+            return spellings.most_common(1)[0][0]
+        if lowered in _FUNCTION_WORDS:
+            return lowered
+        parts = []
+        for part in word.split("-"):
+            votes = self.stems.get(part.casefold()[:5])
+            if not votes:
+                return None
+            parts.append(_styled(part, votes.most_common(1)[0][0]))
+        return "-".join(parts)
 
     def recase(self, text: str) -> str:
         if not _is_upper(text):
             return text
         out: list[str] = []
         last = 0
-        for index, match in enumerate(_WORDS.finditer(text)):
-            out.append(text[last : match.start()])
-            out.append(self.word(match.group(), first=index == 0))
+        matches = list(_WORDS.finditer(text))
+        in_name = False  # within "Республики Северная Осетия-Алания"
+        for index, match in enumerate(matches):
+            written = match.group()
+            following = [other.group() for other in matches[index + 1 : index + 3]]
+            between = text[last : match.start()]
+            in_name = in_name and not set(between) & set('(,;:«"')
+            found = self.word(written)
+            word = found or (
+                _styled(written, "title")
+                if in_name or _is_region(written, following)
+                else written.casefold()
+            )
+            if index == 0:  # a heading's first word has its capital whatever it is
+                word = word if _is_upper(word) else word[:1].upper() + word[1:]
+            if _REGION_KIND.match(written.casefold()):
+                in_name = True
+            elif written.casefold() in _FUNCTION_WORDS:
+                in_name = False
+            out.append(between)
+            out.append(word)
             last = match.end()
         out.append(text[last:])
         return "".join(out)
+
+
+# A region's name in capitals: "ТАМБОВСКОЙ ОБЛАСТИ", "КРАСНОДАРСКОГО КРАЯ", "ЧЕЧЕНСКОЙ
+# РЕСПУБЛИКИ"; "Республика" and "Федерация" themselves, and what follows "Республики".
+_REGION_KIND = re.compile(r"^(?:республик|федераци)")
+_REGION_NOUN = re.compile(r"^(?:област|кра[яюйе]|округ|район|республик|федераци)")
+_REGION_ADJECTIVE = re.compile(r"(?:[сц]к|ов)(?:ой|ого|ая|ий|ом|ому|ую|ое)$")
+_COMMON_ADJECTIVE = re.compile(r"^(?:городск|муниципальн|сельск|автономн|федеральн|районн)")
+
+
+def _is_region(word: str, following: Sequence[str]) -> bool:
+    """ "Тамбовской области", "Кушвинского городского округа": the region's own adjective."""
+    lowered = word.casefold()
+    if _REGION_KIND.match(lowered):
+        return True
+    nouns = [other.casefold() for other in following[:2]]
+    if nouns and _COMMON_ADJECTIVE.match(nouns[0]):
+        nouns = nouns[1:]
+    return (
+        bool(_REGION_ADJECTIVE.search(lowered))
+        and not _COMMON_ADJECTIVE.match(lowered)
+        and bool(nouns)
+        and bool(_REGION_NOUN.match(nouns[0]))
+    )
+
+
+def _style(word: str) -> str:
+    if word.isupper() and len(word) > 1:
+        return "upper"
+    return "title" if word[:1].isupper() else "lower"
+
+
+def _styled(word: str, style: str) -> str:
+    lowered = word.casefold()
+    if style == "upper":
+        return word.upper()
+    if style == "title":  # each part of "Осетия-Алания"
+        return "-".join(part[:1].upper() + part[1:] for part in lowered.split("-"))
+    return lowered
 
 
 def _runs(text: Sequence[str | None]) -> Iterator[list[str]]:
@@ -673,7 +747,11 @@ class Built:
 
 def build_roadmap(items: Sequence[Item], path: Path) -> Roadmap:
     """A Roadmap from a document's paragraphs and table rows in document order (see `build`)."""
-    built = build(items, path)
+    return logged(build(items, path), path)
+
+
+def logged(built: Built, path: Path) -> Roadmap:
+    """The roadmap, its warnings logged: for callers that have no reply to put them in."""
     for warning in built.warnings:
         _log.warning("%s: %s", path.name, warning)
     return built.roadmap

@@ -101,6 +101,7 @@ def render_import(outcome: ImportOutcome, t: Texts) -> str:
             targets=t.count("target", len(roadmap.targets)),
         )
     )
+    lines += [t("import.warning", warning=warning) for warning in outcome.warnings]
     undated = [task for task in roadmap.tasks if not task.deadline.fixed]
     if undated:
         lines.append(

@@ -18,7 +18,7 @@ from bot.domain.revision import Revision, revise
 from bot.domain.shares import ShareCounts
 from bot.domain.slugs import roadmap_slug
 from bot.domain.status import StatusSummary
-from bot.importers import read_roadmap
+from bot.importers import read_roadmap_built
 from bot.services.clock import Clock
 from storage.audit import AuditLog
 from storage.db import Database
@@ -51,6 +51,9 @@ class ImportOutcome:
     revision: Revision
     current: bool = True  # the roadmap served now; False: `current_slug` still is
     current_slug: str | None = None
+    # What the importer had to assume ("no responsible column: the issuer is responsible"),
+    # for the import's reply.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,11 +100,13 @@ class RoadmapService:
     async def import_document(
         self, path: Path, *, slug: str | None = None, make_current: bool = False
     ) -> ImportOutcome:
-        """Read a document (off the event loop: Word files take a moment) and store it."""
-        roadmap = await asyncio.to_thread(read_roadmap, path)
-        return await self.import_roadmap(
-            roadmap, slug=slug, source=path.name, make_current=make_current
+        """Read a document (off the event loop: Word files take a moment) and store it; the
+        outcome carries the importer's warnings."""
+        built = await asyncio.to_thread(read_roadmap_built, path)
+        outcome = await self.import_roadmap(
+            built.roadmap, slug=slug, source=path.name, make_current=make_current
         )
+        return replace(outcome, warnings=built.warnings)
 
     async def import_roadmap(
         self,

@@ -10,7 +10,7 @@ import pytest
 
 from bot.domain.model import Party
 from bot.domain.parties import split_parties
-from bot.importers import DocumentError, Problem, read_roadmap
+from bot.importers import DocumentError, Problem, dump_roadmap, read_roadmap, read_roadmap_built
 from bot.importers.roadmap_table import UNKNOWN_ISSUER, build
 from bot.importers.sources import docx_items, text_items
 from tests.importers.documents import csv_file, docx_file, text_file
@@ -202,3 +202,109 @@ def test_a_hyphenated_name_with_a_number_is_no_statistic_in_the_text(tmp_path: P
     ]
     roadmap = read_roadmap(text_file(tmp_path / "text.txt", lines))
     assert [figure.value for figure in roadmap.baseline] == [355]
+
+
+# --- the heading: titles, order numbers, issuers as written --------------------------------
+
+HEADER = "№\tМероприятие\tОтветственные\tСрок"
+TASK = "1.\tСовещание\tДепартамент\tдо 10.04.2023"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Комплекс мер (дорожная карта) по подготовке к ГИА в 2024 году",
+        "План мероприятий по подготовке к ГИА в 2024 году",
+        "Дорожная карта по подготовке к ГИА в 2024 году",
+        "Перечень мероприятий по подготовке к ГИА в 2024 году",
+        "Межведомственный план по подготовке к ГИА в 2024 году",
+        "Межведомственный комплексный план по подготовке к ГИА в 2024 году",
+    ],
+)
+def test_the_genres_titles_are_the_roadmaps_title(tmp_path: Path, title: str) -> None:
+    lines = ["Администрация Тамбовской области", "РАСПОРЯЖЕНИЕ", title, HEADER, TASK]
+    assert read_roadmap(text_file(tmp_path / "file-name.txt", lines)).title == title
+
+
+def test_a_word_that_only_begins_like_a_title_is_no_title(tmp_path: Path) -> None:
+    lines = ["Планирование мероприятий", HEADER, TASK]
+    assert read_roadmap(text_file(tmp_path / "file-name.txt", lines)).title == "file-name"
+
+
+@pytest.mark.parametrize(
+    ("line", "number"),
+    [
+        ("от 12.03.2024 N 241-рп", "241-рп"),
+        ("№241-р", "241-р"),
+        ("N 1234", "1234"),
+        ("от 12.03.2024 № 319-ОД", "319-ОД"),
+    ],
+)
+def test_the_orders_number_with_a_latin_n_or_no_space(
+    tmp_path: Path, line: str, number: str
+) -> None:
+    lines = ["Администрация Тамбовской области", "РАСПОРЯЖЕНИЕ", line, "План мероприятий"]
+    path = text_file(tmp_path / "order.txt", [*lines, HEADER, TASK])
+    assert read_roadmap(path).document_number == number
+
+
+def test_a_latin_n_inside_a_word_is_no_number(tmp_path: Path) -> None:
+    lines = ["Дорожная карта внедрения VK Messenger 2024", HEADER, TASK]
+    assert read_roadmap(text_file(tmp_path / "vk.txt", lines)).document_number is None
+
+
+@pytest.mark.parametrize(
+    ("written", "issuer"),
+    [
+        ("Администрация Тамбовской области", "Администрация Тамбовской области"),
+        ("АДМИНИСТРАЦИЯ ТАМБОВСКОЙ ОБЛАСТИ", "Администрация Тамбовской области"),
+        ("АДМИНИСТРАЦИЯ КРАСНОДАРСКОГО КРАЯ", "Администрация Краснодарского края"),
+        (
+            "Министерство образования и науки Республики Северная Осетия-Алания",
+            "Министерство образования и науки Республики Северная Осетия-Алания",
+        ),
+        (
+            "МИНИСТЕРСТВО ОБРАЗОВАНИЯ И НАУКИ РЕСПУБЛИКИ СЕВЕРНАЯ ОСЕТИЯ-АЛАНИЯ",
+            "Министерство образования и науки Республики Северная Осетия-Алания",
+        ),
+        (
+            "УПРАВЛЕНИЕ ОБРАЗОВАНИЯ КУШВИНСКОГО ГОРОДСКОГО ОКРУГА",
+            "Управление образования Кушвинского городского округа",
+        ),
+    ],
+)
+def test_issuers_keep_their_proper_names(tmp_path: Path, written: str, issuer: str) -> None:
+    path = docx_file(
+        tmp_path / "issuer.docx",
+        [written, "ПРИКАЗ", "План мероприятий по подготовке к ГИА"],
+        [["№", "Мероприятия", "Сроки исполнения", "Результат"], ["1.", "Совещание", "май", "-"]],
+    )
+    built = read_roadmap_built(path)
+    assert built.roadmap.issuer == issuer
+    assert built.roadmap.tasks[0].responsible == (issuer,)  # the party, as written too
+    assert built.warnings == (
+        f"В таблице нет колонки ответственных: ответственным за все мероприятия указан «{issuer}».",
+    )
+
+
+def test_a_heading_in_capitals_takes_the_documents_own_spelling(tmp_path: Path) -> None:
+    lines = [
+        "МИНИСТЕРСТВО ОБРАЗОВАНИЯ И НАУКИ РСО-АЛАНИЯ",
+        "ПРИКАЗ",
+        "Во исполнение поручения Главы РСО-Алания и ведомств Осетия-Алания приказываю:",
+        "План мероприятий",
+        HEADER,
+        TASK,
+    ]
+    roadmap = read_roadmap(text_file(tmp_path / "rso.txt", lines))
+    assert roadmap.issuer == "Министерство образования и науки РСО-Алания"
+
+
+def test_yaml_is_read_without_warnings(tmp_path: Path) -> None:
+    path = text_file(tmp_path / "bare.txt", ["№\tМероприятия\tСроки исполнения\tРезультат"])
+    path.write_text(path.read_text() + "1.\tСовещание\tдо 10.04.2023\tПротокол\n")
+    built = read_roadmap_built(path)
+    assert built.warnings
+    yaml_path = tmp_path / "bare.yaml"
+    yaml_path.write_text(dump_roadmap(built.roadmap), encoding="utf-8")
+    assert read_roadmap_built(yaml_path).warnings == ()
