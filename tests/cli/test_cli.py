@@ -146,11 +146,22 @@ def test_bad_document_names_the_file_exits_non_zero_and_writes_nothing(
 
 
 def test_unknown_format_is_refused(capsys: pytest.CaptureFixture[str], workdir: Path) -> None:
-    odd = workdir / "roadmap.pdf"
-    odd.write_bytes(b"%PDF-1.4")
+    odd = workdir / "roadmap.pages"
+    odd.write_bytes(b"not a roadmap")
     code, _, err = run(capsys, "import", str(odd))
     assert code == 1
     assert "такой формат не поддерживается" in err
+
+
+def test_a_broken_pdf_is_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str], workdir: Path
+) -> None:
+    broken = workdir / "roadmap.pdf"
+    broken.write_bytes(b"%PDF-1.4")  # a header and nothing else
+    code, out, err = run(capsys, "import", str(broken))
+    assert (code, out) == (1, "")
+    assert len(err.strip().splitlines()) == 1
+    assert "roadmap.pdf" in err
 
 
 def test_bad_setting_is_one_line_naming_the_variable_with_status_2(
