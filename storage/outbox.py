@@ -149,6 +149,18 @@ _POSTPONE = (
 )
 
 
+def insert_once(dialect: str) -> Any:
+    """An INSERT of outbox rows that skips a row whose (chat_id, kind, round) is there already:
+    belt and braces where another planner could commit between a SELECT and the INSERT
+    (PostgreSQL), and the way a unit writing in plain SQLAlchemy plans rows exactly once."""
+    keys = ["chat_id", "kind", "round"]
+    if dialect == "sqlite":
+        return sqlite.insert(outbox).on_conflict_do_nothing(index_elements=keys)
+    if dialect == "postgresql":
+        return postgresql.insert(outbox).on_conflict_do_nothing(index_elements=keys)
+    return insert(outbox)
+
+
 def superseded_reason(newer: date) -> str:
     return f"superseded by the round of {newer.isoformat()}"
 
@@ -314,15 +326,21 @@ class OutboxStore:
         return len(rows)
 
     def _insert_ignoring_duplicates(self) -> Any:
-        # Belt and braces for backends where another planner could commit between our SELECT
-        # and INSERT (PostgreSQL): a duplicate key is skipped, not an error.
-        name = self.connection.dialect.name
-        keys = ["chat_id", "kind", "round"]
-        if name == "sqlite":
-            return sqlite.insert(outbox).on_conflict_do_nothing(index_elements=keys)
-        if name == "postgresql":
-            return postgresql.insert(outbox).on_conflict_do_nothing(index_elements=keys)
-        return insert(outbox)
+        return insert_once(self.connection.dialect.name)
+
+    async def planned_since(
+        self, prefixes: Sequence[str], since: datetime
+    ) -> list[tuple[str, datetime]]:
+        """(kind, when) of the rows whose kind starts with one of `prefixes`, planned to go
+        from `since` on and not cancelled or superseded: when sent, or else when due."""
+        rows = await self.connection.execute(
+            select(outbox.c.kind, outbox.c.not_before, outbox.c.sent_at).where(
+                or_(*(outbox.c.kind.startswith(prefix) for prefix in prefixes)),
+                outbox.c.status.in_((PENDING, SENDING, SENT)),
+                outbox.c.not_before >= since,
+            )
+        )
+        return [(kind, sent_at or not_before) for kind, not_before, sent_at in rows]
 
     # -- claiming ------------------------------------------------------------------------------
 

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.access import Action, Person, Role, may, visible_organisations
@@ -39,9 +38,9 @@ from bot.services.reports import ReportService
 from bot.services.rounds import PlannedDays
 from bot.services.snapshots import Snapshots
 from storage.db import Database
-from storage.outbox import PENDING, SENDING, SENT, NewMessage, OutboxStore
+from storage.outbox import NewMessage, OutboxStore
 from storage.roadmaps import RoadmapStore
-from storage.tables import outbox, question_rounds
+from storage.tables import question_rounds
 
 ASK = "ask"
 NUDGE = "nudge"
@@ -382,20 +381,11 @@ async def _last_asked(
     if not organisations:
         return {}
     found: dict[str, datetime] = {}
-    rows = await connection.execute(
-        select(outbox.c.kind, outbox.c.not_before, outbox.c.sent_at).where(
-            or_(outbox.c.kind.startswith(f"{ASK}:"), outbox.c.kind.startswith(f"{NUDGE}:")),
-            outbox.c.status.in_((PENDING, SENDING, SENT)),
-            outbox.c.not_before >= since,
-        )
-    )
-    for kind, not_before, sent_at in rows:
+    planned = await OutboxStore(connection).planned_since((f"{ASK}:", f"{NUDGE}:"), since)
+    for kind, at in planned:
         number = kind.split(":")[1]
         name = organisations.get(int(number)) if number.isdigit() else None
-        if name is None:
-            continue
-        at = sent_at or not_before
-        if at > found.get(name, since):
+        if name is not None and at > found.get(name, since):
             found[name] = at
     return found
 

@@ -17,16 +17,15 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, select
 
 from bot.domain.audience import Listener
 from bot.services.shares import describe_actor
 from bot.services.snapshots import Snapshots
 from storage.db import Database
-from storage.outbox import PENDING
+from storage.outbox import PENDING, insert_once
 from storage.reports import Change
-from storage.tables import audit_log, outbox, weekly_reports
+from storage.tables import audit_log, weekly_reports
 
 CHANGED = "changed"  # outbox kind "changed:<first audit id>": one message per recipient
 
@@ -92,18 +91,8 @@ def plan_overwrites(
                 }
             )
     if rows:
-        connection.execute(_insert_once(connection), rows)
+        connection.execute(insert_once(connection.dialect.name), rows)
     return len(rows)
-
-
-def _insert_once(connection: Connection) -> Any:
-    keys = ["chat_id", "kind", "round"]
-    name = connection.dialect.name
-    if name == "sqlite":
-        return sqlite.insert(outbox).on_conflict_do_nothing(index_elements=keys)
-    if name == "postgresql":
-        return postgresql.insert(outbox).on_conflict_do_nothing(index_elements=keys)
-    return insert(outbox)
 
 
 @dataclass(frozen=True, slots=True)
