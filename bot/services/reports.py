@@ -530,6 +530,21 @@ class ReportService:
                     found.append(binding.organisation)
         return tuple(dict.fromkeys(found))
 
+    async def _taking(
+        self, person: Person, source: Source, update_id: int | None, context: _Context
+    ) -> _Taking:
+        """Who is taking values in, how, and when: one unit of the report writer."""
+        return _Taking(
+            person.telegram_id,
+            actor_name(person),
+            source,
+            self.clock.now(),
+            update_id,
+            context.ids,
+            await self._told(person),
+            context.view.roadmap.id,
+        )
+
     async def my_questions(self, person: Person, slug: str | None = None) -> tuple[Question, ...]:
         context = await self._context(slug)
         mine = self.reporting_for(person, context)
@@ -578,17 +593,8 @@ class ReportService:
                 return Refused(Refusal.NOT_ASKED_OF_THEM, await self._read_questions(asks))
             values[code] = value
         answers = [(by_code[code], value) for code, value in values.items()]
-        now = self.clock.now()
-        taking = _Taking(
-            person.telegram_id,
-            actor_name(person),
-            source,
-            now,
-            update_id,
-            context.ids,
-            await self._told(person),
-            context.view.roadmap.id,
-        )
+        taking = await self._taking(person, source, update_id, context)
+        now = taking.now
 
         def take(connection: Connection) -> Stored | NeedsConfirmation:
             if not taking.claim(connection):
@@ -722,17 +728,8 @@ class ReportService:
                 refused.append(RowProblem(row.line, name, "not_reported_by"))
                 continue
             answers.extend((asked[code], value) for code, value in row.values.items())
-        now = self.clock.now()
-        taking = _Taking(
-            person.telegram_id,
-            actor_name(person),
-            source,
-            now,
-            update_id,
-            context.ids,
-            await self._told(person),
-            context.view.roadmap.id,
-        )
+        taking = await self._taking(person, source, update_id, context)
+        now = taking.now
 
         def take(connection: Connection) -> BulkOutcome:
             if not taking.claim(connection):
