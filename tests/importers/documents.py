@@ -6,8 +6,15 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
+import matplotlib
 from docx import Document
 from openpyxl import Workbook
+
+matplotlib.use("Agg")
+
+from matplotlib import pyplot
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.lines import Line2D
 
 # A row is a list of cells, or one string for a row merged across the whole table.
 TableRow = Sequence[str] | str
@@ -69,4 +76,67 @@ def xlsx_file(path: Path, sheets: dict[str, Sequence[Sequence[object]]]) -> Path
 
 def text_file(path: Path, lines: Sequence[str], *, encoding: str = "utf-8") -> Path:
     path.write_text("\n".join(lines) + "\n", encoding=encoding)
+    return path
+
+
+# --- PDF: a ruled table with a text layer, as Word exports it ---------------------------------
+
+WIDTH, HEIGHT = 595.0, 842.0  # A4 in points
+COLUMNS = (40.0, 75.0, 330.0, 450.0, 560.0)
+LINE = 11.0
+FONT = 7.5
+
+
+def _page(pages: PdfPages, paragraphs: Sequence[str], rows: Sequence[TableRow]) -> None:
+    """One A4 page: paragraphs, then a table ruled with lines (a merged row has no inner
+    vertical lines), its cells' text in DejaVu Sans as a text layer."""
+    figure = pyplot.figure(figsize=(WIDTH / 72, HEIGHT / 72))
+
+    def text(x: float, y: float, value: str) -> None:
+        figure.text(x / WIDTH, 1 - y / HEIGHT, value, fontsize=FONT, family="DejaVu Sans", va="top")
+
+    def rule(x0: float, y0: float, x1: float, y1: float) -> None:
+        figure.add_artist(
+            Line2D([x0 / WIDTH, x1 / WIDTH], [1 - y0 / HEIGHT, 1 - y1 / HEIGHT], linewidth=0.6)
+        )
+
+    y = 40.0
+    for paragraph in paragraphs:
+        text(COLUMNS[0], y, paragraph)
+        y += LINE * 1.5
+    top = y + LINE
+    y = top
+    for row in rows:
+        lines = 1 if isinstance(row, str) else max(cell.count("\n") + 1 for cell in row)
+        height = lines * LINE + 6
+        rule(COLUMNS[0], y, COLUMNS[-1], y)
+        rule(COLUMNS[0], y, COLUMNS[0], y + height)
+        rule(COLUMNS[-1], y, COLUMNS[-1], y + height)
+        if isinstance(row, str):
+            text(COLUMNS[0] + 3, y + 3, row)
+        else:
+            for column, cell in enumerate(row):
+                for offset, line in enumerate(cell.split("\n")):
+                    text(COLUMNS[column] + 3, y + 3 + offset * LINE, line)
+            for x in COLUMNS[1:-1]:
+                rule(x, y, x, y + height)
+        y += height
+    rule(COLUMNS[0], y, COLUMNS[-1], y)
+    pages.savefig(figure)  # type: ignore[no-untyped-call]
+    pyplot.close(figure)
+
+
+def pdf_file(
+    path: Path, paragraphs: Sequence[str], rows: Sequence[TableRow], *, per_page: int = 50
+) -> Path:
+    """A PDF of `paragraphs` and a ruled table, `per_page` table rows a page (the header is
+    repeated on every page, as Word does with a header row)."""
+    # TrueType (42), not Type 3: the fonts carry the Unicode of their glyphs, as Word's do.
+    with pyplot.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pages:
+        header, body = rows[0], list(rows[1:])
+        first = True
+        while first or body:
+            chunk, body = body[:per_page], body[per_page:]
+            _page(pages, paragraphs if first else [], [header, *chunk])
+            first = False
     return path

@@ -6,15 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
 import pytest
-
-matplotlib.use("Agg")
-
-from matplotlib import pyplot
-from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from bot.domain.model import Roadmap
 from bot.importers import DocumentError, Problem, read_roadmap
@@ -25,12 +18,7 @@ from bot.importers.sources import (
     conversion_command,
     converted_to_docx,
 )
-from tests.importers.documents import TableRow, docx_file, text_file
-
-WIDTH, HEIGHT = 595.0, 842.0  # A4 in points
-COLUMNS = (40.0, 75.0, 330.0, 450.0, 560.0)
-LINE = 11.0
-FONT = 7.5
+from tests.importers.documents import HEIGHT, WIDTH, TableRow, docx_file, pdf_file, text_file
 
 BEFORE = [
     "ДЕПАРТАМЕНТ ЭНСКОЙ ОБЛАСТИ ПО ОБРАЗОВАНИЮ",
@@ -47,61 +35,6 @@ TABLE: list[TableRow] = [
     ["3.", "Мониторинг подключений", "Департамент", "еженедельно, по пятницам"],
     ["4.", "Провести обучающие вебинары", "ГАУ ДПО СОИРО", "II квартал 2024"],
 ]
-
-
-def _page(pages: PdfPages, paragraphs: Sequence[str], rows: Sequence[TableRow]) -> None:
-    """One A4 page: paragraphs, then a table ruled with lines (a merged row has no inner
-    vertical lines), its cells' text in DejaVu Sans as a text layer."""
-    figure = pyplot.figure(figsize=(WIDTH / 72, HEIGHT / 72))
-
-    def text(x: float, y: float, value: str) -> None:
-        figure.text(x / WIDTH, 1 - y / HEIGHT, value, fontsize=FONT, family="DejaVu Sans", va="top")
-
-    def rule(x0: float, y0: float, x1: float, y1: float) -> None:
-        figure.add_artist(
-            Line2D([x0 / WIDTH, x1 / WIDTH], [1 - y0 / HEIGHT, 1 - y1 / HEIGHT], linewidth=0.6)
-        )
-
-    y = 40.0
-    for paragraph in paragraphs:
-        text(COLUMNS[0], y, paragraph)
-        y += LINE * 1.5
-    top = y + LINE
-    y = top
-    for row in rows:
-        lines = 1 if isinstance(row, str) else max(cell.count("\n") + 1 for cell in row)
-        height = lines * LINE + 6
-        rule(COLUMNS[0], y, COLUMNS[-1], y)
-        rule(COLUMNS[0], y, COLUMNS[0], y + height)
-        rule(COLUMNS[-1], y, COLUMNS[-1], y + height)
-        if isinstance(row, str):
-            text(COLUMNS[0] + 3, y + 3, row)
-        else:
-            for column, cell in enumerate(row):
-                for offset, line in enumerate(cell.split("\n")):
-                    text(COLUMNS[column] + 3, y + 3 + offset * LINE, line)
-            for x in COLUMNS[1:-1]:
-                rule(x, y, x, y + height)
-        y += height
-    rule(COLUMNS[0], y, COLUMNS[-1], y)
-    pages.savefig(figure)  # type: ignore[no-untyped-call]
-    pyplot.close(figure)
-
-
-def pdf_file(
-    path: Path, paragraphs: Sequence[str], rows: Sequence[TableRow], *, per_page: int = 50
-) -> Path:
-    """A PDF of `paragraphs` and a ruled table, `per_page` table rows a page (the header is
-    repeated on every page, as Word does with a header row)."""
-    # TrueType (42), not Type 3: the fonts carry the Unicode of their glyphs, as Word's do.
-    with pyplot.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pages:
-        header, body = rows[0], list(rows[1:])
-        first = True
-        while first or body:
-            chunk, body = body[:per_page], body[per_page:]
-            _page(pages, paragraphs if first else [], [header, *chunk])
-            first = False
-    return path
 
 
 def _tasks(roadmap: Roadmap) -> list[tuple[object, ...]]:
