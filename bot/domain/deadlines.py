@@ -39,7 +39,9 @@ Recurrence (RRULE)
 Periodic reports (a rule with its months, so the days do not depend on where the rule starts)
     до 1 числа месяца, следующего за отчетным            FREQ=MONTHLY;BYMONTHDAY=1
     (ежеквартально) до 10 числа месяца, следующего за
-    отчетным кварталом / периодом                         FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=10
+    отчетным кварталом / периодом; ежеквартально до 10 числа
+                                                          FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=10
+    ежеквартально, последнего числа месяца                FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1
     ... за отчетным полугодием                            FREQ=YEARLY;BYMONTH=1,7;BYMONTHDAY=10
     ежегодно до 1 февраля; ежегодно, до 20 января года,
     следующего за отчетным                                FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=1
@@ -739,6 +741,10 @@ class _Rhythm:
             raise _Unreadable
         if self.months and self.months != months:
             raise _Unreadable
+        if any(
+            day > calendar.monthrange(2024, month)[1] for day in self.monthdays for month in months
+        ):
+            raise _Unreadable  # "ежеквартально до 31 числа": April has no 31st
         self.months = months
 
     def rrule(self) -> str | None:
@@ -809,6 +815,16 @@ def _read_recurrence(s: str) -> _Rhythm:
             # the month after each quarter (half-year) ends: January, April, July, October
             rhythm.fix_months(_FIRST_MONTHS[rhythm.interval])
     _read_days_of_year(s, rhythm)
+    if rhythm.frequency == "MONTHLY" and rhythm.interval in _FIRST_MONTHS and rhythm.monthdays:
+        # "ежеквартально до 15 числа": a quarterly report is due in the month after each quarter
+        # (as "месяца, следующего за отчетным кварталом" says in full), "последнего числа" on the
+        # quarter's last day; months, not a start date, fix the days.
+        if rhythm.monthdays == {-1}:
+            rhythm.fix_months(
+                month + rhythm.interval - 1 for month in _FIRST_MONTHS[rhythm.interval]
+            )
+        else:
+            rhythm.fix_months(_FIRST_MONTHS[rhythm.interval])
     return rhythm
 
 

@@ -148,13 +148,18 @@ def _say(
 
 def _days_of_year(months: list[int], day: int, ru: bool) -> str | None:
     """«ежеквартально: 10 января, 10 апреля, 10 июля и 10 октября»: a report after each period."""
-    if day < 0:
+    if day < -1:
         return None
     months = sorted(set(months))
-    names = [
-        f"{day} {_MONTHS_OF_RU[month - 1]}" if ru else f"{day} {_MONTHS_EN[month - 1]}"
-        for month in months
-    ]
+    if day == -1:  # «ежеквартально: в последний день марта, июня, сентября и декабря»
+        names = [_MONTHS_OF_RU[month - 1] if ru else _MONTHS_EN[month - 1] for month in months]
+        lead = "в последний день " if ru else "on the last day of "
+    else:
+        names = [
+            f"{day} {_MONTHS_OF_RU[month - 1]}" if ru else f"{day} {_MONTHS_EN[month - 1]}"
+            for month in months
+        ]
+        lead = ""
     steps = {(month - months[0]) % 12 for month in months}
     if len(months) == 4 and steps == {0, 3, 6, 9}:
         head = "ежеквартально: " if ru else "quarterly: "
@@ -162,7 +167,7 @@ def _days_of_year(months: list[int], day: int, ru: bool) -> str | None:
         head = "раз в полгода: " if ru else "every six months: "
     else:
         head = "ежегодно, " if ru else "every year, "
-    return head + _join(names, "и" if ru else "and")
+    return head + lead + _join(names, "и" if ru else "and")
 
 
 def _monthdays(monthdays: list[int], ru: bool) -> str:

@@ -351,7 +351,6 @@ def test_year_or_school_year_covers_the_whole_period(text: str, start: date, due
         ("ежедневно по рабочим дням", "FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR"),
         ("ежеквартально", "FREQ=MONTHLY;INTERVAL=3"),
         ("раз в квартал", "FREQ=MONTHLY;INTERVAL=3"),
-        ("ежеквартально, до 5 числа", "FREQ=MONTHLY;INTERVAL=3;BYMONTHDAY=5"),
         ("раз в полгода", "FREQ=MONTHLY;INTERVAL=6"),
         ("ежегодно", "FREQ=YEARLY"),
         ("раз в две недели", "FREQ=WEEKLY;INTERVAL=2"),
@@ -438,6 +437,17 @@ def test_recurrence_words_without_a_rule_stay_in_the_note(
         (
             "до 10 числа месяца, следующего за отчетным полугодием",
             "FREQ=YEARLY;BYMONTH=1,7;BYMONTHDAY=10",
+        ),
+        # Without "месяца, следующего за …" a quarterly day still falls after each quarter: the
+        # months, not the day the rule happens to start, fix the dates.
+        ("ежеквартально до 15 числа", "FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=15"),
+        ("ежеквартально, до 5 числа", "FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=5"),
+        ("Ежеквартально, не позднее 10-го числа", "FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=10"),
+        ("раз в квартал до 10 числа", "FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=10"),
+        ("1 раз в полугодие до 10 числа", "FREQ=YEARLY;BYMONTH=1,7;BYMONTHDAY=10"),
+        (
+            "ежеквартально, в последний день месяца",
+            "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
         ),
         ("ежегодно до 1 февраля", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=1"),
         ("ежегодно, не позднее 1-го марта", "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=1"),
@@ -634,6 +644,7 @@ def test_phrase_without_a_date_is_not_fixed_and_kept_as_note(text: str, note: st
         "еженедельно, за 2 дня до 01.09.2023",
         "29.02.2023",
         "10.04.20233",
+        "ежеквартально до 31 числа",  # April and others have no 31st
     ],
 )
 def test_impossible_reversed_or_competing_dates_are_not_guessed(text: str) -> None:

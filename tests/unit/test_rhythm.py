@@ -46,6 +46,11 @@ from bot.render.rhythm import rhythm_words
             "раз в полгода: 10 января и 10 июля",
             "every six months: 10 January and 10 July",
         ),
+        (
+            "FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1",
+            "ежеквартально: в последний день марта, июня, сентября и декабря",
+            "quarterly: on the last day of March, June, September and December",
+        ),
         ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=1", "ежегодно, 1 февраля", "every year, 1 February"),
         (
             "FREQ=YEARLY;BYMONTH=2,8;BYMONTHDAY=1",
