@@ -7,7 +7,9 @@ body, with the other spellings kept as aliases so that people can still type any
 Rules:
 - a cell is split on commas, semicolons and line breaks, never inside parentheses or quotes,
   a full form defined by "(далее – X)" or a body's name running on past a comma
-  ("Министерство образования, науки и молодежной политики");
+  ("Министерство образования, науки и молодежной политики") or before a clause describing it
+  ("органы местного самоуправления, осуществляющие управление в сфере образования");
+- "(по согласованию)" is a note, not part of a name;
 - names that differ only by the case of the first letter, whitespace, quotes, trailing dots or
   Latin/Cyrillic look-alikes and transliterations ("VK" / "ВК") are one party;
 - an abbreviation and its full form are one party. Abbreviations come from the document itself
@@ -106,6 +108,15 @@ _NAME_GOES_ON = re.compile(
 )
 
 
+# A clause that describes the body before the comma: "органы местного самоуправления, осуществляющие
+# управление в сфере образования" is one party, not two. An active participle in lower case.
+_QUALIFIER = re.compile(
+    r"^\s*[а-яё]+(?:ющ|ящ|ащ|вш)(?:ие|их|ий|ая|ее|ей|им|ими|его|ему|ую|ое)(?![а-яё])"
+)
+# "(по согласованию)" says the body takes part if it agrees: a note, no part of its name.
+_AGREED = re.compile(r"\(\s*по\s+согласовани[юя]\s*\)", re.IGNORECASE)
+
+
 def _defined_spans(cell: str) -> list[tuple[int, int]]:
     """Where a cell defines an abbreviation: from the start of the full form to the closing
     parenthesis of "(далее – X)". Nothing in such a span separates names."""
@@ -141,6 +152,7 @@ def split_parties(cell: str) -> list[str]:
                 _BODY_HEAD.match("".join(current).lstrip(" -–—•·*"))
                 and _NAME_GOES_ON.match(cell[index + 1 :])
             )
+            or (current and _QUALIFIER.match(cell[index + 1 :]))
         ):
             current.append(char)
             continue
@@ -164,7 +176,11 @@ def split_parties(cell: str) -> list[str]:
             continue
         current.append(char)
     names.append("".join(current))
-    return [tidied for tidied in (tidy(_DEFINITION.sub(" ", name)) for name in names) if tidied]
+    return [
+        tidied
+        for tidied in (tidy(_AGREED.sub(" ", _DEFINITION.sub(" ", name))) for name in names)
+        if tidied
+    ]
 
 
 # --- abbreviations -------------------------------------------------------------------------
