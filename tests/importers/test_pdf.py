@@ -84,6 +84,18 @@ def test_a_table_over_several_pages_is_one_table(tmp_path: Path) -> None:
     assert roadmap.tasks[39].title == "Мероприятие 40"
 
 
+def test_pdfium_gives_what_pdfminer_gives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages are read through PDFium for speed; pdfminer (pdfplumber's own parser, still used
+    for a turned page) reads the same paragraphs, spaces, hyphens and rows from them."""
+    paragraphs = [*BEFORE, "Перенос строки с дефисом информационно-", "коммуникационной"]
+    path = pdf_file(tmp_path / "order.pdf", paragraphs, TABLE, per_page=3)
+    fast = pdf_module.pdf_items(path)
+    monkeypatch.setattr(pdf_module._Pdfium, "load", lambda self, page, index: None)
+
+    assert pdf_module.pdf_items(path) == fast
+    assert "Перенос строки с дефисом информационно-" in fast
+
+
 def test_a_scan_without_a_text_layer_is_refused_with_what_to_send(tmp_path: Path) -> None:
     path = tmp_path / "scan.pdf"
     figure = Figure(figsize=(WIDTH / 72, HEIGHT / 72))
