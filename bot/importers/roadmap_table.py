@@ -15,7 +15,13 @@ document order, each either a paragraph of free text (`str`) or a table row (`Ro
   row with nothing but an activity, followed by rows numbered under it ("1." then "1.1."), or
   numbered with a Roman numeral, is a section title too;
 - a row holding "label – number" cells ("Всего: общеобразовательных организаций – 355") is a
-  statistics row, wherever it is; anything else with content is a task;
+  statistics row, wherever it is (in the table: with at most one other text, its scope);
+- in the table, the header again (in other words too) is skipped; a totals row («Итого: …»)
+  and text under no column the header names are reported in `Built.warnings` («строка N: …»);
+  a column the vocabulary does not know («Примечание») goes into the result under its name;
+- a row without a number or an activity, or whose activity goes on in lower case, carries on
+  the task above (a text paste breaks multi-line cells into rows); anything else with content
+  is a task: no row is dropped without a word;
 - the free text (paragraphs, and rows that belong to no roadmap table) gives the title, issuer,
   order number and date, goal, targets and the abbreviations the document defines.
 """
@@ -138,6 +144,13 @@ def _header(row: Row, position: int) -> Header | None:
         {Column.NUMBER, Column.RESULT} & columns.keys() or extra
     ):
         return None
+    # Columns the vocabulary does not know («Примечание», «Отметка о выполнении») are kept in
+    # the result too, under their name; they do not make a table a roadmap, so only now.
+    for index, cell in enumerate(row.cells):
+        word = header_word(cell)
+        if word and word not in seen and _column_of(cell) is None:
+            seen.add(word)
+            extra.append((one_line(cell).strip(" .:*"), index))
     words = tuple(header_word(cell) for cell in row.cells)
     return Header(position, columns, len(row.cells), row.table, words, tuple(extra))
 
@@ -181,11 +194,14 @@ class _Figures:
     scope: str = ""
     found: list[BaselineFigure] = field(default_factory=list)
 
-    def take(self, cells: Sequence[str]) -> bool:
+    def take(self, cells: Sequence[str], *, scopes_at_most: int | None = None) -> bool:
+        """Takes the row's figures, if it has any: True when it is a statistics row. In the
+        roadmap table a row with more than one other text («Обучить педагогов | МОУО | до
+        01.09.2023 | обучено педагогов – 150») is a task whose result has a figure."""
         texts = list(dict.fromkeys(one_line(cell) for cell in cells if cell.strip()))
         scopes = [text for text in texts if _figure("", text) is None]
         figures = [text for text in texts if text not in scopes]
-        if not figures:
+        if not figures or (scopes_at_most is not None and len(scopes) > scopes_at_most):
             return False
         if scopes:
             self.scope = scopes[0]
@@ -300,10 +316,47 @@ def _is_section(line: _Line, following: Iterable[_Line]) -> bool:
     return next_numbered is not None and next_numbered.number.startswith(prefix)
 
 
+_TOTALS = re.compile(r"^(?:итого|всего)(?![^\W\d_])", re.IGNORECASE)
+
+
+def _repeats_header(row: Row, header: Header) -> bool:
+    """The header again on a new page, perhaps worded or broken differently ("№" for "№ п/п",
+    "Срок\nисполнения"): every cell a header's word, naming the same columns."""
+    if row.cells and all(not cell.strip() or len(cell) <= 80 for cell in row.cells):
+        again = _header(row, header.position)
+        known = {label.casefold() for label, _ in header.extra}
+        return (
+            again is not None
+            and again.columns == header.columns
+            and all(
+                _column_of(cell) is not None or header_word(cell) in known
+                for cell in row.cells
+                if header_word(cell)
+            )
+        )
+    return False
+
+
+def _unread(line: _Line, header: Header) -> list[str]:
+    """Texts of cells under no column the header names (beyond its last cell, under an empty
+    header cell), other than a merged cell's repeats of the cells that are read."""
+    read = set(header.columns.values()) | {index for _, index in header.extra}
+    known = {one_line(line.row.cells[index]) for index in read if index < len(line.row.cells)}
+    texts = (one_line(cell) for index, cell in enumerate(line.row.cells) if index not in read)
+    return [text for text in dict.fromkeys(texts) if text and text not in known]
+
+
+def _quoted(texts: Sequence[str], limit: int = 80) -> str:
+    return ", ".join(
+        f"«{text if len(text) <= limit else text[: limit - 1] + '…'}»" for text in texts
+    )
+
+
 def _table(
     items: Sequence[Item], header: Header, path: Path, figures: _Figures
-) -> tuple[list[str], list[_Draft], set[int]]:
-    """Sections and task drafts of the roadmap table, and the positions of the items used."""
+) -> tuple[list[str], list[_Draft], set[int], list[str]]:
+    """Sections and task drafts of the roadmap table, the positions of the items used, and
+    warnings naming the rows the importer did not take as they are."""
     used: set[int] = {header.position}
     lines: list[_Line] = []
     for position in range(header.position + 1, len(items)):
@@ -317,6 +370,7 @@ def _table(
 
     sections: list[str] = []
     drafts: list[_Draft] = []
+    warnings: list[str] = []
     section: str | None = None
     for index, line in enumerate(lines):
         row = line.row
@@ -324,7 +378,7 @@ def _table(
         if not texts:
             continue
         words = tuple(header_word(cell) for cell in row.cells)
-        if words == header.words or _is_column_numbering(texts):
+        if words == header.words or _is_column_numbering(texts) or _repeats_header(row, header):
             continue  # the header repeated on a new page, or the column numbers under it
         heading = _heading_row(line, texts)
         if heading is not None:
@@ -332,20 +386,45 @@ def _table(
             if section not in sections:
                 sections.append(section)
             continue
-        if not line.numbered and figures.take(row.cells):
+        if not line.numbered and figures.take(row.cells, scopes_at_most=1):
+            continue
+        if not line.numbered and (_TOTALS.match(line.number) or _TOTALS.match(line.title)):
+            warnings.append(
+                f"строка {row.number}: {_quoted(list(dict.fromkeys(map(one_line, texts))))} — "
+                "строка итогов, не мероприятие; не импортирована."
+            )
+            continue
+        unread = _unread(line, header)
+        if not (line.number or line.title or line.responsible.strip() or line.deadline) and not (
+            line.result.strip()
+        ):
+            warnings.append(_unread_warning(row, unread))
             continue
         distinct = list(dict.fromkeys(texts))
-        if len(distinct) == 1 and not _TASK_NUMBER.match(one_line(distinct[0])):
-            only = one_line(distinct[0])
-            in_heading_column = only in (line.number, line.title) or len(texts) > 1
-            if in_heading_column:
-                section = only
-                if section not in sections:
-                    sections.append(section)
-                continue
-            if drafts:
-                _continue(drafts[-1], line)
-                continue
+        only = one_line(distinct[0])
+        # A line of the activity above broken onto a row of its own goes on in lower case.
+        carries_on = (
+            len(texts) == 1
+            and only == line.title
+            and only[:1].islower()
+            and bool(drafts)
+            and drafts[-1].section == section
+        )
+        if (
+            len(distinct) == 1
+            and not carries_on
+            and not (_TASK_NUMBER.match(only) and only in (line.number, line.title))
+            and (only in (line.number, line.title) or len(texts) > 1)
+        ):
+            section = only
+            if section not in sections:
+                sections.append(section)
+            continue
+        if drafts and not line.number and (carries_on or not line.title):
+            if unread:
+                warnings.append(_unread_warning(row, unread))
+            _continue(drafts[-1], line)
+            continue
         if _is_section(line, itertools.islice(lines, index + 1, None)):
             section = line.title
             if section not in sections:
@@ -358,18 +437,26 @@ def _table(
                 row=row.number,
                 detail=f"№ {line.number}" if line.number else None,
             )
+        if unread:
+            warnings.append(_unread_warning(row, unread))
         number = _printed_number(line.number)
         if Column.NUMBER not in header.columns:
             number = str(len(drafts) + 1)
         drafts.append(
             _Draft(number, line.title, section, line.responsible, line.deadline, line.result, row)
         )
-    return sections, drafts, used
+    return sections, drafts, used, warnings
+
+
+def _unread_warning(row: Row, unread: Sequence[str]) -> str:
+    return f"строка {row.number}: текст вне колонок таблицы не импортирован: {_quoted(unread)}."
 
 
 def _continue(draft: _Draft, line: _Line) -> None:
-    """A row with nothing but a responsible, deadline or result cell carries on the task above:
-    a text paste puts each line of a multi-line cell on a line of its own."""
+    """A row without a number or an activity (or whose activity goes on in lower case) carries
+    on the task above: a text paste puts each line of a multi-line cell on a line of its own."""
+    if line.title:
+        draft.title = f"{draft.title} {line.title}".strip()
     if line.responsible:
         draft.responsible = f"{draft.responsible}\n{line.responsible}".strip()
     if line.deadline:
@@ -777,7 +864,7 @@ def build(items: Sequence[Item], path: Path) -> Built:
         elif not figures.take([item]):
             text.append(one_line(item))
     text.append(None)
-    sections, drafts, used = _table(items, header, path, figures)
+    sections, drafts, used, row_warnings = _table(items, header, path, figures)
     for position in range(header.position + 1, len(items)):
         item = items[position]
         if position in used:
@@ -799,6 +886,7 @@ def build(items: Sequence[Item], path: Path) -> Built:
             "В таблице нет колонки ответственных: ответственным за все мероприятия указан "
             f"«{issuer}»."
         )
+    warnings.extend(row_warnings)
     cells = [text for d in drafts for text in (d.title, d.responsible, d.result)]
     abbreviations = find_abbreviations("\n".join([*paragraphs, *cells]))
     parties = normalise_parties((draft.responsible for draft in drafts), abbreviations)
