@@ -547,7 +547,7 @@ async def test_dropped_connection_and_timeout(fake: FakeMax, http: aiohttp.Clien
         ):
             pass
     # The message went out although the client never heard so.
-    await fake.wait_for_message(group, "x")
+    await fake.wait_for_message(group, "late")
 
 
 async def test_rate_violations_recorded_and_enforced(
