@@ -1,7 +1,8 @@
 """The deadline grammar: a roadmap's "Срок" cell, in Russian, read into dates.
 
-`parse_deadline(text, year=...)` returns a `Deadline` with a start, a due date, an iCalendar RRULE
-and a note for whatever was left over. `year` is the roadmap's year, used when the text gives none.
+`parse_deadline(text, year=..., period=...)` returns a `Deadline` with a start, a due date, an
+iCalendar RRULE and a note for whatever was left over. `year` is the roadmap's year, used when the
+text gives none; `period` the span the roadmap covers, for a phrase meaning the whole of it.
 Matching ignores case, reads "ё" as "е", any dash as "-", Latin look-alikes ("c 10.04") as Cyrillic
 and tolerates stray spaces and doubled dots in dates.
 
@@ -14,7 +15,11 @@ Terms (one day or one period)
     2 полугодие 2023  II полугодие  первое полугодие 2024                      a half-year
     2023 год  в 2023 году  2023 г.  текущего года                              a year
     2023/2024 учебный год  2023-2024 уч. год  2023/24                          01.09 .. 31.08
-    в течение года  до конца года                                              the roadmap's year
+    до конца года  в течение календарного года                                 the roadmap's year
+    в течение (всего) года               the roadmap's period ("на 2013-2015 годы": 01.01.2013 ..
+                                         31.12.2015), else the roadmap's year
+    в течение всего периода              the roadmap's period, else unread
+    в течение / до конца учебного года   the roadmap's period when it is one school year
 
 Turning a term into start and due
     TERM                             a day is due then; a period runs first day .. last day
@@ -35,6 +40,9 @@ Recurrence (RRULE)
     по пятницам, каждую пятницу, по понедельникам и средам, по пн и ср, по рабочим дням,
     ежемесячно до 5 числа, до 10 числа каждого месяца, последнего числа месяца.
     Recurrence combines with dates: "еженедельно с 20.04.2023 по 31.05.2023".
+    One month (or day) in consecutive years is yearly from the first to the last: "август 2022
+    года, август 2023 года" is FREQ=YEARLY;BYMONTH=8 from 01.08.2022 to 31.08.2023; other pairs
+    of dates compete (below).
 
 Periodic reports (a rule with its months, so the days do not depend on where the rule starts)
     до 1 числа месяца, следующего за отчетным            FREQ=MONTHLY;BYMONTHDAY=1
@@ -265,7 +273,18 @@ class _Unreadable(Exception):
     """Gives up on a phrase from deep inside the parser; never escapes `parse_deadline`."""
 
 
-_Kind = Literal["day", "month", "quarter", "half", "year", "school", "numeral"]
+_Kind = Literal[
+    "day",
+    "month",
+    "quarter",
+    "half",
+    "year",
+    "school",
+    "numeral",
+    "whole",
+    "whole_period",
+    "whole_school",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +361,15 @@ def _whole_year(m: re.Match[str]) -> _Term:
     return _Term("year", m.end(), _year(m.groupdict().get("y")))
 
 
+def _whole(kind: _Kind) -> Callable[[re.Match[str]], _Term]:
+    """ "года", "периода", "учебного года" after "в течение": the roadmap's period (`_bounds`)."""
+
+    def build(m: re.Match[str]) -> _Term:
+        return _Term(kind, m.end())
+
+    return build
+
+
 def _numeral(m: re.Match[str]) -> _Term:
     token = m["n"]
     roman = not token.isdecimal()
@@ -410,13 +438,27 @@ _TERM_RULES: Final[tuple[_TermRule, ...]] = (
         re.compile(rf"(?:текущ|это|сего)[а-я]{{0,3}}\s+год(?:а|у)?{_NOT_LETTER_AHEAD}"),
         _whole_year,
     ),
-    # "в течение года": the roadmap's year, but not "в течение года после получения".
+    # "в течение года": the roadmap's period, else its year, but not "в течение года после
+    # получения"; "в течение календарного / текущего года" is the year whatever the period.
     (
         "year_word",
-        re.compile(
-            rf"(?:всего\s+|календарного\s+|текущего\s+)?года{_NOT_LETTER_AHEAD}{_BLANK_REST}"
-        ),
+        re.compile(rf"(?:календарного|текущего)\s+года{_NOT_LETTER_AHEAD}{_BLANK_REST}"),
         _whole_year,
+    ),
+    (
+        "year_word",
+        re.compile(rf"(?:всего\s+)?года{_NOT_LETTER_AHEAD}{_BLANK_REST}"),
+        _whole("whole"),
+    ),
+    (
+        "year_word",
+        re.compile(rf"(?:всего\s+)?периода(?:\s+реализации)?{_NOT_LETTER_AHEAD}{_BLANK_REST}"),
+        _whole("whole_period"),
+    ),
+    (
+        "year_word",
+        re.compile(rf"(?:всего\s+)?учебного\s+года{_NOT_LETTER_AHEAD}{_BLANK_REST}"),
+        _whole("whole_school"),
     ),
     # A bare number or Roman numeral: the first side of "1-15 мая", "I-II квартал".
     (
@@ -469,8 +511,27 @@ def _months(year: int, first: int, last: int) -> tuple[date, date]:
     return _date(year, first, 1), _date(year, last, calendar.monthrange(year, last)[1])
 
 
-def _bounds(term: _Term, year: int | None) -> tuple[date, date]:
-    """First and last day of a term in `year` (used when the term has no year of its own)."""
+_Period = tuple[date, date]
+
+
+def _is_school_year(period: _Period) -> bool:
+    first, last = period
+    return (first.month, first.day, last.month, last.day) == (9, 1, 8, 31) and (
+        last.year == first.year + 1
+    )
+
+
+def _bounds(term: _Term, year: int | None, period: _Period | None = None) -> tuple[date, date]:
+    """First and last day of a term in `year` (used when the term has no year of its own).
+    `period` is the roadmap's, for "в течение года": None when the phrase does not mean it."""
+    if term.kind == "whole" and period is not None:
+        return period
+    if term.kind == "whole_period" and period is not None:
+        return period
+    if term.kind == "whole_school" and period is not None and _is_school_year(period):
+        return period
+    if term.kind in ("whole_period", "whole_school"):
+        raise _Unreadable  # "в течение периода" of a roadmap whose period is unknown
     y = term.year if term.year is not None else year
     if y is None:
         raise _Unreadable  # no year written and none to assume: not a guess we make
@@ -484,7 +545,7 @@ def _bounds(term: _Term, year: int | None) -> tuple[date, date]:
             return _months(y, 3 * term.number - 2, 3 * term.number)
         case "half":
             return _months(y, 6 * term.number - 5, 6 * term.number)
-        case "year":
+        case "year" | "whole":
             return _months(y, 1, 12)
         case "school":
             return _date(y, 9, 1), _date(y + 1, 8, 31)
@@ -533,12 +594,13 @@ class _Found:
     start: date | None
     due: date | None
     span: tuple[int, int]
+    term: _Term | None = None  # a plain day or period with no operator: "август 2022 года"
 
 
 def _single(
-    operator: str | None, term: _Term, context: int | None
+    operator: str | None, term: _Term, context: int | None, period: _Period | None
 ) -> tuple[date | None, date | None]:
-    lo, hi = _bounds(term, context)
+    lo, hi = _bounds(term, context, period)
     day = term.kind == "day"
     match operator:
         case "since" | "not_before":
@@ -553,7 +615,9 @@ def _single(
             return (None, hi) if day else (lo, hi)
 
 
-def _clause(s: str, begin: int, end: int, context: int | None) -> _Found | None:
+def _clause(
+    s: str, begin: int, end: int, context: int | None, period: _Period | None
+) -> _Found | None:
     """A date expression at the start of the clause s[begin:end], or None."""
     first_char = _NON_SPACE.search(s, begin, end)
     if first_char is None:
@@ -587,8 +651,13 @@ def _clause(s: str, begin: int, end: int, context: int | None) -> _Found | None:
     if second is None:
         if first.kind == "numeral":
             return None
-        start, due = _single(operator, first, context)
-        return _Found(start, due, (origin, first.end))
+        # "в течение года" is the roadmap's whole period; "до конца года" its year, but "до конца
+        # учебного года" / "периода" the period too.
+        within = lead is not None and lead.lastgroup == "within" and operator is None
+        whole = operator == "whole" and first.kind != "whole"
+        start, due = _single(operator, first, context, period if within or whole else None)
+        plain = operator is None and first.kind in ("day", "month")
+        return _Found(start, due, (origin, first.end), first if plain else None)
 
     a_lo, _, b_lo, b_hi = _range(first, second, context)
     assert tail is not None
@@ -608,16 +677,43 @@ def _clauses(s: str) -> Iterable[tuple[int, int]]:
         yield begin, len(s)
 
 
+def _yearly(found: list[_Found]) -> tuple[date, date, str] | None:
+    """ "Август 2022 года, август 2023 года": one month (or day of a month) in consecutive years
+    is a yearly rule, FREQ=YEARLY;BYMONTH=8, from the first one's first day to the last one's last
+    day, not two dates competing."""
+    terms = [f.term for f in found if f.term is not None and f.term.year is not None]
+    if len(terms) < 2 or len(terms) != len(found):
+        return None
+    first, last = terms[0], terms[-1]
+    for offset, term in enumerate(terms):
+        if (term.kind, term.month, term.day, term.year) != (
+            first.kind,
+            first.month,
+            first.day,
+            (first.year or 0) + offset,
+        ):
+            return None
+    rule = f"FREQ=YEARLY;BYMONTH={first.month}"
+    if first.kind == "day":
+        rule += f";BYMONTHDAY={first.day}"
+    return _bounds(first, None)[0], _bounds(last, None)[1], rule
+
+
 def _read_dates(
-    masked: str, context: int | None
-) -> tuple[date | None, date | None, list[tuple[int, int]]]:
+    masked: str, context: int | None, period: _Period | None
+) -> tuple[date | None, date | None, list[tuple[int, int]], str | None]:
     found = [
         f
         for begin, end in _clauses(masked)
-        if (f := _clause(masked, begin, end, context)) is not None
+        if (f := _clause(masked, begin, end, context, period)) is not None
     ]
     if not found:
-        return None, None, []
+        return None, None, [], None
+    yearly = _yearly(found)
+    if yearly is not None:
+        return yearly[0], yearly[1], [f.span for f in found], yearly[2]
+    start: date | None
+    due: date | None
     if len(found) == 1:
         start, due = found[0].start, found[0].due
     elif (
@@ -632,7 +728,7 @@ def _read_dates(
         raise _Unreadable  # two dates compete: which one is meant is not ours to say
     if start is not None and due is not None and start > due:
         raise _Unreadable
-    return start, due, [f.span for f in found]
+    return start, due, [f.span for f in found], None
 
 
 # --- Recurrence -----------------------------------------------------------------------------------
@@ -915,26 +1011,41 @@ def _note(text: str, spans: list[tuple[int, int]]) -> str | None:
 # --- Entry point ----------------------------------------------------------------------------------
 
 
-def parse_deadline(text: str, *, year: int | None = None) -> Deadline:
+def parse_deadline(
+    text: str, *, year: int | None = None, period: tuple[date, date] | None = None
+) -> Deadline:
     """Read a deadline as written in a roadmap; see the module docstring for the grammar.
 
-    `year` is the roadmap's year, assumed for a month, quarter or day written without one. Never
-    raises: a phrase not understood comes back with no dates (`fixed` False) and its text as note.
+    `year` is the roadmap's year, assumed for a month, quarter or day written without one.
+    `period` is the span the roadmap covers (its first and last day: "на 2021 - 2023 годы" is
+    01.01.2021 .. 31.12.2023, "2012-2013 учебный год" 01.09.2012 .. 31.08.2013), taken only by
+    a phrase meaning the whole of it: "в течение года" (else the year), "в течение всего
+    периода", "в течение учебного года" (when the period is one school year); dates without a
+    year still take `year`. Never raises: a phrase not understood comes back with no dates
+    (`fixed` False) and its text as note.
     """
     context = year if year is not None and MIN_YEAR <= year <= MAX_YEAR else None
+    if period is not None and not (
+        period[0].year >= MIN_YEAR and period[1].year <= MAX_YEAR and period[0] <= period[1]
+    ):
+        period = None
     normal = _normalise(text)
     if _PLACEHOLDER_YEAR.search(normal):
         return Deadline(text=text, note=_strip(text))  # "25 августа X - 1 года": whose year?
     try:
         rhythm = _read_recurrence(normal)
         recurring = _merged(rhythm.spans)
-        start, due, dated = _read_dates(_mask(normal, recurring), context)
+        start, due, dated, yearly = _read_dates(_mask(normal, recurring), context, period)
         understood = _merged(recurring + dated)
         if _DATE_HINT.search(_mask(normal, understood)):
             raise _Unreadable  # a date we could not place is still in the text
+        recurrence = rhythm.rrule()
+        if yearly is not None:
+            if recurrence not in (None, "FREQ=YEARLY", yearly):
+                raise _Unreadable  # "ежемесячно, август 2022, август 2023": which is it?
+            recurrence = yearly
     except _Unreadable:
         return Deadline(text=text, note=_strip(text))
-    recurrence = rhythm.rrule()
     if start is None and due is None and recurrence is None:
         return Deadline(text=text, note=_strip(text))
     return Deadline(text, start, due, recurrence, _note(text, understood))

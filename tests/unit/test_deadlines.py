@@ -315,6 +315,48 @@ def test_year_or_school_year_covers_the_whole_period(text: str, start: date, due
     assert read(text) == (start, due, None)
 
 
+YEARS_2013_2015 = (D(2013, 1, 1), D(2015, 12, 31))  # «План ... в 2013-2015 году»
+SCHOOL_2012 = (D(2012, 9, 1), D(2013, 8, 31))  # «Перечень ... в 2012-2013 учебном году»
+
+
+@pytest.mark.parametrize(
+    ("text", "period", "start", "due"),
+    [
+        # «в течение года» in a plan for 2013-2015 is throughout the plan, not only 2013
+        ("в течение года", YEARS_2013_2015, D(2013, 1, 1), D(2015, 12, 31)),
+        ("в течение всего года", YEARS_2013_2015, D(2013, 1, 1), D(2015, 12, 31)),
+        ("в течение года", SCHOOL_2012, D(2012, 9, 1), D(2013, 8, 31)),
+        ("в течение учебного года", SCHOOL_2012, D(2012, 9, 1), D(2013, 8, 31)),
+        ("до конца учебного года", SCHOOL_2012, D(2012, 9, 1), D(2013, 8, 31)),
+        ("в течение всего периода", YEARS_2013_2015, D(2013, 1, 1), D(2015, 12, 31)),
+        # the calendar year, the current one, and dates keep to the roadmap's year
+        ("в течение календарного года", YEARS_2013_2015, D(2013, 1, 1), D(2013, 12, 31)),
+        ("в течение текущего года", YEARS_2013_2015, D(2013, 1, 1), D(2013, 12, 31)),
+        ("до конца года", YEARS_2013_2015, D(2013, 1, 1), D(2013, 12, 31)),
+        ("май", YEARS_2013_2015, D(2013, 5, 1), D(2013, 5, 31)),
+        ("в течение 2014 года", YEARS_2013_2015, D(2014, 1, 1), D(2014, 12, 31)),
+    ],
+)
+def test_throughout_the_year_is_the_roadmaps_whole_period(
+    text: str, period: tuple[date, date], start: date, due: date
+) -> None:
+    assert parse_deadline(text, year=2013, period=period) == Deadline(text, start, due)
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("в течение всего периода", None),  # no period known: nothing to hold anyone to
+        ("в течение учебного года", None),
+        ("в течение учебного года", YEARS_2013_2015),  # which of the school years?
+    ],
+)
+def test_a_whole_period_phrase_without_that_period_needs_a_date(
+    text: str, period: tuple[date, date] | None
+) -> None:
+    assert parse_deadline(text, year=2013, period=period) == Deadline(text, note=text)
+
+
 # --- Recurrence -----------------------------------------------------------------------------------
 
 
@@ -470,6 +512,55 @@ def test_periodic_report_is_a_recurrence_not_an_undated_task(text: str, rule: st
     assert result.fixed
     after = rrulestr(rule, dtstart=datetime(2023, 1, 2)).after(datetime(2023, 1, 2))
     assert after is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "due", "rule"),
+    [
+        # a parents' meeting every August: one reminder a year, not two competing dates
+        (
+            "Август 2022 года, август 2023 года",
+            D(2022, 8, 1),
+            D(2023, 8, 31),
+            "FREQ=YEARLY;BYMONTH=8",
+        ),
+        (
+            "май 2023, май 2024, май 2025",
+            D(2023, 5, 1),
+            D(2025, 5, 31),
+            "FREQ=YEARLY;BYMONTH=5",
+        ),
+        (
+            "1 сентября 2022 г., 1 сентября 2023 г.",
+            D(2022, 9, 1),
+            D(2023, 9, 1),
+            "FREQ=YEARLY;BYMONTH=9;BYMONTHDAY=1",
+        ),
+        (
+            "ежегодно: август 2022 года, август 2023 года",
+            D(2022, 8, 1),
+            D(2023, 8, 31),
+            "FREQ=YEARLY;BYMONTH=8",
+        ),
+    ],
+)
+def test_one_month_in_consecutive_years_is_a_yearly_rule(
+    text: str, start: date, due: date, rule: str
+) -> None:
+    assert parse_deadline(text, year=YEAR) == Deadline(text, start, due, rule)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "август 2022 года, сентябрь 2023 года",  # different months
+        "август 2022 года, август 2024 года",  # a year skipped
+        "до августа 2022 года, до августа 2023 года",  # two due dates
+        "ежемесячно, август 2022 года, август 2023 года",
+    ],
+)
+def test_other_pairs_of_dates_still_compete(text: str) -> None:
+    assert parse_deadline(text, year=YEAR) == Deadline(text, note=text)
 
 
 def test_yearly_month_from_a_year_starts_that_year() -> None:
