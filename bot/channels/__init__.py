@@ -1,0 +1,1 @@
+"""Messengers other than Telegram, each behind a wire client of its own (``max``)."""

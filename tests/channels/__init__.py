@@ -1,0 +1,1 @@
+"""Tests of the wire clients for messengers other than Telegram."""
