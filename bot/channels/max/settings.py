@@ -1,5 +1,7 @@
-"""Where the MAX client connects, from the environment (``MAX_BOT_TOKEN``, ``MAX_API_URL``)
-or ``.env``; kept apart from ``bot.config`` until the bot runs on MAX."""
+"""Where the MAX client connects, from the environment or ``.env``: ``MAX_TOKEN``,
+``MAX_API_URL`` (the platform's current host by default), ``MAX_WEBHOOK_URL`` and
+``MAX_WEBHOOK_SECRET`` (webhook mode; long polling without them). Kept apart from
+``bot.config`` until the bot runs on MAX."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ class MaxSettings(BaseSettings):
         env_prefix="MAX_", env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
     )
 
-    bot_token: SecretStr | None = None
+    token: SecretStr | None = None
     api_url: str = DEFAULT_BASE_URL
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
 
     @field_validator("api_url")
     @classmethod
