@@ -4,7 +4,8 @@ document order (`sources.docx_items`), for the same core.
 Tables are found by their ruling lines (pdfplumber's "lines" strategy); a document with no ruled
 table anywhere is read again with the text-alignment strategy. A scan (pages of images, no
 characters) is refused with a message saying so. Size and page count are checked before any
-page is parsed.
+page is parsed. A cell's lines are joined back where the layout wrapped them, told by where they
+end in the cell (`_laid_out`); the others stay its paragraphs.
 
 A page's characters and ruling lines come from PDFium (pypdfium2, which pdfplumber itself
 depends on): its C parser reads a page several times faster than pdfminer's Python one, which
@@ -22,6 +23,7 @@ import itertools
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +32,9 @@ import pypdfium2  # type: ignore[import-untyped]
 import pypdfium2.raw as pdfium  # type: ignore[import-untyped]
 from pdfminer.pdfpage import PDFPage
 from pdfminer.psparser import PSException
+from pdfplumber.utils.clustering import cluster_objects
 from pdfplumber.utils.exceptions import PdfminerException
-from pdfplumber.utils.text import extract_text
+from pdfplumber.utils.text import DEFAULT_Y_TOLERANCE, WordExtractor, extract_text
 
 from bot.importers import limits
 from bot.importers.errors import DocumentError, Problem
@@ -61,17 +64,96 @@ def _too_many_pages(path: Path) -> DocumentError:
 
 
 def _cell_text(text: str | None) -> str:
-    """A cell's lines as Word would hold them: a line wrapped by the layout (the next one goes
-    on in lower case) is joined back; other lines stay lines, as paragraphs of a cell."""
+    """A cell's lines where their places are not known (a table found by text alignment, whose
+    cells end where their text does): a line going on in lower case is taken for one wrapped by
+    the layout and joined back; other lines stay lines, as paragraphs of a cell."""
     if not text:
         return ""
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     joined: list[str] = []
     for line in lines:
         if joined and line[0].islower():
-            joined[-1] += line if joined[-1].endswith("-") else " " + line
+            joined[-1] = _wrapped(joined[-1], line)
         else:
             joined.append(line)
+    return "\n".join(joined)
+
+
+def _wrapped(line: str, after: str) -> str:
+    """`line` with the line the layout wrapped it to: after a word's hyphen («ГИА-» «11»,
+    «информационно-» «коммуникационной») the word goes on with no space; a soft hyphen, there
+    only because the word was broken, goes; a dash standing alone («МОУО -») is followed by a
+    space, as any other line end."""
+    if line.endswith(_SOFT_HYPHEN):
+        return line[: -len(_SOFT_HYPHEN)] + after
+    if line.endswith("-") and len(line) > 1 and not line[-2].isspace():
+        return line + after
+    return line + " " + after
+
+
+_SOFT_HYPHEN = "\u00ad"
+
+# A cell's line: its text, where it starts and ends across, its first word's width, and the
+# width of a space on it (the narrowest gap between its words).
+_Line = tuple[str, float, float, float, float]
+# Places across closer than this (points) are the same: where centred lines' middles are.
+_NEAR = 1.5
+# A line of one word: a space taken as this part of its height, the font's size (Times New
+# Roman's space is 0.25 em, Arial's 0.28, Calibri's 0.23).
+_SPACE = 0.25
+
+
+def _cell_lines(chars: list[dict[str, Any]]) -> list[_Line] | None:
+    """The lines `extract_text` makes of a cell's characters, the same texts, each with where it
+    is; None if a word is not upright (its width is not across the cell)."""
+    words = WordExtractor().extract_words(chars)
+    if not all(word["upright"] for word in words):
+        return None
+    lines: list[_Line] = []
+    for line in cluster_objects(words, itemgetter("top"), DEFAULT_Y_TOLERANCE):
+        first = line[0]
+        gaps = [after["x0"] - word["x1"] for word, after in itertools.pairwise(line)]
+        lines.append(
+            (
+                " ".join(word["text"] for word in line),
+                min(word["x0"] for word in line),
+                max(word["x1"] for word in line),
+                first["x1"] - first["x0"],
+                max(0.0, min(gaps)) if gaps else _SPACE * (first["bottom"] - first["top"]),
+            )
+        )
+    return lines
+
+
+def _laid_out(lines: Sequence[_Line], left: float, right: float, inset: float) -> str:
+    """A cell's lines joined back where the layout wrapped them. A line is a wrap of the one
+    before when that one had no room left in the cell (`inset` in from its edges) for this
+    line's first word and a space before it: the layout had to break there. Centred text (every
+    line's middle at the cell's middle) has its room on both sides of a line; other text
+    (left-aligned, justified, indented) to the right of it. A line going on in lower case is a
+    wrap too (`_cell_text`): a writer that breaks lines short of the cell's edge, by a count of
+    characters, leaves no other mark of it. Any other line starts a paragraph, a line of its
+    own, as Word keeps a paragraph per party («Руководители ОО» / «МОУО»)."""
+    texts = [text.strip() for text, *_ in lines]
+    middle = (left + right) / 2
+    starts = [x0 for _, x0, _, _, _ in lines]
+    centred = (
+        len(lines) > 1
+        and max(starts) - min(starts) > _NEAR
+        and all(abs((x0 + x1) / 2 - middle) <= _NEAR for _, x0, x1, _, _ in lines)
+    )
+    space = min(line[4] for line in lines)
+    joined = [texts[0]]
+    for (_, x0, x1, _, _), (_, _, _, word, _), text in zip(
+        lines, lines[1:], texts[1:], strict=False
+    ):
+        room = right - inset - x1
+        if centred:
+            room += x0 - (left + inset)
+        if word + space > room or text[:1].islower():
+            joined[-1] = _wrapped(joined[-1], text)
+        else:
+            joined.append(text)
     return "\n".join(joined)
 
 
@@ -82,15 +164,17 @@ def _covering(cells: Sequence[tuple[float, float, float, float]], x: float, y: f
     return -1
 
 
-def _extract(table: Any, chars: Sequence[dict[str, Any]]) -> list[list[str | None]]:
-    """`table.extract()`, the same texts from the same characters in the same order, without
-    testing every character of the page against every row: the rows' characters are found by
-    their middles' heights, sorted once."""
+def _extract(table: Any, chars: Sequence[dict[str, Any]], laid_out: bool) -> list[list[str | None]]:
+    """The texts of `table.extract()`, from the same characters in the same order, a cell's lines
+    joined back where the layout wrapped them (`_laid_out`, if `laid_out`: the cells are ruled,
+    their edges are the layout's; else `_cell_text`). A row's characters are found by their
+    middles' heights, sorted once, not by testing every character of the page per row."""
     middles = sorted(
         ((char["top"] + char["bottom"]) / 2, index) for index, char in enumerate(chars)
     )
     heights = [middle for middle, _ in middles]
-    extracted: list[list[str | None]] = []
+    cells: list[list[tuple[tuple[float, float, float, float], list[_Line] | None, str] | None]]
+    cells = []
     for row in table.rows:
         x0, top, x1, bottom = row.bbox
         found = sorted(
@@ -102,7 +186,8 @@ def _extract(table: Any, chars: Sequence[dict[str, Any]]) -> list[list[str | Non
         row_chars = [
             char for char in (chars[index] for index in found) if x0 <= _middle_x(char) < x1
         ]
-        values: list[str | None] = []
+        values: list[tuple[tuple[float, float, float, float], list[_Line] | None, str] | None]
+        values = []
         for cell in row.cells:
             if cell is None:
                 values.append(None)
@@ -114,33 +199,60 @@ def _extract(table: Any, chars: Sequence[dict[str, Any]]) -> list[list[str | Non
                 if left <= _middle_x(char) < right
                 and high <= (char["top"] + char["bottom"]) / 2 < low
             ]
-            values.append(extract_text(inside) if inside else "")
-        extracted.append(values)
-    return extracted
+            if not inside:
+                values.append((cell, [], ""))
+            elif laid_out and (lines := _cell_lines(inside)) is not None:
+                values.append((cell, lines, ""))
+            else:
+                values.append((cell, None, extract_text(inside)))
+        cells.append(values)
+    # The cells' text stands in from their left edges by the table's padding: the least inset
+    # of any line (the right one is taken to be as wide).
+    insets = [
+        line[1] - value[0][0]
+        for values in cells
+        for value in values
+        if value is not None and value[1]
+        for line in value[1]
+    ]
+    inset = max(0.0, min(insets)) if insets else 0.0
+    return [[_text(value, inset) for value in values] for values in cells]
+
+
+def _text(
+    value: tuple[tuple[float, float, float, float], list[_Line] | None, str] | None, inset: float
+) -> str | None:
+    """A cell's text from its box, its lines (None: not placed, its text is given) and text."""
+    if value is None:
+        return None
+    (left, _, right, _), lines, text = value
+    if lines is None:
+        return _cell_text(text)
+    return _laid_out(lines, left, right, inset) if lines else ""
 
 
 def _middle_x(char: dict[str, Any]) -> float:
     return (char["x0"] + char["x1"]) / 2  # type: ignore[no-any-return]
 
 
-def _rows_of(table: Any, chars: Sequence[dict[str, Any]]) -> list[tuple[str, ...]]:
+def _rows_of(table: Any, chars: Sequence[dict[str, Any]], laid_out: bool) -> list[tuple[str, ...]]:
     """Cell texts row by row, one per grid column: a merged cell's text is repeated in every
     grid cell it covers, across and down, as `sources.docx_items` gives Word's merged cells."""
-    extracted = _extract(table, chars)
+    extracted = _extract(table, chars, laid_out)
     boxes: list[tuple[float, float, float, float]] = []
     texts: list[str] = []
     for row, values in zip(table.rows, extracted, strict=False):
         for box, value in zip(row.cells, values, strict=False):
             if box is not None:
                 boxes.append(box)
-                texts.append(_cell_text(value))
+                texts.append(value or "")
     columns = [column.bbox for column in table.columns]
     rows: list[tuple[str, ...]] = []
     for row, values in zip(table.rows, extracted, strict=False):
         cells: list[str] = []
         for column, value in enumerate(values):
             if row.cells[column] is not None:
-                cells.append(_cell_text(value))
+                cells.append(value or "")
                 continue
             # A grid position inside a merged cell: find the cell that covers its middle.
             x0, _, x1, _ = columns[column] if column < len(columns) else row.bbox
@@ -169,7 +281,7 @@ def _page_items(
     for line in free.extract_text_lines(strip=True, return_chars=False):
         yield line["top"], line["text"]
     for table in tables:
-        yield table.bbox[1], _rows_of(table, chars)
+        yield table.bbox[1], _rows_of(table, chars, settings is _LINES)
 
 
 # --- PDFium: a page's characters and ruling lines ------------------------------------------

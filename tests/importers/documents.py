@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,7 +15,9 @@ matplotlib.use("Agg")
 
 from matplotlib import pyplot
 from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
+from matplotlib.textpath import TextToPath
 
 # A row is a list of cells, or one string for a row merged across the whole table.
 TableRow = Sequence[str] | str
@@ -85,6 +88,31 @@ WIDTH, HEIGHT = 595.0, 842.0  # A4 in points
 COLUMNS = (40.0, 75.0, 330.0, 450.0, 560.0)
 LINE = 11.0
 FONT = 7.5
+PADDING = 3.0  # a cell's text stands this far in from its left and right rules
+
+
+def text_width(text: str) -> float:
+    """How wide `text` is in the cells' font, in points."""
+    properties = FontProperties(family="DejaVu Sans", size=FONT)
+    width, _, _ = TextToPath().get_text_width_height_descent(text, properties, ismath=False)
+    return float(width)
+
+
+def wrapped(text: str, width: float) -> str:
+    """`text` laid out as Word lays out a cell `width` wide: each paragraph (line of `text`)
+    broken into lines before the first word that would not fit in what is left of the line."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        words = paragraph.split(" ")
+        line = words[0]
+        for word in words[1:]:
+            if text_width(f"{line} {word}") <= width:
+                line = f"{line} {word}"
+            else:
+                lines.append(line)
+                line = word
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _page(pages: PdfPages, paragraphs: Sequence[str], rows: Sequence[TableRow]) -> None:
@@ -113,11 +141,11 @@ def _page(pages: PdfPages, paragraphs: Sequence[str], rows: Sequence[TableRow]) 
         rule(COLUMNS[0], y, COLUMNS[0], y + height)
         rule(COLUMNS[-1], y, COLUMNS[-1], y + height)
         if isinstance(row, str):
-            text(COLUMNS[0] + 3, y + 3, row)
+            text(COLUMNS[0] + PADDING, y + 3, row)
         else:
             for column, cell in enumerate(row):
                 for offset, line in enumerate(cell.split("\n")):
-                    text(COLUMNS[column] + 3, y + 3 + offset * LINE, line)
+                    text(COLUMNS[column] + PADDING, y + 3 + offset * LINE, line)
             for x in COLUMNS[1:-1]:
                 rule(x, y, x, y + height)
         y += height
@@ -127,10 +155,25 @@ def _page(pages: PdfPages, paragraphs: Sequence[str], rows: Sequence[TableRow]) 
 
 
 def pdf_file(
-    path: Path, paragraphs: Sequence[str], rows: Sequence[TableRow], *, per_page: int = 50
+    path: Path,
+    paragraphs: Sequence[str],
+    rows: Sequence[TableRow],
+    *,
+    per_page: int = 50,
+    wrap: bool = False,
 ) -> Path:
     """A PDF of `paragraphs` and a ruled table, `per_page` table rows a page (the header is
-    repeated on every page, as Word does with a header row)."""
+    repeated on every page, as Word does with a header row). A cell's lines are its text's
+    lines ("\n") as given; with `wrap`, its paragraphs are also wrapped to its column's width
+    (`wrapped`), as Word lays them out."""
+    if wrap:
+        widths = [right - left - 2 * PADDING for left, right in itertools.pairwise(COLUMNS)]
+        rows = [
+            row
+            if isinstance(row, str)
+            else [wrapped(cell, width) for cell, width in zip(row, widths, strict=False)]
+            for row in rows
+        ]
     # TrueType (42), not Type 3: the fonts carry the Unicode of their glyphs, as Word's do.
     with pyplot.rc_context({"pdf.fonttype": 42}), PdfPages(path) as pages:
         header, body = rows[0], list(rows[1:])

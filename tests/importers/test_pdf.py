@@ -18,7 +18,17 @@ from bot.importers.sources import (
     conversion_command,
     converted_to_docx,
 )
-from tests.importers.documents import HEIGHT, WIDTH, TableRow, docx_file, pdf_file, text_file
+from tests.importers.documents import (
+    COLUMNS,
+    HEIGHT,
+    PADDING,
+    WIDTH,
+    TableRow,
+    docx_file,
+    pdf_file,
+    text_file,
+    wrapped,
+)
 
 BEFORE = [
     "ДЕПАРТАМЕНТ ЭНСКОЙ ОБЛАСТИ ПО ОБРАЗОВАНИЮ",
@@ -34,6 +44,29 @@ TABLE: list[TableRow] = [
     "II. Сопровождение",
     ["3.", "Мониторинг подключений", "Департамент", "еженедельно, по пятницам"],
     ["4.", "Провести обучающие вебинары", "ГАУ ДПО СОИРО", "II квартал 2024"],
+]
+
+
+# Cells long enough to be wrapped by their column's width (`pdf_file(wrap=True)`), as Word lays
+# them out: before a capitalised word, a quote, a bracket. "\n" is a paragraph of the cell.
+WRAPPED: list[TableRow] = [
+    TABLE[0],
+    [
+        "1.",
+        "Провести обучающие вебинары для педагогов муниципальных общеобразовательных "
+        "организаций (МОО) по работе на платформе «Сферум»",
+        "Проектный офис национального проекта «Образование»\nМОУО",
+        "до 15.05.2024",
+    ],
+    [
+        "2.",
+        "Обеспечить своевременное проведение конкурсных процедур",
+        "Комитет по экономике и муниципальным закупам администрации Мильковского района "
+        "(КЭМЗ)\nУправление образования администрации Мильковского муниципального района "
+        "(далее - Управление образования)",
+        "до 31.05.2024",
+    ],
+    ["3.", "Зарегистрировать педагогов на платформе", "Руководители ОО\nМОУО", "до 31.05.2024"],
 ]
 
 
@@ -72,6 +105,45 @@ def test_a_ruled_pdf_reads_as_its_text_and_word_versions(tmp_path: Path) -> None
     assert from_pdf.document_number == "42-ОД"
 
 
+def test_a_line_the_layout_wrapped_is_joined_back_and_a_paragraph_stays_a_line(
+    tmp_path: Path,
+) -> None:
+    """A cell's line is a wrap of the line before when that one had no room left in the cell for
+    its first word, whatever its case: «…национального проекта» / «Образование»» is one party;
+    a line that had room starts a paragraph of its own, as in Word («Руководители ОО» / «МОУО»)."""
+    responsible = COLUMNS[3] - COLUMNS[2] - 2 * PADDING
+    laid_out = wrapped(str(WRAPPED[1][2]), responsible)
+    assert "национального проекта\n«Образование»\nМОУО" in laid_out
+    laid_out = wrapped(str(WRAPPED[2][2]), responsible)
+    assert "администрации\nМильковского района\n(КЭМЗ)\nУправление" in laid_out
+    assert "района\n(далее" in laid_out
+
+    path = pdf_file(tmp_path / "order.pdf", BEFORE, WRAPPED, wrap=True)
+    rows = [item.cells for item in pdf_module.pdf_items(path) if not isinstance(item, str)]
+    assert rows == [tuple(row) for row in WRAPPED]
+
+    from_pdf = read_roadmap(path)
+    from_docx = read_roadmap(docx_file(tmp_path / "order.docx", BEFORE, WRAPPED))
+    assert _tasks(from_pdf) == _tasks(from_docx)
+    assert [t.responsible for t in from_pdf.tasks] == [
+        ("Проектный офис национального проекта «Образование»", "МОУО"),
+        (
+            "Комитет по экономике и муниципальным закупам администрации Мильковского района (КЭМЗ)",
+            "Управление образования администрации Мильковского муниципального района",
+        ),
+        ("Руководители ОО", "МОУО"),
+    ]
+
+
+def test_a_wrap_after_a_hyphen_goes_on_without_a_space() -> None:
+    assert pdf_module._wrapped("подготовка к ГИА-", "11") == "подготовка к ГИА-11"
+    assert pdf_module._wrapped("информационно-", "коммуникационной") == (
+        "информационно-коммуникационной"
+    )
+    assert pdf_module._wrapped("органи\u00ad", "зации") == "организации"  # a soft hyphen
+    assert pdf_module._wrapped("МОУО -", "Управление") == "МОУО - Управление"  # a dash
+
+
 def test_a_table_over_several_pages_is_one_table(tmp_path: Path) -> None:
     rows: list[TableRow] = [TABLE[0]]
     for number in range(1, 41):
@@ -94,6 +166,11 @@ def test_pdfium_gives_what_pdfminer_gives(tmp_path: Path, monkeypatch: pytest.Mo
 
     assert pdf_module.pdf_items(path) == fast
     assert "Перенос строки с дефисом информационно-" in fast
+    monkeypatch.undo()
+    wrapped_path = pdf_file(tmp_path / "wrapped.pdf", BEFORE, WRAPPED, wrap=True)
+    fast = pdf_module.pdf_items(wrapped_path)
+    monkeypatch.setattr(pdf_module._Pdfium, "load", lambda self, page, index: None)
+    assert pdf_module.pdf_items(wrapped_path) == fast
 
 
 def test_a_scan_without_a_text_layer_is_refused_with_what_to_send(tmp_path: Path) -> None:
