@@ -22,8 +22,16 @@ document order, each either a paragraph of free text (`str`) or a table row (`Ro
 - a row without a number or an activity, or whose activity goes on in lower case, carries on
   the task above (a text paste breaks multi-line cells into rows); anything else with content
   is a task: no row is dropped without a word;
+- a Roman numeral's row with a title and no responsible or result is a section even with a
+  stage's period in its deadline cell; without a number column, a number printed at the head of
+  the activity («1. Акция …», «3.Акция …») is the task's;
 - the free text (paragraphs, and rows that belong to no roadmap table) gives the title, issuer,
-  order number and date, goal, targets and the abbreviations the document defines.
+  order number and date, goal, targets and the abbreviations the document defines. The title
+  may break after its genre word («План» / «мероприятий, …») and stops before «(далее - …)» and
+  «(в ред. …)»; the issuer is the body heading the document, else the one whose act approves
+  the roadmap («к приказу министерства …» -> «Министерство …»), else the school whose head
+  signs «УТВЕРЖДАЮ»; the title's period («на 2021 - 2023 годы», «в 2012-2013 учебном году»)
+  is what «в течение года» means in the table.
 """
 
 from __future__ import annotations
@@ -70,7 +78,8 @@ class Column(enum.Enum):
     REPORT = "report"  # «Форма отчётности»: no field of its own, kept in the result
 
 
-_NUMBER_HEADERS = re.compile(r"^(?:№|n|no|nn|#|номер)?\s*(?:п/п|пп|п\.п\.?)?$")
+# «№», «№ п/п», «N п/п», and doubled: «N N п.п», «№№ пп».
+_NUMBER_HEADERS = re.compile(r"^(?:№\s*№|n\s?n|№|n|no|#|номер)?\s*(?:п/п|пп|п\.\s?п\.?)?$")
 # Checked in this order: "Ожидаемый результат мероприятия" is a result, not the activity.
 # The genre's variants: «Наименование мероприятия», «Содержание работы», «Направления
 # деятельности»; «Исполнители», «Ответственный исполнитель»; «Срок исполнения», «Сроки
@@ -215,6 +224,9 @@ class _Figures:
 # --- the table ---------------------------------------------------------------------------
 
 _TASK_NUMBER = re.compile(r"^(\d+(?:\.\d+)*)[.)]?$")
+# A task's number at the head of its activity: «1. Акция», «3.Акция», «2.1) Семинар»; not
+# «1.5 млн рублей» nor «2023 год»: the number ends in a dot or bracket and a capital follows.
+_NUMBER_IN_TITLE = re.compile(r"^(?P<number>\d{1,3}(?:\.\d{1,3})*)[.)]\s*(?=[«\"A-ZА-ЯЁ])")
 _ROMAN = re.compile(r"^[IVXLC]+[.)]?$")
 # A heading's own number: "II. Организационное сопровождение ГИА-11", "Раздел 2. ...".
 _HEADING_MARK = re.compile(
@@ -289,14 +301,17 @@ class _Draft:
 def _heading_row(line: _Line, texts: Sequence[str]) -> str | None:
     """The section a row heads when it carries a heading's number: a row spanning the table
     ("II. Организационное сопровождение ГИА-11") or a Roman numeral or "Раздел 2." in the
-    number column with nothing but a title. Checked before statistics: "ГИА-11" is no figure."""
+    number column with a title and no responsible or result (a stage's period beside it is
+    no task's deadline). Checked before statistics: "ГИА-11" is no figure."""
     distinct = list(dict.fromkeys(one_line(text) for text in texts))
     if len(distinct) == 1 and _HEADING_MARK.match(distinct[0]):
         return distinct[0]
+    # A stage's period may stand beside it («I. | Этап подготовки | ноябрь 2012 – май 2013г.»):
+    # with nobody responsible and no result, it is still a heading.
     if (
         line.title
         and _HEADING_MARK.match(line.number + " ")
-        and not (line.responsible.strip() or line.deadline or line.result.strip())
+        and not (line.responsible.strip() or line.result.strip())
     ):
         return line.title
     return None
@@ -439,11 +454,18 @@ def _table(
             )
         if unread:
             warnings.append(_unread_warning(row, unread))
-        number = _printed_number(line.number)
+        number, title = _printed_number(line.number), line.title
         if Column.NUMBER not in header.columns:
-            number = str(len(drafts) + 1)
+            # Without a number column the number is printed in the activity cell, if anywhere:
+            # «1. Благотворительная акция …», «3.Акция …».
+            printed = _NUMBER_IN_TITLE.match(title)
+            last = drafts[-1].number if drafts else "0"
+            if printed:
+                number, title = printed["number"], title[printed.end() :]
+            else:  # the one after the task above, or its place in the table
+                number = str(int(last) + 1 if last.isdecimal() else len(drafts) + 1)
         drafts.append(
-            _Draft(number, line.title, section, line.responsible, line.deadline, line.result, row)
+            _Draft(number, title, section, line.responsible, line.deadline, line.result, row)
         )
     return sections, drafts, used, warnings
 
@@ -483,9 +505,22 @@ _TITLE = re.compile(
     r"|\(?[«\"“]?(?:дорожн\w*\s+карт|план-график|roadmap))",
     re.IGNORECASE,
 )
+# «План» followed by what is planned other than «мероприятий»: «План подготовки и проведения
+# мероприятий …», «План работы …», «План основных мероприятий …». A line that ends as a sentence
+# does («План работы утверждается приказом.») is no title.
+_PLAN_OF = re.compile(
+    r"^план\s+(?:[а-яё]+(?:ых|их)\s+)?(?:подготовки|проведения|работы|действий|реализации|"
+    r"организации|мероприятий)(?![\w-])(?!.*[.:;]$)",
+    re.IGNORECASE,
+)
+# What follows a title without being part of it: a short name it defines «(далее - Центры)»,
+# an amendment note «(в ред. Распоряжения … от 01.04.2020 N 39-рп)», «(с изменениями …)».
+_TITLE_TAIL = re.compile(r"\s*\((?:далее|в\s+ред|ред\.|с\s+изм)", re.IGNORECASE)
 _LABEL = re.compile(r"^[^\W\d][^:]{0,40}:")
 _TITLE_STOP = re.compile(
-    r"^(?:\d|«|№|цель|задач|статистическ|утвержд|приложени|приказ|распоряжени|постановлени|от\s)",
+    r"^(?:\d+(?:\.\d+)*[.)](?:\s|$)|\d{1,2}(?:\.\d{1,2}\.|\s+[а-яё]+\s+)\d{2,4}|«|№|цель|задач"
+    r"|статистическ|утвержд"
+    r"|приложени|приказ|распоряжени|постановлени|от\s|\((?:в\s+ред|ред\.|с\s+изм))",
     re.IGNORECASE,
 )
 _GOAL = re.compile(
@@ -520,6 +555,80 @@ def _is_upper(text: str) -> bool:
 
 def _is_document_kind(text: str) -> bool:
     return "".join(text.split()).casefold().rstrip(":") in _DOCUMENT_KIND
+
+
+# A body named in the genitive after the act that approves the roadmap: «Приложение N 2 к приказу
+# министерства образования и науки Краснодарского края от …», «УТВЕРЖДЕН распоряжением
+# Правительства Нижегородской области от …», «Постановление Правительства Мурманской области от
+# 31.05.2007 № 263-ПП/9». Not «в соответствии с постановлением Правительства РФ»: that act is
+# another's. The name ends at the act's date or number, a bracket, the order's subject on a line
+# of its own («Об утверждении …») or the end of the lines, and spans at most three lines.
+_APPROVED_BY = re.compile(
+    r"(?:(?<![^\W\d_])к\s+(?:приказу|распоряжению|постановлению|решению)"
+    r"|(?<![^\W\d_])утвержд[а-яё]*\s+(?:приказом|распоряжением|постановлением|решением)"
+    r"|^(?:приказ|распоряжение|постановление|решение))"
+    r"\s+(?P<body>(?:министерств|правительств|администраци|департамент|управлени|комитет|"
+    r"агентств|отдел|служб)[^\W\d_]*(?:[ \t]*\n?[ \t]*[^\s(]+){0,15}?)"
+    r"(?=\s+(?:от|№)(?![^\W\d_])|\s+N\s?\d|\s*[(,;]|\s*\Z|\s*\n[ \t]*(?:о|об)\s)",
+    re.IGNORECASE,
+)
+# The body's first word in the nominative: министерства -> Министерство, Администрации ->
+# Администрация; the genitive tail («… образования и науки Краснодарского края») stays.
+_NOMINATIVE: tuple[tuple[str, str], ...] = (
+    ("министерств", "министерство"),
+    ("правительств", "правительство"),
+    ("агентств", "агентство"),
+    ("администраци", "администрация"),
+    ("управлени", "управление"),
+    ("департамент", "департамент"),
+    ("комитет", "комитет"),
+    ("отдел", "отдел"),
+    ("служб", "служба"),
+)
+# A school's approval block: «УТВЕРЖДАЮ» over «Директор МБОУ «Кищинская СОШ»»; the head's post
+# names the organisation after it, by its abbreviation («МБОУ …») or as a body in the genitive
+# («Начальник управления образования …»).
+_I_APPROVE = re.compile(r"^[«\"]?\s*утверждаю\s*[»\"]?\s*:?$", re.IGNORECASE)
+_HEAD_OF = re.compile(
+    r"^(?:и\.\s?о\.\s*)?(?:директор[а-яё]*|заведующ[а-яё]*|руководител[а-яё]*|начальник[а-яё]*|"
+    r"ректор[а-яё]*|председател[а-яё]*)\s+(?P<body>.+)$",
+    re.IGNORECASE,
+)
+_ABBREVIATION_START = re.compile(r"^[A-ZА-ЯЁ]{2,}(?![^\W\d_])")
+
+
+def _nominative(body: str) -> str | None:
+    """ "министерства образования и науки Краснодарского края" -> "Министерство образования и
+    науки Краснодарского края"; None when the first word names no body."""
+    first, _, rest = body.partition(" ")
+    lowered = first.casefold()
+    for stem, nominative in _NOMINATIVE:
+        if lowered.startswith(stem):
+            word = nominative.upper() if _is_upper(first) and len(first) > 1 else nominative
+            return f"{word[:1].upper()}{word[1:]} {rest}".strip()
+    return None
+
+
+def _approving_body(lines: Sequence[str]) -> str | None:
+    """The body whose act approves the roadmap, from the lines above its title (see
+    `_APPROVED_BY`, `_I_APPROVE`), in the nominative; None when they name none."""
+    found = _APPROVED_BY.search("\n".join(lines))
+    if found:
+        body = one_line(found["body"]).rstrip(" .,")
+        if len(body) <= 150 and found["body"].count("\n") <= 2:
+            return _nominative(body)
+    for index, line in enumerate(lines):
+        if not _I_APPROVE.match(line):
+            continue
+        for following in lines[index + 1 : index + 3]:
+            head = _HEAD_OF.match(following)
+            if head is None:
+                continue
+            body = head["body"].rstrip(" _")
+            if _ABBREVIATION_START.match(body):
+                return body
+            return _nominative(body)
+    return None
 
 
 # Words that are never a proper name: a heading's prepositions and conjunctions.
@@ -686,20 +795,23 @@ def _heading(text: Sequence[str | None]) -> _Heading:
     heading = _Heading()
 
     runs = list(_runs(text))
+    title_line: str | None = None
     for run in runs:
         for index, paragraph in enumerate(run):
-            if heading.title is None and _TITLE.match(paragraph):
-                parts = [paragraph]
-                for following in run[index + 1 : index + 5]:
+            parts = _title_head(run, index) if heading.title is None else []
+            if parts:
+                title_line = paragraph
+                for following in run[index + len(parts) : index + 5]:
                     if (
                         parts[-1].endswith(".")
                         or _LABEL.match(following)
                         or _TITLE_STOP.match(following)
-                        or len(following) > 200
+                        # a long line goes on with the title only when it goes on in lower case
+                        or (len(following) > 200 and not following[:1].islower())
                     ):
                         break
                     parts.append(following)
-                heading.title = casing.recase(one_line(" ".join(parts)))
+                heading.title = _title(one_line(" ".join(parts)), casing)
             if heading.goal is None:
                 goal = _GOAL.match(paragraph)
                 if goal:
@@ -711,6 +823,7 @@ def _heading(text: Sequence[str | None]) -> _Heading:
         first_run
         and len(first_run[0]) < 150
         and any(_AUTHORITY.match(word) for word in first_run[0].split()[:2])
+        and not _APPROVED_BY.match(first_run[0])  # «Постановление Правительства … от …»
     ):
         lines = [first_run[0]]
         for following in first_run[1:4]:
@@ -720,6 +833,10 @@ def _heading(text: Sequence[str | None]) -> _Heading:
                 break
             lines.append(following)
         heading.issuer = casing.recase(one_line(" ".join(lines)))
+    if heading.issuer is None:
+        above = paragraphs[: paragraphs.index(title_line)] if title_line else paragraphs
+        body = _approving_body(above[:12])
+        heading.issuer = casing.recase(body) if body else None
 
     # The order's number and date sit on short lines above the roadmap's title, or on a line
     # that says which order it is ("утверждена приказом от 07.04.2023 № 319-ОД").
@@ -734,6 +851,42 @@ def _heading(text: Sequence[str | None]) -> _Heading:
         if heading.document_date is None:
             heading.document_date = _document_date(paragraph)
     return heading
+
+
+def _title_head(run: Sequence[str], index: int) -> list[str]:
+    """The lines a title starts with at run[index]: one («План мероприятий …»), two when the
+    genre's word stands alone («План» / «мероприятий, посвященных …»), or none."""
+    paragraph = run[index]
+    if _TITLE.match(paragraph) or _PLAN_OF.match(paragraph):
+        return [paragraph]
+    following = run[index + 1] if index + 1 < len(run) else ""
+    if len(paragraph.split()) <= 2 and following[:1].islower():
+        joined = f"{paragraph} {following}"
+        if _TITLE.match(joined) or _PLAN_OF.match(joined):
+            return [paragraph, following]
+    return []
+
+
+def _title(text: str, casing: _Casing) -> str:
+    """The title as the reader wants it: without what only follows it («(далее - Центры)», «(в
+    ред. …)»), a heading in capitals in the document's own spelling, and the genre's words set in
+    capitals in a mixed-case line as a sentence starts («КОМПЛЕКС МЕР (дорожная карта) по …» ->
+    «Комплекс мер (дорожная карта) по …»): common nouns, whatever the document does with them."""
+    tail = _TITLE_TAIL.search(text)
+    if tail and tail.start() > 0:
+        text = text[: tail.start()].rstrip(" ,")
+    if _is_upper(text):
+        return casing.recase(text)
+    genre = _TITLE.match(text) or _PLAN_OF.match(text)
+    if genre:
+        end = re.match(r"[\w-]*", text[genre.end() :])
+        cut = genre.end() + (end.end() if end else 0)
+        words = text[:cut]
+        if _is_upper(words):
+            lowered = words.casefold()
+            start = next(index for index, char in enumerate(lowered) if char.isalpha())
+            return lowered[:start] + lowered[start].upper() + lowered[start + 1 :] + text[cut:]
+    return text
 
 
 def _document_number(paragraph: str) -> str | None:
@@ -808,6 +961,40 @@ def _cleaned(items: Sequence[Item]) -> list[Item]:
     return out
 
 
+# The span a roadmap covers, as its title says: «в 2012-2013 учебном году», «на 2021 - 2023
+# годы», «в 2013-2015 году», «на 2024 год». Not «к 2011/2012 учебному году» (the plan prepares
+# for it) nor «ГИА в 2016 году» (the year of the exam, not of the plan).
+_SCHOOL_PERIOD = re.compile(
+    r"(?<![^\W\d_])(?:в|на)\s+(?P<first>\d{4})\s*[-–—/]\s*(?P<second>\d{4}|\d{2})\s*"
+    r"(?:учебн[а-яё]*|уч\.)\s*(?:год|г\.)",
+    re.IGNORECASE,
+)
+_YEARS_PERIOD = re.compile(
+    r"(?<![^\W\d_])(?:в|на)\s+(?:период\s+)?(?:с\s+)?(?P<first>\d{4})\s*(?:гг?\.?\s*)?"
+    r"(?:[-–—]|по|до)\s*(?P<second>\d{4})\s*(?:год|гг?\.)",
+    re.IGNORECASE,
+)
+_ONE_YEAR_PERIOD = re.compile(r"(?<![^\W\d_])на\s+(?P<first>\d{4})\s*(?:год|г\.)", re.IGNORECASE)
+
+
+def _period(title: str | None) -> tuple[date, date] | None:
+    """The roadmap's period from its title (see `_SCHOOL_PERIOD`): what «в течение года» means."""
+    if not title:
+        return None
+    school = _SCHOOL_PERIOD.search(title)
+    if school:
+        first, second = int(school["first"]), school["second"]
+        if second in (str(first + 1), f"{(first + 1) % 100:02d}"):
+            return date(first, 9, 1), date(first + 1, 8, 31)
+    years = _YEARS_PERIOD.search(title)
+    if years and 1900 <= int(years["first"]) < int(years["second"]) <= 2100:
+        return date(int(years["first"]), 1, 1), date(int(years["second"]), 12, 31)
+    one = _ONE_YEAR_PERIOD.search(title)
+    if one and 1900 <= int(one["first"]) <= 2100:
+        return date(int(one["first"]), 1, 1), date(int(one["first"]), 12, 31)
+    return None
+
+
 def _year(document_date: date | None, deadlines: Sequence[str]) -> int | None:
     """The year a bare "15.05" or "май" falls in: the order's, else the commonest in the table."""
     if document_date:
@@ -876,6 +1063,7 @@ def build(items: Sequence[Item], path: Path) -> Built:
 
     heading = _heading(text)
     year = _year(heading.document_date, [draft.deadline for draft in drafts])
+    period = _period(heading.title)
     paragraphs = [sentence for run in _runs(text) for sentence in _joined(run)]
     warnings: list[str] = []
     if Column.RESPONSIBLE not in header.columns:
@@ -896,7 +1084,11 @@ def build(items: Sequence[Item], path: Path) -> Built:
             title=draft.title,
             section=draft.section,
             responsible=parties.responsible(draft.responsible),
-            deadline=parse_deadline(draft.deadline, year=year) if draft.deadline else Deadline(""),
+            deadline=(
+                parse_deadline(draft.deadline, year=year, period=period)
+                if draft.deadline
+                else Deadline("")
+            ),
             result=one_line(draft.result) or None,
         )
         for draft in drafts

@@ -4,6 +4,7 @@ defined inside responsible cells, numbered section headings."""
 from __future__ import annotations
 
 import logging
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -308,3 +309,258 @@ def test_yaml_is_read_without_warnings(tmp_path: Path) -> None:
     yaml_path = tmp_path / "bare.yaml"
     yaml_path.write_text(dump_roadmap(built.roadmap), encoding="utf-8")
     assert read_roadmap_built(yaml_path).warnings == ()
+
+
+# --- the issuer named where the roadmap is approved ------------------------------------------
+
+NO_RESPONSIBLE = [
+    "№\tМероприятия\tСроки исполнения\tРезультат",
+    "1.\tСовещание\tмай 2024\tПротокол",
+]
+
+
+@pytest.mark.parametrize(
+    ("above", "issuer"),
+    [
+        (
+            [
+                "Приложение N 2",
+                "к приказу министерства образования",
+                "и науки Краснодарского края",
+                "от 13 ноября 2015 г. N 5976",
+            ],
+            "Министерство образования и науки Краснодарского края",
+        ),
+        (
+            ["УТВЕРЖДЕН", "распоряжением Правительства", "Нижегородской области", "от 05.07.2019"],
+            "Правительство Нижегородской области",
+        ),
+        (
+            ["Приложение N 1", "к распоряжению", "Администрации г. Улан-Удэ", "от 28.04.2015"],
+            "Администрация г. Улан-Удэ",
+        ),
+        (
+            ["Приложение к приказу Министерства образования Республики Мордовия от 30.12.2021"],
+            "Министерство образования Республики Мордовия",
+        ),
+        (
+            [
+                "ПРИЛОЖЕНИЕ К ПРИКАЗУ ДЕПАРТАМЕНТА ОБРАЗОВАНИЯ ТАМБОВСКОЙ ОБЛАСТИ",
+                "от 10.01.2024 № 5",
+            ],
+            "Департамент образования Тамбовской области",
+        ),
+        (
+            ["к постановлению Комитета по образованию Энского района от 10.01.2024 № 5"],
+            "Комитет по образованию Энского района",
+        ),
+        # the act itself on the first line: the body, not the whole line
+        (
+            ["Постановление Правительства Мурманской области от 31.05.2007 № 263-ПП/9"],
+            "Правительство Мурманской области",
+        ),
+        # a school's approval block: the head's post names the school
+        (
+            [
+                "«Утверждаю»",
+                "Директор МБОУ «Кищинская СОШ имени Г. Сулейманова»",
+                "Приказ от 31.08.2022 года №",
+                "_ Р.М.Магомедов",
+            ],
+            "МБОУ «Кищинская СОШ имени Г. Сулейманова»",
+        ),
+        (
+            ["УТВЕРЖДАЮ:", "Начальник управления образования администрации Энского района"],
+            "Управление образования администрации Энского района",
+        ),
+    ],
+)
+def test_the_issuer_is_the_body_whose_act_approves_the_roadmap(
+    tmp_path: Path, above: list[str], issuer: str
+) -> None:
+    lines = [*above, "План мероприятий по подготовке к ГИА", *NO_RESPONSIBLE]
+    built = read_roadmap_built(text_file(tmp_path / "approved.txt", lines))
+    assert built.roadmap.issuer == issuer
+    # with no responsible column the issuer answers for every task
+    assert built.roadmap.tasks[0].responsible == (issuer,)
+
+
+def test_the_issuers_name_stops_at_the_orders_subject(tmp_path: Path) -> None:
+    lines = [
+        "Приложение к приказу",
+        "Управления образования Энского района",
+        "Об утверждении дорожной карты",
+        "План мероприятий по подготовке к ГИА",
+        *NO_RESPONSIBLE,
+    ]
+    roadmap = read_roadmap(text_file(tmp_path / "subject.txt", lines))
+    assert roadmap.issuer == "Управление образования Энского района"
+
+
+@pytest.mark.parametrize(
+    "above",
+    [
+        ["В соответствии с постановлением Правительства Российской Федерации от 01.01.2020 № 1"],
+        ["УТВЕРЖДАЮ", "Директор школы", "И.И. Иванов"],
+    ],
+)
+def test_an_act_cited_or_a_head_without_a_body_names_no_issuer(
+    tmp_path: Path, above: list[str]
+) -> None:
+    lines = [*above, "План мероприятий по подготовке к ГИА", *NO_RESPONSIBLE]
+    built = read_roadmap_built(text_file(tmp_path / "cited.txt", lines))
+    assert built.roadmap.issuer is None
+    assert built.roadmap.tasks[0].responsible == (UNKNOWN_ISSUER,)
+
+
+# --- titles as published ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "title"),
+    [
+        # a short name it defines and an amendment note follow the title, they are not in it;
+        # the genre's words in capitals read as a sentence starts
+        (
+            [
+                "КОМПЛЕКС МЕР (дорожная карта) по созданию Центров «Точка роста» (далее - Центры)",
+                "(в ред. Распоряжения Правительства Омской области от 01.04.2020 N 39-рп)",
+            ],
+            "Комплекс мер (дорожная карта) по созданию Центров «Точка роста»",
+        ),
+        (
+            ["ПЛАН МЕРОПРИЯТИЙ по подготовке к ГИА"],
+            "План мероприятий по подготовке к ГИА",
+        ),
+        # the genre's word alone on its line
+        (
+            ["План", "мероприятий, посвященных Году патриотического воспитания - 2015"],
+            "План мероприятий, посвященных Году патриотического воспитания - 2015",
+        ),
+        # «План» of more than «мероприятий», broken over lines, one of them starting with a figure
+        (
+            [
+                "План подготовки и проведения мероприятий по празднованию",
+                "70-ой годовщины Победы в Великой Отечественной войне",
+                "в 2013-2015 году",
+            ],
+            "План подготовки и проведения мероприятий по празднованию 70-ой годовщины Победы в "
+            "Великой Отечественной войне в 2013-2015 году",
+        ),
+        # a long line going on in lower case is the rest of the title
+        (
+            [
+                'План мероприятий ("дорожная карта")',
+                "по обеспечению перехода " + "и " * 120 + "2023",
+            ],
+            'План мероприятий ("дорожная карта") по обеспечению перехода ' + "и " * 120 + "2023",
+        ),
+    ],
+)
+def test_a_title_as_published_reads_whole_and_without_notes(
+    tmp_path: Path, lines: list[str], title: str
+) -> None:
+    path = text_file(
+        tmp_path / "file-name.txt", ["Администрация Энского района", *lines, HEADER, TASK]
+    )
+    assert read_roadmap(path).title == title
+
+
+def test_a_date_under_the_title_is_not_part_of_it(tmp_path: Path) -> None:
+    lines = ["План мероприятий по подготовке к ГИА", "12 марта 2024 г.", HEADER, TASK]
+    roadmap = read_roadmap(text_file(tmp_path / "file-name.txt", lines))
+    assert roadmap.title == "План мероприятий по подготовке к ГИА"
+
+
+@pytest.mark.parametrize(
+    "line", ["План работы утверждается приказом директора.", "Планирование работы"]
+)
+def test_a_sentence_about_a_plan_is_no_title(tmp_path: Path, line: str) -> None:
+    path = text_file(tmp_path / "file-name.txt", [line, HEADER, TASK])
+    assert read_roadmap(path).title == "file-name"
+
+
+# --- the table ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("number", ["N N п.п", "№№ п/п", "N п/п", "№ п.п."])
+def test_the_number_columns_header_as_typed(tmp_path: Path, number: str) -> None:
+    lines = [
+        f"{number}\tНаименование мероприятия\tСроки реализации\tРезультат",
+        "1.\tОрганизационные мероприятия\t\t",
+        "1.1.\tАнализ системы оценки\t4 квартал 2006 г.\tПрограмма",
+    ]
+    roadmap = read_roadmap(text_file(tmp_path / "numbers.txt", lines))
+    assert [section.title for section in roadmap.sections] == ["Организационные мероприятия"]
+    [task] = roadmap.tasks
+    assert (task.number, task.title, task.section) == (
+        "1.1",
+        "Анализ системы оценки",
+        "Организационные мероприятия",
+    )
+    assert (task.deadline.start, task.deadline.due) == (date(2006, 10, 1), date(2006, 12, 31))
+
+
+def test_a_stage_with_its_period_is_a_section(tmp_path: Path) -> None:
+    lines = [
+        "№ п/п\tМероприятия\tСроки\tОтветственные исполнители",
+        "I.\tЭтап подготовки\tноябрь 2012 – май 2013г.\t",
+        "1.\tОрганизационные мероприятия\t\t",
+        "1.1.\tРаспределение функций\tдо 25 ноября 2012г.\tМинистерство",
+    ]
+    roadmap = read_roadmap(text_file(tmp_path / "stages.txt", lines))
+    assert [section.title for section in roadmap.sections] == [
+        "Этап подготовки",
+        "Организационные мероприятия",
+    ]
+    assert [(task.number, task.section) for task in roadmap.tasks] == [
+        ("1.1", "Организационные мероприятия")
+    ]
+
+
+def test_without_a_number_column_the_number_printed_in_the_activity_is_the_tasks(
+    tmp_path: Path,
+) -> None:
+    lines = [
+        "Мероприятия\tСрок\tОтветственные",
+        "1. Благотворительная акция «Адрес ветерана»\tмай 2014\tОтдел образования",
+        "3.Акция «Память в камне»\tиюнь 2014\tОтдел образования",
+        "1.5 млн рублей на ремонт школ\tиюль 2014\tОтдел образования",
+    ]
+    roadmap = read_roadmap(text_file(tmp_path / "numbered-titles.txt", lines))
+    assert [(task.number, task.title) for task in roadmap.tasks] == [
+        ("1", "Благотворительная акция «Адрес ветерана»"),
+        ("3", "Акция «Память в камне»"),
+        ("4", "1.5 млн рублей на ремонт школ"),  # no number printed: the next one
+    ]
+
+
+@pytest.mark.parametrize(
+    ("title", "start", "due"),
+    [
+        # «в течение года» is throughout the plan's years, not only the order's
+        ("План мероприятий в 2013-2015 году", date(2013, 1, 1), date(2015, 12, 31)),
+        ("План мероприятий на 2021 - 2023 годы", date(2021, 1, 1), date(2023, 12, 31)),
+        ("Перечень мероприятий в 2012-2013 учебном году", date(2012, 9, 1), date(2013, 8, 31)),
+        ("План мероприятий на 2012 год", date(2012, 1, 1), date(2012, 12, 31)),
+        # preparing for a school year, or the year of an exam, is no period of the plan
+        ("План мероприятий по подготовке к 2012/2013 учебному году", date(2012, 1, 1), None),
+        ("Дорожная карта проведения ГИА в 2013 году", date(2012, 1, 1), None),
+    ],
+)
+def test_throughout_the_year_is_the_period_the_title_gives(
+    tmp_path: Path, title: str, start: date, due: date | None
+) -> None:
+    lines = [
+        "Приказ от 28.09.2012 № 7498",
+        title,
+        "№\tМероприятия\tСроки\tОтветственные",
+        "1.\tОказание помощи муниципалитетам\tв течение года\tМинистерство",
+        "2.\tСовещание\tмай\tМинистерство",
+    ]
+    throughout, may = read_roadmap(text_file(tmp_path / "period.txt", lines)).tasks
+    assert (throughout.deadline.start, throughout.deadline.due) == (
+        start,
+        due or date(2012, 12, 31),
+    )
+    assert may.deadline.due == date(2012, 5, 31)  # a date without a year: the order's year
