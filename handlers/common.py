@@ -103,7 +103,7 @@ async def pressed_delete_me(
     if not callback_data.sure:
         await query.message.answer(t("delete_me.kept"))
         return
-    forgotten = await people.forget(person, person.telegram_id)
+    forgotten = await people.forget(person, person.id)
     await query.message.answer(t("delete_me.done" if forgotten else "delete_me.nothing"))
 
 

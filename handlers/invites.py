@@ -287,10 +287,10 @@ async def unbind(
         label = t(
             "unbind.item",
             name=someone.name,
-            id=someone.telegram_id,
+            id=someone.id,
             bindings=_bindings(someone.bindings, t),
         )
-        builder.button(text=label[:60], callback_data=UnbindPerson(person_id=someone.telegram_id))
+        builder.button(text=label[:60], callback_data=UnbindPerson(person_id=someone.id))
     builder.adjust(1)
     await message.answer(t("unbind.pick"), reply_markup=builder.as_markup())
 

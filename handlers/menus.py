@@ -42,7 +42,7 @@ class MenuPublisher:
         try:
             await bot.set_my_commands(
                 _commands(commands_for(person), t),
-                scope=BotCommandScopeChat(chat_id=person.telegram_id),
+                scope=BotCommandScopeChat(chat_id=person.id),
             )
         except TelegramAPIError as error:
-            log.warning("could not set the menu of person %s: %s", person.telegram_id, error)
+            log.warning("could not set the menu of person %s: %s", person.id, error)

@@ -118,7 +118,7 @@ class PeopleStore:
             return None
         found = await self.bindings_of([person_id])
         return Person(
-            telegram_id=row.id,
+            id=row.id,
             name=row.name,
             username=row.username,
             language=row.language,

@@ -86,7 +86,7 @@ class Binding:
 
 @dataclass(frozen=True, slots=True)
 class Person:
-    telegram_id: int
+    id: int  # the person's number (people.id): not an address in any channel
     name: str
     bindings: tuple[Binding, ...] = ()
     username: str | None = None

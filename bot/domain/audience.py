@@ -92,8 +92,8 @@ class Audience:
         self.blocked: list[Person] = []  # people who blocked the bot: shown, not reminded
         self.people: dict[int, Person] = {}  # everyone bound, by id (names for histories)
         for person in people:
-            self.people[person.telegram_id] = person
-            if person.telegram_id in unreachable:
+            self.people[person.id] = person
+            if person.id in unreachable:
                 self.blocked.append(person)
                 continue
             home = next((b.organisation for b in person.bindings if b.organisation), None)
@@ -101,8 +101,8 @@ class Audience:
             if any(b.role is Role.ADMIN and b.organisation is None for b in person.bindings):
                 own += sorted(self.roots)
             listener = Listener(
-                person.telegram_id,
-                person.telegram_id,
+                person.id,
+                person.id,
                 timezone_of(home, tree, default_timezone),
                 person.language,
                 tuple(dict.fromkeys(own)),

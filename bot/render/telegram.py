@@ -131,7 +131,7 @@ def render_welcome(plan: WelcomePlan, t: Texts) -> str:
 
 
 def render_whoami(person: Person, t: Texts) -> str:
-    lines = [t("whoami", name=person.name, id=person.telegram_id)]
+    lines = [t("whoami", name=person.name, id=person.id)]
     lines += [
         t("whoami.binding", role=t(f"role.{b.role.value}"), scope=scope_text(b, t))
         for b in person.bindings

@@ -181,7 +181,7 @@ async def _bind(
         title,
         party_id=party_id,
         organisation=organisation,
-        created_by=person.telegram_id,
+        created_by=person.id,
         now=now,
     )
     if new:

@@ -33,11 +33,23 @@ from storage.people import ChatBinding, PeopleStore, StoredPerson
 from storage.people import StoredInvite as StoredInvite  # handlers list invites
 
 # The command line acts with the department's full rights.
-CLI = Person(telegram_id=0, name="cli", bindings=(Binding(Role.ADMIN),))
+CLI = Person(id=0, name="cli", bindings=(Binding(Role.ADMIN),))
+
+
+PERSON_ACTOR = "person:"  # how audit_log, share_marks and weekly_reports name a person
 
 
 def actor_name(person: Person) -> str:
-    return "cli" if person is CLI else f"person:{person.telegram_id}"
+    """The actor string that names `person` in history: "person:N", or "cli"."""
+    return "cli" if person is CLI else f"{PERSON_ACTOR}{person.id}"
+
+
+def person_of(actor: str) -> int | None:
+    """The person number an actor string names ("person:N" -> N); None for any other actor."""
+    if not actor.startswith(PERSON_ACTOR):
+        return None
+    number = actor[len(PERSON_ACTOR) :]
+    return int(number) if number.isdigit() else None
 
 
 # What a forgotten person's row keeps as a name: reports and history that name them as
@@ -247,7 +259,7 @@ class PeopleService:
     async def reachable_again(self, person: Person) -> bool:
         """The person wrote to the bot: if they had blocked it, reminders reach them again."""
         async with self.database.transaction() as connection:
-            return await OutboxStore(connection).reachable_again(person.telegram_id)
+            return await OutboxStore(connection).reachable_again(person.id)
 
     async def chats(self) -> list[ChatBinding]:
         """Group chats bound as reminder targets."""
@@ -287,7 +299,7 @@ class PeopleService:
                 token_hash=token_hash(token),
                 role=role,
                 organisation=organisation if role is not Role.ADMIN else None,
-                created_by=None if actor is CLI else actor.telegram_id,
+                created_by=None if actor is CLI else actor.id,
                 now=now,
                 expires_at=expires_at,
                 multi_use=multi_use,
@@ -321,7 +333,7 @@ class PeopleService:
     async def redeem(self, person: Person, token: str) -> Joined:
         """Bind the person as the invite says. Expired, used, unknown or malformed: refused;
         more than GUESSES_PER_WINDOW tries a minute: refused unread."""
-        self._count_guess(person.telegram_id)
+        self._count_guess(person.id)
         if not well_formed(token):
             raise InviteRefused(InviteProblem.MALFORMED)
         async with self.database.transaction() as connection:
@@ -343,19 +355,19 @@ class PeopleService:
                 raise InviteRefused(problem)
             binding = Binding(invite.role, invite.organisation)
             # A stranger is stored from the moment they join, not before.
-            await store.seen(person.telegram_id, person.name, person.username, person.language, now)
-            new = await store.bind(person.telegram_id, binding, now, invite_id=invite.id)
+            await store.seen(person.id, person.name, person.username, person.language, now)
+            new = await store.bind(person.id, binding, now, invite_id=invite.id)
             await AuditLog(connection).record(
                 at=now,
                 actor=actor_name(person),
                 action="bound",
                 subject="person",
-                subject_id=person.telegram_id,
+                subject_id=person.id,
                 new=f"{binding.role.value}@{binding.organisation or '*'}",
             )
-            updated = await store.get(person.telegram_id)
+            updated = await store.get(person.id)
         assert updated is not None
-        self._known[updated.telegram_id] = (await self.database.version(), updated)
+        self._known[updated.id] = (await self.database.version(), updated)
         return Joined(updated, binding, new)
 
     def _count_guess(self, person_id: int) -> None:
@@ -421,7 +433,7 @@ class PeopleService:
         return [
             person
             for person in await self.bound_people()
-            if person.telegram_id != actor.telegram_id
+            if person.id != actor.id
             and any(may_withdraw(actor, binding, tree) for binding in person.bindings)
         ]
 
@@ -470,7 +482,7 @@ class PeopleService:
         """Erase the person's personal data: name, username, language, bindings. Reports and
         history they made stay, attributed to «удалённый пользователь». Only the person
         themselves or the command line may; False if nobody by that id is stored."""
-        if actor is not CLI and actor.telegram_id != person_id:
+        if actor is not CLI and actor.id != person_id:
             raise Forbidden(Action.UNBIND)
         async with self.database.transaction() as connection:
             now = self.clock.now()

@@ -535,7 +535,7 @@ class ReportService:
     ) -> _Taking:
         """Who is taking values in, how, and when: one unit of the report writer."""
         return _Taking(
-            person.telegram_id,
+            person.id,
             actor_name(person),
             source,
             self.clock.now(),
@@ -617,7 +617,7 @@ class ReportService:
         audience = await self.snapshots.audience(self.timezone)
         own = {b.organisation for b in person.bindings if b.role is Role.REP}
         return {
-            name: [listener for listener in heard if listener.person_id != person.telegram_id]
+            name: [listener for listener in heard if listener.person_id != person.id]
             for name, heard in audience.reps.items()
             if name not in own
         }
@@ -638,7 +638,7 @@ class ReportService:
         not the person's). Settling and storing are one transaction: nothing half-done."""
         context = await self._context()
         taking = _Taking(
-            person.telegram_id,
+            person.id,
             actor_name(person),
             Source.MESSAGE,
             self.clock.now(),
@@ -650,13 +650,13 @@ class ReportService:
 
         def take(connection: Connection) -> Stored | None:
             writer = ReportWriter(connection)
-            payload = writer.draft(draft_id, person.telegram_id)
+            payload = writer.draft(draft_id, person.id)
             if payload is None:
                 return None
             if not taking.claim(connection):
                 return Stored((), repeated=True)
             entries = self._draft_entries(person, context, payload)
-            if not writer.settle_draft(draft_id, person.telegram_id, "confirmed", taking.now):
+            if not writer.settle_draft(draft_id, person.id, "confirmed", taking.now):
                 return None
             source = Source(str(payload.get("source", Source.MESSAGE.value)))
             return Stored(taking.with_source(source).store(writer, entries))
@@ -692,7 +692,7 @@ class ReportService:
         now = self.clock.now()
         return await self.database.run(
             lambda connection: ReportWriter(connection).settle_draft(
-                draft_id, person.telegram_id, "discarded", now
+                draft_id, person.id, "discarded", now
             )
         )
 

@@ -34,7 +34,7 @@ from bot.domain.shares import (
     tally,
 )
 from bot.services.clock import Clock
-from bot.services.people import CLI, Forbidden, actor_name
+from bot.services.people import CLI, Forbidden, actor_name, person_of
 from bot.services.snapshots import RoadmapView, Snapshots
 from storage.audit import AuditLog
 from storage.db import Database
@@ -213,12 +213,8 @@ class MarkOutcome:
 
 def describe_actor(actor: str, names: Mapping[int, Person], tree: OrgTree) -> str:
     """«Иванова И. И., МБОУ СШ № 1 г. Вязьмы» for "person:4005": people see names, never ids."""
-    if not actor.startswith("person:"):
-        return actor
-    try:
-        person = names.get(int(actor.split(":", 1)[1]))
-    except ValueError:
-        return actor
+    number = person_of(actor)
+    person = None if number is None else names.get(number)
     if person is None:
         return actor
     places = [b.organisation for b in person.bindings if b.organisation in tree.by_name]
@@ -378,11 +374,7 @@ class ShareService:
     async def _people(self, actors: Iterable[str]) -> Mapping[int, Person]:
         """The people behind "person:N" actors: the bound ones from the audience snapshot (no
         query), anyone else (no longer bound) from the database."""
-        ids = {
-            int(actor.split(":", 1)[1])
-            for actor in actors
-            if actor.startswith("person:") and actor.split(":", 1)[1].isdigit()
-        }
+        ids = {number for number in map(person_of, actors) if number is not None}
         if not ids:
             return {}
         known = (await self.snapshots.audience(self.timezone)).people
@@ -665,7 +657,7 @@ class ShareService:
             if not listeners and parent in roots:
                 listeners = audience.staff
             for listener in listeners:
-                if listener.person_id == person.telegram_id and person is not CLI:
+                if listener.person_id == person.id and person is not CLI:
                     continue  # they did it themselves
                 zone = ZoneInfo(listener.timezone)
                 local = now.astimezone(zone)

@@ -104,7 +104,7 @@ async def test_a_start_that_met_a_locked_database_is_handled_again(
         assert answers, f"{user_id} got no answer"
         assert not internal & set(answers), f"{user_id} was told something went wrong"
     # the database holds every one of them, the unlucky one too
-    bound = {person.telegram_id for person in await world.app.people.bound_people()}
+    bound = {person.id for person in await world.app.people.bound_people()}
     assert set(people) <= bound
     # and Telegram was told "done" about the unlucky update only after it was handled
     assert unlucky_update["update_id"] in telegram.confirmed
