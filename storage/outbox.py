@@ -55,18 +55,20 @@ STALE: Final = "stale"  # how the reason of a row whose round ended unsent begin
 # each. Nobody planned it; somebody is waiting for it, so quiet hours never hold it.
 REPLY: Final = "reply"
 _CHUNK = 500  # ids per IN (...) list: well under every backend's bound-parameter limit
+TELEGRAM: Final = "telegram"  # the channel of every row written before there were others
 
 
 @dataclass(frozen=True, slots=True)
 class NewMessage:
     """A message to plan: one per chat, kind and round (planning it again adds nothing)."""
 
-    chat_id: int
+    chat_id: int  # in `channel`
     person_id: int | None
     kind: str
     round: date
     payload: str  # JSON: what the message is about; composed into text when it is sent
     not_before: datetime  # the earliest instant to send (aware, UTC)
+    channel: str = TELEGRAM
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +85,10 @@ class OutboxRow:
     claimed_by: str | None
     claimed_until: datetime | None
     sent_at: datetime | None
-    message_id: int | None
+    message_id: str | None  # the channel's id of the message sent
     reason: str | None
     created_at: datetime
+    channel: str = TELEGRAM
 
 
 def _row(mapping: Any) -> OutboxRow:
@@ -150,10 +153,11 @@ _POSTPONE = (
 
 
 def insert_once(dialect: str) -> Any:
-    """An INSERT of outbox rows that skips a row whose (chat_id, kind, round) is there already:
-    belt and braces where another planner could commit between a SELECT and the INSERT
-    (PostgreSQL), and the way a unit writing in plain SQLAlchemy plans rows exactly once."""
-    keys = ["chat_id", "kind", "round"]
+    """An INSERT of outbox rows that skips a row whose (channel, chat_id, kind, round) is there
+    already: belt and braces where another planner could commit between a SELECT and the
+    INSERT (PostgreSQL), and the way a unit writing in plain SQLAlchemy plans rows exactly
+    once."""
+    keys = ["channel", "chat_id", "kind", "round"]
     if dialect == "sqlite":
         return sqlite.insert(outbox).on_conflict_do_nothing(index_elements=keys)
     if dialect == "postgresql":
@@ -221,7 +225,8 @@ class OutboxStore:
     async def add(self, messages: Iterable[NewMessage], now: datetime) -> int:
         """Plan messages; returns how many rows were inserted.
 
-        Idempotent: a message whose (chat_id, kind, round) is already there is skipped, so
+        Idempotent: a message whose (channel, chat_id, kind, round) is already there is
+        skipped, so
         planning a round twice inserts nothing the second time. Older rounds of the same chat
         and kind that are still pending are superseded (they would say something stale), and
         so are stale ones whose lines can be folded; their lines are folded into the new
@@ -231,21 +236,25 @@ class OutboxStore:
         The first statement is an UPDATE, so on SQLite the transaction holds the write lock
         before it reads what exists (no other planner can insert in between).
         """
-        wanted: dict[tuple[int, str, date], NewMessage] = {}
+        wanted: dict[tuple[str, int, str, date], NewMessage] = {}
         for message in messages:
-            wanted.setdefault((message.chat_id, message.kind, message.round), message)
+            key = (message.channel, message.chat_id, message.kind, message.round)
+            wanted.setdefault(key, message)
         if not wanted:
             return 0
 
-        groups: dict[tuple[str, date], list[int]] = defaultdict(list)
-        for chat_id, kind, round_ in wanted:
-            groups[(kind, round_)].append(chat_id)
+        groups: dict[tuple[str, str, date], list[int]] = defaultdict(list)
+        for channel, chat_id, kind, round_ in wanted:
+            groups[(channel, kind, round_)].append(chat_id)
         # Older rows never heard, newest first: (id, status, payload) by the new message's key.
-        unheard: defaultdict[tuple[int, str, date], list[tuple[int, str, str]]] = defaultdict(list)
-        for (kind, round_), chat_ids in groups.items():
+        unheard: defaultdict[tuple[str, int, str, date], list[tuple[int, str, str]]] = defaultdict(
+            list
+        )
+        for (channel, kind, round_), chat_ids in groups.items():
             superseded = superseded_reason(round_)
             for chunk in _chunks(chat_ids):
                 older = and_(
+                    outbox.c.channel == channel,
                     outbox.c.kind == kind,
                     outbox.c.round < round_,
                     outbox.c.chat_id.in_(chunk),
@@ -268,41 +277,46 @@ class OutboxStore:
                     .order_by(outbox.c.round.desc(), outbox.c.id.desc())
                 )
                 for row_id, chat_id, status, payload in found:
-                    unheard[(chat_id, kind, round_)].append((row_id, status, payload))
+                    unheard[(channel, chat_id, kind, round_)].append((row_id, status, payload))
 
-        existing: set[tuple[int, str, date]] = set()
-        newest: dict[tuple[int, str], date] = {}
-        kinds = sorted({kind for _, kind, _ in wanted})
-        oldest = min(round_ for _, _, round_ in wanted)
-        all_chats = sorted({chat_id for chat_id, _, _ in wanted})
-        for chunk in _chunks(all_chats):
-            found = await self.connection.execute(
-                select(outbox.c.chat_id, outbox.c.kind, outbox.c.round).where(
-                    outbox.c.chat_id.in_(chunk),
-                    outbox.c.kind.in_(kinds),
-                    outbox.c.round >= oldest,
+        existing: set[tuple[str, int, str, date]] = set()
+        newest: dict[tuple[str, int, str], date] = {}
+        kinds = sorted({kind for _, _, kind, _ in wanted})
+        oldest = min(round_ for _, _, _, round_ in wanted)
+        chats_by_channel: defaultdict[str, set[int]] = defaultdict(set)
+        for channel, chat_id, _, _ in wanted:
+            chats_by_channel[channel].add(chat_id)
+        for channel, chats in sorted(chats_by_channel.items()):
+            for chunk in _chunks(sorted(chats)):
+                found = await self.connection.execute(
+                    select(outbox.c.chat_id, outbox.c.kind, outbox.c.round).where(
+                        outbox.c.channel == channel,
+                        outbox.c.chat_id.in_(chunk),
+                        outbox.c.kind.in_(kinds),
+                        outbox.c.round >= oldest,
+                    )
                 )
-            )
-            for chat_id, kind, round_ in found:
-                existing.add((chat_id, kind, round_))
-                if round_ > newest.get((chat_id, kind), date.min):
-                    newest[(chat_id, kind)] = round_
+                for chat_id, kind, round_ in found:
+                    existing.add((channel, chat_id, kind, round_))
+                    if round_ > newest.get((channel, chat_id, kind), date.min):
+                        newest[(channel, chat_id, kind)] = round_
 
         rows: list[dict[str, Any]] = []
         folded: list[tuple[int, date]] = []
         for key, message in wanted.items():
             if key in existing:
                 continue
-            newer = newest.get((message.chat_id, message.kind))
+            newer = newest.get((message.channel, message.chat_id, message.kind))
             stale = newer is not None and newer > message.round
             payload = message.payload
             if key in unheard and not stale and _lines(payload) is not None:
                 foldable = [row for row in unheard[key] if _lines(row[2]) is not None]
                 payload = fold(payload, [old_payload for _, _, old_payload in foldable])
                 # Stale rows now heard in this round: superseded, so no round folds them again.
-                folded.extend((row_id, key[2]) for row_id, was, _ in foldable if was == FAILED)
+                folded.extend((row_id, key[3]) for row_id, was, _ in foldable if was == FAILED)
             rows.append(
                 {
+                    "channel": message.channel,
                     "chat_id": message.chat_id,
                     "person_id": message.person_id,
                     "kind": message.kind,
@@ -444,18 +458,20 @@ class OutboxStore:
         result = await self.connection.execute(statement, params)
         return int(result.rowcount)
 
-    async def mark_sent(self, row_id: int, message_id: int, now: datetime, *, worker: str) -> bool:
+    async def mark_sent(
+        self, row_id: int, message_id: int | str, now: datetime, *, worker: str
+    ) -> bool:
         return await self.mark_sent_many([(row_id, message_id)], now, worker=worker) == 1
 
     async def mark_sent_many(
-        self, sent: Iterable[tuple[int, int]], now: datetime, *, worker: str
+        self, sent: Iterable[tuple[int, int | str]], now: datetime, *, worker: str
     ) -> int:
-        """Rows (id, Telegram's message id) sent; returns how many were still ours.
+        """Rows (id, the channel's message id) sent; returns how many were still ours.
 
         One executemany of one prepared statement: the sender records every message this
         way, so its cost per row is what matters at hundreds of messages a second."""
         params: list[dict[str, Any]] = [
-            {"b_id": row_id, "b_message_id": message_id, "b_now": now}
+            {"b_id": row_id, "b_message_id": str(message_id), "b_now": now}
             for row_id, message_id in sent
         ]
         return await self._finish(_MARK_SENT, params, worker)
@@ -491,48 +507,70 @@ class OutboxStore:
         params = [{"b_id": row_id, "b_not_before": not_before}]
         return await self._finish(_POSTPONE, params, worker) == 1
 
-    async def cancel_pending_for(self, chat_id: int, reason: str) -> int:
+    async def cancel_pending_for(self, chat_id: int, reason: str, channel: str = TELEGRAM) -> int:
         """Cancel every pending row of a chat (it told us to stop); returns how many."""
         result = await self.connection.execute(
             update(outbox)
-            .where(outbox.c.chat_id == chat_id, outbox.c.status == PENDING)
+            .where(
+                outbox.c.channel == channel,
+                outbox.c.chat_id == chat_id,
+                outbox.c.status == PENDING,
+            )
             .values(status=CANCELLED, reason=reason)
         )
         return int(result.rowcount)
 
     # -- unreachable chats ---------------------------------------------------------------------
 
-    async def mark_unreachable(self, chat_id: int, reason: str, now: datetime) -> None:
+    async def mark_unreachable(
+        self, chat_id: int, reason: str, now: datetime, channel: str = TELEGRAM
+    ) -> None:
         """Remember that a chat told us to stop (403); keeps the first `since`."""
         result = await self.connection.execute(
             update(unreachable_chats)
-            .where(unreachable_chats.c.chat_id == chat_id)
+            .where(unreachable_chats.c.channel == channel, unreachable_chats.c.chat_id == chat_id)
             .values(reason=reason)
         )
         if not result.rowcount:
             await self.connection.execute(
-                insert(unreachable_chats).values(chat_id=chat_id, since=now, reason=reason)
+                insert(unreachable_chats).values(
+                    channel=channel, chat_id=chat_id, since=now, reason=reason
+                )
             )
 
-    async def unreachable(self, chat_ids: Iterable[int] | None = None) -> set[int]:
-        """Unreachable chats: all of them, or those among `chat_ids`."""
+    async def unreachable(
+        self, chat_ids: Iterable[int] | None = None, channel: str = TELEGRAM
+    ) -> set[int]:
+        """Unreachable chats of `channel`: all of them, or those among `chat_ids`."""
+        of_channel = unreachable_chats.c.channel == channel
         if chat_ids is None:
-            return set(await self.connection.scalars(select(unreachable_chats.c.chat_id)))
+            return set(
+                await self.connection.scalars(select(unreachable_chats.c.chat_id).where(of_channel))
+            )
         found: set[int] = set()
         for chunk in _chunks(sorted(set(chat_ids))):
             found.update(
                 await self.connection.scalars(
                     select(unreachable_chats.c.chat_id).where(
-                        unreachable_chats.c.chat_id.in_(chunk)
+                        of_channel, unreachable_chats.c.chat_id.in_(chunk)
                     )
                 )
             )
         return found
 
-    async def reachable_again(self, chat_id: int) -> bool:
+    async def unreachable_everywhere(self) -> set[tuple[str, int]]:
+        """Every unreachable chat, as (channel, chat id)."""
+        rows = await self.connection.execute(
+            select(unreachable_chats.c.channel, unreachable_chats.c.chat_id)
+        )
+        return {(channel, chat_id) for channel, chat_id in rows}
+
+    async def reachable_again(self, chat_id: int, channel: str = TELEGRAM) -> bool:
         """The chat talks to us again (/start after a block); True if it was unreachable."""
         result = await self.connection.execute(
-            delete(unreachable_chats).where(unreachable_chats.c.chat_id == chat_id)
+            delete(unreachable_chats).where(
+                unreachable_chats.c.channel == channel, unreachable_chats.c.chat_id == chat_id
+            )
         )
         return bool(result.rowcount)
 
@@ -547,19 +585,29 @@ class OutboxStore:
         counts.update({status: int(count) for status, count in result})
         return counts
 
-    async def pending_for(self, chat_id: int) -> list[OutboxRow]:
+    async def pending_for(self, chat_id: int, channel: str = TELEGRAM) -> list[OutboxRow]:
         result = await self.connection.execute(
             select(outbox)
-            .where(outbox.c.chat_id == chat_id, outbox.c.status == PENDING)
+            .where(
+                outbox.c.channel == channel,
+                outbox.c.chat_id == chat_id,
+                outbox.c.status == PENDING,
+            )
             .order_by(outbox.c.not_before, outbox.c.id)
         )
         return [_row(row._mapping) for row in result]
 
-    async def sent_as(self, chat_id: int, message_id: int) -> OutboxRow | None:
+    async def sent_as(
+        self, chat_id: int, message_id: int | str, channel: str = TELEGRAM
+    ) -> OutboxRow | None:
         """The row a message in a chat was sent for (a reply to a question finds it)."""
         found = (
             await self.connection.execute(
-                select(outbox).where(outbox.c.chat_id == chat_id, outbox.c.message_id == message_id)
+                select(outbox).where(
+                    outbox.c.channel == channel,
+                    outbox.c.chat_id == chat_id,
+                    outbox.c.message_id == str(message_id),
+                )
             )
         ).first()
         return _row(found._mapping) if found is not None else None

@@ -1,4 +1,4 @@
-"""People, their bindings, invites, party links, bound chats and processed updates."""
+"""People, their bindings, invites, party links, bound chats and processed events."""
 
 from __future__ import annotations
 
@@ -25,25 +25,30 @@ from storage.tables import (
     parties,
     party_links,
     people,
-    processed_updates,
+    processed_events,
     report_drafts,
     unreachable_chats,
 )
 
-# Built once (every report claims its update): insert unless noted, in one statement. The
+TELEGRAM = "telegram"
+
+# Built once (every report claims its event): insert unless noted, in one statement. The
 # SQLite dialect's own on_conflict_do_nothing() is not cacheable (compiled on every call),
 # so SQLite gets the generic insert with its "OR IGNORE" prefix.
 _CLAIM = {
-    "sqlite": insert(processed_updates).prefix_with("OR IGNORE", dialect="sqlite"),
-    "postgresql": postgresql.insert(processed_updates).on_conflict_do_nothing(),
+    "sqlite": insert(processed_events).prefix_with("OR IGNORE", dialect="sqlite"),
+    "postgresql": postgresql.insert(processed_events).on_conflict_do_nothing(),
 }
 
 
-def claim_update(connection: Connection, update_id: int, now: datetime) -> bool:
-    """Note one update inside the caller's (sync) transaction; False if it was noted before.
-    Claimed in the same transaction as what the update wrote, a redelivery writes nothing."""
+def claim_update(
+    connection: Connection, update_id: int | str, now: datetime, channel: str = TELEGRAM
+) -> bool:
+    """Note one event inside the caller's (sync) transaction; False if it was noted before.
+    Claimed in the same transaction as what the event wrote, a redelivery writes nothing."""
     claimed = connection.execute(
-        _CLAIM[connection.dialect.name], {"update_id": update_id, "processed_at": now}
+        _CLAIM[connection.dialect.name],
+        {"channel": channel, "event_key": str(update_id), "processed_at": now},
     )
     return bool(claimed.rowcount == 1)
 
@@ -92,6 +97,7 @@ class ChatBinding:
     title: str | None
     party: str | None
     organisation: str | None
+    channel: str = TELEGRAM
 
 
 class PeopleStore:
@@ -402,9 +408,11 @@ class PeopleStore:
         organisation: str | None,
         created_by: int,
         now: datetime,
+        channel: str = TELEGRAM,
     ) -> bool:
         org_id = await self._org_id(organisation)
         target = and_(
+            chat_bindings.c.channel == channel,
             chat_bindings.c.chat_id == chat_id,
             chat_bindings.c.party_id.is_(None)
             if party_id is None
@@ -419,6 +427,7 @@ class PeopleStore:
             return False
         await self.connection.execute(
             insert(chat_bindings).values(
+                channel=channel,
                 chat_id=chat_id,
                 title=title,
                 party_id=party_id,
@@ -433,6 +442,7 @@ class PeopleStore:
         party = aliased(parties)
         rows = await self.connection.execute(
             select(
+                chat_bindings.c.channel,
                 chat_bindings.c.chat_id,
                 chat_bindings.c.title,
                 party.c.name.label("party"),
@@ -441,30 +451,39 @@ class PeopleStore:
             .select_from(chat_bindings.outerjoin(party).outerjoin(organisations))
             .order_by(chat_bindings.c.id)
         )
-        return [ChatBinding(r.chat_id, r.title, r.party, r.organisation) for r in rows]
+        return [ChatBinding(r.chat_id, r.title, r.party, r.organisation, r.channel) for r in rows]
 
-    # -- updates ----------------------------------------------------------------------------
+    # -- events ------------------------------------------------------------------------------
 
-    async def claim_update(self, update_id: int, now: datetime) -> bool:
-        """Note one update inside the caller's transaction; False if it was noted before."""
-        return await self.connection.run_sync(claim_update, update_id, now)
+    async def claim_update(
+        self, update_id: int | str, now: datetime, channel: str = TELEGRAM
+    ) -> bool:
+        """Note one event inside the caller's transaction; False if it was noted before."""
+        return await self.connection.run_sync(claim_update, update_id, now, channel)
 
-    async def record_updates(self, handled: Sequence[tuple[int, datetime]]) -> None:
-        """Note handled update ids; ids already noted are left as they are."""
+    async def record_updates(
+        self, handled: Sequence[tuple[int | str, datetime]], channel: str = TELEGRAM
+    ) -> None:
+        """Note handled events' keys; keys already noted are left as they are."""
         if not handled:
             return
+        keys = {str(key): at for key, at in handled}
         known = set(
             (
                 await self.connection.execute(
-                    select(processed_updates.c.update_id).where(
-                        processed_updates.c.update_id.in_([update_id for update_id, _ in handled])
+                    select(processed_events.c.event_key).where(
+                        processed_events.c.channel == channel,
+                        processed_events.c.event_key.in_(list(keys)),
                     )
                 )
             ).scalars()
         )
-        fresh = {update_id: at for update_id, at in handled if update_id not in known}
+        fresh = {key: at for key, at in keys.items() if key not in known}
         if fresh:
             await self.connection.execute(
-                insert(processed_updates),
-                [{"update_id": update_id, "processed_at": at} for update_id, at in fresh.items()],
+                insert(processed_events),
+                [
+                    {"channel": channel, "event_key": key, "processed_at": at}
+                    for key, at in fresh.items()
+                ],
             )

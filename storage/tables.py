@@ -224,12 +224,32 @@ organisations = Table(
 people = Table(
     "people",
     metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=False),  # the Telegram user id
+    # The person's number: named in history as "person:N". People known before channels
+    # (0010) kept their Telegram user id as their number; it is no address of theirs.
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
     Column("name", Text, nullable=False),
     Column("username", String(64)),
     Column("language", String(16)),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("seen_at", UtcDateTime(), nullable=False),
+)
+
+# How a person is known in a channel ("telegram", "max"): the user id there, and the private
+# chat when the channel's is not the user id (a MAX dialog has its own chat id). A person who
+# joined in two channels has two identities; one forgotten has none.
+identities = Table(
+    "identities",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("chat_id", BigInteger),  # NULL: the private chat is the user id
+    Column("username", String(64)),
+    Column("language", String(16)),
+    Column("seen_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("channel", "external_id", name="uq_identities_channel_external"),
+    Index("ix_identities_person", "person_id"),
 )
 
 bindings = Table(
@@ -279,21 +299,24 @@ chat_bindings = Table(
     "chat_bindings",
     metadata,
     Column("id", Integer, primary_key=True),
+    Column("channel", String(16), nullable=False, server_default="telegram"),
     Column("chat_id", BigInteger, nullable=False),
     Column("title", Text),
     Column("party_id", ForeignKey("parties.id", ondelete="CASCADE")),
     Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE")),
     Column("created_by", BigInteger, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
-    Index("ix_chat_bindings_chat", "chat_id"),
+    Index("ix_chat_bindings_chat", "channel", "chat_id"),
 )
 
-# Telegram may deliver an update twice (a retry after a restart, a webhook redelivery);
-# the id is claimed in the same transaction as the update's effects.
-processed_updates = Table(
-    "processed_updates",
+# A channel may deliver an event twice (a retry after a restart, a webhook redelivery); its
+# key (Telegram: the update id; MAX: the message or callback id) is claimed in the same
+# transaction as the event's effects.
+processed_events = Table(
+    "processed_events",
     metadata,
-    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("channel", String(16), primary_key=True),
+    Column("event_key", String(64), primary_key=True),
     Column("processed_at", UtcDateTime(), nullable=False),
 )
 
@@ -306,6 +329,7 @@ outbox = Table(
     "outbox",
     metadata,
     Column("id", Integer, primary_key=True),
+    Column("channel", String(16), nullable=False, server_default="telegram"),
     Column("chat_id", BigInteger, nullable=False),  # a person's private chat or a group
     Column("person_id", BigInteger),  # NULL for a group chat
     Column("kind", String(16), nullable=False),  # "digest", "escalation", "undated"
@@ -317,13 +341,15 @@ outbox = Table(
     Column("claimed_by", String(64)),
     Column("claimed_until", UtcDateTime()),
     Column("sent_at", UtcDateTime()),
-    Column("message_id", BigInteger),
+    Column("message_id", String(64)),  # the channel's id of the message sent
     Column("reason", Text),
     Column("created_at", UtcDateTime(), nullable=False),
-    UniqueConstraint("chat_id", "kind", "round", name="uq_outbox_chat_kind_round"),
+    UniqueConstraint(
+        "channel", "chat_id", "kind", "round", name="uq_outbox_channel_chat_kind_round"
+    ),
     Index("ix_outbox_status_not_before", "status", "not_before"),
     # A reply to a question the bot asked is traced back to the question by its message id.
-    Index("ix_outbox_chat_message", "chat_id", "message_id"),
+    Index("ix_outbox_chat_message", "channel", "chat_id", "message_id"),
 )
 
 # The last local day whose reminder round was planned, per time zone: after downtime the
@@ -348,6 +374,7 @@ data_revision = Table(
 unreachable_chats = Table(
     "unreachable_chats",
     metadata,
+    Column("channel", String(16), primary_key=True, server_default="telegram"),
     Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
     Column("since", UtcDateTime(), nullable=False),
     Column("reason", Text, nullable=False),

@@ -25,7 +25,7 @@ from sqlalchemy import delete, select
 from bot.services.clock import Clock
 from storage.db import Database
 from storage.people import PeopleStore
-from storage.tables import processed_updates
+from storage.tables import processed_events
 
 # Telegram keeps an unconfirmed update for 24 hours; a week of ids is plenty to recognise one.
 KEPT_FOR = timedelta(days=7)
@@ -50,15 +50,16 @@ class UpdateLedger:
         async with self.database.transaction() as connection:
             cutoff = self.clock.now() - KEPT_FOR
             await connection.execute(
-                delete(processed_updates).where(processed_updates.c.processed_at < cutoff)
+                delete(processed_events).where(processed_events.c.processed_at < cutoff)
             )
             rows = await connection.execute(
-                select(processed_updates.c.update_id)
-                .order_by(processed_updates.c.update_id.desc())
+                select(processed_events.c.event_key)
+                .where(processed_events.c.channel == "telegram")
+                .order_by(processed_events.c.processed_at.desc())
                 .limit(REMEMBERED)
             )
-            for (update_id,) in reversed(list(rows)):
-                self._remember(update_id)
+            for (key,) in reversed(list(rows)):
+                self._remember(int(key))
 
     def _remember(self, update_id: int) -> None:
         self._handled.add(update_id)

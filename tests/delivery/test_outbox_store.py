@@ -257,7 +257,7 @@ async def test_only_the_claiming_worker_ends_a_row(db: Database) -> None:
         assert not await store.mark_sent(ids[1], 12, NOW, worker="w")
     rows = {row.id: row for row in await all_rows(db)}
     sent, failed, cancelled, retry, released = (rows[row_id] for row_id in ids)
-    assert (sent.status, sent.message_id, sent.sent_at) == ("sent", 11, NOW)
+    assert (sent.status, sent.message_id, sent.sent_at) == ("sent", "11", NOW)
     assert (failed.status, failed.reason) == ("failed", "400: bad")
     assert (cancelled.status, cancelled.reason) == ("cancelled", "nothing left to say")
     assert (retry.status, retry.not_before, retry.claimed_by) == ("pending", later, None)

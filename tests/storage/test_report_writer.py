@@ -23,7 +23,7 @@ from storage.tables import (
     audit_log,
     indicators,
     organisations,
-    processed_updates,
+    processed_events,
     roadmaps,
     weekly_reports,
 )
@@ -213,7 +213,7 @@ async def test_a_unit_that_fails_leaves_nothing_behind(database: Database) -> No
     assert await database.run(lambda connection: claim_update(connection, 7, NOW))
     assert not await database.run(lambda connection: claim_update(connection, 7, NOW))
     async with database.transaction() as connection:
-        assert await connection.scalar(select(func.count()).select_from(processed_updates)) == 1
+        assert await connection.scalar(select(func.count()).select_from(processed_events)) == 1
 
 
 async def test_units_run_the_same_without_a_thread_of_their_own(
