@@ -15,6 +15,10 @@ confirmed and never handled — the person got «Что-то пошло не т�
   handled is written before the getUpdates that confirms it (the session middleware
   `WriteLedgerBeforeGetUpdates`), and an update delivered again is skipped.
 
+The offset is Telegram's own model (update ids that only grow), and this module is Telegram's
+alone. The ledger is channel-neutral: it knows an update by its `EventKey` (`telegram`, the
+update id as a string), as it knows another channel's events by that channel's keys.
+
 A crash loses nothing: whatever was not confirmed is delivered again at the next start, and
 whatever was handled is in the ledger.
 """

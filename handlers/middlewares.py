@@ -14,9 +14,15 @@ from aiogram.methods import GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject, Update, User
 
+from bot.domain.channels import EventKey
 from bot.render.texts import Texts
 from bot.services.people import PeopleService
 from bot.services.updates import UpdateLedger
+
+
+def event_of(update: Update) -> EventKey:
+    """How the ledger knows a Telegram update: by its update id."""
+    return EventKey.telegram(update.update_id)
 
 
 class OncePerUpdate(BaseMiddleware):
@@ -38,7 +44,7 @@ class OncePerUpdate(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         assert isinstance(event, Update)
-        async with self.ledger.handling(event.update_id) as first_time:
+        async with self.ledger.handling(event_of(event)) as first_time:
             result = await handler(event, data) if first_time else None
         if first_time and self.write_each:
             await self.ledger.flush()

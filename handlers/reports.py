@@ -35,6 +35,7 @@ from aiogram.types import (
 
 from bot.domain.access import Action, Person, Role, may
 from bot.domain.bulk import BulkRow, LineProblem, parse_bulk
+from bot.domain.channels import EventKey
 from bot.domain.indicator_form import TEMPLATE, parse_indicator_form
 from bot.domain.indicator_grammar import AnswerRefused, read_weekly_answer
 from bot.domain.indicators import IndicatorHistory, label_map
@@ -74,6 +75,7 @@ from bot.services.reports import (
 from bot.services.snapshots import Snapshots
 from handlers.callbacks import MissingAction, ReportButton
 from handlers.filters import NOT_A_COMMAND, PRIVATE, PRIVATE_TEXT, TEXT, Checks
+from handlers.middlewares import event_of
 from handlers.replies import answer_long
 
 SHEETS = (".xlsx", ".csv")
@@ -179,7 +181,7 @@ async def report_command(
     """`/report` shows what is asked; `/report 38` answers it."""
     if command.args and command.args.strip():
         answer = message.model_copy(update={"text": command.args})
-        await answer_questions(answer, person, t, reports, snapshots, state, event_update.update_id)
+        await answer_questions(answer, person, t, reports, snapshots, state, event_of(event_update))
         return
     questions = await reports.my_questions(person)
     if not questions:
@@ -231,7 +233,7 @@ async def answer_questions(
     reports: ReportService,
     snapshots: Snapshots,
     state: FSMContext,
-    update_id: int,
+    event: EventKey,
     *,
     organisation: str | None = None,
     indicator_id: int = 0,
@@ -250,7 +252,7 @@ async def answer_questions(
             await message.answer(t("report.nothing_asked"))
             return
         if len(mine) != 1:  # none (say why) or several (ask which): as before
-            said = await reports.submit(person, text, update_id=update_id)
+            said = await reports.submit(person, text, event=event)
             await _answer_outcome(message, said, t, snapshots)
             return
         organisation = mine[0]
@@ -304,7 +306,7 @@ async def answer_questions(
             return
         values = {q.indicator.code: value for q, value in zip(chosen, bare, strict=False)}
     outcome = await reports.submit_rows(
-        person, [BulkRow(1, organisation, values)], source=source, update_id=update_id
+        person, [BulkRow(1, organisation, values)], source=source, event=event
     )
     if any(problem.reason == "not_in_reach" for problem in outcome.refused):
         raise Forbidden(Action.REPORT)
@@ -384,7 +386,7 @@ async def reply_to_question(
         reports,
         snapshots,
         state,
-        event_update.update_id,
+        event_of(event_update),
         organisation=organisation,
         indicator_id=indicator_id,
     )
@@ -403,7 +405,7 @@ async def plain_text(
     assert message.text is not None
     if _reports_for_someone(person) or not _enters_for_others(person):
         await answer_questions(
-            message, person, t, reports, snapshots, state, event_update.update_id
+            message, person, t, reports, snapshots, state, event_of(event_update)
         )
         return
     view = await snapshots.roadmap()
@@ -417,14 +419,14 @@ async def plain_text(
         # A coordinator asked for their own body's figure («12»): no organisation named,
         # so an answer to that question, not a line of bulk entry.
         await answer_questions(
-            message, person, t, reports, snapshots, state, event_update.update_id
+            message, person, t, reports, snapshots, state, event_of(event_update)
         )
         return
     if not reading.rows and not reading.problems:
         await message.answer(t("bulk.nothing"))
         return
     bulk = await reports.submit_rows(
-        person, reading.rows, source=Source.BULK, update_id=event_update.update_id
+        person, reading.rows, source=Source.BULK, event=event_of(event_update)
     )
     await _answer_bulk(message, bulk, reading.problems, t)
 
@@ -531,7 +533,7 @@ async def sheet_upload(
         return
     source = Source.EXPORT if person.is_admin else Source.SHEET
     outcome = await reports.submit_rows(
-        person, reading.rows, source=source, update_id=event_update.update_id
+        person, reading.rows, source=source, event=event_of(event_update)
     )
     await _answer_bulk(message, outcome, reading.problems, t)
 
@@ -573,7 +575,7 @@ async def on_button(
     text: str | None = None
     markup = None
     if action == "ok":
-        stored = await reports.confirm(person, callback_data.ref, update_id=event_update.update_id)
+        stored = await reports.confirm(person, callback_data.ref, event=event_of(event_update))
         text = render_stored(stored, t) if stored is not None else t("report.draft_gone")
     elif action == "no":
         settled = await reports.discard(person, callback_data.ref)
@@ -597,7 +599,7 @@ async def on_button(
             reports,
             snapshots,
             state,
-            event_update.update_id,
+            event_of(event_update),
             organisation=names.get(callback_data.ref),
             indicator_id=callback_data.i,
             source=Source.BUTTON,
@@ -609,7 +611,7 @@ async def on_button(
             person,
             str(callback_data.value),
             organisation=names.get(callback_data.ref),
-            update_id=event_update.update_id,
+            event=event_of(event_update),
             source=Source.BUTTON,
         )
         await query.answer()
@@ -799,7 +801,7 @@ async def enter_for_them(
         reports,
         snapshots,
         state,
-        event_update.update_id,
+        event_of(event_update),
         organisation=str(organisation),
         source=Source.BULK,
     )

@@ -36,6 +36,7 @@ from bot.services.tasks import (
 )
 from handlers.callbacks import ShareAction, TaskAction, TaskPage
 from handlers.filters import TEXT
+from handlers.middlewares import event_of
 from handlers.replies import answer_long
 
 MAX_NUMBER = 16  # "11.2.3": a longer "number" is not one, and would not fit in a reply
@@ -270,7 +271,7 @@ async def save_comment(
     if not text:
         await message.answer(t("comment.empty"))
         return
-    await tasks.comment(person, int(data["task_id"]), text, update_id=event_update.update_id)
+    await tasks.comment(person, int(data["task_id"]), text, event=event_of(event_update))
     await state.clear()
     await message.answer(t("comment.ok", number=data["number"]))
 

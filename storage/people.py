@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from bot.domain.access import Binding, Person, Role
+from bot.domain.channels import EventKey
 from bot.domain.links import PartyLink
 from bot.domain.model import OrganisationKind
 from storage.tables import (
@@ -41,14 +42,12 @@ _CLAIM = {
 }
 
 
-def claim_update(
-    connection: Connection, update_id: int | str, now: datetime, channel: str = TELEGRAM
-) -> bool:
+def claim_event(connection: Connection, event: EventKey, now: datetime) -> bool:
     """Note one event inside the caller's (sync) transaction; False if it was noted before.
     Claimed in the same transaction as what the event wrote, a redelivery writes nothing."""
     claimed = connection.execute(
         _CLAIM[connection.dialect.name],
-        {"channel": channel, "event_key": str(update_id), "processed_at": now},
+        {"channel": event.channel, "event_key": event.key, "processed_at": now},
     )
     return bool(claimed.rowcount == 1)
 
@@ -455,35 +454,32 @@ class PeopleStore:
 
     # -- events ------------------------------------------------------------------------------
 
-    async def claim_update(
-        self, update_id: int | str, now: datetime, channel: str = TELEGRAM
-    ) -> bool:
+    async def claim_event(self, event: EventKey, now: datetime) -> bool:
         """Note one event inside the caller's transaction; False if it was noted before."""
-        return await self.connection.run_sync(claim_update, update_id, now, channel)
+        return await self.connection.run_sync(claim_event, event, now)
 
-    async def record_updates(
-        self, handled: Sequence[tuple[int | str, datetime]], channel: str = TELEGRAM
-    ) -> None:
-        """Note handled events' keys; keys already noted are left as they are."""
+    async def record_events(self, handled: Sequence[tuple[EventKey, datetime]]) -> None:
+        """Note handled events; those already noted are left as they are."""
         if not handled:
             return
-        keys = {str(key): at for key, at in handled}
-        known = set(
-            (
-                await self.connection.execute(
-                    select(processed_events.c.event_key).where(
-                        processed_events.c.channel == channel,
-                        processed_events.c.event_key.in_(list(keys)),
+        by_channel: defaultdict[str, dict[str, datetime]] = defaultdict(dict)
+        for event, at in handled:
+            by_channel[event.channel].setdefault(event.key, at)
+        for channel, keys in sorted(by_channel.items()):
+            known = set(
+                (
+                    await self.connection.execute(
+                        select(processed_events.c.event_key).where(
+                            processed_events.c.channel == channel,
+                            processed_events.c.event_key.in_(list(keys)),
+                        )
                     )
-                )
-            ).scalars()
-        )
-        fresh = {key: at for key, at in keys.items() if key not in known}
-        if fresh:
-            await self.connection.execute(
-                insert(processed_events),
-                [
-                    {"channel": channel, "event_key": key, "processed_at": at}
-                    for key, at in fresh.items()
-                ],
+                ).scalars()
             )
+            fresh = [
+                {"channel": channel, "event_key": key, "processed_at": at}
+                for key, at in keys.items()
+                if key not in known
+            ]
+            if fresh:
+                await self.connection.execute(insert(processed_events), fresh)

@@ -8,7 +8,7 @@ lines or sheet, an admin's platform export, the CLI — so the checks are the sa
 * a value above the organisation's headcount, or down by more than a third on its previous
   report, is put back to the person to confirm or correct (kept as a draft in the database);
 * a correction replaces the value and the history keeps every change (who, when, old -> new);
-* an update Telegram delivers twice is claimed once, in the same transaction as the values.
+* an event a channel delivers twice is claimed once, in the same transaction as the values.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from bot.domain.access import Action, OrgTree, Person, Role, may, visible_organi
 from bot.domain.access import _fold as fold_name
 from bot.domain.audience import Listener, timezone_of
 from bot.domain.bulk import BulkRow
+from bot.domain.channels import EventKey
 from bot.domain.indicators import (
     Concern,
     Indicator,
@@ -54,7 +55,7 @@ from bot.services.overwrites import Overwritten, plan_overwrites
 from bot.services.people import Forbidden, UnknownOrganisation, actor_name
 from bot.services.snapshots import RoadmapView, Snapshots
 from storage.db import Database
-from storage.people import claim_update
+from storage.people import claim_event
 from storage.reports import Change, Near, NewValue, OrgWeek, ReportStore, ReportWriter, ValueKey
 from storage.tables import report_drafts
 
@@ -152,7 +153,7 @@ class Entry:
 @dataclass(frozen=True, slots=True)
 class Stored:
     entries: tuple[Entry, ...]
-    repeated: bool = False  # the same update again: nothing was stored this time
+    repeated: bool = False  # the same event again: nothing was stored this time
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +256,7 @@ class _Taking:
     actor: str
     source: Source
     now: datetime
-    update_id: int | None
+    event: EventKey | None  # the event that brought the values (claimed with them)
     ids: Mapping[str, int]  # organisation -> id
     # Who hears that this person replaced an organisation's value: its representatives, for
     # the organisations the person does not answer for (see bot/services/overwrites.py).
@@ -263,8 +264,8 @@ class _Taking:
     roadmap_id: int = 0
 
     def claim(self, connection: Connection) -> bool:
-        """The update is claimed with the values: a redelivery stores nothing twice."""
-        return self.update_id is None or claim_update(connection, self.update_id, self.now)
+        """The event is claimed with the values: a redelivery stores nothing twice."""
+        return self.event is None or claim_event(connection, self.event, self.now)
 
     def with_source(self, source: Source) -> _Taking:
         return replace(self, source=source)
@@ -531,7 +532,7 @@ class ReportService:
         return tuple(dict.fromkeys(found))
 
     async def _taking(
-        self, person: Person, source: Source, update_id: int | None, context: _Context
+        self, person: Person, source: Source, event: EventKey | None, context: _Context
     ) -> _Taking:
         """Who is taking values in, how, and when: one unit of the report writer."""
         return _Taking(
@@ -539,7 +540,7 @@ class ReportService:
             actor_name(person),
             source,
             self.clock.now(),
-            update_id,
+            event,
             context.ids,
             await self._told(person),
             context.view.roadmap.id,
@@ -559,7 +560,7 @@ class ReportService:
         text: str,
         *,
         organisation: str | None = None,
-        update_id: int | None = None,
+        event: EventKey | None = None,
         source: Source = Source.MESSAGE,
         slug: str | None = None,
     ) -> Outcome:
@@ -593,7 +594,7 @@ class ReportService:
                 return Refused(Refusal.NOT_ASKED_OF_THEM, await self._read_questions(asks))
             values[code] = value
         answers = [(by_code[code], value) for code, value in values.items()]
-        taking = await self._taking(person, source, update_id, context)
+        taking = await self._taking(person, source, event, context)
         now = taking.now
 
         def take(connection: Connection) -> Stored | NeedsConfirmation:
@@ -632,7 +633,7 @@ class ReportService:
             raise Forbidden(Action.REPORT)
 
     async def confirm(
-        self, person: Person, draft_id: int, *, update_id: int | None = None
+        self, person: Person, draft_id: int, *, event: EventKey | None = None
     ) -> Stored | None:
         """Store the values of a draft as they were; None when it was settled already (or is
         not the person's). Settling and storing are one transaction: nothing half-done."""
@@ -642,7 +643,7 @@ class ReportService:
             actor_name(person),
             Source.MESSAGE,
             self.clock.now(),
-            update_id,
+            event,
             context.ids,
             await self._told(person),
             context.view.roadmap.id,
@@ -702,7 +703,7 @@ class ReportService:
         rows: Sequence[BulkRow],
         *,
         source: Source = Source.BULK,
-        update_id: int | None = None,
+        event: EventKey | None = None,
         slug: str | None = None,
     ) -> BulkOutcome:
         """A coordinator's lines or sheet, an admin's export: good rows are kept, doubtful ones
@@ -728,7 +729,7 @@ class ReportService:
                 refused.append(RowProblem(row.line, name, "not_reported_by"))
                 continue
             answers.extend((asked[code], value) for code, value in row.values.items())
-        taking = await self._taking(person, source, update_id, context)
+        taking = await self._taking(person, source, event, context)
         now = taking.now
 
         def take(connection: Connection) -> BulkOutcome:

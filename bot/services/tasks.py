@@ -12,6 +12,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.domain.access import Action, OrgTree, Person, Role, may, visible_organisations
+from bot.domain.channels import EventKey
 from bot.domain.deadlines import parse_deadline
 from bot.domain.model import Task, TaskStatus
 from bot.domain.shares import MarkState, ShareCounts, ShareState
@@ -360,18 +361,16 @@ class TaskService:
         return found
 
     async def comment(
-        self, person: Person, task_id: int, text: str, *, update_id: int | None = None
+        self, person: Person, task_id: int, text: str, *, event: EventKey | None = None
     ) -> bool:
-        """Add a comment to the task's history; False when this update already added it
+        """Add a comment to the task's history; False when this event already added it
         (a redelivered message must not comment twice)."""
         _, view = await self._view_of(task_id)
         if not may(person, Action.COMMENT, view.tree, acting=view.acting.get(task_id, frozenset())):
             raise Forbidden(Action.COMMENT)
         async with self.database.transaction() as connection:
             now = self.clock.now()
-            if update_id is not None and not await PeopleStore(connection).claim_update(
-                update_id, now
-            ):
+            if event is not None and not await PeopleStore(connection).claim_event(event, now):
                 return False
             await AuditLog(connection).record(
                 at=now,

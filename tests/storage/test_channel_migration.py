@@ -12,6 +12,7 @@ from alembic import command
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, text
 
+from bot.domain.channels import EventKey
 from storage.db import Database, alembic_config
 from storage.outbox import OutboxStore
 from storage.people import PeopleStore
@@ -142,7 +143,9 @@ async def test_every_row_stays_on_the_telegram_channel_and_people_get_identities
                 (chat.channel, chat.chat_id) for chat in await PeopleStore(connection).chats()
             ] == [("telegram", GROUP)]
             # A redelivered update is still known as handled.
-            assert not await PeopleStore(connection).claim_update(1001, NOW.replace(tzinfo=UTC))
+            assert not await PeopleStore(connection).claim_event(
+                EventKey.telegram(1001), NOW.replace(tzinfo=UTC)
+            )
 
         # And back: 0009 keeps every row as it was.
         async with database.engine.begin() as connection:

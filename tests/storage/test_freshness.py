@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.domain.channels import EventKey
 from bot.importers import read_roadmap
 from bot.services.clock import FixedClock
 from bot.services.people import CLI
@@ -55,8 +56,8 @@ async def test_a_redelivered_comment_is_added_once(
     await roadmaps.import_document(SMOLENSK_DOCX)
     task_id = (await tasks.scope(CLI)).tasks[3].id
     assert task_id is not None
-    assert await tasks.comment(CLI, task_id, "Проведено", update_id=501) is True
-    assert await tasks.comment(CLI, task_id, "Проведено", update_id=501) is False
+    assert await tasks.comment(CLI, task_id, "Проведено", event=EventKey.telegram(501)) is True
+    assert await tasks.comment(CLI, task_id, "Проведено", event=EventKey.telegram(501)) is False
     card = await tasks.card(CLI, task_id)
     assert [entry.new for entry in card.history if entry.action == "comment"] == ["Проведено"]
 
@@ -66,29 +67,33 @@ async def test_the_ledger_survives_a_restart_once_written(database: Database) ->
     ledger = UpdateLedger(database, clock)
     await ledger.load()
     for update_id in (1, 2, 3):
-        async with ledger.handling(update_id) as first_time:
+        async with ledger.handling(EventKey.telegram(update_id)) as first_time:
             assert first_time
-    async with ledger.handling(2) as again:
+    async with ledger.handling(EventKey.telegram(2)) as again:
         assert not again
+    async with ledger.handling(EventKey("max", "mid.2")) as first_time:
+        assert first_time  # another channel's key: not Telegram's update 2
     await ledger.close()  # a clean stop writes it down
 
     restarted = UpdateLedger(database, clock)
     await restarted.load()
-    async with restarted.handling(2) as again:
+    async with restarted.handling(EventKey.telegram(2)) as again:
         assert not again
-    async with restarted.handling(4) as first_time:
+    async with restarted.handling(EventKey("max", "mid.2")) as again:
+        assert not again
+    async with restarted.handling(EventKey.telegram(4)) as first_time:
         assert first_time
 
 
 async def test_an_update_that_failed_is_handled_again(database: Database) -> None:
     ledger = UpdateLedger(database, FixedClock(NOW))
     try:
-        async with ledger.handling(7) as first_time:
+        async with ledger.handling(EventKey.telegram(7)) as first_time:
             assert first_time
             raise RuntimeError("handler broke")
     except RuntimeError:
         pass
-    async with ledger.handling(7) as retried:
+    async with ledger.handling(EventKey.telegram(7)) as retried:
         assert retried
 
 

@@ -14,10 +14,11 @@ from typing import TypeVar
 import pytest
 from sqlalchemy import Connection, func, insert, select
 
+from bot.domain.channels import EventKey
 from bot.domain.indicators import Rollup
 from storage import reports as report_storage
 from storage.db import Database
-from storage.people import claim_update
+from storage.people import claim_event
 from storage.reports import FOREVER, Near, NewValue, ReportStore, ReportWriter
 from storage.tables import (
     audit_log,
@@ -201,7 +202,7 @@ async def test_many_organisations_are_read_in_slices(
 
 async def test_a_unit_that_fails_leaves_nothing_behind(database: Database) -> None:
     def claim_then_fail(connection: Connection) -> None:
-        assert claim_update(connection, 7, NOW)
+        assert claim_event(connection, EventKey.telegram(7), NOW)
         ReportWriter(connection).store([value(W1, 30)], now=NOW, actor="x", source="message")
         raise RuntimeError("Telegram was down")
 
@@ -210,8 +211,9 @@ async def test_a_unit_that_fails_leaves_nothing_behind(database: Database) -> No
 
     assert await rows(database) == []
     assert await history(database) == []
-    assert await database.run(lambda connection: claim_update(connection, 7, NOW))
-    assert not await database.run(lambda connection: claim_update(connection, 7, NOW))
+    seven = EventKey.telegram(7)
+    assert await database.run(lambda connection: claim_event(connection, seven, NOW))
+    assert not await database.run(lambda connection: claim_event(connection, seven, NOW))
     async with database.transaction() as connection:
         assert await connection.scalar(select(func.count()).select_from(processed_events)) == 1
 
@@ -241,7 +243,7 @@ async def test_a_unit_waits_out_another_writer_off_the_loop(database: Database) 
     def claim(update_id: int) -> Callable[[Connection], bool]:
         def work(connection: Connection) -> bool:
             ran_on.append(threading.current_thread() is threading.main_thread())
-            return claim_update(connection, update_id, NOW)
+            return claim_event(connection, EventKey.telegram(update_id), NOW)
 
         return work
 
