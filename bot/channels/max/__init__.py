@@ -10,6 +10,7 @@ from bot.channels.max.errors import (
     RetryLater,
 )
 from bot.channels.max.keyboard import CallbackButton, Keyboard, LinkButton
+from bot.channels.max.transport import MaxTransport
 from bot.channels.max.updates import MaxUpdate, parse_update, webhook_secret_ok
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "LinkButton",
     "MaxApi",
     "MaxProblem",
+    "MaxTransport",
     "MaxUpdate",
     "Refused",
     "RetryLater",
