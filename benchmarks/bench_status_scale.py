@@ -253,10 +253,12 @@ async def build(app: App, organisations: int, weeks_back: int) -> tuple[int, int
         )
     # The people, by invite as in real life (the admin comes by ADMIN_IDS, in `main`).
     school = next(org for org in orgs if org.parent == district(7) and (org.teachers or 0) >= 30)
-    coordinator = await app.people.identify(COORDINATOR, f"Человек {COORDINATOR}", None, "ru")
+    coordinator = await app.people.identify(
+        "telegram", COORDINATOR, f"Человек {COORDINATOR}", None, "ru"
+    )
     invite = await app.people.create_invite(CLI, Role.COORDINATOR, district(7))
     await app.people.redeem(coordinator, invite.token)
-    rep = await app.people.identify(REP, f"Человек {REP}", None, "ru")
+    rep = await app.people.identify("telegram", REP, f"Человек {REP}", None, "ru")
     invite = await app.people.create_invite(CLI, Role.REP, school.name)
     await app.people.redeem(rep, invite.token)
     return len(orgs), values, school.name
@@ -390,8 +392,8 @@ async def main(organisations: int, weeks_back: int) -> None:
             dispatcher: Dispatcher = build_dispatcher(app)
             await app.ledger.load()
             await dispatcher.feed_update(bot, message(next(counter), ADMIN, "/start"))
-            admin = await app.people.identify(ADMIN, f"Человек {ADMIN}", None, "ru")
-            rep = await app.people.identify(REP, f"Человек {REP}", None, "ru")
+            admin = await app.people.identify("telegram", ADMIN, f"Человек {ADMIN}", None, "ru")
+            rep = await app.people.identify("telegram", REP, f"Человек {REP}", None, "ru")
             await app.ledger.flush()
             [question] = await app.reports.questions_for(school)
             base = question.previous or question.value or 20

@@ -187,7 +187,7 @@ HELP: dict[str, dict[str, str]] = {
         "people.unbind.help": "отнять доступ у человека ID (весь или только к --org)",
         "people.unbind.description": "Убрать привязки человека (только к --org, если указана); "
         "его имя остаётся на сделанном, пока его не удалят.",
-        "people.id": "Telegram id человека (см. `people list`)",
+        "people.id": "номер человека (см. `people list`)",
         "people.org": "только привязку к этой организации",
         "people.forget.help": "удалить персональные данные человека ID (152-ФЗ)",
         "people.forget.description": "Удаляет имя, username, язык и привязки. Отчёты его "
@@ -319,7 +319,7 @@ HELP: dict[str, dict[str, str]] = {
         "people.unbind.help": "take person ID's access away (all, or to --org only)",
         "people.unbind.description": "Remove the person's bindings (to --org only, when given); "
         "they keep their name on what they did until forgotten.",
-        "people.id": "the person's Telegram id (see `people list`)",
+        "people.id": "the person's number (see `people list`)",
         "people.org": "only the binding to this organisation",
         "people.forget.help": "erase person ID's personal data (152-FZ)",
         "people.forget.description": "Erase the person's name, username, language and "

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.domain.channels import channel_user
+
 Language = Literal["ru", "en"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -24,7 +26,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///data/roadmap.db"
     database_lock_wait: float = Field(default=10, ge=0, le=600)
     timezone: str = "Europe/Moscow"
-    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    # (channel, user id there): `123` is a Telegram user, `max:456` a MAX one.
+    admin_ids: Annotated[tuple[tuple[str, str], ...], NoDecode] = ()
     telegram_api_url: str = "https://api.telegram.org"
     language: Language = "ru"
     log_level: LogLevel = "INFO"
@@ -130,14 +133,18 @@ class Settings(BaseSettings):
     @classmethod
     def _comma_separated_ids(cls, value: object) -> object:
         if isinstance(value, str):
-            parts = [part.strip() for part in value.replace(";", ",").split(",")]
-            try:
-                return tuple(int(part) for part in parts if part)
-            except ValueError:
-                raise ValueError(
-                    f"expected comma-separated Telegram user ids, got {value!r}"
-                ) from None
-        return value
+            parts: list[object] = list(value.replace(";", ",").split(","))
+        elif isinstance(value, list | tuple | set | frozenset):
+            parts = list(value)
+        else:
+            return value
+        try:
+            return tuple(channel_user(part) for part in parts if str(part).strip())
+        except ValueError:
+            raise ValueError(
+                "expected comma-separated user ids: Telegram's as they are (123456789), "
+                f"MAX's as max:123456789; got {value!r}"
+            ) from None
 
     @field_validator("database_url")
     @classmethod

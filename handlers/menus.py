@@ -9,6 +9,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
 from bot.domain.access import Person
+from bot.domain.channels import TELEGRAM
 from bot.render.telegram import commands_for
 from bot.render.texts import MESSAGES, Texts
 
@@ -39,10 +40,13 @@ class MenuPublisher:
     async def publish(self, bot: Bot, person: Person) -> None:
         """A person's own menu, in their language; a failure only costs the menu."""
         t = Texts("en") if (person.language or "").startswith("en") else self.default
+        chat = person.address_in(TELEGRAM)
+        if chat is None:  # not in Telegram: no Telegram menu to set
+            return
         try:
             await bot.set_my_commands(
                 _commands(commands_for(person), t),
-                scope=BotCommandScopeChat(chat_id=person.id),
+                scope=BotCommandScopeChat(chat_id=chat.chat_id),
             )
         except TelegramAPIError as error:
             log.warning("could not set the menu of person %s: %s", person.id, error)

@@ -14,7 +14,7 @@ from aiogram.methods import GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject, Update, User
 
-from bot.domain.channels import EventKey
+from bot.domain.channels import TELEGRAM, EventKey
 from bot.render.texts import Texts
 from bot.services.people import PeopleService
 from bot.services.updates import UpdateLedger
@@ -89,7 +89,7 @@ class KnowThePerson(BaseMiddleware):
         if user is None or user.is_bot:
             return None
         person = await self.people.identify(
-            user.id, user.full_name, user.username, user.language_code
+            TELEGRAM, user.id, user.full_name, user.username, user.language_code
         )
         data["person"] = person
         data["t"] = texts_for(user.language_code, self.default_language)

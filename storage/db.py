@@ -49,7 +49,10 @@ BOOKKEEPING_TABLES = frozenset(
 # snapshot current. A person's name, username and language are read (the audience, cards,
 # digests in their language), so a change of them moves the version; a new or removed person
 # moves it too. When they last wrote does not.
-BOOKKEEPING_COLUMNS: Mapping[str, frozenset[str]] = {"people": frozenset({"seen_at"})}
+BOOKKEEPING_COLUMNS: Mapping[str, frozenset[str]] = {
+    "people": frozenset({"seen_at"}),
+    "identities": frozenset({"seen_at"}),
+}
 
 # History no snapshot shows (a task's history is; a report's or a share's is read on demand).
 UNREAD_HISTORY = frozenset({"report", "share"})

@@ -359,7 +359,13 @@ class OutboxStore:
     # -- claiming ------------------------------------------------------------------------------
 
     async def claim(
-        self, worker: str, now: datetime, lease: timedelta, limit: int
+        self,
+        worker: str,
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+        *,
+        channel: str | None = None,
     ) -> list[OutboxRow]:
         """Take up to `limit` due rows for `worker` until `now + lease`, oldest first.
 
@@ -374,7 +380,8 @@ class OutboxStore:
         on PostgreSQL the re-check runs against the committed row after the lock wait. The
         rows are first stamped with a one-off token in ``claimed_by``, read back by it and
         then handed to `worker` — plain SQL, no RETURNING needed, and a worker claiming twice
-        at the same instant gets only the rows of this claim.
+        at the same instant gets only the rows of this claim. With `channel`, only that
+        channel's rows (a sender speaks in one).
         """
         if limit <= 0:
             return []
@@ -383,6 +390,8 @@ class OutboxStore:
             and_(outbox.c.status == PENDING, outbox.c.not_before <= now),
             and_(outbox.c.status == SENDING, outbox.c.claimed_until < now),
         )
+        if channel is not None:
+            claimable = and_(outbox.c.channel == channel, claimable)
         candidates = (
             select(outbox.c.id)
             .where(claimable)
@@ -621,14 +630,15 @@ class OutboxStore:
         result = await self.connection.execute(select(outbox).order_by(outbox.c.id))
         return [_row(row._mapping) for row in result]
 
-    async def next_due(self) -> datetime | None:
-        """When something next becomes claimable: the earliest pending `not_before` or
-        `sending` lease end; None when nothing is pending or sending."""
+    async def next_due(self, channel: str | None = None) -> datetime | None:
+        """When something (of `channel`) next becomes claimable: the earliest pending
+        `not_before` or `sending` lease end; None when nothing is pending or sending."""
+        of_channel = [] if channel is None else [outbox.c.channel == channel]
         pending = await self.connection.scalar(
-            select(func.min(outbox.c.not_before)).where(outbox.c.status == PENDING)
+            select(func.min(outbox.c.not_before)).where(outbox.c.status == PENDING, *of_channel)
         )
         leased = await self.connection.scalar(
-            select(func.min(outbox.c.claimed_until)).where(outbox.c.status == SENDING)
+            select(func.min(outbox.c.claimed_until)).where(outbox.c.status == SENDING, *of_channel)
         )
         moments = [moment for moment in (pending, leased) if moment is not None]
         return min(moments) if moments else None

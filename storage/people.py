@@ -14,12 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from bot.domain.access import Binding, Person, Role
-from bot.domain.channels import EventKey
+from bot.domain.channels import EventKey, Identity
 from bot.domain.links import PartyLink
 from bot.domain.model import OrganisationKind
 from storage.tables import (
     bindings,
     chat_bindings,
+    identities,
     invites,
     organisations,
     outbox,
@@ -122,25 +123,94 @@ class PeopleStore:
         if row is None:
             return None
         found = await self.bindings_of([person_id])
+        known_as = await self.identities_of([person_id])
         return Person(
             id=row.id,
             name=row.name,
             username=row.username,
             language=row.language,
             bindings=tuple(found.get(person_id, ())),
+            addresses=tuple(identity.address for identity in known_as.get(person_id, ())),
         )
 
-    async def seen(
-        self, person_id: int, name: str, username: str | None, language: str | None, now: datetime
-    ) -> None:
-        values = {"name": name, "username": username, "language": language, "seen_at": now}
-        result = await self.connection.execute(
-            update(people).where(people.c.id == person_id).values(**values)
-        )
-        if result.rowcount == 0:
-            await self.connection.execute(
-                insert(people).values(id=person_id, created_at=now, **values)
+    async def person_of(self, channel: str, external_id: str) -> int | None:
+        """The number of the person known in `channel` as `external_id`; None: nobody."""
+        found = await self.connection.scalar(
+            select(identities.c.person_id).where(
+                identities.c.channel == channel, identities.c.external_id == external_id
             )
+        )
+        return None if found is None else int(found)
+
+    async def identify(
+        self,
+        identity: Identity,
+        *,
+        name: str,
+        username: str | None,
+        language: str | None,
+        now: datetime,
+    ) -> int:
+        """The number of the person behind `identity`, who is stored as seen now (name,
+        username, language; their private chat when the channel gave one): a person unknown
+        in the channel becomes a new person, with a new number.
+
+        Run inside the database's write transaction. The new number is the highest one plus
+        one: `people.id` cannot be assigned by the database (a BIGINT key is no rowid alias
+        in SQLite, and its values so far were Telegram ids), and on SQLite the transaction
+        holds the write lock from BEGIN, so no other writer can take the same number or
+        store the same identity in between. (On PostgreSQL a writer racing for the same
+        number fails on the primary key and writes nothing; see README, Development.)
+        """
+        person_id = await self.person_of(identity.channel, identity.external_id)
+        values = {"name": name, "username": username, "language": language, "seen_at": now}
+        known: dict[str, object] = {"username": username, "language": language, "seen_at": now}
+        if identity.chat_id is not None:
+            known["chat_id"] = identity.chat_id
+        if person_id is not None:
+            await self.connection.execute(
+                update(people).where(people.c.id == person_id).values(**values)
+            )
+            await self.connection.execute(
+                update(identities)
+                .where(
+                    identities.c.channel == identity.channel,
+                    identities.c.external_id == identity.external_id,
+                )
+                .values(**known)
+            )
+            return person_id
+        highest = await self.connection.scalar(select(func.max(people.c.id)))
+        person_id = int(highest or 0) + 1
+        await self.connection.execute(insert(people).values(id=person_id, created_at=now, **values))
+        await self.connection.execute(
+            insert(identities).values(
+                person_id=person_id,
+                channel=identity.channel,
+                external_id=identity.external_id,
+                **known,
+            )
+        )
+        return person_id
+
+    async def identities_of(self, person_ids: Iterable[int]) -> dict[int, list[Identity]]:
+        """How each of these people is known, channel by channel (in the order they joined)."""
+        ids = sorted(set(person_ids))
+        found: defaultdict[int, list[Identity]] = defaultdict(list)
+        for start in range(0, len(ids), 500):
+            rows = await self.connection.execute(
+                select(
+                    identities.c.person_id,
+                    identities.c.channel,
+                    identities.c.external_id,
+                    identities.c.chat_id,
+                )
+                .where(identities.c.person_id.in_(ids[start : start + 500]))
+                .order_by(identities.c.id)
+            )
+            for person_id, channel, external_id, chat_id in rows:
+                found[person_id].append(Identity(channel, external_id, chat_id))
+        return found
 
     async def bindings_of(self, person_ids: Iterable[int]) -> dict[int, list[Binding]]:
         rows = await self.connection.execute(
@@ -200,8 +270,16 @@ class PeopleStore:
         )
         found = list(rows)
         by_person = await self.bindings_of(row.id for row in found)
+        known_as = await self.identities_of(row.id for row in found)
         return [
-            Person(row.id, row.name, tuple(by_person[row.id]), row.username, row.language)
+            Person(
+                row.id,
+                row.name,
+                tuple(by_person[row.id]),
+                row.username,
+                row.language,
+                tuple(identity.address for identity in known_as.get(row.id, ())),
+            )
             for row in found
         ]
 
@@ -254,9 +332,10 @@ class PeopleStore:
         return int(result.rowcount or 0)
 
     async def forget(self, person_id: int, placeholder: str, now: datetime) -> bool:
-        """Erase what identifies the person: bindings gone; the row keeps only the id (which
-        reports and the audit log name as their author) under `placeholder`; reminders not yet
-        sent to them cancelled, drafts and delivery notes about their chat dropped."""
+        """Erase what identifies the person: bindings gone; the row keeps only the number
+        (which reports and the audit log name as their author) under `placeholder`; how they
+        were known in each channel dropped (writing again, they are a stranger); reminders not
+        yet sent to them cancelled, drafts and delivery notes about their chats dropped."""
         result = await self.connection.execute(
             update(people)
             .where(people.c.id == person_id)
@@ -264,11 +343,20 @@ class PeopleStore:
         )
         if not result.rowcount:
             return False
+        chats = [
+            identity.address for identity in (await self.identities_of([person_id]))[person_id]
+        ]
         await self.connection.execute(delete(bindings).where(bindings.c.person_id == person_id))
         await self.connection.execute(
             update(outbox)
             .where(
-                or_(outbox.c.person_id == person_id, outbox.c.chat_id == person_id),
+                or_(
+                    outbox.c.person_id == person_id,
+                    *(
+                        and_(outbox.c.channel == chat.channel, outbox.c.chat_id == chat.chat_id)
+                        for chat in chats
+                    ),
+                ),
                 outbox.c.status == "pending",
             )
             .values(status="cancelled", reason="person forgotten")
@@ -276,9 +364,14 @@ class PeopleStore:
         await self.connection.execute(
             delete(report_drafts).where(report_drafts.c.person_id == person_id)
         )
-        await self.connection.execute(
-            delete(unreachable_chats).where(unreachable_chats.c.chat_id == person_id)
-        )
+        for chat in chats:
+            await self.connection.execute(
+                delete(unreachable_chats).where(
+                    unreachable_chats.c.channel == chat.channel,
+                    unreachable_chats.c.chat_id == chat.chat_id,
+                )
+            )
+        await self.connection.execute(delete(identities).where(identities.c.person_id == person_id))
         return True
 
     async def people_at(self, organisation_names: Iterable[str]) -> dict[str, list[Person]]:

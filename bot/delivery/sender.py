@@ -53,6 +53,9 @@ What Telegram answers decides the row's end:
 * 401 (the token no longer works): the row is given back untried and the drain stops;
   nothing is marked failed for a problem that is not the message's.
 
+This sender speaks Telegram: it claims the outbox rows of the `telegram` channel only (rows
+of another channel wait for that channel's sender).
+
 A row whose `compose` returns None is cancelled (nothing left to say). Every row a drain
 claims ends recorded as sent, failed, cancelled or pending again before `drain` returns.
 """
@@ -90,6 +93,7 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from bot.delivery.limits import Limiter, RateLimits
+from bot.domain.channels import TELEGRAM
 from bot.services.clock import Clock
 from storage.db import Database
 from storage.outbox import CANCELLED, FAILED, REPLY, OutboxRow, OutboxStore, stale_reason
@@ -344,7 +348,7 @@ class Sender:
         wait = idle
         with contextlib.suppress(Exception):
             async with self.database.transaction() as connection:
-                due = await OutboxStore(connection).next_due()
+                due = await OutboxStore(connection).next_due(TELEGRAM)
             if due is not None:
                 wait = min(idle, max(0.0, (due - self.clock.now()).total_seconds()))
         if wait > 0 and not self._wake.is_set():
@@ -371,7 +375,7 @@ class Sender:
                 if not wait_for_retries or self._stopping:
                     break
                 async with self.database.transaction() as connection:
-                    due = await OutboxStore(connection).next_due()
+                    due = await OutboxStore(connection).next_due(TELEGRAM)
                 if due is None:
                     break
                 await self._wait(max(0.0, (due - self.clock.now()).total_seconds()) + 0.01)
@@ -473,7 +477,7 @@ class Sender:
         now = self.clock.now()
         async with self.database.transaction() as connection:
             store = OutboxStore(connection)
-            claimed = await store.claim(self.worker, now, self.lease, limit)
+            claimed = await store.claim(self.worker, now, self.lease, limit, channel=TELEGRAM)
             unreachable = await store.unreachable({row.chat_id for row in claimed})
         fresh: list[OutboxRow] = []
         ended: list[_Outcome] = []

@@ -19,6 +19,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from bot.domain.channels import Address, Identity
 from bot.domain.model import Organisation
 from bot.domain.short_names import aliases, fold, short_names
 
@@ -86,11 +87,21 @@ class Binding:
 
 @dataclass(frozen=True, slots=True)
 class Person:
-    id: int  # the person's number (people.id): not an address in any channel
+    id: int  # the person's number (people.id): not an address in any channel; 0: a stranger
     name: str
     bindings: tuple[Binding, ...] = ()
     username: str | None = None
     language: str | None = None
+    # Their private chats, one per channel they joined in (a stranger has none).
+    addresses: tuple[Address, ...] = ()
+    # The identity the event in hand came from (None: not from a channel, e.g. the CLI).
+    via: Identity | None = None
+
+    def address_in(self, channel: str) -> Address | None:
+        """Their private chat in `channel`: the one they are writing from, else a stored one."""
+        if self.via is not None and self.via.channel == channel:
+            return self.via.address
+        return next((a for a in self.addresses if a.channel == channel), None)
 
     @property
     def roles(self) -> frozenset[Role]:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.domain.access import OrgTree, Person, Role
+from bot.domain.channels import TELEGRAM
 from bot.domain.model import Task
 from bot.domain.reminders import Item, Reason, merge
 from bot.domain.shares import Owing
@@ -27,13 +28,14 @@ from bot.domain.shares import Owing
 
 @dataclass(frozen=True, slots=True)
 class Listener:
-    chat_id: int
+    chat_id: int  # in `channel`
     person_id: int | None  # None for a group chat
     timezone: str
     language: str | None = None
     # The organisations they hear for (a person's bindings, a chat's organisation, the top of
     # the registry for the staff); empty for a party's chat, which hears while anyone owes.
     organisations: tuple[str, ...] = ()
+    channel: str = TELEGRAM
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,7 @@ class BoundChat:
     chat_id: int
     party: str | None
     organisation: str | None
+    channel: str = TELEGRAM
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +74,7 @@ class Audience:
         tree: OrgTree,
         *,
         default_timezone: str,
-        unreachable: frozenset[int] = frozenset(),
+        unreachable: frozenset[tuple[str, int]] = frozenset(),
     ) -> None:
         self.tree = tree
         self.roots = frozenset(name for name, org in tree.by_name.items() if org.parent is None)
@@ -89,46 +92,63 @@ class Audience:
         self._hears: dict[tuple[str, frozenset[str]], bool] = {}
         self._indexed: tuple[Mapping[str, int], list[tuple[int, list[Listener]]]] | None = None
         self._below_ids: dict[frozenset[str], list[tuple[Listener, list[tuple[str, int]]]]] = {}
-        self.blocked: list[Person] = []  # people who blocked the bot: shown, not reminded
-        self.people: dict[int, Person] = {}  # everyone bound, by id (names for histories)
+        # People who blocked the bot (in every channel they joined in): shown, not reminded.
+        self.blocked: list[Person] = []
+        self.people: dict[int, Person] = {}  # everyone bound, by number (names for histories)
         for person in people:
             self.people[person.id] = person
-            if person.id in unreachable:
-                self.blocked.append(person)
+            reachable = [
+                address
+                for address in person.addresses
+                if (address.channel, address.chat_id) not in unreachable
+            ]
+            if not reachable:
+                if person.addresses:
+                    self.blocked.append(person)
                 continue
             home = next((b.organisation for b in person.bindings if b.organisation), None)
             own = [b.organisation for b in person.bindings if b.organisation]
             if any(b.role is Role.ADMIN and b.organisation is None for b in person.bindings):
                 own += sorted(self.roots)
-            listener = Listener(
-                person.id,
-                person.id,
-                timezone_of(home, tree, default_timezone),
-                person.language,
-                tuple(dict.fromkeys(own)),
-            )
-            for binding in person.bindings:
-                if binding.role is Role.ADMIN:
-                    self.staff.append(listener)
-                elif binding.role in (Role.COORDINATOR, Role.REP) and binding.organisation:
-                    self.at[binding.organisation].append(listener)
-                    if binding.role is Role.COORDINATOR:
-                        self.coordinators[binding.organisation].append(listener)
-                    else:
-                        self.reps[binding.organisation].append(listener)
+            # One listener per channel they joined in: a person in Telegram and MAX hears in
+            # both.
+            for address in reachable:
+                self._add_person(
+                    person,
+                    Listener(
+                        address.chat_id,
+                        person.id,
+                        timezone_of(home, tree, default_timezone),
+                        person.language,
+                        tuple(dict.fromkeys(own)),
+                        address.channel,
+                    ),
+                )
         for chat in chats:
-            if chat.chat_id in unreachable:
+            if (chat.channel, chat.chat_id) in unreachable:
                 continue
             listener = Listener(
                 chat.chat_id,
                 None,
                 timezone_of(chat.organisation, tree, default_timezone),
                 organisations=(chat.organisation,) if chat.organisation else (),
+                channel=chat.channel,
             )
             if chat.party:
                 self.party_chats[chat.party].append(listener)
             if chat.organisation:
                 self.org_chats[chat.organisation].append(listener)
+
+    def _add_person(self, person: Person, listener: Listener) -> None:
+        for binding in person.bindings:
+            if binding.role is Role.ADMIN:
+                self.staff.append(listener)
+            elif binding.role in (Role.COORDINATOR, Role.REP) and binding.organisation:
+                self.at[binding.organisation].append(listener)
+                if binding.role is Role.COORDINATOR:
+                    self.coordinators[binding.organisation].append(listener)
+                else:
+                    self.reps[binding.organisation].append(listener)
 
     def for_task(
         self, task: Task, acting: frozenset[str], owing: Owing | None = None

@@ -25,3 +25,43 @@ class EventKey:
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """A chat in a channel: a person's private chat there, or a group."""
+
+    channel: str
+    chat_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """How a person is known in a channel: their user id there (as a string, whatever the
+    channel's ids look like), and their private chat when it is not the user id (a MAX dialog
+    has its own chat id)."""
+
+    channel: str
+    external_id: str
+    chat_id: int | None = None
+
+    @property
+    def address(self) -> Address:
+        """Their private chat: the dialog when known, else the user id (Telegram's private
+        chat is the user id; MAX sends to a user by `user_id=`)."""
+        chat_id = self.chat_id if self.chat_id is not None else int(self.external_id)
+        return Address(self.channel, chat_id)
+
+
+def channel_user(value: object) -> tuple[str, str]:
+    """A user named in the settings (ADMIN_IDS): `123` is a Telegram user id, `max:456` a MAX
+    one (`telegram:123` too). ValueError when it is neither."""
+    if isinstance(value, tuple) and len(value) == 2:  # as read already: (channel, user id)
+        value = f"{value[0]}:{value[1]}"
+    text = str(value).strip()
+    channel, _, user_id = text.rpartition(":")
+    channel = channel.strip().lower() or TELEGRAM
+    user_id = user_id.strip()
+    if channel not in CHANNELS or not user_id.isdigit():
+        raise ValueError(text)
+    return channel, str(int(user_id))

@@ -116,7 +116,7 @@ async def compose_summary(
     reader: SummaryReader, row: OutboxRow, default_language: str
 ) -> Composed | None:
     """A summary row as one captioned chart (text alone when there is no indicator)."""
-    summary = await reader.current(row.chat_id, row.payload)
+    summary = await reader.current(row.person_id, row.payload)
     if summary is None:
         return None
     language = summary.language or ""

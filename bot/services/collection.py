@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.access import Action, Person, Role, may, visible_organisations
 from bot.domain.audience import Audience, Listener, timezone_of
+from bot.domain.channels import TELEGRAM
 from bot.domain.indicators import Indicator, IndicatorHistory, due_day, week_of
 from bot.domain.model import OrganisationKind
 from bot.domain.reminders import WorkCalendar
@@ -184,6 +185,7 @@ class QuestionPlanner:
                     for number, code in enumerate(ordered, start=1):
                         messages.append(
                             NewMessage(
+                                channel=listener.channel,
                                 chat_id=listener.chat_id,
                                 person_id=listener.person_id,
                                 kind=f"{kind}:{ids[name]}:{code}",
@@ -211,6 +213,7 @@ class QuestionPlanner:
             for listener, names in chasers.items():
                 messages.append(
                     NewMessage(
+                        channel=listener.channel,
                         chat_id=listener.chat_id,
                         person_id=listener.person_id,
                         kind=f"{MISSING}:{roadmap_id}",
@@ -229,10 +232,12 @@ class QuestionPlanner:
                 )
         return messages
 
-    async def asked_about(self, chat_id: int, message_id: int) -> str | None:
+    async def asked_about(
+        self, chat_id: int, message_id: int | str, channel: str = TELEGRAM
+    ) -> str | None:
         """The organisation a question sent as this message was about (a reply to it)."""
         async with self.database.transaction() as connection:
-            row = await OutboxStore(connection).sent_as(chat_id, message_id)
+            row = await OutboxStore(connection).sent_as(chat_id, message_id, channel)
         if row is None or not row.kind.startswith((f"{ASK}:", f"{NUDGE}:")):
             return None
         organisation = json.loads(row.payload).get("organisation")
@@ -281,6 +286,7 @@ class QuestionPlanner:
                 local = now.astimezone(ZoneInfo(listener.timezone))
                 messages.append(
                     NewMessage(
+                        channel=listener.channel,
                         chat_id=listener.chat_id,
                         person_id=listener.person_id,
                         # One a chat per organisation and hour (the outbox's key): a double

@@ -71,6 +71,7 @@ def plan_overwrites(
         for listener in heard:
             rows.append(
                 {
+                    "channel": listener.channel,
                     "chat_id": listener.chat_id,
                     "person_id": listener.person_id,
                     "kind": f"{CHANGED}:{audit_ids[0]}",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.access import (
@@ -15,6 +16,7 @@ from bot.domain.access import (
     may_invite,
     may_withdraw,
 )
+from bot.domain.channels import Identity, channel_user
 from bot.domain.invites import (
     DEFAULT_TTL_DAYS,
     TOKEN_BYTES,
@@ -34,6 +36,8 @@ from storage.people import StoredInvite as StoredInvite  # handlers list invites
 
 # The command line acts with the department's full rights.
 CLI = Person(id=0, name="cli", bindings=(Binding(Role.ADMIN),))
+# The number of someone who has not joined: they are not stored, so they have none.
+STRANGER = 0
 
 
 PERSON_ACTOR = "person:"  # how audit_log, share_marks and weekly_reports name a person
@@ -163,68 +167,87 @@ class PeopleService:
         clock: Clock,
         snapshots: Snapshots,
         *,
-        admin_ids: tuple[int, ...] = (),
+        admin_ids: Iterable[object] = (),
         invite_ttl_days: int = DEFAULT_TTL_DAYS,
     ) -> None:
         self.database = database
         self.clock = clock
         self.snapshots = snapshots
-        self.admin_ids = frozenset(admin_ids)
+        # (channel, user id there): ADMIN_IDS as the settings read it (`123`, `max:456`).
+        self.admin_ids = frozenset(channel_user(user) for user in admin_ids)
         self.invite_ttl = timedelta(days=invite_ttl_days)
         # Bindings change only through this service, in this process, so people are kept in
         # memory: an ordinary update costs no database read at all.
         # Each kept with the database's version when read: a change by another process (the
         # CLI unbinding someone) moves it, and the person is read again.
-        self._known: dict[int, tuple[tuple[int, int], Person]] = {}
+        self._known: dict[tuple[str, str], tuple[tuple[int, int], Person]] = {}
         self._admins_settled = False
-        self._guesses: dict[int, list[datetime]] = {}
+        self._guesses: dict[object, list[datetime]] = {}
 
     async def identify(
-        self, user_id: int, name: str, username: str | None, language: str | None
+        self,
+        channel: str,
+        user_id: int | str,
+        name: str,
+        username: str | None,
+        language: str | None,
+        *,
+        chat_id: int | None = None,
     ) -> Person:
-        """The person behind an update. Only people who joined are stored: a stranger (or
-        someone unbound or forgotten) is answered as a stranger and nothing about them is
-        written. ADMIN_IDS become admins on first contact."""
+        """The person behind an event: `user_id` in `channel` (`chat_id`: their private chat
+        there, when it is not the user id — a MAX dialog). Only people who joined are stored:
+        a stranger (or someone unbound or forgotten) is answered as a stranger — number 0 —
+        and nothing about them is written. ADMIN_IDS become admins on first contact."""
         await self.settle_admins()
+        identity = Identity(channel, str(user_id), chat_id)
+        key = (channel, identity.external_id)
         version = await self.database.version()
-        cached = self._known.get(user_id)
+        cached = self._known.get(key)
         if (
             cached is not None
             and cached[0] == version  # another process (the CLI) may have unbound them
-            and (cached[1].name, cached[1].username, cached[1].language)
-            == (name, username, language)
-            and (user_id not in self.admin_ids or cached[1].is_admin)
+            and (cached[1].name, cached[1].username, cached[1].language, cached[1].via)
+            == (name, username, language, identity)
+            and (key not in self.admin_ids or cached[1].is_admin)
         ):
             return cached[1]
         async with self.database.transaction() as connection:
             store = PeopleStore(connection)
-            person = await store.get(user_id)
-            needs_admin = user_id in self.admin_ids and (person is None or not person.is_admin)
+            person_id = await store.person_of(channel, identity.external_id)
+            person = None if person_id is None else await store.get(person_id)
+            needs_admin = key in self.admin_ids and (person is None or not person.is_admin)
             if not needs_admin and (person is None or not person.known):
-                self._known.pop(user_id, None)
-                return Person(user_id, name, (), username, language)
+                self._known.pop(key, None)
+                number = STRANGER if person is None else person.id  # unbound: still stored
+                return Person(number, name, (), username, language, via=identity)
             now = self.clock.now()
             changed = person is None or (person.name, person.username, person.language) != (
                 name,
                 username,
                 language,
             )
+            if person is not None and identity.chat_id is not None:  # a dialog found anew
+                changed = changed or person.address_in(channel) != identity.address
             if changed:
-                await store.seen(user_id, name, username, language, now)
+                person_id = await store.identify(
+                    identity, name=name, username=username, language=language, now=now
+                )
+            assert person_id is not None
             if needs_admin:
-                await store.bind(user_id, Binding(Role.ADMIN), now)
+                await store.bind(person_id, Binding(Role.ADMIN), now)
                 await AuditLog(connection).record(
                     at=now,
                     actor="settings:ADMIN_IDS",
                     action="bound",
                     subject="person",
-                    subject_id=user_id,
+                    subject_id=person_id,
                     new=Role.ADMIN.value,
                 )
             if changed or needs_admin:
-                person = await store.get(user_id)
+                person = await store.get(person_id)
             assert person is not None
-        self._known[user_id] = (await self.database.version(), person)
+        person = replace(person, via=identity)
+        self._known[key] = (await self.database.version(), person)
         return person
 
     async def settle_admins(self) -> None:
@@ -236,8 +259,13 @@ class PeopleService:
         async with self.database.transaction() as connection:
             store = PeopleStore(connection)
             now = self.clock.now()
-            for person_id in await store.settings_admins():
-                if person_id in self.admin_ids:
+            admins = await store.settings_admins()
+            known_as = await store.identities_of(admins)
+            for person_id in admins:
+                if any(
+                    (identity.channel, identity.external_id) in self.admin_ids
+                    for identity in known_as.get(person_id, ())
+                ):
                     continue
                 await store.drop_settings_admin(person_id)
                 await AuditLog(connection).record(
@@ -248,8 +276,13 @@ class PeopleService:
                     subject_id=person_id,
                     old=Role.ADMIN.value,
                 )
-                self._known.pop(person_id, None)
+                self._forget_cached(person_id)
         self._admins_settled = True
+
+    def _forget_cached(self, person_id: int) -> None:
+        for key, (_, person) in list(self._known.items()):
+            if person.id == person_id:
+                del self._known[key]
 
     async def bound_people(self) -> list[Person]:
         await self.settle_admins()
@@ -257,9 +290,13 @@ class PeopleService:
             return await PeopleStore(connection).bound_people()
 
     async def reachable_again(self, person: Person) -> bool:
-        """The person wrote to the bot: if they had blocked it, reminders reach them again."""
+        """The person wrote to the bot: if they had blocked it, reminders reach them again
+        (in the channel they wrote from)."""
+        if person.via is None:
+            return False
+        address = person.via.address
         async with self.database.transaction() as connection:
-            return await OutboxStore(connection).reachable_again(person.id)
+            return await OutboxStore(connection).reachable_again(address.chat_id, address.channel)
 
     async def chats(self) -> list[ChatBinding]:
         """Group chats bound as reminder targets."""
@@ -333,7 +370,7 @@ class PeopleService:
     async def redeem(self, person: Person, token: str) -> Joined:
         """Bind the person as the invite says. Expired, used, unknown or malformed: refused;
         more than GUESSES_PER_WINDOW tries a minute: refused unread."""
-        self._count_guess(person.id)
+        self._count_guess(person.via if person.via is not None else person.id)
         if not well_formed(token):
             raise InviteRefused(InviteProblem.MALFORMED)
         async with self.database.transaction() as connection:
@@ -354,30 +391,46 @@ class PeopleService:
             if problem is not None:
                 raise InviteRefused(problem)
             binding = Binding(invite.role, invite.organisation)
-            # A stranger is stored from the moment they join, not before.
-            await store.seen(person.id, person.name, person.username, person.language, now)
-            new = await store.bind(person.id, binding, now, invite_id=invite.id)
+            # A stranger is stored from the moment they join, not before: found (or made) by
+            # the identity they wrote from.
+            person_id = person.id
+            if person.via is not None:
+                person_id = await store.identify(
+                    person.via,
+                    name=person.name,
+                    username=person.username,
+                    language=person.language,
+                    now=now,
+                )
+            elif await store.get(person_id) is None:
+                raise NoSuchPerson(person_id)
+            joined = replace(person, id=person_id)
+            new = await store.bind(person_id, binding, now, invite_id=invite.id)
             await AuditLog(connection).record(
                 at=now,
-                actor=actor_name(person),
+                actor=actor_name(joined),
                 action="bound",
                 subject="person",
-                subject_id=person.id,
+                subject_id=person_id,
                 new=f"{binding.role.value}@{binding.organisation or '*'}",
             )
-            updated = await store.get(person.id)
+            updated = await store.get(person_id)
         assert updated is not None
-        self._known[updated.id] = (await self.database.version(), updated)
+        updated = replace(updated, via=person.via)
+        if person.via is not None:
+            key = (person.via.channel, person.via.external_id)
+            self._known[key] = (await self.database.version(), updated)
         return Joined(updated, binding, new)
 
-    def _count_guess(self, person_id: int) -> None:
+    def _count_guess(self, who: object) -> None:
+        """`who`: the identity writing (a stranger has no number yet), else the number."""
         now = self.clock.now()
-        recent = [at for at in self._guesses.get(person_id, ()) if now - at < GUESS_WINDOW]
+        recent = [at for at in self._guesses.get(who, ()) if now - at < GUESS_WINDOW]
         if len(recent) >= GUESSES_PER_WINDOW:
-            self._guesses[person_id] = recent
+            self._guesses[who] = recent
             raise TooManyGuesses(recent[0] + GUESS_WINDOW - now)
         recent.append(now)
-        self._guesses[person_id] = recent
+        self._guesses[who] = recent
         if len(self._guesses) > 10_000:  # forget the quiet ones; memory stays small
             self._guesses = {k: v for k, v in self._guesses.items() if now - v[-1] < GUESS_WINDOW}
 
@@ -474,7 +527,7 @@ class PeopleService:
                 subject_id=person_id,
                 old=", ".join(f"{b.role.value}@{b.organisation or '*'}" for b in removable),
             )
-        self._known.pop(person_id, None)
+        self._forget_cached(person_id)
         kept = tuple(b for b in person.bindings if b not in removable)
         return Unbound(person, tuple(removable), kept)
 
@@ -495,6 +548,6 @@ class PeopleService:
                     subject="person",
                     subject_id=person_id,
                 )
-        self._known.pop(person_id, None)
+        self._forget_cached(person_id)
         self._guesses.pop(person_id, None)
         return found

@@ -220,6 +220,7 @@ class ReminderPlanner:
         body = ",".join(_encoded(line, ids, encoded) for line in lines)
         payload = f'{head[:-1]}, "lines": [{body}]}}'
         return NewMessage(
+            channel=listener.channel,
             chat_id=listener.chat_id,
             person_id=listener.person_id,
             kind=f"{DIGEST}:{view.roadmap.id}",

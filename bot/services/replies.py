@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.channels import TELEGRAM
 from bot.services.clock import Clock
 from storage.db import Database
 from storage.outbox import REPLY, NewMessage, OutboxStore
@@ -35,11 +36,15 @@ class HeldReplies:
         self.zone = ZoneInfo(timezone)
         self.wake_sender: Callable[[], None] | None = None
 
-    async def hold(self, chat_id: int, reply: HeldReply, *, seconds: float) -> None:
-        """Send `reply` to `chat_id` through the outbox, not before `seconds` from now."""
+    async def hold(
+        self, chat_id: int, reply: HeldReply, *, seconds: float, channel: str = TELEGRAM
+    ) -> None:
+        """Send `reply` to `chat_id` (of `channel`) through the outbox, not before `seconds`
+        from now."""
         now = self.clock.now()
         payload = json.dumps({"text": reply.text, "buttons": reply.buttons}, ensure_ascii=False)
         message = NewMessage(
+            channel=channel,
             chat_id=chat_id,
             person_id=None,
             # Each reply is its own row: the outbox plans one row per chat, kind and round.

@@ -595,6 +595,7 @@ class ShareService:
                 messages.setdefault(
                     listener.chat_id,
                     NewMessage(
+                        channel=listener.channel,
                         chat_id=listener.chat_id,
                         person_id=listener.person_id,
                         kind=f"{NUDGE}:{task.id}",
@@ -665,6 +666,7 @@ class ShareService:
                 until = start + timedelta(hours=1)
                 messages.append(
                     NewMessage(
+                        channel=listener.channel,
                         chat_id=listener.chat_id,
                         person_id=listener.person_id,
                         kind=f"{NOTICE}:{start.hour:02d}",

@@ -83,10 +83,10 @@ class Snapshots:
             store = PeopleStore(connection)
             people = await store.bound_people()
             chats = [
-                BoundChat(chat.chat_id, chat.party, chat.organisation)
+                BoundChat(chat.chat_id, chat.party, chat.organisation, chat.channel)
                 for chat in await store.chats()
             ]
-            unreachable = frozenset(await OutboxStore(connection).unreachable())
+            unreachable = frozenset(await OutboxStore(connection).unreachable_everywhere())
         audience = Audience(
             people, chats, tree, default_timezone=default_timezone, unreachable=unreachable
         )

@@ -109,16 +109,19 @@ class SummaryPlanner:
         weeks = {zone: today - timedelta(days=today.weekday()) for zone, today in due.items()}
         async with self.database.transaction() as connection:
             rows = await connection.execute(
-                select(outbox.c.chat_id, outbox.c.round).where(
+                select(outbox.c.channel, outbox.c.chat_id, outbox.c.round).where(
                     outbox.c.kind == kind, outbox.c.round >= min(weeks.values())
                 )
             )
-            had = {(row.chat_id, row.round - timedelta(days=row.round.weekday())) for row in rows}
+            had = {
+                (row.channel, row.chat_id, row.round - timedelta(days=row.round.weekday()))
+                for row in rows
+            }
             messages = [
                 self._message(listener, kind, view.roadmap.id, due[listener.timezone], now)
                 for listener in staff
                 if listener.timezone in due
-                and (listener.chat_id, weeks[listener.timezone]) not in had
+                and (listener.channel, listener.chat_id, weeks[listener.timezone]) not in had
             ]
             planned = await OutboxStore(connection).add(messages, now)
         self.planned.update(weeks)
@@ -131,6 +134,7 @@ class SummaryPlanner:
     ) -> NewMessage:
         at_hour = datetime.combine(today, time(self.settings.hour), ZoneInfo(listener.timezone))
         return NewMessage(
+            channel=listener.channel,
             chat_id=listener.chat_id,
             person_id=listener.person_id,
             kind=kind,
@@ -178,10 +182,11 @@ class SummaryReader:
         self.reports = reports
         self.tasks = tasks
 
-    async def current(self, chat_id: int, payload: str) -> WeeklySummary | None:
+    async def current(self, person_id: int | None, payload: str) -> WeeklySummary | None:
+        """The summary a row planned for the person numbered `person_id` says now."""
         data = json.loads(payload)
         audience = await self.snapshots.audience(self.tasks.timezone)
-        person = audience.people.get(chat_id)
+        person = None if person_id is None else audience.people.get(person_id)
         if person is None or not person.is_admin:
             return None  # no longer on the staff
         view = await self.snapshots.roadmap()

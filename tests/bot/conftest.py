@@ -18,10 +18,16 @@ from bot.config import Settings
 from bot.domain.access import Role
 from bot.services.clock import FixedClock
 from bot.services.people import CLI
+from storage.people import PeopleStore
 from tests.bot.recording import RecordingSession, Sent, text_update
 from tests.conftest import EXAMPLES, SMOLENSK_DOCX
 
-ADMIN, COORDINATOR, REP, OBSERVER, STRANGER, OTHER_REP = 1001, 2001, 3001, 4001, 5001, 3002
+# Telegram user ids: far from the people's numbers (1, 2, 3 … as they join), so that a test
+# mistaking one for the other cannot pass by accident.
+TELEGRAM_IDS = 10_000_000
+ADMIN, COORDINATOR, REP, OBSERVER, STRANGER, OTHER_REP = (
+    TELEGRAM_IDS + n for n in (1001, 2001, 3001, 4001, 5001, 3002)
+)
 DEPARTMENT = "Департамент Смоленской области по образованию и науке"
 CITY = "Комитет по образованию Администрации города Смоленска"
 SCHOOL = "МБОУ «Гимназия № 4» г. Смоленска"
@@ -105,6 +111,11 @@ class World:
                 },
             }
         )
+
+    async def number(self, user_id: int) -> int | None:
+        """The number of the person known in Telegram as `user_id` (None: nobody)."""
+        async with self.app.database.transaction(write=False) as connection:
+            return await PeopleStore(connection).person_of("telegram", str(user_id))
 
     async def join(self, user_id: int, role: Role, organisation: str | None) -> list[Sent]:
         invite = await self.app.people.create_invite(CLI, role, organisation)

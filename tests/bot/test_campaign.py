@@ -643,7 +643,9 @@ def sender(world: World) -> Sender:
 
 
 async def person(world: World, telegram_id: int) -> Person:
-    return await world.app.people.identify(telegram_id, f"Person {telegram_id}", None, "ru")
+    return await world.app.people.identify(
+        "telegram", telegram_id, f"Person {telegram_id}", None, "ru"
+    )
 
 
 # -- one week ----------------------------------------------------------------------------------

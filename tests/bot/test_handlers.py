@@ -48,7 +48,7 @@ async def test_invite_link_binds_the_person_and_greets_them_with_what_they_can_d
     assert "Гимназия № 4" in greeting
     assert "/status" in greeting
     assert "/invite" not in greeting  # a school cannot invite anyone
-    person = await world.app.people.identify(REP, f"Person {REP}", None, "ru")
+    person = await world.app.people.identify("telegram", REP, f"Person {REP}", None, "ru")
     assert [(b.role, b.organisation) for b in person.bindings] == [(Role.REP, SCHOOL)]
     commands = [m for m in world.session.requests if type(m).__name__ == "SetMyCommands"]
     assert commands, "the person's menu was not set"
@@ -149,8 +149,8 @@ async def test_comment_flow_saves_the_comment_in_the_history(staffed: World) -> 
     assert saved.text == "Комментарий к № 4 сохранён."
     (card,) = await staffed.send(COORDINATOR, "/task 4")
     assert (
-        f"комментарий (Person 2001, {CITY}): ВКС проведена 14.04, &lt;протокол&gt; &amp; запись"
-        in card.text
+        f"комментарий (Person {COORDINATOR}, {CITY}): "
+        "ВКС проведена 14.04, &lt;протокол&gt; &amp; запись" in card.text
     )
 
 
@@ -265,7 +265,7 @@ async def test_orgs_shows_the_coordinators_schools_and_who_has_not_joined(staffe
     replies = await staffed.send(COORDINATOR, "/orgs")
     text = "\n".join(r.text for r in replies)
     assert text.startswith(f"<b>{CITY}: подключены 1 из 40.</b>")
-    assert "✅ Гимназия № 4 Смоленск — Person 3001" in text  # short names in the list
+    assert f"✅ Гимназия № 4 Смоленск — Person {REP}" in text  # short names in the list
     assert "⏳ Гимназия № 32 Смоленск — никто не подключился" in text
     (refused,) = await staffed.send(REP, "/orgs")
     assert refused.text == "Это действие вам недоступно."
@@ -352,7 +352,7 @@ async def test_start_after_blocking_the_bot_makes_a_person_reachable_again(staff
             REP, "forbidden: bot was blocked", staffed.clock.now()
         )
     (status,) = await staffed.send(ADMIN, "/status")
-    assert "Не получают напоминаний (заблокировали бота): Person 3001" in status.text
+    assert f"Не получают напоминаний (заблокировали бота): Person {REP}" in status.text
     await staffed.send(REP, "/start")
     async with staffed.app.database.transaction() as connection:
         assert REP not in await OutboxStore(connection).unreachable()

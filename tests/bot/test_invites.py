@@ -13,7 +13,11 @@ from storage.tables import bindings, invites
 from tests.bot.conftest import SCHOOL, World
 
 
-async def bound(world: World, person_id: int) -> int:
+async def bound(world: World, user_id: int) -> int:
+    """How many bindings the person known in Telegram as `user_id` holds."""
+    person_id = await world.number(user_id)
+    if person_id is None:
+        return 0
     async with world.app.database.transaction() as connection:
         rows = await connection.execute(select(bindings).where(bindings.c.person_id == person_id))
         return len(list(rows))

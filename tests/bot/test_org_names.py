@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.bot.conftest import ADMIN, CITY, COORDINATOR, DEPARTMENT, REP, World
+from tests.bot.conftest import ADMIN, CITY, COORDINATOR, DEPARTMENT, OTHER_REP, REP, World
 from tests.bot.test_reports import define
 
 VELIZH = (
@@ -20,7 +20,7 @@ async def test_orgs_lists_a_coordinators_schools_by_short_name_in_natural_order(
     (reply,) = await staffed.send(COORDINATOR, "/orgs")
     lines = reply.text.splitlines()
     assert lines[0] == f"<b>{CITY}: подключены 1 из 40.</b>"  # the card: the full name
-    assert lines[1] == "✅ Гимназия № 4 Смоленск — Person 3001"
+    assert lines[1] == f"✅ Гимназия № 4 Смоленск — Person {REP}"
     assert "⏳ СШ № 2 Смоленск — никто не подключился" in lines
     assert lines.index("⏳ СШ № 2 Смоленск — никто не подключился") < lines.index(
         "⏳ СШ № 10 Смоленск — никто не подключился"
@@ -44,7 +44,7 @@ async def test_orgs_for_the_department_groups_schools_under_their_municipality(
     ]
     assert headers[-1] == "<b>Ярцевский район: подключены 0 из 22.</b>"
     velizh = text[text.index("Велижский район:") : text.index("Вяземский район:")]
-    assert "✅ Велижская СШ № 1 — Person 3002" in velizh
+    assert f"✅ Велижская СШ № 1 — Person {OTHER_REP}" in velizh
     assert "⏳ никто не подключился: Беляевская СШ, Велижская СШ № 2, Крутовская ОШ" in velizh
     assert "⏳ Велижский многопрофильный техникум — никто не подключился" in text
     for legal in ("Комитет", "Отдел образования", "Управление", "МБОУ", "ОГБПОУ"):
@@ -110,7 +110,7 @@ async def test_a_registry_short_name_is_shown_and_found(staffed: World, tmp_path
     )
     await staffed.app.organisations.import_file(registry)
     (roster,) = await staffed.send(COORDINATOR, "/orgs")
-    assert "✅ Гимназия Пржевальского — Person 3001" in roster.text
+    assert f"✅ Гимназия Пржевальского — Person {REP}" in roster.text
     (found,) = await staffed.send(COORDINATOR, "/orgs пржевальского")
     assert found.text.startswith("<b>МБОУ «Гимназия № 4» г. Смоленска: подключены")
     text = "\n".join(reply.text for reply in await staffed.send(ADMIN, "/orgs"))

@@ -73,7 +73,9 @@ ACTIONS = sorted(set().union(*MATRIX.values()) | {"comment 1", "comment 7"})
 
 
 async def person(world: World, role: str) -> Person:
-    return await world.app.people.identify(PEOPLE[role], f"Person {PEOPLE[role]}", None, "ru")
+    return await world.app.people.identify(
+        "telegram", PEOPLE[role], f"Person {PEOPLE[role]}", None, "ru"
+    )
 
 
 async def task_id(world: World, number: str) -> int:

@@ -44,7 +44,7 @@ async def prepare(world: World) -> Sender:
     await world.join(CITY_COORDINATOR, Role.COORDINATOR, CITY)
     await world.join(VELIZH_COORDINATOR, Role.COORDINATOR, VELIZH)
     await world.join(CITY_SCHOOL, Role.REP, SCHOOL)
-    admin = await app.people.identify(ADMIN, f"Person {ADMIN}", None, "ru")
+    admin = await app.people.identify("telegram", ADMIN, f"Person {ADMIN}", None, "ru")
     await app.parties.bind_chat(admin, VK_GROUP, "ЦО VK", 7, world.clock.now())  # ЦО/VK
     compose = digest_composer(DigestReader(app.snapshots, app.shares), "ru")
     # The limiter runs on real time, and a simulated day lasts milliseconds.

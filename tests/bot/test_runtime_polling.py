@@ -67,11 +67,11 @@ async def test_a_start_that_met_a_locked_database_is_handled_again(
     identify = world.app.people.identify
     failed: list[int] = []
 
-    async def locked_once(user_id: int, *args: Any) -> Any:
+    async def locked_once(channel: str, user_id: int, *args: Any) -> Any:
         if user_id == unlucky and not failed:
             failed.append(user_id)
             raise DatabaseBusy("database is locked")
-        return await identify(user_id, *args)
+        return await identify(channel, user_id, *args)
 
     monkeypatch.setattr(world.app.people, "identify", locked_once)
     database = world.app.database
@@ -104,7 +104,11 @@ async def test_a_start_that_met_a_locked_database_is_handled_again(
         assert answers, f"{user_id} got no answer"
         assert not internal & set(answers), f"{user_id} was told something went wrong"
     # the database holds every one of them, the unlucky one too
-    bound = {person.id for person in await world.app.people.bound_people()}
+    bound = {
+        address.chat_id
+        for person in await world.app.people.bound_people()
+        for address in person.addresses
+    }
     assert set(people) <= bound
     # and Telegram was told "done" about the unlucky update only after it was handled
     assert unlucky_update["update_id"] in telegram.confirmed
@@ -120,8 +124,8 @@ async def test_a_hung_chat_does_not_hold_the_others_and_order_is_kept(
     release = asyncio.Event()
     identify = world.app.people.identify
 
-    async def hanging(user_id: int, name: str, *args: Any) -> Any:
-        person = await identify(user_id, name, *args)
+    async def hanging(channel: str, user_id: int, name: str, *args: Any) -> Any:
+        person = await identify(channel, user_id, name, *args)
         if user_id == slow and not release.is_set():
             await release.wait()  # a hung API call, a 429 on this chat
         return person
@@ -165,9 +169,9 @@ async def test_while_an_update_is_in_hand_the_poller_does_not_spin(
     release = asyncio.Event()
     identify = world.app.people.identify
 
-    async def slow(user_id: int, *args: Any) -> Any:
+    async def slow(channel: str, user_id: int, *args: Any) -> Any:
         await release.wait()  # a slow handler: the update stays in hand
-        return await identify(user_id, *args)
+        return await identify(channel, user_id, *args)
 
     monkeypatch.setattr(world.app.people, "identify", slow)
     stop = asyncio.Event()

@@ -110,8 +110,10 @@ async def test_marking_outside_ones_scope_is_refused_and_changes_nothing(staffed
 
 async def test_services_refuse_what_roles_may_not_do(staffed: World) -> None:
     app = staffed.app
-    rep = await app.people.identify(REP, f"Person {REP}", None, "ru")
-    coordinator = await app.people.identify(COORDINATOR, f"Person {COORDINATOR}", None, "ru")
+    rep = await app.people.identify("telegram", REP, f"Person {REP}", None, "ru")
+    coordinator = await app.people.identify(
+        "telegram", COORDINATOR, f"Person {COORDINATOR}", None, "ru"
+    )
     five = await task_id(staffed, "5")
     with pytest.raises(Forbidden):
         await app.tasks.mark_done(rep, five, everyone=True)
@@ -148,13 +150,14 @@ async def test_reopen_works_the_same_way_and_everything_is_in_the_audit_log(
     assert reply.text == f"№ 5 снова в работе — {SCHOOL}."
     (again,) = await staffed.send(REP, "/reopen 5")
     assert again.text == "№ 5: ничего не изменилось — всё уже так."
+    rep = await staffed.number(REP)
     async with staffed.app.database.transaction() as connection:
         rows = await connection.exec_driver_sql(
             "SELECT actor, field, old, new FROM audit_log WHERE subject = 'share' ORDER BY id"
         )
         assert [tuple(row) for row in rows] == [
-            (f"person:{REP}", SCHOOL, "open", "done"),
-            (f"person:{REP}", SCHOOL, "done", "open"),
+            (f"person:{rep}", SCHOOL, "open", "done"),
+            (f"person:{rep}", SCHOOL, "done", "open"),
         ]
 
 
@@ -174,7 +177,7 @@ async def test_the_coordinator_hears_once_an_hour_and_when_all_are_done(staffed:
         (SCHOOL, MarkState.DONE, f"Person {REP}, {SCHOOL}")
     ]
     assert notice.complete == ()
-    admin = await app.people.identify(ADMIN, f"Person {ADMIN}", None, "ru")
+    admin = await app.people.identify("telegram", ADMIN, f"Person {ADMIN}", None, "ru")
     await app.tasks.mark_done(admin, await task_id(staffed, "7"), everyone=True)
     notice = await compose(rows[0].payload)
     assert notice is not None
@@ -187,7 +190,7 @@ async def test_a_new_coordinator_and_the_department_get_no_notice_for_their_own_
     staffed: World,
 ) -> None:
     await staffed.join(2002, Role.COORDINATOR, CITY)
-    coordinator = await staffed.app.people.identify(COORDINATOR, "c", None, "ru")
+    coordinator = await staffed.app.people.identify("telegram", COORDINATOR, "c", None, "ru")
     await staffed.app.tasks.mark_done(coordinator, await task_id(staffed, "7"), organisation=SCHOOL)
     async with staffed.app.database.transaction() as connection:
         rows = [r for r in await OutboxStore(connection).rows() if r.kind.startswith("notice")]

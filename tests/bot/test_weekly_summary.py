@@ -81,7 +81,7 @@ async def two_weeks_of_numbers(world: World) -> None:
     world.clock.moment = moscow(date(2023, 4, 28), 12)
     await world.send(REP, "40 и 14")
     await world.send(OTHER_REP, "9 и 6")
-    admin = await world.app.people.identify(ADMIN, f"Person {ADMIN}", None, "ru")
+    admin = await world.app.people.identify("telegram", ADMIN, f"Person {ADMIN}", None, "ru")
     [first] = await world.app.tasks.find(admin, "1")
     assert first.id is not None
     await world.app.tasks.mark_done(admin, first.id, everyone=True)

@@ -69,7 +69,7 @@ async def test_an_admin_from_admin_ids_gets_the_menu_at_the_first_start(staffed:
 
 
 async def test_an_unbound_person_loses_the_menu_at_once(staffed: World) -> None:
-    (done,) = await staffed.send(ADMIN, f"/unbind {COORDINATOR}")
+    (done,) = await staffed.send(ADMIN, f"/unbind {await staffed.number(COORDINATOR)}")
     assert "отключ" in done.text.lower()
     assert menus_of(staffed, COORDINATOR)[-1] == ["help"]  # a stranger again
 

@@ -39,7 +39,7 @@ async def _seed() -> int:
     async with open_app(Settings()) as app:
         await app.organisations.import_file(EXAMPLES / "smolensk-orgs.csv")
         invite = await app.people.create_invite(CLI, Role.REP, SCHOOL, multi_use=True)
-        rep = await app.people.identify(3001, "Иванова Анна", "anna", "ru")
+        rep = await app.people.identify("telegram", 3001, "Иванова Анна", "anna", "ru")
         await app.people.redeem(rep, invite.token)
         async with app.database.transaction() as connection:
             return int(await connection.scalar(select(func.max(invites.c.id))) or 0)
@@ -70,24 +70,26 @@ def test_invites_list_and_revoke(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_people_list_unbind_and_forget(capsys: pytest.CaptureFixture[str]) -> None:
     asyncio.run(_seed())
+    # The CLI names people by their number (the first to join is 1), not their Telegram id.
+    number = "1"
     code, out, _ = run(capsys, "people", "list")
     assert code == 0
-    assert "3001: Иванова Анна @anna" in out
-    code, _, err = run(capsys, "people", "unbind", "3001", "--org", "Велижская СШ № 1")
+    assert f"{number}: Иванова Анна @anna" in out
+    code, _, err = run(capsys, "people", "unbind", number, "--org", "Велижская СШ № 1")
     assert code == 1
     assert "не подключён" in err
-    assert asyncio.run(_rows(bindings, bindings.c.person_id == 3001)) == 1
-    code, out, _ = run(capsys, "people", "unbind", "3001", "--org", "Гимназия № 4")
+    assert asyncio.run(_rows(bindings, bindings.c.person_id == int(number))) == 1
+    code, out, _ = run(capsys, "people", "unbind", number, "--org", "Гимназия № 4")
     assert code == 0
-    assert "Иванова Анна (id 3001) отключён(а)" in out
-    assert asyncio.run(_rows(bindings, bindings.c.person_id == 3001)) == 0
-    code, out, _ = run(capsys, "people", "forget", "3001")
+    assert f"Иванова Анна (id {number}) отключён(а)" in out
+    assert asyncio.run(_rows(bindings, bindings.c.person_id == int(number))) == 0
+    code, out, _ = run(capsys, "people", "forget", number)
     assert code == 0
     assert "удалены" in out
     assert asyncio.run(_rows(people, people.c.name == "Иванова Анна")) == 0
     assert asyncio.run(_rows(people, people.c.username.is_not(None))) == 0
     code, out, _ = run(capsys, "people", "list")
-    assert "3001: удалённый пользователь — не подключён" in out
+    assert f"{number}: удалённый пользователь — не подключён" in out
     code, _, err = run(capsys, "people", "forget", "424242")
     assert code == 1
     assert "424242" in err

@@ -31,12 +31,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import json
 import math
 import mimetypes
 import secrets
-import struct
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -46,6 +46,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from tests.fake_api import FakeApiError, FakeApiServer, clip, dumps, image_size, outcome
 from tests.fake_telegram.formatting import (
     Entity,
     EntityParseError,
@@ -225,14 +226,13 @@ _INLINE_BUTTON_ACTIONS = (
 _COMMAND_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
-class ApiError(Exception):
+class ApiError(FakeApiError):
     """A Telegram-shaped error answer."""
 
     def __init__(
         self, status: int, description: str, parameters: Mapping[str, Any] | None = None
     ) -> None:
-        super().__init__(description)
-        self.status = status
+        super().__init__(status, description)
         self.description = description
         self.parameters = dict(parameters) if parameters else None
 
@@ -245,10 +245,6 @@ class ApiError(Exception):
 
 def bad_request(reason: str) -> ApiError:
     return ApiError(400, f"Bad Request: {reason}")
-
-
-class _DropConnection(Exception):
-    pass
 
 
 # --------------------------------------------------------------------------- records
@@ -287,19 +283,8 @@ class Request:
         text = self.params.get("text")
         head = f"{self.method}({_short(shown)}"
         if isinstance(text, str):
-            head += f", text={_clip(text)!r}"
-        outcome = (
-            "dropped"
-            if self.dropped
-            else "client went away"
-            if self.cancelled
-            else "in flight"
-            if self.status is None
-            else "ok"
-            if self.status == 200
-            else f"{self.status} {self.description}"
-        )
-        return f"{head}) -> {outcome}"
+            head += f", text={clip(text)!r}"
+        return f"{head}) -> {outcome(self, f'{self.status} {self.description}')}"
 
 
 @dataclass(frozen=True)
@@ -380,7 +365,7 @@ class SentMessage:
         if self.kind != "message":
             label += f" {self.kind} {self.file_name!r}"
         if self.text is not None:
-            label += f" {_clip(self.text)!r}"
+            label += f" {clip(self.text)!r}"
         if self.edited:
             label += f" (edited {len(self.history)}x)"
         if self.deleted:
@@ -467,24 +452,6 @@ class _Chat:
 
 
 @dataclass
-class _Fault:
-    kind: Literal["fail", "drop"]
-    method: str  # lower-case method name or "*"
-    remaining: int
-    status: int = 500
-    retry_after: int | None = None
-    description: str | None = None
-    chat_id: int | str | None = None
-
-
-@dataclass
-class _Delay:
-    seconds: float
-    remaining: int | None
-    before: bool
-
-
-@dataclass
 class _RateLimit:
     per_second: float | None
     per_chat_per_second: float | None
@@ -495,7 +462,7 @@ class _RateLimit:
 # --------------------------------------------------------------------------- the server
 
 
-class FakeTelegram:
+class FakeTelegram(FakeApiServer[Request, ApiError]):
     """A fake Bot API server. Start it, point the bot at ``url``, play users, assert."""
 
     def __init__(
@@ -519,6 +486,7 @@ class FakeTelegram:
             strictness catches text that was not escaped).
         :param clock: wall clock for message dates (unix seconds).
         """
+        super().__init__(ApiError)
         self.valid_token = valid_token
         self.bot_id = bot_id
         self.bot_username = bot_username
@@ -527,7 +495,6 @@ class FakeTelegram:
         self.strict_html_ampersand = strict_html_ampersand
         self.clock = clock
 
-        self.requests: list[Request] = []
         self.sent: list[SentMessage] = []
         self.violations: list[Violation] = []
         self.callback_answers: dict[str, dict[str, Any]] = {}
@@ -540,10 +507,7 @@ class FakeTelegram:
         self.file_downloads: list[str] = []
         self.webhook_url = ""
         self.webhook_params: dict[str, Any] = {}
-        self.internal_errors: list[Exception] = []
-        """Exceptions raised inside the fake itself (answered as 500); should stay empty."""
 
-        self._requests_by_method: dict[str, list[Request]] = {}
         self._chats: dict[int, _Chat] = {}
         self._users: dict[int, FakeUser] = {}
         self._usernames: dict[str, int] = {}
@@ -560,29 +524,19 @@ class FakeTelegram:
         self._next_update_id = first_update_id
         self._allowed_updates: frozenset[str] = DEFAULT_UPDATE_TYPES
         self._poll_generation = 0
-        self._updates_pulse = asyncio.Event()
-        self._changes_pulse = asyncio.Event()
 
-        self._faults: list[_Fault] = []
-        self._delays: dict[str, _Delay] = {}
         self._blocked: set[int | str] = set()
         self._rate_limit: _RateLimit | None = None
         self._global_window: deque[float] = deque()
         self._chat_windows: dict[int | str, deque[float]] = {}
 
         self._last_token: str | None = valid_token
-        self._runner: web.AppRunner | None = None
-        self._closing = asyncio.Event()
-        self._url: str | None = None
         self._handlers: dict[str, tuple[str, Callable[[Request], Awaitable[Any]]]] = {}
         self._register_handlers()
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve on host:port (0 picks a free port); returns the base URL for the bot."""
-        if self._runner is not None:
-            raise RuntimeError("FakeTelegram is already running")
+    def _app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
@@ -591,44 +545,7 @@ class FakeTelegram:
         app.router.add_post("/_fake/message", self._control_message)
         app.router.add_post("/_fake/callback", self._control_callback)
         app.router.add_post("/_fake/update", self._control_update)
-        self._closing = asyncio.Event()
-        self._updates_pulse = asyncio.Event()
-        self._changes_pulse = asyncio.Event()
-        runner = web.AppRunner(
-            app, handler_cancellation=True, shutdown_timeout=2.0, access_log=None
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        self._runner = runner
-        address = runner.addresses[0]
-        bound_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
-        if ":" in bound_host:
-            bound_host = f"[{bound_host}]"
-        self._url = f"http://{bound_host}:{address[1]}"
-        return self._url
-
-    async def stop(self) -> None:
-        """Answer pending long polls with [] and shut the server down."""
-        runner, self._runner = self._runner, None
-        if runner is None:
-            return
-        self._closing.set()
-        self._pulse_updates()
-        await runner.cleanup()
-
-    @property
-    def url(self) -> str:
-        if self._url is None:
-            raise RuntimeError("FakeTelegram is not started")
-        return self._url
-
-    async def __aenter__(self) -> FakeTelegram:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
+        return app
 
     # ------------------------------------------------------------------ playing users
 
@@ -828,13 +745,19 @@ class FakeTelegram:
         """
         if status == 429 and retry_after is None:
             retry_after = 1
-        self._faults.append(
-            _Fault("fail", method.lower(), times, status, retry_after, description, chat_id)
-        )
+        parameters: JSON | None = None
+        if retry_after is not None:
+            parameters = {"retry_after": retry_after}
+        if status == 429:
+            description = description or f"Too Many Requests: retry after {retry_after}"
+        if description is None:
+            description = _STATUS_DESCRIPTIONS.get(status, f"Error {status}")
+        error = functools.partial(ApiError, status, description, parameters)
+        self._add_fault(method, times, error, chat_id)
 
     def drop_connection(self, method: str, times: int = 1) -> None:
         """Close the connection without an answer for the next ``times`` calls."""
-        self._faults.append(_Fault("drop", method.lower(), times))
+        self._add_fault(method, times)
 
     def delay(
         self, method: str, seconds: float, *, times: int | None = None, before: bool = False
@@ -845,10 +768,7 @@ class FakeTelegram:
         that times out does not know its message was delivered); ``before=True`` delays
         processing instead. ``times`` limits it to that many calls.
         """
-        if seconds <= 0:
-            self._delays.pop(method.lower(), None)
-        else:
-            self._delays[method.lower()] = _Delay(seconds, times, before)
+        self._set_delay(method, seconds, times, before=before)
 
     def block(self, chat_id: int | str) -> None:
         """Every send to this chat answers 403 until unblock()."""
@@ -879,8 +799,7 @@ class FakeTelegram:
 
     def clear_faults(self) -> None:
         """Remove all fail/drop/delay/block/rate-limit settings."""
-        self._faults.clear()
-        self._delays.clear()
+        self._clear_faults()
         self._blocked.clear()
         self.rate_limit(None, None)
 
@@ -888,8 +807,7 @@ class FakeTelegram:
 
     def calls(self, method: str) -> list[Request]:
         """Requests of one method (any case), oldest first."""
-        canonical = self._handlers.get(method.lower(), (method, None))[0]
-        return list(self._requests_by_method.get(canonical, ()))
+        return self._calls(method)
 
     def messages_to(self, chat_id: int) -> list[SentMessage]:
         """Messages the bot sent to a chat, oldest first (deleted ones flagged)."""
@@ -955,20 +873,7 @@ class FakeTelegram:
     ) -> _T:
         """Re-check ``predicate`` on every request and message change; return its first
         truthy value, or raise AssertionError (listing what was sent) after ``timeout``."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            pulse = self._changes_pulse
-            result = predicate()
-            if result:
-                return result
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise AssertionError(
-                    f"timed out after {timeout:g} s waiting for {what}\n{self._describe(chat_id)}"
-                )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(pulse.wait(), remaining)
+        return await self._wait(predicate, timeout, what, lambda: self._describe(chat_id))
 
     async def wait_for_message(
         self,
@@ -1014,19 +919,7 @@ class FakeTelegram:
         since: int = 0,
     ) -> Request:
         """The first answered request of ``method`` (from index ``since`` in calls())."""
-        canonical = self._handlers.get(method.lower(), (method, None))[0]
-
-        def find() -> Request | None:
-            for request in itertools.islice(
-                self._requests_by_method.get(canonical, ()), since, None
-            ):
-                if request.status is None and not request.dropped:
-                    continue
-                if predicate is None or predicate(request):
-                    return request
-            return None
-
-        return await self.wait_for(find, timeout, what=f"a {canonical} request")
+        return await self._wait_for_request(method, predicate, timeout, since)
 
     def _describe(self, chat_id: int | None) -> str:
         lines: list[str] = []
@@ -1042,12 +935,6 @@ class FakeTelegram:
         lines.append(self._recent_requests())
         return "\n".join(lines)
 
-    def _recent_requests(self, count: int = 15) -> str:
-        recent = self.requests[-count:]
-        lines = [f"last {len(recent)} of {len(self.requests)} requests:"]
-        lines.extend(f"  {r}" for r in recent)
-        return "\n".join(lines)
-
     # ------------------------------------------------------------------ HTTP plumbing
 
     async def _handle_api(self, http: web.Request) -> web.StreamResponse:
@@ -1055,59 +942,48 @@ class FakeTelegram:
         name = http.match_info["method"]
         canonical, handler = self._handlers.get(name.lower(), (name, None))
         record = Request(canonical, {}, token, time.monotonic(), http_method=http.method)
-        try:
-            read_error: ApiError | None = None
-            try:
-                record.params, record.files = await self._read_params(http)
-            except ApiError as error:
-                read_error = error
-            self._record(record)
+
+        async def read() -> None:
+            record.params, record.files = await self._read_params(http)
+
+        def check() -> None:
             if self.valid_token is not None and token != self.valid_token:
                 raise ApiError(401, "Unauthorized")
             self._last_token = token
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
-            if read_error is not None:
-                raise read_error
-            delay = self._take_delay(canonical)
-            if delay is not None and delay.before:
-                await self._sleep(delay.seconds)
-            self._apply_faults(record)
+
+        async def call() -> Any:
+            assert handler is not None
             rate_limited = self._check_rate_limit(record)
             result = await handler(record)
             if rate_limited:
                 self._count_send(record)
-            record.result = result
-            if delay is not None and not delay.before:
-                await self._sleep(delay.seconds)
-            record.status = 200
-            body: JSON = {"ok": True, "result": result}
-            status = 200
-        except ApiError as error:
-            record.status = error.status
-            record.description = error.description
-            body = error.payload()
-            status = error.status
-        except _DropConnection:
-            record.dropped = True
-            self._pulse_changes()
-            if http.transport is not None:
-                http.transport.close()
-            return web.Response(status=500)
-        except asyncio.CancelledError:
-            record.cancelled = True
-            self._pulse_changes()
-            raise
-        except Exception as error:  # a bug in the fake: make it loud, not a hang
-            self.internal_errors.append(error)
-            record.status = 500
-            record.description = f"Internal Server Error: fake failed: {error!r}"
-            body = ApiError(500, record.description).payload()
-            status = 500
-        self._pulse_changes()
-        return web.Response(
-            body=_dumps(body).encode(), status=status, content_type="application/json"
-        )
+            return result
+
+        return await self._serve(http, record, read=read, check=check, call=call)
+
+    def _key(self, record: Request) -> str:
+        return record.method
+
+    def _canonical(self, name: str) -> str:
+        return self._handlers.get(name.lower(), (name, None))[0]
+
+    def _fault_key(self, name: str) -> str:
+        return name.lower()
+
+    def _fault_chat(self, record: Request) -> int | str | None:
+        chat_id = record.params.get("chat_id")
+        return chat_id if isinstance(chat_id, int | str) else None
+
+    def _success_payload(self, result: Any) -> JSON:
+        return {"ok": True, "result": result}
+
+    def _note_failure(self, record: Request, error: ApiError) -> None:
+        record.description = error.description
+
+    def _internal_failure(self, error: Exception) -> ApiError:
+        return ApiError(500, f"Internal Server Error: fake failed: {error!r}")
 
     async def _read_params(
         self, http: web.Request
@@ -1143,63 +1019,17 @@ class FakeTelegram:
         path = http.match_info["path"]
         self.file_downloads.append(path)
         if self.valid_token is not None and token != self.valid_token:
-            return _error_response(ApiError(401, "Unauthorized"))
+            return ApiError(401, "Unauthorized").response()
         stored = self._files_by_path.get(path)
         if stored is None:
-            return _error_response(ApiError(404, "Not Found"))
+            return ApiError(404, "Not Found").response()
         return web.Response(
             body=stored.data, content_type=stored.mime_type or "application/octet-stream"
         )
 
-    def _record(self, record: Request) -> None:
-        self.requests.append(record)
-        self._requests_by_method.setdefault(record.method, []).append(record)
-        self._pulse_changes()
-
-    def _pulse_changes(self) -> None:
-        pulse, self._changes_pulse = self._changes_pulse, asyncio.Event()
-        pulse.set()
-
-    def _pulse_updates(self) -> None:
-        pulse, self._updates_pulse = self._updates_pulse, asyncio.Event()
-        pulse.set()
-
-    async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._closing.wait(), seconds)
-
-    def _take_delay(self, method: str) -> _Delay | None:
-        delay = self._delays.get(method.lower())
-        if delay is None:
-            return None
-        if delay.remaining is not None:
-            delay.remaining -= 1
-            if delay.remaining <= 0:
-                del self._delays[method.lower()]
-        return delay
-
     def _apply_faults(self, record: Request) -> None:
-        method = record.method.lower()
+        super()._apply_faults(record)
         chat_id = record.params.get("chat_id")
-        for fault in self._faults:
-            if fault.remaining <= 0 or fault.method not in (method, "*"):
-                continue
-            if fault.chat_id is not None and fault.chat_id != chat_id:
-                continue
-            fault.remaining -= 1
-            self._faults = [f for f in self._faults if f.remaining > 0]
-            if fault.kind == "drop":
-                raise _DropConnection
-            parameters: JSON | None = None
-            description = fault.description
-            if fault.status == 429:
-                parameters = {"retry_after": fault.retry_after}
-                description = description or f"Too Many Requests: retry after {fault.retry_after}"
-            elif fault.retry_after is not None:
-                parameters = {"retry_after": fault.retry_after}
-            if description is None:
-                description = _STATUS_DESCRIPTIONS.get(fault.status, f"Error {fault.status}")
-            raise ApiError(fault.status, description, parameters)
         if record.method in SEND_METHODS and chat_id is not None and chat_id in self._blocked:
             chat = self._chats.get(chat_id) if isinstance(chat_id, int) else None
             kind = (
@@ -1824,7 +1654,7 @@ class FakeTelegram:
         markup = _check_markup(record.params.get("reply_markup"))
         reply_to = self._reply_target(chat, record.params)
         stored = self._upload(record, "photo", "photos", "AgACAgIAAxkBAAI")
-        size = _image_size(stored.data)
+        size = image_size(stored.data)
         if size is None:
             raise bad_request("IMAGE_PROCESS_FAILED")
         sizes = _photo_sizes(stored, *size)
@@ -1973,12 +1803,12 @@ class FakeTelegram:
     async def _control_sent(self, http: web.Request) -> web.StreamResponse:
         chat_id = http.query.get("chat_id")
         sent = self.sent if chat_id is None else self.messages_to(int(chat_id))
-        return web.json_response([m.raw | {"deleted": m.deleted} for m in sent], dumps=_dumps)
+        return web.json_response([m.raw | {"deleted": m.deleted} for m in sent], dumps=dumps)
 
     async def _control_requests(self, http: web.Request) -> web.StreamResponse:
         method = http.query.get("method")
         chosen = self.requests if method is None else self.calls(method)
-        return web.json_response([str(r) for r in chosen], dumps=_dumps)
+        return web.json_response([str(r) for r in chosen], dumps=dumps)
 
     def _control_user(self, body: Mapping[str, Any]) -> FakeUser:
         user_id = int(body.get("user_id", 1))
@@ -1994,22 +1824,8 @@ class FakeTelegram:
 # --------------------------------------------------------------------------- helpers
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _error_response(error: ApiError) -> web.Response:
-    return web.Response(
-        body=_dumps(error.payload()).encode(), status=error.status, content_type="application/json"
-    )
-
-
-def _clip(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _short(params: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={_clip(repr(v), 60)}" for k, v in params.items())
+    return ", ".join(f"{k}={clip(repr(v), 60)}" for k, v in params.items())
 
 
 def _opt_int(body: Mapping[str, Any], key: str) -> int | None:
@@ -2146,50 +1962,6 @@ def _check_inline_button(button: Any) -> None:
             or not (parts.netloc or parts.scheme == "tg")
         ):
             raise bad_request("BUTTON_URL_INVALID")
-
-
-def _image_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height of a PNG, GIF, JPEG or WebP image; None if it is not one."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) >= 24:
-        width, height = struct.unpack(">II", data[16:24])
-        return int(width), int(height)
-    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
-        width, height = struct.unpack("<HH", data[6:10])
-        return int(width), int(height)
-    if data.startswith(b"\xff\xd8"):
-        return _jpeg_size(data)
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP" and len(data) >= 30:
-        chunk = data[12:16]
-        if chunk == b"VP8X":
-            width = int.from_bytes(data[24:27], "little") + 1
-            height = int.from_bytes(data[27:30], "little") + 1
-            return width, height
-        if chunk == b"VP8 ":
-            width, height = struct.unpack("<HH", data[26:30])
-            return int(width) & 0x3FFF, int(height) & 0x3FFF
-        if chunk == b"VP8L":
-            bits = int.from_bytes(data[21:25], "little")
-            return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-    return None
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    i = 2
-    while i + 9 < len(data):
-        if data[i] != 0xFF:
-            i += 1
-            continue
-        marker = data[i + 1]
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7 or marker == 0xFF:
-            i += 1 if marker == 0xFF else 2
-            continue
-        length = int.from_bytes(data[i + 2 : i + 4], "big")
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height = int.from_bytes(data[i + 5 : i + 7], "big")
-            width = int.from_bytes(data[i + 7 : i + 9], "big")
-            return width, height
-        i += 2 + length
-    return None
 
 
 def _photo_sizes(stored: StoredFile, width: int, height: int) -> list[JSON]:

@@ -136,7 +136,7 @@ async def seeded(tmp_path: Path) -> Seeded:
             await app.parties.assign(CLI, index, target)
         await app.reports.define_all(CLI, read_indicators(EXAMPLES / "smolensk-indicators.yaml"))
         invite = await app.people.create_invite(CLI, Role.REP, SCHOOL)
-        rep = await app.people.identify(REP, "Ирина", "irina", "ru")
+        rep = await app.people.identify("telegram", REP, "Ирина", "irina", "ru")
         await app.people.redeem(rep, invite.token)
         for chat_id in (PARTY_CHAT, GONE_CHAT):
             await app.parties.bind_chat(CLI, chat_id, "Рабочая группа", 1, NOW)
@@ -271,14 +271,14 @@ async def test_a_rep_who_switches_to_english_hears_english(
     snapshots = Snapshots(database, max_age=3600)
     people_service = PeopleService(database, FixedClock(NOW), snapshots)
     invite = await people_service.create_invite(CLI, Role.REP, SCHOOL)
-    rep = await people_service.identify(REP, "Ирина", "irina", "ru")
+    rep = await people_service.identify("telegram", REP, "Ирина", "irina", "ru")
     await people_service.redeem(rep, invite.token)
 
     def languages(audience: Any) -> list[str | None]:
         return [listener.language for listener in audience.reps[SCHOOL]]
 
     assert languages(await snapshots.audience(TIMEZONE)) == ["ru"]
-    await people_service.identify(REP, "Ирина", "irina", "en")
+    await people_service.identify("telegram", REP, "Ирина", "irina", "en")
     assert languages(await snapshots.audience(TIMEZONE)) == ["en"]
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from bot.domain.access import Binding, OrgTree, Person, Role
 from bot.domain.audience import Audience
+from bot.domain.channels import TELEGRAM, Address
 from bot.domain.links import PartyLink, PartyMap
 from bot.domain.model import Deadline, Organisation, OrganisationKind, Task
 from bot.domain.shares import (
@@ -134,12 +136,14 @@ def test_masks_count_the_same_as_sets_at_scale() -> None:
 
 
 def people() -> list[Person]:
-    return [
+    found = [
         Person(1, "Админ", (Binding(Role.ADMIN),)),
         Person(2, "Координатор города", (Binding(Role.COORDINATOR, CITY),)),
         Person(3, "Координатор района", (Binding(Role.COORDINATOR, VILLAGE),)),
         *(Person(10 + n, f"Школа {n}", (Binding(Role.REP, f"Школа {n}"),)) for n in range(1, 6)),
     ]
+    # Each reached in Telegram, in a private chat that is not their number.
+    return [replace(p, addresses=(Address(TELEGRAM, 900 + p.id),)) for p in found]
 
 
 def still_owing(marks: Marks, owed: OrgSet) -> Owing:
