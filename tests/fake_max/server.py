@@ -1,9 +1,10 @@
 """A fake MAX Bot API server over real HTTP, for in-process and end-to-end tests.
 
-Built like ``tests.fake_telegram``: start it, point the client at ``url``, play users,
-inject faults, assert on what was sent. It speaks the 2026 API (platform-api2.max.ru):
-the token travels only in the ``Authorization`` header, errors are ``{"code","message"}``,
-times are epoch milliseconds, a user's id is not their dialog's ``chat_id``::
+Built like ``tests.fake_telegram`` and on the same base (``tests.fake_api``): start it,
+point the client at ``url``, play users, inject faults, assert on what was sent. It speaks
+the 2026 API (platform-api2.max.ru): the token travels only in the ``Authorization``
+header, errors are ``{"code","message"}``, times are epoch milliseconds, a user's id is not
+their dialog's ``chat_id``::
 
     async with FakeMax() as fake:
         api = MaxApi(fake.token, base_url=fake.url)
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import html
 import itertools
 import json
@@ -51,16 +53,15 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
 
-from tests.fake_telegram.server import _image_size
+from tests.fake_api import FakeApiError, FakeApiServer, clip, dumps, image_size, outcome
 
 JSON = dict[str, Any]
-_T = TypeVar("_T")
 
 MAX_TEXT_LENGTH = 4000
 MAX_BUTTONS = 210
@@ -116,12 +117,11 @@ DEFAULT_CODES = {
 }
 
 
-class ApiError(Exception):
+class ApiError(FakeApiError):
     """A MAX-shaped error answer: HTTP status and ``{"code", "message"}``."""
 
     def __init__(self, status: int, code: str, message: str, *, raw: str | None = None) -> None:
-        super().__init__(f"{status} {code}: {message}")
-        self.status = status
+        super().__init__(status, f"{status} {code}: {message}")
         self.code = code
         self.message = message
         self.raw = raw
@@ -130,13 +130,14 @@ class ApiError(Exception):
     def payload(self) -> JSON:
         return {"code": self.code, "message": self.message}
 
+    def response(self) -> web.Response:
+        if self.raw is not None:
+            return web.Response(text=self.raw, status=self.status, content_type="text/html")
+        return super().response()
+
 
 def bad_request(message: str, code: str = "proto.payload") -> ApiError:
     return ApiError(400, code, message)
-
-
-class _DropConnection(Exception):
-    pass
 
 
 # --------------------------------------------------------------------------- records
@@ -168,19 +169,8 @@ class Request:
         query = "&".join(f"{k}={v}" for k, v in self.query.items())
         head = self.endpoint + (f"?{query}" if query else "")
         if isinstance(self.body, dict) and isinstance(self.body.get("text"), str):
-            head += f" text={_clip(self.body['text'])!r}"
-        outcome = (
-            "dropped"
-            if self.dropped
-            else "client went away"
-            if self.cancelled
-            else "in flight"
-            if self.status is None
-            else "ok"
-            if self.status == 200
-            else f"{self.status} {self.code}: {self.message}"
-        )
-        return f"{head} -> {outcome}"
+            head += f" text={clip(self.body['text'])!r}"
+        return f"{head} -> {outcome(self, f'{self.status} {self.code}: {self.message}')}"
 
 
 @dataclass(frozen=True)
@@ -247,7 +237,7 @@ class SentMessage:
     def short(self) -> str:
         label = self.mid
         if self.text is not None:
-            label += f" {_clip(self.text)!r}"
+            label += f" {clip(self.text)!r}"
         kinds = [a.get("type") for a in self.attachments if a.get("type") != "inline_keyboard"]
         if kinds:
             label += f" {kinds}"
@@ -362,30 +352,13 @@ class _Update:
     body: JSON
 
 
-@dataclass
-class _Fault:
-    kind: Literal["fail", "drop"]
-    endpoint: str  # "POST /messages" or "*"
-    remaining: int
-    status: int = 500
-    code: str | None = None
-    message: str | None = None
-    raw: str | None = None
-    chat_id: int | None = None
-
-
-@dataclass
-class _Delay:
-    seconds: float
-    remaining: int | None
-    before: bool
-
-
 # --------------------------------------------------------------------------- the server
 
 
-class FakeMax:
+class FakeMax(FakeApiServer[Request, ApiError]):
     """A fake MAX Bot API server. Start it, point the client at ``url``, play users, assert."""
+
+    any_delay = True
 
     def __init__(
         self,
@@ -417,6 +390,7 @@ class FakeMax:
         :param first_marker: the first update's marker; big, as MAX's are.
         :param clock: wall clock (unix seconds) for timestamps.
         """
+        super().__init__(ApiError)
         self.token = token
         self.bot_id = bot_id
         self.bot_username = bot_username
@@ -429,7 +403,6 @@ class FakeMax:
         self.webhook_timeout = webhook_timeout
         self.clock = clock
 
-        self.requests: list[Request] = []
         self.sent: list[SentMessage] = []
         self.answers: list[CallbackAnswer] = []
         self.violations: list[Violation] = []
@@ -440,10 +413,7 @@ class FakeMax:
         self.uploads: list[StoredFile] = []
         self.commands: list[JSON] = []
         self.subscriptions: dict[str, Subscription] = {}
-        self.internal_errors: list[Exception] = []
-        """Exceptions raised inside the fake itself (answered as 500); should stay empty."""
 
-        self._by_endpoint: dict[str, list[Request]] = {}
         self._users: dict[int, MaxUser] = {}
         self._dialogs: dict[int, int] = {}  # user id -> dialog chat id
         self._chats: dict[int, _Chat] = {}
@@ -459,54 +429,29 @@ class FakeMax:
         self._log: list[_Update] = []
         self._pending: deque[_Update] = deque()
         self._next_marker = first_marker
-        self._updates_pulse = asyncio.Event()
-        self._changes_pulse = asyncio.Event()
 
-        self._faults: list[_Fault] = []
-        self._delays: dict[str, _Delay] = {}
         self._limits: tuple[float, float] | None = (30.0, 2.0)
         self._enforce_limits = False
         self._global_window: deque[float] = deque()
         self._chat_windows: dict[int, deque[float]] = {}
 
-        self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
         self._pusher: asyncio.Task[None] | None = None
-        self._closing = asyncio.Event()
-        self._url: str | None = None
         self._routes = self._route_table()
 
     # ------------------------------------------------------------------ lifecycle
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve on host:port (0 picks a free port); returns the base URL for the client."""
-        if self._runner is not None:
-            raise RuntimeError("FakeMax is already running")
+    def _app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
         app.router.add_route("*", "/{path:.*}", self._handle)
-        self._closing = asyncio.Event()
-        self._updates_pulse = asyncio.Event()
-        self._changes_pulse = asyncio.Event()
-        runner = web.AppRunner(
-            app, handler_cancellation=True, shutdown_timeout=2.0, access_log=None
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        self._runner = runner
-        bound_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
-        self._url = f"http://{bound_host}:{runner.addresses[0][1]}"
+        return app
+
+    async def _started(self) -> None:
         self._client = aiohttp.ClientSession()
         self._pusher = asyncio.create_task(self._push_loop())
-        return self._url
 
-    async def stop(self) -> None:
-        """End pending long polls and pushes, and shut the server down."""
-        runner, self._runner = self._runner, None
-        if runner is None:
-            return
-        self._closing.set()
-        self._pulse_updates()
+    async def _stopping(self) -> None:
+        """Also end the webhook pushes."""
         if self._pusher is not None:
             self._pusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -515,20 +460,6 @@ class FakeMax:
         if self._client is not None:
             await self._client.close()
             self._client = None
-        await runner.cleanup()
-
-    @property
-    def url(self) -> str:
-        if self._url is None:
-            raise RuntimeError("FakeMax is not started")
-        return self._url
-
-    async def __aenter__(self) -> FakeMax:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
 
     # ------------------------------------------------------------------ playing users
 
@@ -676,11 +607,17 @@ class FakeMax:
         ``too.many.requests``, no Retry-After) unless ``raw`` gives another body (a proxy's
         HTML page). ``chat_id`` limits it to sends to that chat (or user id).
         """
-        self._faults.append(_Fault("fail", endpoint, times, status, code, message, raw, chat_id))
+        code = code or DEFAULT_CODES.get(status, "error")
+        message = message or {
+            429: "Too many requests",
+            403: "Key: error.dialog.suspended, args: [0,]",
+        }.get(status, f"Error {status}")
+        error = functools.partial(ApiError, status, code, message, raw=raw)
+        self._add_fault(endpoint, times, error, chat_id)
 
     def drop_connection(self, endpoint: str, times: int = 1) -> None:
         """Close the connection without an answer for the next ``times`` calls."""
-        self._faults.append(_Fault("drop", endpoint, times))
+        self._add_fault(endpoint, times)
 
     def delay(
         self, endpoint: str, seconds: float, *, times: int | None = None, before: bool = False
@@ -690,10 +627,7 @@ class FakeMax:
         By default the call takes effect at once and only the answer is late (a client that
         times out does not know its message went out); ``before=True`` delays processing.
         """
-        if seconds <= 0:
-            self._delays.pop(endpoint, None)
-        else:
-            self._delays[endpoint] = _Delay(seconds, times, before)
+        self._set_delay(endpoint, seconds, times, before=before)
 
     def rate_limit(
         self,
@@ -713,15 +647,14 @@ class FakeMax:
 
     def clear_faults(self) -> None:
         """Remove fail/drop/delay settings and stop enforcing rate limits."""
-        self._faults.clear()
-        self._delays.clear()
+        self._clear_faults()
         self.rate_limit(enforce=False)
 
     # ------------------------------------------------------------------ inspection
 
     def calls(self, endpoint: str) -> list[Request]:
         """Requests to one endpoint (``"POST /messages"``), oldest first."""
-        return list(self._by_endpoint.get(endpoint, ()))
+        return self._calls(endpoint)
 
     def messages_to(self, chat_id: int) -> list[SentMessage]:
         """Messages the bot sent to a chat (a dialog's chat_id), oldest first."""
@@ -731,7 +664,9 @@ class FakeMax:
     def last_message(self, chat_id: int) -> SentMessage:
         sent = self.messages_to(chat_id)
         if not sent:
-            raise AssertionError(f"the bot sent nothing to chat {chat_id}\n{self._recent()}")
+            raise AssertionError(
+                f"the bot sent nothing to chat {chat_id}\n{self._recent_requests()}"
+            )
         return sent[-1]
 
     def message(self, mid: str) -> SentMessage:
@@ -768,30 +703,6 @@ class FakeMax:
 
     # ------------------------------------------------------------------ waiting
 
-    async def wait_for(
-        self,
-        predicate: Callable[[], _T | None],
-        timeout: float = 5.0,  # noqa: ASYNC109 - the waiting itself is the API
-        *,
-        what: str = "the condition",
-    ) -> _T:
-        """Re-check ``predicate`` on every request and change; its first truthy value, or
-        AssertionError (listing recent requests) after ``timeout``."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            pulse = self._changes_pulse
-            result = predicate()
-            if result:
-                return result
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise AssertionError(
-                    f"timed out after {timeout:g} s waiting for {what}\n{self._recent()}"
-                )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(pulse.wait(), remaining)
-
     async def wait_for_message(
         self,
         chat_id: int,
@@ -827,22 +738,7 @@ class FakeMax:
         since: int = 0,
     ) -> Request:
         """The first answered request to ``endpoint`` (from index ``since`` in calls())."""
-
-        def find() -> Request | None:
-            for request in self.calls(endpoint)[since:]:
-                if request.status is None and not request.dropped:
-                    continue
-                if predicate is None or predicate(request):
-                    return request
-            return None
-
-        return await self.wait_for(find, timeout, what=f"a {endpoint} request")
-
-    def _recent(self, count: int = 15) -> str:
-        recent = self.requests[-count:]
-        lines = [f"last {len(recent)} of {len(self.requests)} requests:"]
-        lines.extend(f"  {r}" for r in recent)
-        return "\n".join(lines)
+        return await self._wait_for_request(endpoint, predicate, timeout, since)
 
     # ------------------------------------------------------------------ HTTP plumbing
 
@@ -881,100 +777,39 @@ class FakeMax:
         record = Request(
             endpoint, dict(http.query), None, http.headers.get("Authorization"), time.monotonic()
         )
-        try:
-            body_error: ApiError | None = None
-            try:
-                record.body = await _read_body(http)
-            except ApiError as error:
-                body_error = error
-            self._record(record)
+
+        async def read() -> None:
+            record.body = await _read_body(http)
+
+        def check() -> None:
             if record.authorization != self.token:
                 raise ApiError(401, "verify.token", "Invalid access_token")
             if route is None:
                 raise ApiError(404, "not.found", f"Path {path} is not recognized")  # ASSUMED
-            if body_error is not None:
-                raise body_error
-            delay = self._take_delay(endpoint)
-            if delay is not None and delay.before:
-                await self._sleep(delay.seconds)
-            self._apply_faults(record)
+
+        async def call() -> Any:
+            assert route is not None
             self._check_limits(record)
-            result = await route[1](record, route[2])
-            record.result = result
-            if delay is not None and not delay.before:
-                await self._sleep(delay.seconds)
-            record.status = 200
-            response = web.Response(
-                body=_dumps(result).encode(), status=200, content_type="application/json"
-            )
-        except ApiError as error:
-            record.status = error.status
-            record.code = error.code
-            record.message = error.message
-            response = _error_response(error)
-        except _DropConnection:
-            record.dropped = True
-            self._pulse_changes()
-            if http.transport is not None:
-                http.transport.close()
-            return web.Response(status=500)
-        except asyncio.CancelledError:
-            record.cancelled = True
-            self._pulse_changes()
-            raise
-        except Exception as error:  # a bug in the fake: make it loud, not a hang
-            self.internal_errors.append(error)
-            failure = ApiError(500, "internal.error", f"fake failed: {error!r}")
-            record.status, record.code, record.message = 500, failure.code, failure.message
-            response = _error_response(failure)
-        self._pulse_changes()
-        return response
+            return await route[1](record, route[2])
 
-    def _record(self, record: Request) -> None:
-        self.requests.append(record)
-        self._by_endpoint.setdefault(record.endpoint, []).append(record)
-        self._pulse_changes()
+        return await self._serve(http, record, read=read, check=check, call=call)
 
-    def _pulse_changes(self) -> None:
-        pulse, self._changes_pulse = self._changes_pulse, asyncio.Event()
-        pulse.set()
+    def _key(self, record: Request) -> str:
+        return record.endpoint
+
+    def _fault_chat(self, record: Request) -> int | None:
+        return _int_or_none(record.query.get("chat_id") or record.query.get("user_id"))
+
+    def _note_failure(self, record: Request, error: ApiError) -> None:
+        record.code = error.code
+        record.message = error.message
+
+    def _internal_failure(self, error: Exception) -> ApiError:
+        return ApiError(500, "internal.error", f"fake failed: {error!r}")
 
     def _pulse_updates(self) -> None:
-        pulse, self._updates_pulse = self._updates_pulse, asyncio.Event()
-        pulse.set()
+        super()._pulse_updates()
         self._pulse_changes()
-
-    async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._closing.wait(), seconds)
-
-    def _take_delay(self, endpoint: str) -> _Delay | None:
-        delay = self._delays.get(endpoint) or self._delays.get("*")
-        if delay is None:
-            return None
-        if delay.remaining is not None:
-            delay.remaining -= 1
-            if delay.remaining <= 0:
-                self._delays = {k: v for k, v in self._delays.items() if v is not delay}
-        return delay
-
-    def _apply_faults(self, record: Request) -> None:
-        target = _int_or_none(record.query.get("chat_id") or record.query.get("user_id"))
-        for fault in self._faults:
-            if fault.remaining <= 0 or fault.endpoint not in (record.endpoint, "*"):
-                continue
-            if fault.chat_id is not None and fault.chat_id != target:
-                continue
-            fault.remaining -= 1
-            self._faults = [f for f in self._faults if f.remaining > 0]
-            if fault.kind == "drop":
-                raise _DropConnection
-            code = fault.code or DEFAULT_CODES.get(fault.status, "error")
-            message = fault.message or {
-                429: "Too many requests",
-                403: "Key: error.dialog.suspended, args: [0,]",
-            }.get(fault.status, f"Error {fault.status}")
-            raise ApiError(fault.status, code, message, raw=fault.raw)
 
     def _check_limits(self, record: Request) -> None:
         if self._limits is None:
@@ -1032,7 +867,7 @@ class FakeMax:
             record.status = 400
             return web.Response(status=400, text="no file in field 'data'")
         data = part.file.read()
-        if kind == "image" and _image_size(data) is None:
+        if kind == "image" and image_size(data) is None:
             record.status = 400
             return web.json_response(  # ASSUMED code
                 {"code": "upload.error", "message": "Not an image"}, status=400
@@ -1053,10 +888,10 @@ class FakeMax:
         self.downloads.append(Download(key, authorization, time.monotonic()))
         self._pulse_changes()
         if self.download_needs_auth and authorization != self.token:
-            return _error_response(ApiError(401, "verify.token", "Invalid access_token"))
+            return ApiError(401, "verify.token", "Invalid access_token").response()
         stored = self._files.get(key)
         if stored is None:
-            return _error_response(ApiError(404, "not.found", "File not found"))
+            return ApiError(404, "not.found", "File not found").response()
         return web.Response(body=stored.data, content_type="application/octet-stream")
 
     # ------------------------------------------------------------------ state helpers
@@ -1479,7 +1314,7 @@ class FakeMax:
         headers = {"Content-Type": "application/json"}
         if subscription.secret:
             headers["X-Max-Bot-Api-Secret"] = subscription.secret
-        body = _dumps(self._render_update(update)).encode()
+        body = dumps(self._render_update(update)).encode()
         delays = (*self.webhook_retry_delays, None)
         for attempt, pause in enumerate(delays, start=1):
             if subscription.url not in self.subscriptions:
@@ -1641,19 +1476,3 @@ def _int_or_none(text: str | None) -> int | None:
     if stripped.lstrip("-").isdigit():
         return int(stripped)
     return None
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _error_response(error: ApiError) -> web.Response:
-    if error.raw is not None:
-        return web.Response(text=error.raw, status=error.status, content_type="text/html")
-    return web.Response(
-        body=_dumps(error.payload()).encode(), status=error.status, content_type="application/json"
-    )
-
-
-def _clip(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
