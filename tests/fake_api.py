@@ -16,6 +16,7 @@ MAX's marker are different things and are kept apart).
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import itertools
@@ -31,15 +32,16 @@ JSON = dict[str, Any]
 _T = TypeVar("_T")
 
 
-class FakeApiError(Exception):
+class FakeApiError(Exception, abc.ABC):
     """An error answer of a fake API: an HTTP status and the API's own error body."""
 
     def __init__(self, status: int, text: str) -> None:
         super().__init__(text)
         self.status = status
 
+    @abc.abstractmethod
     def payload(self) -> JSON:
-        raise NotImplementedError
+        """The error's body as the API sends it."""
 
     def response(self) -> web.Response:
         return web.Response(
@@ -94,7 +96,7 @@ def outcome(call: ApiCall, failure: str) -> str:
     return "ok" if call.status == 200 else failure
 
 
-class FakeApiServer(Generic[_R, _E]):
+class FakeApiServer(abc.ABC, Generic[_R, _E]):
     """The part of a fake Bot API server that is not about the API's methods.
 
     A fake builds its aiohttp application (``_app``), names each request (``_key``) and
@@ -123,9 +125,9 @@ class FakeApiServer(Generic[_R, _E]):
 
     # ------------------------------------------------------------------ hooks
 
+    @abc.abstractmethod
     def _app(self) -> web.Application:
         """The application with the fake's routes."""
-        raise NotImplementedError
 
     async def _started(self) -> None:
         """Called once the server listens (``url`` is known)."""
@@ -133,9 +135,9 @@ class FakeApiServer(Generic[_R, _E]):
     async def _stopping(self) -> None:
         """Called on stop, after pending long polls were told to end, before the shutdown."""
 
+    @abc.abstractmethod
     def _key(self, record: _R) -> str:
         """The name a request is logged, delayed and faulted under."""
-        raise NotImplementedError
 
     def _canonical(self, name: str) -> str:
         """The logged name for a name a test gives (``calls``, ``wait_for_request``)."""
@@ -156,9 +158,9 @@ class FakeApiServer(Generic[_R, _E]):
     def _note_failure(self, record: _R, error: _E) -> None:
         """Note an error answer on the record (its status is already set)."""
 
+    @abc.abstractmethod
     def _internal_failure(self, error: Exception) -> _E:
         """The 500 answer for a bug in the fake."""
-        raise NotImplementedError
 
     # ------------------------------------------------------------------ lifecycle
 
