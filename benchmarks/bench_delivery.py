@@ -37,7 +37,8 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
 from bot.delivery.limits import RateLimits
-from bot.delivery.sender import Composed, DeliveryStats, Sender
+from bot.delivery.sender import DeliveryStats, Sender
+from bot.messages import Outgoing
 from bot.services.clock import SystemClock
 from storage.db import Database
 from storage.outbox import NewMessage, OutboxRow, OutboxStore
@@ -67,8 +68,8 @@ def sent_per_chat(api_url: str) -> Counter[int]:
     return Counter(int(message["chat"]["id"]) for message in sent)
 
 
-async def compose(row: OutboxRow) -> Composed:
-    return Composed(TEXT.format(chat=row.payload))
+async def compose(row: OutboxRow) -> Outgoing:
+    return Outgoing(TEXT.format(chat=row.payload))
 
 
 async def plan(database: Database, chats: range) -> None:

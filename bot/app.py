@@ -23,7 +23,7 @@ from bot.services.organisations import OrganisationService
 from bot.services.parties import PartyService
 from bot.services.people import PeopleService
 from bot.services.reminders import ReminderPlanner, ReminderSettings
-from bot.services.replies import HeldReplies, HeldReply
+from bot.services.replies import HeldReplies
 from bot.services.reports import ReportService
 from bot.services.roadmaps import RoadmapService
 from bot.services.shares import ShareLedger, ShareService
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from aiogram.client.default import DefaultBotProperties
 
     from bot.delivery.retry import Hold
+    from bot.messages import Outgoing
     from handlers.menus import MenuPublisher
 
 log = logging.getLogger(__name__)
@@ -308,7 +309,7 @@ async def run_bot(app: App) -> None:
 def hold_replies(app: App) -> Hold:
     """The outbox, holding the text replies Telegram tells to wait long (bot/delivery/retry.py)."""
 
-    async def hold(chat_id: int, reply: HeldReply, seconds: float) -> None:
+    async def hold(chat_id: int, reply: Outgoing, seconds: float) -> None:
         await app.held_replies.hold(chat_id, reply, seconds=seconds)
 
     return hold

@@ -1,82 +1,78 @@
-"""Button payloads. Each packs into far less than Telegram's 64 bytes (short prefixes, ints)."""
+"""The button payloads (bot/actions.py) as aiogram sees them: each is the neutral action and an
+aiogram ``CallbackData`` at once, so ``X.filter(F.action == …)`` routes presses, a keyboard
+builder takes an instance, and a handler's ``callback_data`` has the action's fields. The
+fields, prefixes and packing are the neutral classes'; nothing is declared twice."""
 
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
 
+from bot import actions
 
-class TaskAction(CallbackData, prefix="t"):
-    """A button on a task card: open, done, reopen, comment, set the agreed date."""
-
-    action: str  # "open" | "done" | "reopen" | "comment" | "date"
-    task_id: int
-
-
-class TaskPage(CallbackData, prefix="tp"):
-    """A page of /tasks with its filter: f = all | mine | overdue | open | done | s<N>."""
-
-    page: int
-    f: str
-
-
-class InviteStep(CallbackData, prefix="i"):
-    """A choice in the /invite flow: the role, an organisation (by position), single/multi."""
-
-    step: str  # "role" | "org" | "use"
-    value: str
+__all__ = [
+    "BindParty",
+    "DeleteMe",
+    "DigestList",
+    "InviteStep",
+    "MissingAction",
+    "OrgChoice",
+    "ProgressView",
+    "ReportButton",
+    "RevokeInvite",
+    "ShareAction",
+    "TaskAction",
+    "TaskPage",
+    "UnbindPerson",
+]
 
 
-class BindParty(CallbackData, prefix="b"):
-    index: int
+class TaskAction(CallbackData, actions.TaskAction, prefix=actions.TaskAction.prefix):
+    __doc__ = actions.TaskAction.__doc__
 
 
-class ReportButton(CallbackData, prefix="r"):
-    """Weekly numbers: ok/no a draft (ref = draft id; `i`: the indicator a "no" will be
-    corrected for, when the draft doubts one), v = a value for an organisation (ref =
-    organisation id; `i`: the indicator asked, 0 on buttons sent before questions were one a
-    message), rm = remind the missing (ref = the due day's ordinal)."""
-
-    action: str
-    ref: int
-    value: int = 0
-    i: int = 0
+class TaskPage(CallbackData, actions.TaskPage, prefix=actions.TaskPage.prefix):
+    __doc__ = actions.TaskPage.__doc__
 
 
-class ProgressView(CallbackData, prefix="pv"):
-    """/status as a chart (`index`: the indicator's position) or a workbook; `org` is the
-    organisation drilled into (0: the person's whole reach)."""
-
-    what: str  # "chart" | "xlsx"
-    index: int
-    org: int
+class InviteStep(CallbackData, actions.InviteStep, prefix=actions.InviteStep.prefix):
+    __doc__ = actions.InviteStep.__doc__
 
 
-class ShareAction(CallbackData, prefix="s"):
-    """Organisations' shares of a task, from its card: all = ask to mark every organisation
-    of one's reach (ok / no answer it), list = a page of those not done (`page`), one = mark
-    the organisation `org`, rm = remind those not done, qd = a digest's ✅ for the occurrence
-    `day` (an ordinal; 0 for a one-off task)."""
-
-    action: str
-    task_id: int
-    org: int = 0
-    page: int = 0
-    day: int = 0
+class BindParty(CallbackData, actions.BindParty, prefix=actions.BindParty.prefix):
+    __doc__ = actions.BindParty.__doc__
 
 
-class DigestList(CallbackData, prefix="dl"):
-    """A digest's «📋 список» of a task: the late organisations just below the person, a page
-    of them (`edit`: 1 when turning the pages of a list already shown, 0 from the digest)."""
-
-    task_id: int
-    page: int = 0
-    edit: int = 0
+class ReportButton(CallbackData, actions.ReportButton, prefix=actions.ReportButton.prefix):
+    __doc__ = actions.ReportButton.__doc__
 
 
-class MissingAction(CallbackData, prefix="ma"):
-    """Under a coordinator's list of the missing: inv = invite links for the organisations
-    nobody represents, in = choose one to enter numbers for (ref = the due day's ordinal for
-    both), ef = enter numbers for the organisation `ref` (its id)."""
+class ProgressView(CallbackData, actions.ProgressView, prefix=actions.ProgressView.prefix):
+    __doc__ = actions.ProgressView.__doc__
 
-    action: str  # "inv" | "in" | "ef"
-    ref: int
+
+class ShareAction(CallbackData, actions.ShareAction, prefix=actions.ShareAction.prefix):
+    __doc__ = actions.ShareAction.__doc__
+
+
+class DigestList(CallbackData, actions.DigestList, prefix=actions.DigestList.prefix):
+    __doc__ = actions.DigestList.__doc__
+
+
+class MissingAction(CallbackData, actions.MissingAction, prefix=actions.MissingAction.prefix):
+    __doc__ = actions.MissingAction.__doc__
+
+
+class DeleteMe(CallbackData, actions.DeleteMe, prefix=actions.DeleteMe.prefix):
+    __doc__ = actions.DeleteMe.__doc__
+
+
+class RevokeInvite(CallbackData, actions.RevokeInvite, prefix=actions.RevokeInvite.prefix):
+    __doc__ = actions.RevokeInvite.__doc__
+
+
+class UnbindPerson(CallbackData, actions.UnbindPerson, prefix=actions.UnbindPerson.prefix):
+    __doc__ = actions.UnbindPerson.__doc__
+
+
+class OrgChoice(CallbackData, actions.OrgChoice, prefix=actions.OrgChoice.prefix):
+    __doc__ = actions.OrgChoice.__doc__

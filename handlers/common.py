@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -16,6 +15,7 @@ from bot.services.collection import QuestionPlanner
 from bot.services.people import InviteRefused, PeopleService, TooManyGuesses
 from bot.services.reports import ReportService
 from bot.services.welcome import welcome_plan
+from handlers.callbacks import DeleteMe
 from handlers.filters import PRIVATE
 from handlers.menus import MenuPublisher
 
@@ -77,10 +77,6 @@ async def cancel(message: Message, t: Texts, state: FSMContext) -> None:
     had_something = await state.get_state() is not None
     await state.clear()
     await message.answer(t("cancel.done" if had_something else "cancel.nothing"))
-
-
-class DeleteMe(CallbackData, prefix="dm"):
-    sure: bool
 
 
 async def delete_me(message: Message, person: Person, t: Texts) -> None:

@@ -8,7 +8,6 @@ from dataclasses import replace
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -35,20 +34,12 @@ from bot.services.people import (
     StoredInvite,
     Unbound,
 )
-from handlers.callbacks import InviteStep
+from handlers.callbacks import InviteStep, RevokeInvite, UnbindPerson
 from handlers.filters import PRIVATE, TEXT
 from handlers.menus import MenuPublisher
 
 MAX_CHOICES = 10
 MAX_BUTTONS = 30
-
-
-class RevokeInvite(CallbackData, prefix="rv"):
-    invite_id: int
-
-
-class UnbindPerson(CallbackData, prefix="ub"):
-    person_id: int
 
 
 class Inviting(StatesGroup):

@@ -9,23 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.domain.access import OrgTree
 from bot.render.report import short
 from bot.render.texts import Texts
 from bot.services.snapshots import Snapshots
+from handlers.callbacks import OrgChoice as OrgChoice
 
 MAX_CHOICES = 10
 BUTTON_TEXT = 60  # characters of a name on a button
-
-
-class OrgChoice(CallbackData, prefix="oc"):
-    """`command`: "s" (/status) or "o" (/orgs); `org`: the organisation's id."""
-
-    command: str
-    org: int
 
 
 async def pressed(

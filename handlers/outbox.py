@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-
-from bot.delivery.sender import Compose, Composed
+from bot.actions import TaskAction
+from bot.channels.telegram.markup import from_markup
+from bot.delivery.sender import Compose
 from bot.domain.indicators import week_of
+from bot.messages import Button, Outgoing
 from bot.render.changes import render_changed
 from bot.render.progress import render_missing, render_question
 from bot.render.shares import render_notice
@@ -26,7 +27,6 @@ from bot.services.shares import NOTICE, ShareService
 from bot.services.shares import NUDGE as SHARE_NUDGE
 from bot.services.snapshots import Snapshots
 from bot.services.summary import SUMMARY, SummaryReader
-from handlers.callbacks import TaskAction
 from handlers.middlewares import texts_for
 from handlers.reminders import digest_composer
 from handlers.reports import missing_keyboard, question_keyboard
@@ -44,15 +44,15 @@ def outbox_composer(
     digest = digest_composer(DigestReader(snapshots, shares), default_language)
     overwrites = Overwrites(reports.database, snapshots)
 
-    async def nudge(row: OutboxRow) -> Composed | None:
+    async def nudge(row: OutboxRow) -> Outgoing | None:
         said = await shares.nudge(row.payload)
         if said is None:
             return None  # their share is done meanwhile
         t = texts_for(said.language, default_language)
         task = said.task
-        button = InlineKeyboardButton(
-            text=t("button.quick_done", number=task.number),
-            callback_data=TaskAction(action="qd", task_id=task.id or 0).pack(),
+        button = Button(
+            t("button.quick_done", number=task.number),
+            data=TaskAction(action="qd", task_id=task.id or 0).pack(),
         )
         text = t(
             "shares.remind_text",
@@ -60,16 +60,16 @@ def outbox_composer(
             title=task.title,
             deadline=task.deadline.text,
         )
-        return Composed(split_message(text)[0], InlineKeyboardMarkup(inline_keyboard=[[button]]))
+        return Outgoing(split_message(text)[0], ((button,),))
 
-    async def notice(row: OutboxRow) -> Composed | None:
+    async def notice(row: OutboxRow) -> Outgoing | None:
         said = await shares.notice(row.payload)
         if said is None:
             return None
         t = texts_for(said.language, default_language)
-        return Composed(split_message(render_notice(said, t))[0])
+        return Outgoing(split_message(render_notice(said, t))[0])
 
-    async def question(row: OutboxRow, *, nudge: bool) -> Composed | None:
+    async def question(row: OutboxRow, *, nudge: bool) -> Outgoing | None:
         data = json.loads(row.payload)
         wanted = set(data["indicators"])
         organisation = str(data["organisation"])
@@ -89,37 +89,34 @@ def outbox_composer(
             nudge=nudge,
             position=(int(position[0]), int(position[1])) if position else None,
         )
-        return Composed(
-            split_message(said)[0], question_keyboard(open_questions, ids[organisation], t)
+        return Outgoing(
+            split_message(said)[0],
+            from_markup(question_keyboard(open_questions, ids[organisation], t)),
         )
 
-    async def missing(row: OutboxRow) -> Composed | None:
+    async def missing(row: OutboxRow) -> Outgoing | None:
         data = json.loads(row.payload)
         due = date.fromisoformat(data["due"])
         found = await missing_standing(reports, snapshots, data["organisations"], due)
         if not found.standing:
             return None
         t = texts_for(data.get("language"), default_language)
-        return Composed(
+        return Outgoing(
             split_message(render_missing(found.standing, week_of(due), t))[0],
-            missing_keyboard(due, bool(found.named(Standing.NOBODY)), t),
+            from_markup(missing_keyboard(due, bool(found.named(Standing.NOBODY)), t)),
         )
 
-    async def changed(row: OutboxRow) -> Composed | None:
+    async def changed(row: OutboxRow) -> Outgoing | None:
         said = await overwrites.read(row.payload)
         if said is None:
             return None
         t = texts_for(said.language, default_language)
-        return Composed(split_message(render_changed(said, t))[0])
+        return Outgoing(split_message(render_changed(said, t))[0])
 
-    def reply(row: OutboxRow) -> Composed:
-        held = HeldReplies.read(row.payload)
-        buttons = None
-        if held.buttons is not None:
-            buttons = InlineKeyboardMarkup.model_validate_json(held.buttons)
-        return Composed(held.text, buttons)
+    def reply(row: OutboxRow) -> Outgoing:
+        return HeldReplies.read(row.payload)
 
-    async def compose(row: OutboxRow) -> Composed | None:
+    async def compose(row: OutboxRow) -> Outgoing | None:
         kind = row.kind.split(":", 1)[0]
         if kind == REPLY:
             return reply(row)

@@ -6,15 +6,17 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.delivery.sender import Compose, Composed
+from bot import actions
+from bot.delivery.sender import Compose
 from bot.domain.access import Person
 from bot.domain.reminders import Reason
+from bot.messages import Button, Outgoing
 from bot.render.report import short
 from bot.render.telegram import MAX_BUTTONS, DigestMessage, render_digest
 from bot.render.texts import Texts
 from bot.services.reminders import DigestLine, DigestReader, LateBelow
 from bot.services.tasks import TaskService
-from handlers.callbacks import DigestList, ShareAction, TaskAction, TaskPage
+from handlers.callbacks import DigestList
 from handlers.middlewares import texts_for
 from storage.outbox import OutboxRow
 
@@ -31,7 +33,7 @@ def digest_composer(reader: DigestReader, default_language: str) -> Compose:
     more there are and adds a button to the person's task list: every task shown has its
     buttons, every task is either shown or counted, and the closing hint is always there."""
 
-    async def compose(row: OutboxRow) -> Composed | None:
+    async def compose(row: OutboxRow) -> Outgoing | None:
         digest = await reader.current(row.payload)
         if digest is None:
             return None
@@ -41,14 +43,13 @@ def digest_composer(reader: DigestReader, default_language: str) -> Compose:
         if message.rest:
             rows.append(
                 [
-                    InlineKeyboardButton(
-                        text=t("button.full_list"),
-                        callback_data=TaskPage(page=0, f=_rest_filter(message)).pack(),
+                    Button(
+                        t("button.full_list"),
+                        data=actions.TaskPage(page=0, f=_rest_filter(message)).pack(),
                     )
                 ]
             )
-        markup = InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
-        return Composed(message.text, markup)
+        return Outgoing(message.text, tuple(tuple(row) for row in rows))
 
     return compose
 
@@ -63,7 +64,7 @@ def _rest_filter(message: DigestMessage) -> str:
     return "all"
 
 
-def _task_row(line: DigestLine, t: Texts) -> list[InlineKeyboardButton]:
+def _task_row(line: DigestLine, t: Texts) -> list[Button]:
     """✅ marks the reader's own share of what the digest said: the occurrence it was about for
     a recurring task (pressed next week it still means that one), none on an escalation alone
     (the organisations below are to mark theirs); 📄 opens the card; 📋 lists who is late below
@@ -72,26 +73,24 @@ def _task_row(line: DigestLine, t: Texts) -> list[InlineKeyboardButton]:
     if line.own:
         occurrence = line.day if line.reason is Reason.OCCURRENCE else line.occurrence
         data = (
-            ShareAction(action="qd", task_id=line.task_id, day=occurrence.toordinal()).pack()
+            actions.ShareAction(
+                action="qd", task_id=line.task_id, day=occurrence.toordinal()
+            ).pack()
             if occurrence is not None
-            else TaskAction(action="qd", task_id=line.task_id).pack()
+            else actions.TaskAction(action="qd", task_id=line.task_id).pack()
         )
-        row.append(
-            InlineKeyboardButton(
-                text=t("button.quick_done", number=line.number), callback_data=data
-            )
-        )
+        row.append(Button(t("button.quick_done", number=line.number), data=data))
     row.append(
-        InlineKeyboardButton(
-            text=t("button.open_card", number=line.number),
-            callback_data=TaskAction(action="open", task_id=line.task_id).pack(),
+        Button(
+            t("button.open_card", number=line.number),
+            data=actions.TaskAction(action="open", task_id=line.task_id).pack(),
         )
     )
     if line.escalated:
         row.append(
-            InlineKeyboardButton(
-                text=t("button.digest_list", number=line.number),
-                callback_data=DigestList(task_id=line.task_id).pack(),
+            Button(
+                t("button.digest_list", number=line.number),
+                data=actions.DigestList(task_id=line.task_id).pack(),
             )
         )
     return row

@@ -1,1 +1,1 @@
-"""Messengers other than Telegram, each behind a wire client of its own (``max``)."""
+"""The messengers, each behind a transport of its own (``telegram``, ``max``)."""

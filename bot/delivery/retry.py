@@ -36,7 +36,8 @@ from aiogram.methods import GetUpdates, Response, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, InlineKeyboardMarkup, Message
 
-from bot.services.replies import HeldReply
+from bot.channels.telegram.markup import from_markup
+from bot.messages import Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ HOLD_AFTER = 5.0  # a text reply told to wait longer than this goes to the outbo
 PACE_BURST = 3  # replies to one chat sent at once (a reply of three messages) ...
 PACE_INTERVAL = 1.0  # ... and then one a second, Telegram's pace for one chat
 
-Hold = Callable[[int, HeldReply, float], Awaitable[None]]
+Hold = Callable[[int, Outgoing, float], Awaitable[None]]
 
 
 class RetryRequests(BaseRequestMiddleware):
@@ -122,7 +123,7 @@ class RetryRequests(BaseRequestMiddleware):
         if wait > 0:
             await self.sleep(wait)
 
-    def _holdable(self, method: TelegramMethod[Any]) -> tuple[int, HeldReply] | None:
+    def _holdable(self, method: TelegramMethod[Any]) -> tuple[int, Outgoing] | None:
         """The chat and reply of a plain text message the outbox can send for us, if so."""
         if self.hold is None or not isinstance(method, SendMessage):
             return None
@@ -134,10 +135,15 @@ class RetryRequests(BaseRequestMiddleware):
         markup = method.reply_markup
         if markup is not None and not isinstance(markup, InlineKeyboardMarkup):
             return None
-        buttons = markup.model_dump_json(exclude_none=True) if markup is not None else None
-        return method.chat_id, HeldReply(method.text, buttons)
+        if not method.text:
+            return None
+        try:
+            buttons = from_markup(markup)
+        except ValueError:
+            return None  # a button the outbox does not keep (a web app, an inline query)
+        return method.chat_id, Outgoing(method.text, buttons)
 
-    async def _held(self, chat_id: int, reply: HeldReply, seconds: float) -> Response[Any]:
+    async def _held(self, chat_id: int, reply: Outgoing, seconds: float) -> Response[Any]:
         assert self.hold is not None
         await self.hold(chat_id, reply, seconds)
         # What the handler gets back: the message as it will be, not yet with its real id (0).

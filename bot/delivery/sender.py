@@ -90,10 +90,11 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
+from bot.channels.telegram.markup import to_input_file, to_markup
 from bot.delivery.limits import Limiter, RateLimits
 from bot.domain.channels import TELEGRAM
+from bot.messages import Outgoing
 from bot.services.clock import Clock
 from storage.db import Database
 from storage.outbox import CANCELLED, FAILED, REPLY, OutboxRow, OutboxStore, stale_reason
@@ -118,18 +119,9 @@ _WRITE_TRIES = 5
 RECORD_WINDOW = 0.01  # seconds an outcome may wait for others to share its transaction
 
 
-@dataclass(frozen=True, slots=True)
-class Composed:
-    """What to send for a row: HTML text (the bot's default parse mode) and buttons; with
-    `photo` (PNG bytes) one sendPhoto whose caption is the text (at most 1024 characters), so
-    a picture and its words are one message: sent, retried and recorded as one."""
-
-    text: str
-    reply_markup: InlineKeyboardMarkup | None = None
-    photo: bytes | None = None
-
-
-Compose = Callable[[OutboxRow], Awaitable[Composed | None]]
+Compose = Callable[[OutboxRow], Awaitable[Outgoing | None]]
+"""What to say for a row (None: nothing left to say). An attachment goes as one message with
+the text as its caption, so a picture and its words are sent, retried and recorded as one."""
 
 
 class RecipientHours(Protocol):
@@ -553,16 +545,25 @@ class Sender:
                     return _Outcome(row, "release")
             self.limiter.sent(row.chat_id, self.monotonic())
             try:
-                if composed.photo is not None:
+                markup = to_markup(composed.buttons)
+                attachment = composed.attachment
+                if attachment is not None and attachment.kind == "photo":
                     message = await self.bot.send_photo(
                         chat_id=row.chat_id,
-                        photo=BufferedInputFile(composed.photo, filename="chart.png"),
+                        photo=to_input_file(attachment),
                         caption=composed.text or None,
-                        reply_markup=composed.reply_markup,
+                        reply_markup=markup,
+                    )
+                elif attachment is not None:
+                    message = await self.bot.send_document(
+                        chat_id=row.chat_id,
+                        document=to_input_file(attachment),
+                        caption=composed.text or None,
+                        reply_markup=markup,
                     )
                 else:
                     message = await self.bot.send_message(
-                        chat_id=row.chat_id, text=composed.text, reply_markup=composed.reply_markup
+                        chat_id=row.chat_id, text=composed.text, reply_markup=markup
                     )
             except TelegramRetryAfter as error:
                 self._stats.rate_limited += 1

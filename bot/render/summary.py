@@ -9,14 +9,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from bot.delivery.sender import Composed
 from bot.domain.model import Task
+from bot.messages import Attachment, Outgoing
 from bot.render.charts import progress_chart
 from bot.render.texts import Texts
 from bot.services.summary import SummaryReader, WeeklySummary
 from storage.outbox import OutboxRow
 
 CAPTION_LIMIT = 1024
+CHART_NAME = "chart.png"
 TITLE_WIDTH = 48  # characters of a task's title in the summary
 
 
@@ -114,7 +115,7 @@ def _decimal(value: float, t: Texts) -> str:
 
 async def compose_summary(
     reader: SummaryReader, row: OutboxRow, default_language: str
-) -> Composed | None:
+) -> Outgoing | None:
     """A summary row as one captioned chart (text alone when there is no indicator)."""
     summary = await reader.current(row.person_id, row.payload)
     if summary is None:
@@ -125,6 +126,6 @@ async def compose_summary(
     )
     text = render_summary(summary, t)
     if summary.chart is None:
-        return Composed(text)
+        return Outgoing(text)
     png = await asyncio.to_thread(progress_chart, summary.chart, language=t.language)
-    return Composed(text, photo=png)
+    return Outgoing(text, attachment=Attachment("photo", CHART_NAME, png))

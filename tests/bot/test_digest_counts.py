@@ -8,6 +8,7 @@ import json
 from dataclasses import replace
 from datetime import date
 
+from bot.channels.telegram.markup import to_markup
 from bot.domain.access import Role
 from bot.domain.reminders import Reason
 from bot.render.telegram import MESSAGE_LIMIT
@@ -36,8 +37,7 @@ async def test_a_coordinator_reads_a_count_and_a_list_button_not_names() -> None
     assert buttons(composed) == [
         [TaskAction(action="open", task_id=7).pack(), DigestList(task_id=7).pack()]
     ]
-    assert composed.reply_markup is not None
-    assert composed.reply_markup.inline_keyboard[0][1].text == "📋 список № 7"
+    assert composed.buttons[0][1].text == "📋 список № 7"
     assert composed.text.endswith("📋 — кто не выполнил.")
 
 
@@ -49,8 +49,8 @@ async def test_counts_take_the_right_plural() -> None:
 async def test_a_representative_keeps_the_plain_line() -> None:
     composed = await compose(line(5, Reason.OVERDUE, 3, title="Отчёт"))
     assert "🔴 № 5 «Отчёт» — срок 17.04.2023 прошёл, просрочено на 3 дня" in composed.text
-    assert composed.reply_markup is not None
-    assert "📋" not in "".join(b.text for r in composed.reply_markup.inline_keyboard for b in r)
+    assert composed.buttons
+    assert "📋" not in "".join(b.text for r in composed.buttons for b in r)
     assert composed.text.endswith("Выполнено? ✅ — отметить, 📄 — открыть карточку.")
 
 
@@ -131,7 +131,9 @@ async def test_the_list_button_through_the_dispatcher(world: World) -> None:
     await world.join(REP, Role.REP, SCHOOL)
     task = await _task_id(world, "5")  # due 17.04, owed by every school; today is the 20th
     composed = await compose(escalation(task))
-    await world.bot.send_message(COORDINATOR, composed.text, reply_markup=composed.reply_markup)
+    await world.bot.send_message(
+        COORDINATOR, composed.text, reply_markup=to_markup(composed.buttons)
+    )
     digest = world.session.sent[-1]
     (listed,) = await world.press(COORDINATOR, digest, "📋 список")
     assert listed.text.startswith("№ 5 «")

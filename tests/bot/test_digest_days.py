@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.delivery.sender import Composed
 from bot.domain.reminders import Reason
+from bot.messages import Outgoing
 from bot.services.reminders import Digest, DigestLine, DigestReader
 from handlers.reminders import digest_composer
 from storage.outbox import OutboxRow
@@ -66,7 +66,7 @@ def row() -> OutboxRow:
     )
 
 
-async def compose(*lines: DigestLine, language: str = "ru") -> Composed:
+async def compose(*lines: DigestLine, language: str = "ru") -> Outgoing:
     digest = Digest("Дорожная карта", language, tuple(lines))
     composed = await digest_composer(FixedReader(digest), "ru")(row())
     assert composed is not None

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.delivery.sender import Composed
+from bot.channels.telegram.markup import to_markup
 from bot.domain.access import Role
 from bot.domain.reminders import Reason
+from bot.messages import Outgoing
 from bot.render.telegram import MESSAGE_LIMIT
 from bot.services.reminders import one_per_task
 from handlers.callbacks import DigestList, TaskAction, TaskPage
@@ -22,9 +23,8 @@ MANY_SCHOOLS = tuple(
 )
 
 
-def buttons(composed: Composed) -> list[list[str]]:
-    assert composed.reply_markup is not None
-    return [[b.callback_data or "" for b in r] for r in composed.reply_markup.inline_keyboard]
+def buttons(composed: Outgoing) -> list[list[str]]:
+    return [[b.data or "" for b in r] for r in composed.buttons]
 
 
 def task_rows(task_ids: list[int]) -> list[list[str]]:
@@ -49,8 +49,7 @@ async def test_forty_long_lines_show_what_fits_and_say_how_many_more() -> None:
     assert f"…и ещё {rest} напоминани" in composed.text
     # Every task shown has its buttons, nothing unshown has any, and the full list comes last.
     assert buttons(composed) == [*task_rows(shown), [LIST]]
-    assert composed.reply_markup is not None
-    assert composed.reply_markup.inline_keyboard[-1][0].text == "📋 Весь список"
+    assert composed.buttons[-1][0].text == "📋 Весь список"
 
 
 async def test_more_tasks_than_buttons_are_summarised_too() -> None:
@@ -99,14 +98,13 @@ async def test_english_says_how_many_more_too() -> None:
     lines = [line(n, title="Short") for n in range(1, 52)]
     composed = await compose(*lines, language="en")
     assert "…and 2 more reminders" in composed.text
-    assert composed.reply_markup is not None
-    assert composed.reply_markup.inline_keyboard[-1][0].text == "📋 Full list"
+    assert composed.buttons[-1][0].text == "📋 Full list"
 
 
 async def test_the_list_button_opens_the_persons_own_tasks(world: World) -> None:
     await world.join(REP, Role.REP, SCHOOL)
     composed = await compose(*[line(n, title="Коротко") for n in range(1, 61)])
-    await world.bot.send_message(REP, composed.text, reply_markup=composed.reply_markup)
+    await world.bot.send_message(REP, composed.text, reply_markup=to_markup(composed.buttons))
     digest = world.session.sent[-1]
     (listed,) = await world.press(REP, digest, "📋 Весь список")
     mine = [label for label, data in listed.buttons() if data == LIST]

@@ -12,7 +12,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
-from bot.delivery.sender import Composed
+from bot.messages import Outgoing
 from bot.services.clock import FixedClock
 from storage.db import Database
 from storage.outbox import NewMessage, OutboxRow, OutboxStore
@@ -27,9 +27,9 @@ def make_bot(api_url: str) -> Bot:
     return Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
-async def payload_as_text(row: OutboxRow) -> Composed | None:
+async def payload_as_text(row: OutboxRow) -> Outgoing | None:
     """The trivial composer: the payload is the text; an empty payload has nothing to say."""
-    return Composed(row.payload) if row.payload else None
+    return Outgoing(row.payload) if row.payload else None
 
 
 def messages(

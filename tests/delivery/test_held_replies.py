@@ -4,6 +4,7 @@ once, with its buttons, and even in the recipient's quiet hours (they are waitin
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.app import App, Reminders, build_bot, hold_replies, open_app
 from bot.config import load_settings
 from bot.services.clock import FixedClock
-from storage.outbox import OutboxStore
+from storage.outbox import NewMessage, OutboxStore
 from tests.delivery.support import TOKEN
 from tests.fake_telegram import FakeTelegram
 
@@ -89,3 +90,37 @@ async def test_a_short_429_is_waited_for_in_place(app: App, fake: FakeTelegram) 
             assert await OutboxStore(connection).pending_for(PERSON) == []
     finally:
         await bot.session.close()
+
+
+async def test_a_reply_held_before_the_bot_was_channel_neutral_is_still_delivered(
+    app: App, fake: FakeTelegram
+) -> None:
+    """Rows written by the last release hold Telegram's markup JSON as their buttons."""
+    fake.user(PERSON, "Ирина")
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text="Открыть", callback_data="t:open:7"),
+                InlineKeyboardButton(text="План", url="https://example.org/plan"),
+            ]
+        ]
+    )
+    old = {"text": "<b>Статус</b>", "buttons": markup.model_dump_json(exclude_none=True)}
+    async with app.database.transaction() as connection:
+        await OutboxStore(connection).add(
+            [
+                NewMessage(
+                    PERSON, None, "reply:0123456789abcdef", LATE.date(), json.dumps(old), LATE
+                )
+            ],
+            LATE,
+        )
+    reminders = Reminders(app)
+    try:
+        assert (await reminders.sender.drain()).sent == 1
+        [said] = fake.messages_to(PERSON)
+        assert said.text == "Статус"
+        assert said.button("Открыть")["callback_data"] == "t:open:7"
+        assert said.button("План")["url"] == "https://example.org/plan"
+    finally:
+        await reminders.bot.session.close()

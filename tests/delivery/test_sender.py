@@ -14,7 +14,8 @@ from aiogram import Bot
 
 import bot.delivery.sender as sender_module
 from bot.delivery.limits import RateLimits
-from bot.delivery.sender import CHAT_FLOOD_CHATS, NOTHING_TO_SAY, Composed, DeliveryStats, Sender
+from bot.delivery.sender import CHAT_FLOOD_CHATS, NOTHING_TO_SAY, DeliveryStats, Sender
+from bot.messages import Attachment, Outgoing
 from bot.services.clock import SystemClock
 from storage.db import Database
 from storage.outbox import NewMessage, OutboxRow, OutboxStore
@@ -83,14 +84,14 @@ async def test_nothing_left_to_say_cancels_and_a_broken_composer_fails(
 ) -> None:
     await plan_now(db, range(1, 11))
 
-    async def compose(row: OutboxRow) -> Composed | None:
+    async def compose(row: OutboxRow) -> Outgoing | None:
         if row.chat_id == 3:
             return None  # the task was done meanwhile
         if row.chat_id == 4:
             raise ValueError("no such task")
         if row.chat_id == 5:
-            return Composed("<b>unclosed")  # Telegram refuses it: 400
-        return Composed(row.payload)
+            return Outgoing("<b>unclosed")  # Telegram refuses it: 400
+        return Outgoing(row.payload)
 
     stats = await sender(db, bot, compose=compose).drain()
     assert (stats.sent, stats.failed, stats.cancelled) == (7, 2, 1)
@@ -140,7 +141,7 @@ async def test_server_errors_and_dropped_connections_are_retried_with_backoff(
     fake.drop_connection("sendMessage", times=2)
     tried: list[datetime] = []  # when chat 13 was tried (each try composes the row)
 
-    async def compose(row: OutboxRow) -> Composed | None:
+    async def compose(row: OutboxRow) -> Outgoing | None:
         if row.chat_id == 13:
             tried.append(time.now())
         return await payload_as_text(row)
@@ -327,10 +328,10 @@ async def test_a_chats_messages_arrive_in_the_order_planned(
         now,
     )
 
-    async def slow_first(row: OutboxRow) -> Composed | None:
+    async def slow_first(row: OutboxRow) -> Outgoing | None:
         if row.payload.startswith("Вопрос 1"):
             await asyncio.sleep(0.3)  # composing the first takes longest
-        return Composed(row.payload)
+        return Outgoing(row.payload)
 
     stats = await sender(db, bot, compose=slow_first).drain()
     assert stats.sent == 3
@@ -399,9 +400,9 @@ async def test_a_row_with_a_photo_goes_as_one_captioned_photo_once_despite_5xx(
     await plan(db, messages([5, 6], time.now()), time.now())
     fake.fail("sendPhoto", status=502, times=2)
 
-    async def compose(row: OutboxRow) -> Composed | None:
-        photo = png if row.chat_id == 5 else None
-        return Composed(f"<b>summary</b> {row.chat_id}", photo=photo)
+    async def compose(row: OutboxRow) -> Outgoing | None:
+        photo = Attachment("photo", "chart.png", png) if row.chat_id == 5 else None
+        return Outgoing(f"<b>summary</b> {row.chat_id}", attachment=photo)
 
     subject = sender(db, bot, compose=compose, **on_virtual_time(time))
     total = await subject.drain()

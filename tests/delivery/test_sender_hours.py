@@ -16,7 +16,8 @@ from typing import Any
 from aiogram import Bot
 
 from bot.delivery.limits import RateLimits
-from bot.delivery.sender import MAX_BACKOFF, Composed, QuietHours, Sender
+from bot.delivery.sender import MAX_BACKOFF, QuietHours, Sender
+from bot.messages import Outgoing
 from storage.db import Database
 from storage.outbox import NewMessage, OutboxRow, OutboxStore
 from tests.delivery.support import ROUND, VirtualTime, all_rows, messages, payload_as_text, plan
@@ -58,7 +59,7 @@ def on(time: VirtualTime, database: Database, bot: Bot, **options: Any) -> Sende
 def tries_of(time: VirtualTime, chat: int, at: list[datetime]) -> Any:
     """A composer that notes when `chat` is tried (each try composes the row again)."""
 
-    async def compose(row: OutboxRow) -> Composed | None:
+    async def compose(row: OutboxRow) -> Outgoing | None:
         if row.chat_id == chat:
             at.append(time.now())
         return await payload_as_text(row)
