@@ -15,12 +15,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
-from bot.app import App, build_bot, open_app, run_bot
+from bot.app import App, open_app, run_bot
 from bot.cli_help import Language, argparse_language, help_texts
 from bot.cli_orgs import NoOrganisation, SeveralOrganisations, one_organisation
 from bot.config import Settings, SettingsError, load_settings
 from bot.domain.access import Binding, Person, Role
-from bot.domain.invites import invite_link
+from bot.domain.invites import CHANNEL_NAMES, deep_link
 from bot.domain.links import parse_party_target
 from bot.domain.model import OrganisationKind
 from bot.importers.errors import DocumentError
@@ -41,6 +41,7 @@ from bot.render.telegram import render_invite, render_parties
 from bot.render.texts import Texts
 from bot.render.workbooks import export_workbook
 from bot.services.export import export_tables
+from bot.services.invites import ChannelLink, ChannelSilent, InviteLinks
 from bot.services.organisations import ParentCycle, UnknownParent
 from bot.services.parties import AmbiguousOrganisation, NoSuchParty
 from bot.services.people import (
@@ -51,6 +52,7 @@ from bot.services.people import (
     UnknownOrganisation,
     WrongKindForRole,
     invite_is_open,
+    invite_kinds,
 )
 from bot.services.reports import Source
 from bot.services.roadmaps import BadPolicy, NoRoadmapYet, RoadmapNotFound
@@ -245,12 +247,9 @@ async def cmd_db_upgrade(app: App, args: argparse.Namespace) -> str:
     return app.texts("db.upgraded")  # opening the app has already upgraded
 
 
-async def _bot_username(app: App) -> str:
-    bot = build_bot(app.settings)
-    try:
-        return (await bot.me()).username or ""
-    finally:
-        await bot.session.close()
+async def _bot_usernames(app: App) -> dict[str, str]:
+    """The bot's name in each configured messenger (ChannelSilent when one does not answer)."""
+    return await app.bot_names.all_usernames()
 
 
 def database_shown(url: str) -> str:
@@ -265,6 +264,8 @@ def database_shown(url: str) -> str:
 
 
 async def cmd_run(app: App, args: argparse.Namespace) -> str:
+    if app.settings.bot_token is None:  # MAX alone: not served by run_bot yet
+        raise SystemExit(f"roadmap-bot: {app.texts('error.max_alone')}")
     print(app.texts("cli.database", url=database_shown(app.settings.database_url)), flush=True)
     await run_bot(app)
     return ""
@@ -305,34 +306,46 @@ async def cmd_calendar(app: App, args: argparse.Namespace) -> str:
 
 async def cmd_invite(app: App, args: argparse.Namespace) -> str:
     role = Role(args.role)
-    username = await _bot_username(app)
+    # Every messenger's name first: one that does not answer stops here, nothing made.
+    usernames = await _bot_usernames(app)
     t = app.texts
+
+    def links(token: str) -> InviteLinks:
+        return InviteLinks(
+            tuple(
+                ChannelLink(channel, deep_link(channel, username, token))
+                for channel, username in usernames.items()
+            )
+        )
+
     if args.all:
         kind = OrganisationKind(args.kind) if args.kind else None
         invites = await app.people.create_invites_for_all(role, kind=kind, ttl_days=args.days)
         owner_only(args.out)  # live invite links: the owner's eyes only
         with args.out.open("w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out, delimiter=";")
+            # A link column per configured messenger («Ссылка (Telegram)», «Ссылка (MAX)»).
             writer.writerow(
-                [t(f"cli.csv.{column}") for column in ("organisation", "role", "link", "expires")]
+                [t("cli.csv.organisation"), t("cli.csv.role")]
+                + [t("cli.csv.link", channel=CHANNEL_NAMES[channel]) for channel in usernames]
+                + [t("cli.csv.expires")]
             )
             for invite in invites:
                 cells = [
                     invite.organisation,
                     t(f"role.{role.value}"),
-                    invite_link(username, invite.token),
+                    *(link.url for link in links(invite.token).links),
                     t.day(invite.expires_at.date()),
                 ]
                 writer.writerow([safe_cell(cell) for cell in cells])
         return t("invite.written", count=len(invites), path=args.out)
     organisation = None
     if args.org is not None:  # found as the bot's /invite finds it
-        kinds = (OrganisationKind.AUTHORITY,) if role is Role.COORDINATOR else ()
-        organisation = one_organisation(await app.people.tree(), args.org, kinds)
+        organisation = one_organisation(await app.people.tree(), args.org, invite_kinds(role))
     invite = await app.people.create_invite(
         CLI, role, organisation, multi_use=args.multi_use, ttl_days=args.days
     )
-    return render_invite(invite, username, t)
+    return render_invite(invite, links(invite.token), t)
 
 
 def _bindings_text(bindings: Sequence[Binding], t: Texts) -> str:
@@ -727,6 +740,8 @@ def _explain(error: Exception, t: Texts) -> str | None:
         return t("people.not_found", id=error.person_id)
     if isinstance(error, NotBoundThere):
         return t("unbind.not_there", id=error.person_id, organisation=error.organisation or "")
+    if isinstance(error, ChannelSilent):  # a messenger did not say the bot's name (invite)
+        return t(f"error.{error.channel}", detail=error.detail)
     if type(error).__module__.startswith("aiogram."):  # Telegram did not answer (invite, run)
         from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 
@@ -781,24 +796,27 @@ def _main(argv: Sequence[str] | None) -> int:
         print(f"roadmap-bot: {problem}", file=sys.stderr)
         return EXIT_USAGE
     t = Texts(settings.language)
-    if getattr(args, "needs_token", False):
-        if settings.bot_token is None:
+    if getattr(args, "needs_token", False):  # `run`, `invite`: Telegram's token, MAX's or both
+        if not settings.channels:
             print(f"roadmap-bot: {t('error.no_token')}", file=sys.stderr)
             return EXIT_USAGE
-        from aiogram.utils.token import TokenValidationError, validate_token  # slow import
+        if settings.bot_token is not None:
+            from aiogram.utils.token import TokenValidationError, validate_token  # slow import
 
-        try:
-            validate_token(settings.bot_token.get_secret_value())
-        except TokenValidationError:
-            print(f"roadmap-bot: {t('error.bad_token')}", file=sys.stderr)
-            return EXIT_USAGE
+            try:
+                validate_token(settings.bot_token.get_secret_value())
+            except TokenValidationError:
+                print(f"roadmap-bot: {t('error.bad_token')}", file=sys.stderr)
+                return EXIT_USAGE
     logging.basicConfig(
         level=settings.log_level_number, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     # Migrations run on every start; their chatter is for DEBUG only.
     logging.getLogger("alembic").setLevel(max(settings.log_level_number, logging.WARNING))
-    token = settings.bot_token.get_secret_value() if settings.bot_token is not None else ""
-    hide_tokens(token)  # messages, exception texts and tracebacks alike (bot/logs.py)
+    tokens = [
+        token.get_secret_value() for token in (settings.bot_token, settings.max_token) if token
+    ]
+    hide_tokens(*tokens)  # messages, exception texts and tracebacks alike (bot/logs.py)
     if getattr(args, "region", False):
         args.org = None
     return asyncio.run(_run(settings, args, args.run))

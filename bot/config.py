@@ -11,10 +11,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.domain.channels import channel_user
+from bot.domain.channels import MAX, TELEGRAM, channel_user
 
 Language = Literal["ru", "en"]
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+# MAX's API host now (bot/channels/max/api.py, DEFAULT_BASE_URL: the same, kept there so that
+# reading the settings does not import the MAX client).
+MAX_API_URL = "https://platform-api2.max.ru"
 
 
 class Settings(BaseSettings):
@@ -45,13 +48,18 @@ class Settings(BaseSettings):
     send_per_second: float = Field(default=25, gt=0, le=1000)
     send_per_chat_per_second: float = Field(default=1, gt=0, le=30)
     send_per_group_per_minute: float = Field(default=20, gt=0, le=60)
+    # MAX (max.ru): the bot speaks there too when MAX_TOKEN is set.
+    max_token: SecretStr | None = None
+    max_api_url: str = MAX_API_URL
+    max_webhook_url: str | None = None
+    max_webhook_secret: SecretStr | None = None
 
-    @field_validator("bot_token", mode="before")
+    @field_validator("bot_token", "max_token", mode="before")
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("webhook_url", mode="before")
+    @field_validator("webhook_url", "max_webhook_url", mode="before")
     @classmethod
     def _blank_url_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -61,6 +69,23 @@ class Settings(BaseSettings):
     def _https_webhook(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith("https://"):
             raise ValueError(f"Telegram only calls https:// webhooks, got {value!r}")
+        return value
+
+    @field_validator("max_webhook_url")
+    @classmethod
+    def _https_max_webhook(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError(f"MAX only calls https:// webhooks, got {value!r}")
+        return value
+
+    @field_validator("max_webhook_secret", mode="before")
+    @classmethod
+    def _max_secret_alphabet(cls, value: object) -> object:
+        if isinstance(value, str):
+            if not value.strip():
+                return None
+            if not re.fullmatch(r"[A-Za-z0-9_-]{5,256}", value):
+                raise ValueError("use 5-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
     @field_validator("webhook_secret", mode="before")
@@ -85,7 +110,15 @@ class Settings(BaseSettings):
     def _webhook_needs_secret(self) -> Settings:
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET must be set when WEBHOOK_URL is")
+        if self.max_webhook_url and self.max_webhook_secret is None:
+            raise ValueError("MAX_WEBHOOK_SECRET must be set when MAX_WEBHOOK_URL is")
         return self
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The messengers the bot speaks in: those whose token is set, Telegram first."""
+        tokens = ((TELEGRAM, self.bot_token), (MAX, self.max_token))
+        return tuple(channel for channel, token in tokens if token is not None)
 
     @field_validator("timezone")
     @classmethod
@@ -153,7 +186,7 @@ class Settings(BaseSettings):
             raise ValueError(f"expected a sqlite:/// or postgresql:// URL, got {value!r}")
         return value
 
-    @field_validator("telegram_api_url")
+    @field_validator("telegram_api_url", "max_api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
@@ -190,6 +223,7 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
         first = error.errors()[0]
-        variable = str(first["loc"][0]).upper() if first["loc"] else "WEBHOOK_SECRET"
         message = str(first["msg"]).removeprefix("Value error, ")
+        # A rule between settings has no place: its message begins with the one to set.
+        variable = str(first["loc"][0]).upper() if first["loc"] else message.split()[0]
         raise SettingsError(f"{variable}: {message}") from None

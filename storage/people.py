@@ -19,6 +19,7 @@ from bot.domain.links import PartyLink
 from bot.domain.model import OrganisationKind
 from storage.tables import (
     bindings,
+    channel_invites,
     chat_bindings,
     identities,
     invites,
@@ -78,6 +79,18 @@ def _invite(row: Any) -> StoredInvite:
         uses=row.uses,
         revoked_at=row.revoked_at,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredChannelInvite:
+    """A personal link adding `channel` to person `person_id` (only its hash is stored)."""
+
+    id: int
+    person_id: int
+    channel: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +205,36 @@ class PeopleStore:
             )
         )
         return person_id
+
+    async def add_identity(
+        self,
+        person_id: int,
+        identity: Identity,
+        *,
+        username: str | None,
+        language: str | None,
+        now: datetime,
+    ) -> bool:
+        """Make the person known in `identity`'s channel as `identity` too (a second
+        messenger). False, and nothing written, when that identity is someone's already (the
+        caller tells whose: `person_of`). Run inside the database's write transaction."""
+        if await self.person_of(identity.channel, identity.external_id) is not None:
+            return False
+        await self.connection.execute(
+            insert(identities).values(
+                person_id=person_id,
+                channel=identity.channel,
+                external_id=identity.external_id,
+                chat_id=identity.chat_id,
+                username=username,
+                language=language,
+                seen_at=now,
+            )
+        )
+        await self.connection.execute(
+            update(people).where(people.c.id == person_id).values(seen_at=now)
+        )
+        return True
 
     async def identities_of(self, person_ids: Iterable[int]) -> dict[int, list[Identity]]:
         """How each of these people is known, channel by channel (in the order they joined)."""
@@ -372,6 +415,9 @@ class PeopleStore:
                 )
             )
         await self.connection.execute(delete(identities).where(identities.c.person_id == person_id))
+        await self.connection.execute(
+            delete(channel_invites).where(channel_invites.c.person_id == person_id)
+        )
         return True
 
     async def people_at(self, organisation_names: Iterable[str]) -> dict[str, list[Person]]:
@@ -463,6 +509,52 @@ class PeopleStore:
                 or_(invites.c.multi_use.is_(True), invites.c.uses == 0),
             )
             .values(uses=invites.c.uses + 1)
+        )
+        return result.rowcount == 1
+
+    # -- personal links to another channel ---------------------------------------------------
+
+    async def add_channel_invite(
+        self, *, token_hash: str, person_id: int, channel: str, now: datetime, expires_at: datetime
+    ) -> int:
+        result = await self.connection.execute(
+            insert(channel_invites).values(
+                token_hash=token_hash,
+                person_id=person_id,
+                channel=channel,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    async def find_channel_invite(self, token_hash: str) -> StoredChannelInvite | None:
+        row = (
+            await self.connection.execute(
+                select(channel_invites).where(channel_invites.c.token_hash == token_hash)
+            )
+        ).first()
+        if row is None:
+            return None
+        return StoredChannelInvite(
+            id=row.id,
+            person_id=row.person_id,
+            channel=row.channel,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            used_at=row.used_at,
+        )
+
+    async def use_channel_invite(self, invite_id: int, now: datetime) -> bool:
+        """Use a personal link once, atomically: False if it was used (or expired) already."""
+        result = await self.connection.execute(
+            update(channel_invites)
+            .where(
+                channel_invites.c.id == invite_id,
+                channel_invites.c.used_at.is_(None),
+                channel_invites.c.expires_at > now,
+            )
+            .values(used_at=now)
         )
         return result.rowcount == 1
 

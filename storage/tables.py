@@ -282,6 +282,21 @@ invites = Table(
     Column("revoked_at", UtcDateTime()),
 )
 
+# A personal one-time link that adds a messenger to someone who joined in another one: opened
+# in `channel`, it makes whoever opens it known there as the same person. Only a hash is kept.
+channel_invites = Table(
+    "channel_invites",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("used_at", UtcDateTime()),
+    Index("ix_channel_invites_person", "person_id"),
+)
+
 # A roadmap party acts through organisations: one ("Департамент" -> the department) or every
 # organisation of a kind under one ("МОУО" -> every authority under the department).
 party_links = Table(

@@ -12,7 +12,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.domain.access import ALLOWED, Action, Binding, Person, Role
-from bot.domain.invites import invite_link
+from bot.domain.invites import CHANNEL_NAMES
 from bot.domain.links import PartyLink
 from bot.domain.model import Task
 from bot.domain.reminders import Reason
@@ -21,9 +21,10 @@ from bot.render.report import distinct_shorts, responsible, short, understood
 from bot.render.rhythm import on_weekday
 from bot.render.shares import render_card_shares
 from bot.render.texts import Safe, Texts
+from bot.services.invites import ChannelLink, InviteLinks
 from bot.services.organisations import Roster
 from bot.services.parties import PartyView
-from bot.services.people import Invite
+from bot.services.people import Invite, Linked
 from bot.services.reminders import Digest, DigestLine
 from bot.services.tasks import TaskCard
 from bot.services.welcome import WelcomePlan
@@ -331,15 +332,47 @@ def render_parties(views: Sequence[PartyView], t: Texts, *, header: bool = True)
     return "\n".join(lines)
 
 
-def render_invite(invite: Invite, username: str, t: Texts) -> str:
-    return t(
+def render_invite(invite: Invite, links: InviteLinks, t: Texts) -> str:
+    """The invite and its link: one per messenger the bot speaks in, each named when there
+    are several; a messenger that did not answer is named too."""
+    if len(links.links) == 1 and not links.silent:
+        shown = links.links[0].url
+    else:
+        shown = "\n".join(
+            t("invite.channel_link", channel=CHANNEL_NAMES[link.channel], link=link.url)
+            for link in links.links
+        )
+    text = t(
         "invite.link",
         role=t(f"role.{invite.role.value}"),
         scope=invite.organisation or t("scope.region"),
         until=t.day(invite.expires_at.date()),
         use=t("invite.multi" if invite.multi_use else "invite.single"),
-        link=invite_link(username, invite.token),
+        link=shown,
     )
+    for silent in links.silent:
+        name = CHANNEL_NAMES[silent.channel]
+        text += "\n" + t("invite.no_link", channel=name, detail=silent.detail)
+    return text
+
+
+def render_channel_offers(offers: Sequence[ChannelLink], t: Texts) -> str:
+    """«Получать напоминания также в MAX: <link>», one line per messenger offered."""
+    return "\n".join(
+        t(
+            "link.offer",
+            channel=CHANNEL_NAMES[offer.channel],
+            link=offer.url,
+            until=t.day(offer.expires_at.date()) if offer.expires_at else "",
+        )
+        for offer in offers
+    )
+
+
+def render_linked(linked: Linked, t: Texts) -> str:
+    """A personal link opened: known in one more messenger (or already were)."""
+    key = "link.done" if linked.new else "link.already"
+    return f"{t(key, channel=CHANNEL_NAMES[linked.channel])}\n\n{render_help(linked.person, t)}"
 
 
 MAX_BUTTONS = 100  # Telegram's limit for one inline keyboard

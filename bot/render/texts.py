@@ -253,6 +253,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "invite.too_many": "Нашлось {count} организаций — уточните название.",
         "invite.ask_use": "Сколько раз можно воспользоваться ссылкой?",
         "invite.link": "Приглашение: {role}, {scope}. Действует до {until}, {use}.\n{link}",
+        "invite.channel_link": "{channel}: {link}",
+        "invite.no_link": "Ссылку для {channel} сделать не удалось: {channel} не ответил "
+        "({detail}).",
+        "link.offer": "Получать напоминания также в {channel}: {link} (ссылка личная, "
+        "одноразовая, действует до {until})",
+        "link.done": "Готово: вы подключены и в {channel}, напоминания будут приходить и сюда.",
+        "link.already": "Вы уже подключены в {channel} — ничего не изменилось.",
+        "link.used": "Эта ссылка уже использована. Новую пришлёт команда /start в чате с ботом "
+        "там, где вы уже подключены.",
+        "link.expired": "Срок действия этой ссылки истёк. Новую пришлёт команда /start в чате "
+        "с ботом там, где вы уже подключены.",
+        "link.forgotten": "Эта ссылка больше не действует: того, для кого она сделана, "
+        "отключили от бота. Ничего не изменено.",
+        "link.taken": "Эта учётная запись {channel} уже подключена к боту как другой человек. "
+        "Ничего не изменено; если это ошибка — напишите координатору.",
+        "link.elsewhere": "Эта ссылка — для {channel}: откройте её там. Ничего не изменено.",
         "invite.single": "одноразовое",
         "invite.multi": "многоразовое",
         "invite.wrong_kind": "Координатора можно привязать только к органу управления "
@@ -283,6 +299,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.busy": "База данных занята другой записью дольше {seconds} с; ничего не "
         "записано. Повторите команду чуть позже.",
         "error.telegram": "Telegram не ответил ({detail}). Ничего не изменено, попробуйте ещё раз.",
+        "error.max": "MAX не ответил ({detail}). Ничего не изменено, попробуйте ещё раз.",
+        "error.max_alone": "Задан только MAX_TOKEN, а бот в MAX пока работает только вместе с "
+        "Telegram: задайте и BOT_TOKEN (образец — config.example.env).",
         "roadmaps.line": "  {slug} — {title}",
         "roadmaps.line_current": "* {slug} — {title} (текущая)",
         "roadmaps.used": "Текущая дорожная карта: «{title}» ({slug}). Бот показывает её.",
@@ -313,8 +332,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest.list.item": "{index}. {name}",
         "button.quick_done": "✅ № {number}",
         "button.open_card": "📄 № {number}",
-        "error.no_token": "BOT_TOKEN не задан. Создайте бота у @BotFather (команда /newbot), "
-        "впишите токен в .env как BOT_TOKEN=... (образец — config.example.env) и запустите снова.",
+        "error.no_token": "Не задан ни BOT_TOKEN, ни MAX_TOKEN. Для Telegram создайте бота у "
+        "@BotFather (команда /newbot) и впишите токен в .env как BOT_TOKEN=...; для MAX — токен "
+        "бота с платформы MAX как MAX_TOKEN=... (образец — config.example.env). Затем "
+        "запустите снова.",
         "error.bad_token": "BOT_TOKEN не похож на токен бота (вида 123456:ABC...). Скопируйте "
         "его из @BotFather заново.",
         "error.ambiguous": "Под «{query}» подходят несколько организаций: {matches}. Уточните.",
@@ -334,7 +355,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "отброшен?).",
         "cli.csv.organisation": "Организация",
         "cli.csv.role": "Роль",
-        "cli.csv.link": "Ссылка",
+        "cli.csv.link": "Ссылка ({channel})",
         "cli.csv.expires": "Действует до",
         "cli.calendar.header": "Рабочий календарь на {year} год: {source}.",
         "cli.calendar.ru": "производственный календарь России",
@@ -672,6 +693,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "invite.too_many": "{count} organisations match — be more specific.",
         "invite.ask_use": "How many times may the link be used?",
         "invite.link": "Invite: {role}, {scope}. Valid until {until}, {use}.\n{link}",
+        "invite.channel_link": "{channel}: {link}",
+        "invite.no_link": "No link for {channel}: {channel} did not answer ({detail}).",
+        "link.offer": "Get reminders in {channel} too: {link} (a personal single-use link, "
+        "valid until {until})",
+        "link.done": "Done: you are connected in {channel} too; reminders will come here as well.",
+        "link.already": "You are connected in {channel} already — nothing changed.",
+        "link.used": "This link has been used already. /start in the chat with the bot where "
+        "you are connected sends a new one.",
+        "link.expired": "This link has expired. /start in the chat with the bot where you are "
+        "connected sends a new one.",
+        "link.forgotten": "This link no longer works: the person it was made for has been "
+        "disconnected from the bot. Nothing was changed.",
+        "link.taken": "This {channel} account is connected to the bot as another person already. "
+        "Nothing was changed; if this is a mistake, write to your coordinator.",
+        "link.elsewhere": "This link is for {channel}: open it there. Nothing was changed.",
         "invite.single": "single-use",
         "invite.multi": "multi-use",
         "invite.wrong_kind": "A coordinator can only be bound to an education authority.",
@@ -700,6 +736,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.busy": "The database was busy with another write for over {seconds} s; nothing "
         "was written. Run the command again in a moment.",
         "error.telegram": "Telegram did not answer ({detail}). Nothing was changed; try again.",
+        "error.max": "MAX did not answer ({detail}). Nothing was changed; try again.",
+        "error.max_alone": "Only MAX_TOKEN is set, and the bot runs in MAX only alongside "
+        "Telegram so far: set BOT_TOKEN too (see config.example.env).",
         "roadmaps.line": "  {slug} — {title}",
         "roadmaps.line_current": "* {slug} — {title} (current)",
         "roadmaps.used": "The current roadmap is now «{title}» ({slug}). The bot serves it.",
@@ -729,8 +768,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "digest.list.item": "{index}. {name}",
         "button.quick_done": "✅ No. {number}",
         "button.open_card": "📄 No. {number}",
-        "error.no_token": "BOT_TOKEN is not set. Create a bot with @BotFather (/newbot), put "
-        "the token into .env as BOT_TOKEN=... (see config.example.env) and start again.",
+        "error.no_token": "Neither BOT_TOKEN nor MAX_TOKEN is set. For Telegram, create a bot "
+        "with @BotFather (/newbot) and put the token into .env as BOT_TOKEN=...; for MAX, the "
+        "bot's token from the MAX platform as MAX_TOKEN=... (see config.example.env). Then start "
+        "again.",
         "error.bad_token": "BOT_TOKEN does not look like a bot token (123456:ABC...). Copy it "
         "from @BotFather again.",
         "error.ambiguous": "Several organisations match “{query}”: {matches}. Be more specific.",
@@ -749,7 +790,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "cli.no_draft": "No draft {id} waits for a confirmation (confirmed or dropped already?).",
         "cli.csv.organisation": "Organisation",
         "cli.csv.role": "Role",
-        "cli.csv.link": "Link",
+        "cli.csv.link": "Link ({channel})",
         "cli.csv.expires": "Valid until",
         "cli.calendar.header": "Working calendar for {year}: {source}.",
         "cli.calendar.ru": "Russia's official calendar",

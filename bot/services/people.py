@@ -7,7 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from bot.domain.access import (
+    INVITABLE,
     Action,
     Binding,
     OrgTree,
@@ -15,9 +18,11 @@ from bot.domain.access import (
     Role,
     may_invite,
     may_withdraw,
+    reach,
 )
-from bot.domain.channels import Identity, channel_user
+from bot.domain.channels import CHANNELS, Identity, channel_user
 from bot.domain.invites import (
+    CHANNEL_NAMES,
     DEFAULT_TTL_DAYS,
     TOKEN_BYTES,
     InviteProblem,
@@ -31,7 +36,7 @@ from bot.services.snapshots import Snapshots
 from storage.audit import AuditLog
 from storage.db import Database
 from storage.outbox import OutboxStore
-from storage.people import ChatBinding, PeopleStore, StoredPerson
+from storage.people import ChatBinding, PeopleStore, StoredChannelInvite, StoredPerson
 from storage.people import StoredInvite as StoredInvite  # handlers list invites
 
 # The command line acts with the department's full rights.
@@ -89,9 +94,36 @@ class WrongKindForRole(Exception):
 
 
 class InviteRefused(Exception):
+    """The token was refused; nothing changed. `key` and `values` name the answer in Texts."""
+
     def __init__(self, problem: InviteProblem) -> None:
         super().__init__(problem.value)
         self.problem = problem
+
+    @property
+    def key(self) -> str:
+        return f"invite.{self.problem.value}"
+
+    @property
+    def values(self) -> dict[str, str]:
+        return {}
+
+
+class LinkRefused(InviteRefused):
+    """A personal link to another messenger was refused (used, expired, for someone unbound
+    or forgotten, opened by an account that is someone else's, or in the wrong messenger)."""
+
+    def __init__(self, problem: InviteProblem, channel: str) -> None:
+        super().__init__(problem)
+        self.channel = channel  # the messenger the link is for
+
+    @property
+    def key(self) -> str:
+        return f"link.{self.problem.value}"
+
+    @property
+    def values(self) -> dict[str, str]:
+        return {"channel": CHANNEL_NAMES[self.channel]}
 
 
 class TooManyGuesses(Exception):
@@ -158,6 +190,30 @@ class Joined:
     person: Person
     binding: Binding
     new: bool  # False: the person already held this binding
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelInvite:
+    """A personal one-time link for `channel`: whoever opens it there becomes known there as
+    the person it was made for (their bindings, their reminders, in that messenger too)."""
+
+    token: str
+    channel: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Linked:
+    """A personal link was opened: `person` is now known in `channel` too."""
+
+    person: Person
+    channel: str
+    new: bool  # False: this account was theirs already; nothing changed
+
+
+def invite_kinds(role: Role) -> tuple[OrganisationKind, ...]:
+    """The kinds of organisation a role may be bound to (none: any)."""
+    return (OrganisationKind.AUTHORITY,) if role is Role.COORDINATOR else ()
 
 
 class PeopleService:
@@ -306,6 +362,29 @@ class PeopleService:
     async def tree(self) -> OrgTree:
         return await self.snapshots.tree()
 
+    # -- who may invite whom ------------------------------------------------------------------
+
+    def invitable_roles(self, actor: Person) -> list[Role]:
+        """The roles the actor may invite to (in Role's order); empty: they may invite
+        nobody."""
+        return [role for role in Role if any(role in INVITABLE[b.role] for b in actor.bindings)]
+
+    async def invite_targets(self, actor: Person, role: Role, query: str) -> list[str]:
+        """The organisations called `query` the actor may invite `role` to: within their
+        reach, of a kind the role may be bound to (a coordinator: an education authority)."""
+        tree = await self.snapshots.tree()
+        kinds = invite_kinds(role)
+        scopes = [reach(b, tree) for b in actor.bindings if role in INVITABLE[b.role]]
+        reachable = (
+            tree.by_name.keys()
+            if any(scope is None for scope in scopes)
+            else set().union(*(scope for scope in scopes if scope is not None))
+        )
+        within = frozenset(
+            name for name in reachable if not kinds or tree.by_name[name].kind in kinds
+        )
+        return tree.search(query, within)
+
     async def create_invite(
         self,
         actor: Person,
@@ -321,11 +400,8 @@ class PeopleService:
                 raise UnknownOrganisation(organisation)
             if role in (Role.COORDINATOR, Role.REP) and organisation is None:
                 raise WrongKindForRole("", role)
-            if (
-                role is Role.COORDINATOR
-                and organisation is not None
-                and tree.by_name[organisation].kind is not OrganisationKind.AUTHORITY
-            ):
+            kinds = invite_kinds(role)
+            if organisation is not None and kinds and tree.by_name[organisation].kind not in kinds:
                 raise WrongKindForRole(organisation, role)
             if not may_invite(actor, role, organisation, tree):
                 raise Forbidden(Action.INVITE)
@@ -356,71 +432,151 @@ class PeopleService:
     ) -> list[Invite]:
         """One single-use invite per organisation (of `kind`), for a mail merge."""
         tree = await self.tree()
+        kinds = invite_kinds(role)
         wanted = [
             org.name
             for org in tree.by_name.values()
-            if (kind is None or org.kind is kind)
-            and (role is not Role.COORDINATOR or org.kind is OrganisationKind.AUTHORITY)
+            if (kind is None or org.kind is kind) and (not kinds or org.kind in kinds)
         ]
         invites = []
         for name in wanted:
             invites.append(await self.create_invite(CLI, role, name, ttl_days=ttl_days))
         return invites
 
-    async def redeem(self, person: Person, token: str) -> Joined:
-        """Bind the person as the invite says. Expired, used, unknown or malformed: refused;
-        more than GUESSES_PER_WINDOW tries a minute: refused unread."""
+    async def redeem(self, person: Person, token: str) -> Joined | Linked:
+        """What a start token says: an invite binds the person as it says (Joined); a personal
+        link to another messenger makes them known here as the person it was made for
+        (Linked). Expired, used, unknown or malformed: refused (InviteRefused, LinkRefused),
+        nothing changed; more than GUESSES_PER_WINDOW tries a minute: refused unread."""
         self._count_guess(person.via if person.via is not None else person.id)
         if not well_formed(token):
             raise InviteRefused(InviteProblem.MALFORMED)
+        outcome: Joined | Linked
         async with self.database.transaction() as connection:
             store = PeopleStore(connection)
             invite = await store.find_invite(token_hash(token))
-            if invite is None:
-                raise InviteRefused(InviteProblem.UNKNOWN)
-            now = self.clock.now()
-            problem = problem_with(
-                expires_at=invite.expires_at,
-                multi_use=invite.multi_use,
-                uses=invite.uses,
-                revoked_at=invite.revoked_at,
-                now=now,
-            )
-            if problem is None and not await store.use_invite(invite.id, now):
-                problem = InviteProblem.USED  # someone else took it a moment ago
-            if problem is not None:
-                raise InviteRefused(problem)
-            binding = Binding(invite.role, invite.organisation)
-            # A stranger is stored from the moment they join, not before: found (or made) by
-            # the identity they wrote from.
-            person_id = person.id
-            if person.via is not None:
-                person_id = await store.identify(
-                    person.via,
-                    name=person.name,
-                    username=person.username,
-                    language=person.language,
-                    now=now,
-                )
-            elif await store.get(person_id) is None:
-                raise NoSuchPerson(person_id)
-            joined = replace(person, id=person_id)
-            new = await store.bind(person_id, binding, now, invite_id=invite.id)
-            await AuditLog(connection).record(
-                at=now,
-                actor=actor_name(joined),
-                action="bound",
-                subject="person",
-                subject_id=person_id,
-                new=f"{binding.role.value}@{binding.organisation or '*'}",
-            )
-            updated = await store.get(person_id)
-        assert updated is not None
-        updated = replace(updated, via=person.via)
+            if invite is not None:
+                outcome = await self._join(connection, person, invite)
+            else:
+                personal = await store.find_channel_invite(token_hash(token))
+                if personal is None:
+                    raise InviteRefused(InviteProblem.UNKNOWN)
+                outcome = await self._link(connection, person, personal)
+        if isinstance(outcome, Linked) and outcome.new:  # cached copies lack the new address
+            self._forget_cached(outcome.person.id)
         if person.via is not None:
             key = (person.via.channel, person.via.external_id)
-            self._known[key] = (await self.database.version(), updated)
-        return Joined(updated, binding, new)
+            self._known[key] = (await self.database.version(), outcome.person)
+        return outcome
+
+    async def _link(
+        self, connection: AsyncConnection, person: Person, personal: StoredChannelInvite
+    ) -> Linked:
+        """Inside redeem's transaction: add the identity `person` writes from to the person
+        the personal link was made for, or refuse (LinkRefused) and write nothing."""
+        store = PeopleStore(connection)
+        now = self.clock.now()
+
+        def refuse(problem: InviteProblem) -> LinkRefused:
+            return LinkRefused(problem, personal.channel)
+
+        identity = person.via
+        if identity is None or identity.channel != personal.channel:
+            raise refuse(InviteProblem.ELSEWHERE)
+        owner = await store.get(personal.person_id)
+        if owner is None or not owner.known:
+            raise refuse(InviteProblem.FORGOTTEN)
+        holder = await store.person_of(identity.channel, identity.external_id)
+        if holder == owner.id:  # opened again by the account it added: nothing to do
+            return Linked(replace(owner, via=identity), identity.channel, new=False)
+        if personal.used_at is not None:
+            raise refuse(InviteProblem.USED)
+        if personal.expires_at <= now:
+            raise refuse(InviteProblem.EXPIRED)
+        if holder is not None:
+            raise refuse(InviteProblem.TAKEN)
+        if not await store.use_channel_invite(personal.id, now):
+            raise refuse(InviteProblem.USED)  # opened elsewhere a moment ago
+        added = await store.add_identity(
+            owner.id, identity, username=person.username, language=person.language, now=now
+        )
+        assert added  # nobody held it a moment ago, inside this write transaction
+        await AuditLog(connection).record(
+            at=now,
+            actor=actor_name(owner),
+            action="linked",
+            subject="person",
+            subject_id=owner.id,
+            new=identity.channel,
+        )
+        updated = await store.get(owner.id)
+        assert updated is not None
+        return Linked(replace(updated, via=identity), identity.channel, new=True)
+
+    async def channel_invite(self, person: Person, channel: str) -> ChannelInvite:
+        """A personal one-time link for the person to be known in `channel` too (valid
+        INVITE_TTL_DAYS, stored hashed). The person must have joined (be bound)."""
+        if channel not in CHANNELS:
+            raise ValueError(channel)
+        if not person.known:
+            raise NoSuchPerson(person.id)
+        async with self.database.transaction() as connection:
+            now = self.clock.now()
+            token = secrets.token_urlsafe(TOKEN_BYTES)
+            expires_at = now + self.invite_ttl
+            await PeopleStore(connection).add_channel_invite(
+                token_hash=token_hash(token),
+                person_id=person.id,
+                channel=channel,
+                now=now,
+                expires_at=expires_at,
+            )
+        return ChannelInvite(token, channel, expires_at)
+
+    async def _join(
+        self, connection: AsyncConnection, person: Person, invite: StoredInvite
+    ) -> Joined:
+        """Inside redeem's transaction: bind the person as the invite says, or refuse."""
+        store = PeopleStore(connection)
+        now = self.clock.now()
+        problem = problem_with(
+            expires_at=invite.expires_at,
+            multi_use=invite.multi_use,
+            uses=invite.uses,
+            revoked_at=invite.revoked_at,
+            now=now,
+        )
+        if problem is None and not await store.use_invite(invite.id, now):
+            problem = InviteProblem.USED  # someone else took it a moment ago
+        if problem is not None:
+            raise InviteRefused(problem)
+        binding = Binding(invite.role, invite.organisation)
+        # A stranger is stored from the moment they join, not before: found (or made) by
+        # the identity they wrote from.
+        person_id = person.id
+        if person.via is not None:
+            person_id = await store.identify(
+                person.via,
+                name=person.name,
+                username=person.username,
+                language=person.language,
+                now=now,
+            )
+        elif await store.get(person_id) is None:
+            raise NoSuchPerson(person_id)
+        joined = replace(person, id=person_id)
+        new = await store.bind(person_id, binding, now, invite_id=invite.id)
+        await AuditLog(connection).record(
+            at=now,
+            actor=actor_name(joined),
+            action="bound",
+            subject="person",
+            subject_id=person_id,
+            new=f"{binding.role.value}@{binding.organisation or '*'}",
+        )
+        updated = await store.get(person_id)
+        assert updated is not None
+        return Joined(replace(updated, via=person.via), binding, new)
 
     def _count_guess(self, who: object) -> None:
         """`who`: the identity writing (a stranger has no number yet), else the number."""

@@ -14,6 +14,7 @@ from maxapi.types.updates.message_callback import MessageCallback
 from maxapi.types.updates.message_created import MessageCreated
 
 from bot.channels.max import (
+    DEFAULT_BASE_URL,
     AttachmentNotReady,
     AuthLost,
     Backoff,
@@ -27,8 +28,8 @@ from bot.channels.max import (
     parse_update,
     webhook_secret_ok,
 )
-from bot.channels.max.settings import MaxSettings
 from bot.channels.max.tls import max_ssl_context
+from bot.config import Settings
 from tests.fake_max import FakeMax
 
 TOKEN = "max-test-token"
@@ -397,6 +398,7 @@ async def test_https_base_url_uses_the_russian_root(fake: FakeMax) -> None:
 
 def test_settings_default_to_platform_api2(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MAX_API_URL", raising=False)
-    assert MaxSettings(_env_file=None).api_url == "https://platform-api2.max.ru"
+    assert Settings(_env_file=None).max_api_url == "https://platform-api2.max.ru"
+    assert Settings(_env_file=None).max_api_url == DEFAULT_BASE_URL
     monkeypatch.setenv("MAX_API_URL", "http://127.0.0.1:9000/")
-    assert MaxSettings(_env_file=None).api_url == "http://127.0.0.1:9000"
+    assert Settings(_env_file=None).max_api_url == "http://127.0.0.1:9000"

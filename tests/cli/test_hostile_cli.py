@@ -52,10 +52,10 @@ def test_invites_csv_neutralises_formula_like_names(
     code, _, err = run(capsys, "orgs", "import", str(orgs))
     assert code == 0, err
 
-    async def username(app: object) -> str:
-        return "roadmap_bot"
+    async def usernames(app: object) -> dict[str, str]:
+        return {"telegram": "roadmap_bot"}
 
-    monkeypatch.setattr(cli, "_bot_username", username)
+    monkeypatch.setattr(cli, "_bot_usernames", usernames)
     monkeypatch.setenv("BOT_TOKEN", TOKEN)
     out = workdir / "invites.csv"
     code, _, err = run(capsys, "invite", "--role", "rep", "--all", "--out", str(out))

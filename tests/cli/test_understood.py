@@ -132,10 +132,10 @@ def test_invite_org_by_a_part_of_the_name_and_a_russian_csv(
     registry: None,
     workdir: Path,
 ) -> None:
-    async def username(app: object) -> str:
-        return "roadmap_bot"
+    async def usernames(app: object) -> dict[str, str]:
+        return {"telegram": "roadmap_bot"}
 
-    monkeypatch.setattr(cli, "_bot_username", username)
+    monkeypatch.setattr(cli, "_bot_usernames", usernames)
     monkeypatch.setenv("BOT_TOKEN", TOKEN)
     code, out, err = run(capsys, "invite", "--role", "rep", "--org", "акатовская")
     assert code == 0, err
@@ -150,7 +150,7 @@ def test_invite_org_by_a_part_of_the_name_and_a_russian_csv(
     assert code == 0, err
     with out_file.open(encoding="utf-8-sig", newline="") as file:
         rows = list(csv.reader(file, delimiter=";"))
-    assert rows[0] == ["Организация", "Роль", "Ссылка", "Действует до"]
+    assert rows[0] == ["Организация", "Роль", "Ссылка (Telegram)", "Действует до"]
     assert {row[1] for row in rows[1:]} == {"представитель организации"}
     assert all(row[3].count(".") == 2 for row in rows[1:])  # 28.05.2026
 
