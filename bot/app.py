@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from bot.channels.names import bot_names
 from bot.config import Settings
 from bot.render.texts import Texts
 from bot.services.clock import Clock, SystemClock
 from bot.services.collection import QuestionPlanner
+from bot.services.invites import BotNames
 from bot.services.organisations import OrganisationService
 from bot.services.parties import PartyService
 from bot.services.people import PeopleService
@@ -67,6 +69,7 @@ class App:
     held_replies: HeldReplies
     summary: SummaryPlanner
     summaries: SummaryReader
+    bot_names: BotNames  # the bot's name in each configured messenger, for invite links
 
 
 @asynccontextmanager
@@ -126,6 +129,7 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
                 hour=settings.summary_hour,
             ),
             summaries=SummaryReader(database, snapshots, reports, tasks),
+            bot_names=bot_names(settings),
         )
     except DatabaseBusy:
         texts = Texts(settings.language)
@@ -255,6 +259,7 @@ def build_dispatcher(
         snapshots=app.snapshots,
         menus=menus or MenuPublisher(app.settings.language),
         clock=app.clock,
+        bot_names=app.bot_names,
     )
     dispatcher.update.outer_middleware(OncePerUpdate(app.ledger, write_each=webhook))
     dispatcher.update.outer_middleware(KnowThePerson(app.people, app.settings.language))

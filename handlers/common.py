@@ -9,10 +9,18 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.access import Person
-from bot.render.telegram import render_help, render_welcome, render_whoami, scope_text
+from bot.render.telegram import (
+    render_channel_offers,
+    render_help,
+    render_linked,
+    render_welcome,
+    render_whoami,
+    scope_text,
+)
 from bot.render.texts import Texts
 from bot.services.collection import QuestionPlanner
-from bot.services.people import InviteRefused, PeopleService, TooManyGuesses
+from bot.services.invites import BotNames, here_of, other_channel_links
+from bot.services.people import InviteRefused, Linked, PeopleService, TooManyGuesses
 from bot.services.reports import ReportService
 from bot.services.welcome import welcome_plan
 from handlers.callbacks import DeleteMe
@@ -30,6 +38,7 @@ async def start_with_invite(
     bot: Bot,
     reports: ReportService,
     questions: QuestionPlanner,
+    bot_names: BotNames,
 ) -> None:
     await people.reachable_again(person)
     try:
@@ -38,17 +47,33 @@ async def start_with_invite(
         seconds = max(1, int(throttled.retry_after.total_seconds() + 0.999))
         await message.answer(t("invite.throttled", seconds=seconds))
         return
-    except InviteRefused as refused:
-        await message.answer(t(f"invite.{refused.problem.value}"))
+    except InviteRefused as refused:  # a personal link's refusal names its messenger
+        await message.answer(t(refused.key, **refused.values))
+        return
+    if isinstance(joined, Linked):  # a personal link: known in this messenger too now
+        await message.answer(render_linked(joined, t))
+        await menus.publish(bot, joined.person)
         return
     role = t(f"role.{joined.binding.role.value}")
     scope = scope_text(joined.binding, t)
     greeting = t("bot.joined" if joined.new else "bot.already", role=role, scope=scope)
     plan = await welcome_plan(joined.binding, reports, questions.settings.hour)
-    await message.answer(
-        f"{greeting}\n\n{render_welcome(plan, t)}\n\n{render_help(joined.person, t)}"
-    )
+    text = f"{greeting}\n\n{render_welcome(plan, t)}\n\n{render_help(joined.person, t)}"
+    offers = await _other_channels(joined.person, t, people, bot_names, bot)
+    await message.answer(f"{text}\n\n{offers}" if offers else text)
     await menus.publish(bot, joined.person)  # the menu now, not after the next restart
+
+
+async def _other_channels(
+    person: Person, t: Texts, people: PeopleService, names: BotNames, bot: Bot
+) -> str:
+    """Personal links to the other messengers the bot speaks in where the person is not known
+    yet ("" when there are none: one messenger configured, or known in every one)."""
+    here = here_of(person)
+    if not person.known or all(channel == here for channel in names.channels):
+        return ""
+    names.know(here, (await bot.me()).username or "")
+    return render_channel_offers(await other_channel_links(people, names, person, here=here), t)
 
 
 async def start(
@@ -58,9 +83,14 @@ async def start(
     people: PeopleService,
     menus: MenuPublisher,
     bot: Bot,
+    bot_names: BotNames,
 ) -> None:
     await people.reachable_again(person)  # /start after unblocking the bot
-    await message.answer(render_help(person, t))
+    text = render_help(person, t)
+    # Someone who joined: a fresh personal link for each other messenger (one sent before
+    # may have expired or been lost).
+    offers = await _other_channels(person, t, people, bot_names, bot)
+    await message.answer(f"{text}\n\n{offers}" if offers else text)
     if person.known:  # an admin from ADMIN_IDS meets the bot: their menu at once
         await menus.publish(bot, person)
 

@@ -13,18 +13,10 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.domain.access import (
-    ALLOWED,
-    INVITABLE,
-    Action,
-    Binding,
-    Person,
-    Role,
-    visible_organisations,
-)
-from bot.domain.model import OrganisationKind
+from bot.domain.access import ALLOWED, Action, Binding, Person, Role
 from bot.render.telegram import render_invite, scope_text
 from bot.render.texts import Texts
+from bot.services.invites import BotNames, here_of
 from bot.services.people import (
     Forbidden,
     NoSuchInvite,
@@ -48,8 +40,10 @@ class Inviting(StatesGroup):
     use = State()
 
 
-async def start_invite(message: Message, person: Person, t: Texts, state: FSMContext) -> None:
-    roles = [role for role in Role if any(role in INVITABLE[b.role] for b in person.bindings)]
+async def start_invite(
+    message: Message, person: Person, t: Texts, people: PeopleService, state: FSMContext
+) -> None:
+    roles = people.invitable_roles(person)
     if not roles:
         raise Forbidden(Action.INVITE)
     await state.clear()
@@ -90,10 +84,7 @@ async def typed_organisation(
 ) -> None:
     query = (message.text or "").strip()
     role = Role((await state.get_data())["role"])
-    tree = await people.tree()
-    matches = tree.search(query, visible_organisations(person, tree))
-    if role is Role.COORDINATOR:
-        matches = [n for n in matches if tree.by_name[n].kind is OrganisationKind.AUTHORITY]
+    matches = await people.invite_targets(person, role, query)
     if not matches:
         await message.answer(t("invite.no_match", query=query))
         return
@@ -131,6 +122,7 @@ async def chose_use(
     people: PeopleService,
     state: FSMContext,
     bot: Bot,
+    bot_names: BotNames,
 ) -> None:
     await query.answer()
     data = await state.get_data()
@@ -138,9 +130,10 @@ async def chose_use(
     invite = await people.create_invite(
         person, Role(data["role"]), data.get("organisation"), multi_use=callback_data.value == "n"
     )
-    me = await bot.me()
+    bot_names.know(here_of(person), (await bot.me()).username or "")
+    links = await bot_names.invite_links(invite.token)
     if isinstance(query.message, Message):
-        await query.message.answer(render_invite(invite, me.username or "", t))
+        await query.message.answer(render_invite(invite, links, t))
 
 
 def _invite_line(invite: StoredInvite, t: Texts) -> str:
