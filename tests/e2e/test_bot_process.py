@@ -278,7 +278,7 @@ async def test_cli_invites_for_a_mail_merge_work_in_the_bot(
         assert "355" in printed
         with out.open(encoding="utf-8-sig") as rows:
             table = list(csv.reader(rows, delimiter=";"))
-        assert table[0] == ["Организация", "Роль", "Ссылка", "Действует до"]
+        assert table[0] == ["Организация", "Роль", "Ссылка (Telegram)", "Действует до"]
         assert len(table) == 356
         assert all(row[2].startswith("https://t.me/roadmap_test_bot?start=") for row in table[1:])
         assert len({row[2] for row in table[1:]}) == 355
