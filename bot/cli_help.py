@@ -162,7 +162,8 @@ HELP: dict[str, dict[str, str]] = {
         "BOT_TOKEN. Останавливается аккуратно по SIGTERM/SIGINT.",
         "invite.help": "сделать ссылки-приглашения",
         "invite.description": "Ссылка-приглашение для организации и роли или по одной на каждую "
-        "организацию (--all) в CSV для рассылки. Нужен BOT_TOKEN (для имени бота).",
+        "организацию (--all) в CSV для рассылки; ссылка для каждого настроенного мессенджера. "
+        "Нужен BOT_TOKEN, MAX_TOKEN или оба (для имени бота).",
         "invite.role": "роль: admin (администратор), coordinator (координатор), rep "
         "(представитель организации), observer (наблюдатель)",
         "invite.org": "организация: полное название или его часть",
@@ -294,8 +295,8 @@ HELP: dict[str, dict[str, str]] = {
         "Needs BOT_TOKEN. Stops cleanly on SIGTERM/SIGINT.",
         "invite.help": "make invite links",
         "invite.description": "Make an invite link for an organisation and role, or one per "
-        "organisation (--all) into a CSV for a mail merge. Needs BOT_TOKEN (for the bot's "
-        "name).",
+        "organisation (--all) into a CSV for a mail merge; a link for each configured "
+        "messenger. Needs BOT_TOKEN, MAX_TOKEN or both (for the bot's name).",
         "invite.role": "the role: admin, coordinator, rep (an organisation's representative), "
         "observer",
         "invite.org": "the organisation: its full name or a part of it",
