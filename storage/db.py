@@ -34,6 +34,7 @@ BUSY_TIMEOUT_MS = 10_000  # the default wait for another writer (DATABASE_LOCK_W
 BOOKKEEPING_TABLES = frozenset(
     {
         "processed_events",
+        "update_markers",
         "weekly_reports",  # read by SQL on every /status, never from a snapshot
         "share_marks",  # read by SQL into each process's ShareLedger, never from a snapshot
         "outbox",

@@ -335,6 +335,17 @@ processed_events = Table(
     Column("processed_at", UtcDateTime(), nullable=False),
 )
 
+# Where a channel without update ids stands in its stream of updates (MAX's `GET /updates`
+# marker): the marker to send next, stored only once every update before it was handled, so a
+# restart asks again for whatever was not (and the ledger above drops what was).
+update_markers = Table(
+    "update_markers",
+    metadata,
+    Column("channel", String(16), primary_key=True),
+    Column("marker", BigInteger, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
 # -- reminders -------------------------------------------------------------------------------
 
 # Every message the bot sends on its own (reminder digests, escalations) is a row here first:
