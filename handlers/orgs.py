@@ -10,13 +10,37 @@ from aiogram.types import CallbackQuery, Message
 from bot.domain.access import Person
 from bot.render.telegram import render_rosters
 from bot.render.texts import Texts
-from bot.services.organisations import OrganisationService
-from bot.services.parties import AmbiguousOrganisation
+from bot.services.organisations import NotOneOrganisation, OrganisationService
 from bot.services.snapshots import Snapshots
 from handlers.org_choice import OrgChoice, choice, pressed
 from handlers.replies import answer_long
 
 COMMAND = "o"
+
+
+async def not_one(
+    message: Message,
+    command: str,
+    found: NotOneOrganisation,
+    t: Texts,
+    snapshots: Snapshots,
+    *,
+    none: str,
+) -> None:
+    """A name that fits no organisation (the text `none` says so) or several (a button for
+    each; the press does `command` for that one)."""
+    if not found.matches:
+        await message.answer(t(none, query=found.query, name=found.query))
+        return
+    text, keyboard = choice(
+        command,
+        found.query,
+        found.matches,
+        await snapshots.tree(),
+        await snapshots.organisation_ids(),
+        t,
+    )
+    await message.answer(text, reply_markup=keyboard)
 
 
 async def orgs(
@@ -28,18 +52,9 @@ async def orgs(
     snapshots: Snapshots,
 ) -> None:
     query = (command.args or "").strip() or None
-    try:
-        rosters = await organisations.roster(person, query)
-    except AmbiguousOrganisation as several:
-        text, keyboard = choice(
-            COMMAND,
-            several.query,
-            several.matches,
-            await snapshots.tree(),
-            await snapshots.organisation_ids(),
-            t,
-        )
-        await message.answer(text, reply_markup=keyboard)
+    rosters = await organisations.roster(person, query)
+    if isinstance(rosters, NotOneOrganisation):
+        await not_one(message, COMMAND, rosters, t, snapshots, none="invite.unknown_org")
         return
     await answer_long(message, render_rosters(rosters, t), t)
 
@@ -57,6 +72,9 @@ async def on_choice(
     if found is None or found[1] is None:
         return
     rosters = await organisations.roster(person, found[1])
+    if isinstance(rosters, NotOneOrganisation):  # renamed since: as if typed
+        await not_one(found[0], COMMAND, rosters, t, snapshots, none="invite.unknown_org")
+        return
     await answer_long(found[0], render_rosters(rosters, t), t)
 
 

@@ -1,9 +1,11 @@
-"""Sending a reply that may be longer than one Telegram message."""
+"""Sending a reply that may be longer than one Telegram message, and saying an `Outgoing`
+(a channel-neutral message, maybe with a file) in Telegram."""
 
 from __future__ import annotations
 
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
+from bot.messages import Outgoing
 from bot.render.telegram import MESSAGE_LIMIT, split_message
 from bot.render.texts import Texts
 
@@ -24,3 +26,20 @@ async def answer_long(
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         await message.answer(part, reply_markup=reply_markup if last else None)
+
+
+async def send(
+    message: Message, outgoing: Outgoing, reply_markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Say `outgoing` in the chat of `message`: its text, or its attachment with the text as
+    the caption (none when the text is empty)."""
+    attachment = outgoing.attachment
+    if attachment is None:
+        await message.answer(outgoing.text, reply_markup=reply_markup)
+        return
+    file = BufferedInputFile(attachment.content, filename=attachment.filename)
+    caption = outgoing.text or None
+    if attachment.kind == "photo":
+        await message.answer_photo(file, caption=caption, reply_markup=reply_markup)
+    else:
+        await message.answer_document(file, caption=caption, reply_markup=reply_markup)

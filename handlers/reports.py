@@ -9,7 +9,10 @@ button under it, answers exactly that question. A plain message is read by
 15") fill the questions still open in their numbered order (or, when as many numbers as
 questions are given, all of them in order, correcting). Every answer is echoed back with the
 indicators' names, and what is still open is said. After «✏️ Исправлю» the next number is the
-correction of the value in doubt. Bad input gets a Russian answer and changes nothing."""
+correction of the value in doubt. Bad input gets a Russian answer and changes nothing.
+
+Every rule of it is `bot.services.answers.WeeklyAnswers`'s (and the files are the services'
+attachments): this module reads Telegram's updates, asks, and says the answer in Telegram."""
 
 from __future__ import annotations
 
@@ -25,7 +28,6 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
-    BufferedInputFile,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -33,19 +35,14 @@ from aiogram.types import (
     Update,
 )
 
-from bot.domain.access import Action, Person, Role, may
-from bot.domain.bulk import BulkRow, LineProblem, parse_bulk
-from bot.domain.channels import EventKey
+from bot.domain.access import Action, Person, Role
+from bot.domain.channels import TELEGRAM
 from bot.domain.indicator_form import TEMPLATE, parse_indicator_form
-from bot.domain.indicator_grammar import AnswerRefused, read_weekly_answer
-from bot.domain.indicators import IndicatorHistory, label_map
 from bot.domain.invites import invite_link
 from bot.importers.errors import DocumentError
+from bot.messages import Outgoing
 from bot.render.progress import (
     MAX_NAMES,
-    MAX_REFUSED_SHOWN,
-    refused_file,
-    render_bulk,
     render_concerns,
     render_indicators,
     render_question,
@@ -54,18 +51,29 @@ from bot.render.progress import (
 )
 from bot.render.progress import example as example_answer
 from bot.render.texts import Texts
-from bot.render.workbooks import TemplateRow, template_workbook
+from bot.services.answers import (
+    Asked,
+    BulkTaken,
+    MessageRef,
+    NoLines,
+    NothingAsked,
+    NothingToCorrect,
+    Taken,
+    TextAnswer,
+    TooMany,
+    WeeklyAnswers,
+    bulk_reply,
+    enters_for_others,
+)
 from bot.services.collection import QuestionPlanner, Reminded, Standing
 from bot.services.people import Forbidden, PeopleService
 from bot.services.reports import (
     MAX_SHEET_BYTES,
     MAX_SHEET_ROWS,
-    BulkOutcome,
     ChooseOrganisation,
     NeedsConfirmation,
     Outcome,
     Question,
-    Refusal,
     Refused,
     ReportService,
     SheetTooBig,
@@ -75,8 +83,8 @@ from bot.services.reports import (
 from bot.services.snapshots import Snapshots
 from handlers.callbacks import MissingAction, ReportButton
 from handlers.filters import NOT_A_COMMAND, PRIVATE, PRIVATE_TEXT, TEXT, Checks
-from handlers.middlewares import event_of
-from handlers.replies import answer_long
+from handlers.middlewares import event_of, message_ref
+from handlers.replies import answer_long, send
 
 SHEETS = (".xlsx", ".csv")
 DOWNLOAD_CHUNK = 64 * 1024
@@ -160,12 +168,38 @@ async def _answer_outcome(
         )
 
 
-def _reports_for_someone(person: Person) -> bool:
-    return any(binding.role is Role.REP for binding in person.bindings)
-
-
-def _enters_for_others(person: Person) -> bool:
-    return any(binding.role in (Role.COORDINATOR, Role.ADMIN) for binding in person.bindings)
+async def _say(message: Message, answer: TextAnswer, t: Texts, snapshots: Snapshots) -> None:
+    """What `WeeklyAnswers` made of a message, said in Telegram."""
+    if isinstance(answer, NothingAsked):
+        await message.answer(t("report.nothing_asked"))
+    elif isinstance(answer, NothingToCorrect):
+        targets = answer.questions
+        await message.answer(
+            t(
+                "report.nothing_to_correct",
+                questions=_names(targets),
+                example=example_answer(targets),
+            )
+        )
+    elif isinstance(answer, TooMany):
+        targets = answer.questions
+        await message.answer(
+            t(
+                "report.too_many",
+                given=answer.given,
+                asked=len(targets),
+                questions=_names(targets),
+                example=example_answer(targets) if len(targets) == 1 else "30, 15",
+            )
+        )
+    elif isinstance(answer, Taken):
+        await _answer_taken(message, answer, t)
+    elif isinstance(answer, NoLines):
+        await message.answer(t("bulk.nothing"))
+    elif isinstance(answer, BulkTaken):
+        await _answer_bulk(message, answer, t)
+    else:
+        await _answer_outcome(message, answer, t, snapshots)
 
 
 async def report_command(
@@ -180,8 +214,11 @@ async def report_command(
 ) -> None:
     """`/report` shows what is asked; `/report 38` answers it."""
     if command.args and command.args.strip():
-        answer = message.model_copy(update={"text": command.args})
-        await answer_questions(answer, person, t, reports, snapshots, state, event_of(event_update))
+        correcting = await _correcting(state)
+        answer = await WeeklyAnswers(reports).take(
+            person, command.args, correcting=correcting, event=event_of(event_update)
+        )
+        await _said(message, answer, t, snapshots, state)
         return
     questions = await reports.my_questions(person)
     if not questions:
@@ -200,24 +237,34 @@ async def report_command(
 CORRECTING = "report_correcting"  # FSM data: the question the next number corrects
 
 
-def _asked_by(message: Message) -> tuple[int, int] | None:
-    """The organisation and indicator ids a bot's question was about, read from the buttons
-    under it (every question carries them)."""
+async def _correcting(state: FSMContext) -> Asked | None:
+    """The correction the conversation waits for (after «✏️ Исправлю»), if any."""
+    correcting = (await state.get_data()).get(CORRECTING)
+    if not correcting:
+        return None
+    return Asked(correcting["organisation"], indicator_id=int(correcting["indicator"]))
+
+
+async def _said(
+    message: Message, answer: TextAnswer, t: Texts, snapshots: Snapshots, state: FSMContext
+) -> None:
+    """Say the answer; a correction it settled is no longer waited for."""
+    if isinstance(answer, Taken) and answer.settles_correction:
+        await state.update_data({CORRECTING: None})
+    await _say(message, answer, t, snapshots)
+
+
+def _buttons(message: Message) -> list[str]:
+    """The data of the buttons under a message."""
     markup = message.reply_markup
     if markup is None:
-        return None
-    for row in markup.inline_keyboard:
-        for button in row:
-            data = button.callback_data or ""
-            if not data.startswith(f"{ReportButton.__prefix__}:"):
-                continue
-            try:
-                unpacked = ReportButton.unpack(data)
-            except (TypeError, ValueError):
-                continue
-            if unpacked.action == "v":
-                return unpacked.ref, unpacked.i
-    return None
+        return []
+    return [
+        button.callback_data
+        for row in markup.inline_keyboard
+        for button in row
+        if button.callback_data
+    ]
 
 
 def _names(questions: Sequence[Question]) -> str:
@@ -226,119 +273,13 @@ def _names(questions: Sequence[Question]) -> str:
     )
 
 
-async def answer_questions(
-    message: Message,
-    person: Person,
-    t: Texts,
-    reports: ReportService,
-    snapshots: Snapshots,
-    state: FSMContext,
-    event: EventKey,
-    *,
-    organisation: str | None = None,
-    indicator_id: int = 0,
-    source: Source = Source.MESSAGE,
-) -> None:
-    """A representative's answer (see the module docstring): for one organisation, to the
-    question `indicator_id` if a reply, button or correction named it, else to those asked."""
-    text = message.text or ""
-    correcting = (await state.get_data()).get(CORRECTING)
-    if organisation is None and correcting and source is Source.MESSAGE:
-        organisation, indicator_id = correcting["organisation"], int(correcting["indicator"])
-    if organisation is None:
-        asked = await reports.my_questions(person)
-        mine = tuple(dict.fromkeys(q.organisation for q in asked))
-        if not mine and _reports_for_someone(person):
-            await message.answer(t("report.nothing_asked"))
-            return
-        if len(mine) != 1:  # none (say why) or several (ask which): as before
-            said = await reports.submit(person, text, event=event)
-            await _answer_outcome(message, said, t, snapshots)
-            return
-        organisation = mine[0]
-    questions = list(await reports.questions_for(organisation))
-    if not questions:
-        await message.answer(t("report.nothing_asked"))
-        return
-    histories = await reports.histories()
-    reading = read_weekly_answer(text, label_map(h.current for h in histories))
-    if isinstance(reading, AnswerRefused):
-        await message.answer(
-            render_refused(Refused(Refusal.UNREADABLE, tuple(questions), reading), t)
-        )
-        return
-    by_code = {q.indicator.code: q for q in questions}
-    values: dict[str, int] = {}
-    if reading.labelled:
-        for code, value in reading.labelled:
-            if code not in by_code:
-                refused = Refused(Refusal.NOT_ASKED_OF_THEM, tuple(questions))
-                await message.answer(render_refused(refused, t))
-                return
-            values[code] = value
-    else:
-        targets = _targets(questions, indicator_id, histories)
-        open_ = [q for q in targets if q.value is None]
-        bare = reading.bare
-        if len(bare) == len(targets) and len(open_) != len(bare):
-            chosen = targets
-        elif len(bare) <= len(open_):
-            chosen = open_[: len(bare)]
-        elif not open_ and len(bare) == 1:
-            await message.answer(
-                t(
-                    "report.nothing_to_correct",
-                    questions=_names(targets),
-                    example=example_answer(targets),
-                )
-            )
-            return
-        else:
-            await message.answer(
-                t(
-                    "report.too_many",
-                    given=len(bare),
-                    asked=len(targets),
-                    questions=_names(targets),
-                    example=example_answer(targets) if len(targets) == 1 else "30, 15",
-                )
-            )
-            return
-        values = {q.indicator.code: value for q, value in zip(chosen, bare, strict=False)}
-    outcome = await reports.submit_rows(
-        person, [BulkRow(1, organisation, values)], source=source, event=event
-    )
-    if any(problem.reason == "not_in_reach" for problem in outcome.refused):
-        raise Forbidden(Action.REPORT)
-    if correcting:
-        await state.update_data({CORRECTING: None})
-    await _answer_taken(message, outcome, questions, values, t)
-
-
-def _targets(
-    questions: Sequence[Question], indicator_id: int, histories: Sequence[IndicatorHistory]
-) -> list[Question]:
-    """The questions a bare number may answer: the one named (by any version's id), or all."""
-    if indicator_id:
-        code = next((h.code for h in histories for v in h.versions if v.id == indicator_id), None)
-        named = [q for q in questions if q.indicator.code == code]
-        if named:
-            return named
-    return list(questions)
-
-
-async def _answer_taken(
-    message: Message,
-    outcome: BulkOutcome,
-    questions: Sequence[Question],
-    values: dict[str, int],
-    t: Texts,
-) -> None:
+async def _answer_taken(message: Message, taken: Taken, t: Texts) -> None:
     """What was taken, by the indicators' names; what waits to be confirmed; what is open."""
+    outcome = taken.outcome
     if outcome.repeated:
         await message.answer(t("report.repeated"))
         return
-    still = [q for q in questions if q.value is None and q.indicator.code not in values]
+    still = taken.still_open
     lines = []
     if outcome.stored:
         lines.append(render_stored(Stored(outcome.stored), t))
@@ -347,11 +288,9 @@ async def _answer_taken(
     if lines:
         await message.answer("\n\n".join(lines))
     if outcome.doubtful and outcome.draft_id is not None:
-        doubtful = outcome.doubtful
-        single = doubtful[0].indicator.id or 0 if len(doubtful) == 1 else 0
         await message.answer(
-            render_concerns(doubtful, t),
-            reply_markup=confirm_keyboard(outcome.draft_id, t, single),
+            render_concerns(outcome.doubtful, t),
+            reply_markup=confirm_keyboard(outcome.draft_id, t, taken.doubt_about),
         )
 
 
@@ -361,35 +300,23 @@ async def reply_to_question(
     t: Texts,
     reports: ReportService,
     snapshots: Snapshots,
-    questions: QuestionPlanner,
     state: FSMContext,
     event_update: Update,
+    channel: str = TELEGRAM,
 ) -> None:
     """A reply to the bot's question is the answer to that question, for its organisation."""
     replied = message.reply_to_message
     assert replied is not None
-    organisation: str | None = None
-    indicator_id = 0
-    asked = _asked_by(replied)
-    if asked is not None:
-        names = {number: name for name, number in (await snapshots.organisation_ids()).items()}
-        organisation, indicator_id = names.get(asked[0]), asked[1]
-    if organisation is None:
-        organisation = await questions.asked_about(message.chat.id, replied.message_id)
-    if organisation is None and not _reports_for_someone(person):
-        await plain_text(message, person, t, reports, snapshots, state, event_update)
-        return
-    await answer_questions(
-        message,
+    assert message.text is not None
+    answer = await WeeklyAnswers(reports).take_reply(
         person,
-        t,
-        reports,
-        snapshots,
-        state,
-        event_of(event_update),
-        organisation=organisation,
-        indicator_id=indicator_id,
+        message.text,
+        MessageRef(channel, message.chat.id, str(message_ref(replied))),
+        buttons=_buttons(replied),
+        correcting=await _correcting(state),
+        event=event_of(event_update),
     )
+    await _said(message, answer, t, snapshots, state)
 
 
 async def plain_text(
@@ -403,60 +330,20 @@ async def plain_text(
 ) -> None:
     """A representative's message is their answer; a coordinator's lines are bulk entry."""
     assert message.text is not None
-    if _reports_for_someone(person) or not _enters_for_others(person):
-        await answer_questions(
-            message, person, t, reports, snapshots, state, event_of(event_update)
-        )
-        return
-    view = await snapshots.roadmap()
-    histories = await snapshots.indicators(view.roadmap.id)
-    current = [h.current for h in histories]
-    single = current[0].code if len(current) == 1 else None
-    reading = parse_bulk(
-        message.text, label_map(current), single, lambda q: reports.resolve(person, q, view.tree)
+    answer = await WeeklyAnswers(reports).take_text(
+        person, message.text, correcting=await _correcting(state), event=event_of(event_update)
     )
-    if not reading.rows and "\n" not in message.text.strip() and await reports.my_questions(person):
-        # A coordinator asked for their own body's figure («12»): no organisation named,
-        # so an answer to that question, not a line of bulk entry.
-        await answer_questions(
-            message, person, t, reports, snapshots, state, event_of(event_update)
-        )
-        return
-    if not reading.rows and not reading.problems:
-        await message.answer(t("bulk.nothing"))
-        return
-    bulk = await reports.submit_rows(
-        person, reading.rows, source=Source.BULK, event=event_of(event_update)
-    )
-    await _answer_bulk(message, bulk, reading.problems, t)
+    await _said(message, answer, t, snapshots, state)
 
 
-async def _answer_bulk(
-    message: Message, outcome: BulkOutcome, problems: Sequence[LineProblem], t: Texts
-) -> None:
-    """One reply listing the first refused rows; past those, a second: the file of them all.
-    Composing it for a sheet's thousands of rows is done off the event loop."""
+async def _answer_bulk(message: Message, taken: BulkTaken, t: Texts) -> None:
+    """One reply listing the first refused rows; past those, a second: the file of them all."""
+    outcome = taken.outcome
     markup = confirm_keyboard(outcome.draft_id, t) if outcome.draft_id is not None else None
-    if len(problems) + len(outcome.refused) > MAX_REFUSED_SHOWN:
-        text, refused = await asyncio.to_thread(_bulk_reply, outcome, problems, t)
-    else:
-        text, refused = _bulk_reply(outcome, problems, t)
+    text, refused = await bulk_reply(outcome, taken.problems, t)
     await answer_long(message, text, t, reply_markup=markup)
     if refused is not None:
-        count = len(problems) + len(outcome.refused)
-        await message.answer_document(
-            BufferedInputFile(refused, filename="refused-rows.csv"),
-            caption=t("bulk.file.caption", count=count),
-        )
-
-
-def _bulk_reply(
-    outcome: BulkOutcome, problems: Sequence[LineProblem], t: Texts
-) -> tuple[str, bytes | None]:
-    return (
-        render_bulk(outcome, problems, t, shown=MAX_REFUSED_SHOWN),
-        refused_file(outcome, problems, t, shown=MAX_REFUSED_SHOWN),
-    )
+        await send(message, refused)
 
 
 async def _download(bot: Bot, file_id: str, limit: int) -> bytes | None:
@@ -508,7 +395,7 @@ async def sheet_upload(
     meanwhile; the reply lists the first refused rows and attaches a file of them all."""
     document = message.document
     assert document is not None
-    if not _enters_for_others(person):
+    if not enters_for_others(person):
         await message.answer(t("bulk.not_allowed"))
         return
     too_big = t("bulk.too_big", limit=MAX_SHEET_BYTES // (1024 * 1024))
@@ -521,7 +408,9 @@ async def sheet_upload(
         return
     suffix = Path(document.file_name or "").suffix.lower()
     try:
-        reading = await reports.read_sheet(person, content, suffix)
+        taken = await WeeklyAnswers(reports).take_sheet(
+            person, content, suffix, event=event_of(event_update)
+        )
     except SheetTooBig as error:
         if error.limit == "rows":
             await message.answer(t("bulk.too_many_rows", limit=MAX_SHEET_ROWS))
@@ -531,32 +420,15 @@ async def sheet_upload(
     except DocumentError as error:
         await message.answer(t("bulk.sheet_error", detail=error.detail or error.problem.value))
         return
-    source = Source.EXPORT if person.is_admin else Source.SHEET
-    outcome = await reports.submit_rows(
-        person, reading.rows, source=source, event=event_of(event_update)
-    )
-    await _answer_bulk(message, outcome, reading.problems, t)
+    await _answer_bulk(message, taken, t)
 
 
 async def template(message: Message, person: Person, t: Texts, reports: ReportService) -> None:
     """/template: the sheet of the person's organisations to fill in and send back."""
     if not person.known:  # a stranger gets what any other command gives them: a refusal
         raise Forbidden(Action.REPORT)
-    sheet = await reports.template(person)
-    content = template_workbook(
-        sheet.title,
-        t.day(sheet.week),
-        sheet.indicators,
-        [
-            TemplateRow(row.organisation, row.municipality, row.headcount, row.values)
-            for row in sheet.rows
-        ],
-        t.language,
-    )
-    await message.answer_document(
-        BufferedInputFile(content, filename=f"report-{sheet.week.isoformat()}.xlsx"),
-        caption=t("template.caption"),
-    )
+    sheet = await reports.template_file(person, t)
+    await send(message, Outgoing(t("template.caption"), attachment=sheet))
 
 
 async def on_button(
@@ -580,30 +452,27 @@ async def on_button(
     elif action == "no":
         settled = await reports.discard(person, callback_data.ref)
         text = t("report.discarded") if settled else t("report.draft_gone")
-        correct = await _correction_of(person, callback_data.i, reports) if settled else None
+        answers = WeeklyAnswers(reports)
+        correct = await answers.correction_of(person, callback_data.i) if settled else None
         if correct is not None:
-            organisation, question = correct
-            assert question.indicator.id is not None
+            asked, question = correct
             await state.update_data(
-                {CORRECTING: {"organisation": organisation, "indicator": question.indicator.id}}
+                {CORRECTING: {"organisation": asked.organisation, "indicator": asked.indicator_id}}
             )
             text = t("report.correct_which", name=question.indicator.name)
     elif action == "v" and callback_data.i and message is not None:
-        names = {number: name for name, number in (await snapshots.organisation_ids()).items()}
+        answers = WeeklyAnswers(reports)
+        asked = await answers.asked_by_ids(callback_data.ref, callback_data.i)
         await query.answer()
-        pressed = message.model_copy(update={"text": str(callback_data.value)})
-        await answer_questions(
-            pressed,
+        answer = await answers.take(
             person,
-            t,
-            reports,
-            snapshots,
-            state,
-            event_of(event_update),
-            organisation=names.get(callback_data.ref),
-            indicator_id=callback_data.i,
+            str(callback_data.value),
+            asked=asked,
+            correcting=await _correcting(state),
             source=Source.BUTTON,
+            event=event_of(event_update),
         )
+        await _said(message, answer, t, snapshots, state)
         return
     elif action == "v":
         names = {number: name for name, number in (await snapshots.organisation_ids()).items()}
@@ -761,15 +630,11 @@ async def on_missing(
             t("enter.choose"), reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons)
         )
     elif action == "ef":
-        by_id = {number: name for name, number in (await snapshots.organisation_ids()).items()}
-        organisation = by_id.get(callback_data.ref)
-        asked = await reports.questions_for(organisation) if organisation else ()
-        if organisation is None or not asked:
+        chosen = await WeeklyAnswers(reports).enter_for(person, callback_data.ref)
+        if chosen is None:
             await message.answer(t("report.nothing_asked"))
             return
-        tree = (await snapshots.roadmap()).tree
-        if not may(person, Action.REPORT, tree, organisation=organisation):
-            raise Forbidden(Action.REPORT)
+        organisation, asked = chosen
         await state.set_state(Entering.numbers)
         await state.update_data({ENTERING_FOR: organisation})
         await message.answer(
@@ -789,37 +654,25 @@ async def enter_for_them(
     event_update: Update,
 ) -> None:
     """The numbers a coordinator enters for the organisation chosen: read as its own answer
-    would be (`answer_questions`); the flow ends once nothing is open."""
+    would be (`WeeklyAnswers.take`); the flow ends once nothing is open."""
     organisation = (await state.get_data()).get(ENTERING_FOR)
     if not organisation:
         await state.clear()
         return
-    await answer_questions(
-        message,
+    assert message.text is not None
+    answers = WeeklyAnswers(reports)
+    answer = await answers.take(
         person,
-        t,
-        reports,
-        snapshots,
-        state,
-        event_of(event_update),
-        organisation=str(organisation),
+        message.text,
+        asked=Asked(str(organisation)),
+        correcting=await _correcting(state),
         source=Source.BULK,
+        event=event_of(event_update),
     )
-    if all(q.value is not None for q in await reports.questions_for(str(organisation))):
+    await _said(message, answer, t, snapshots, state)
+    if await answers.all_answered(str(organisation)):
         await state.clear()
         await message.answer(t("enter.done", organisation=organisation))
-
-
-async def _correction_of(
-    person: Person, indicator_id: int, reports: ReportService
-) -> tuple[str, Question] | None:
-    """The question a "✏️ Исправлю" is about: the person's, for the indicator in doubt."""
-    if not indicator_id:
-        return None
-    for question in await reports.my_questions(person):
-        if question.indicator.id == indicator_id:
-            return question.organisation, question
-    return None
 
 
 async def indicators_list(

@@ -4,31 +4,23 @@ is answered with a button for each, by short name)."""
 
 from __future__ import annotations
 
-import asyncio
-
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import (
-    BufferedInputFile,
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-)
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.domain.access import OrgTree, Person, visible_organisations
-from bot.domain.short_names import order_key
-from bot.render.charts import progress_chart, series_chart
+from bot.domain.access import Person
+from bot.messages import Outgoing
 from bot.render.progress import render_progress
 from bot.render.report import render_status
 from bot.render.texts import Texts
-from bot.render.workbooks import SheetTable, progress_workbook
+from bot.services.organisations import NotOneOrganisation, OrganisationService
 from bot.services.reports import ProgressReport, ReportService
 from bot.services.snapshots import Snapshots
 from bot.services.tasks import TaskService
 from handlers.callbacks import ProgressView
-from handlers.org_choice import OrgChoice, choice, pressed
-from handlers.replies import answer_long
+from handlers.org_choice import OrgChoice, pressed
+from handlers.orgs import not_one
+from handlers.replies import answer_long, send
 
 COMMAND = "s"
 
@@ -58,17 +50,6 @@ def progress_keyboard(
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
-def resolve(person: Person, query: str, tree: OrgTree) -> list[str]:
-    """The organisations `query` names, by name, short name or words of them, ordered by short
-    name. A whole name (or short name) is that organisation even outside the person's reach
-    (to be refused as such); words are looked for within the reach only."""
-    exact = tree.exact(query)
-    if exact is not None:
-        return [exact]
-    found = tree.search(query, visible_organisations(person, tree))
-    return sorted(found, key=lambda name: (order_key(tree.short_name(name)), name))
-
-
 async def drill_down(
     message: Message, person: Person, name: str, number: int, t: Texts, reports: ReportService
 ) -> None:
@@ -88,21 +69,17 @@ async def status(
     t: Texts,
     tasks: TaskService,
     reports: ReportService,
+    organisations: OrganisationService,
     snapshots: Snapshots,
 ) -> None:
     query = (command.args or "").strip()
     if query:
-        view = await snapshots.roadmap()
-        matches = resolve(person, query, view.tree)
-        if not matches:
-            await message.answer(t("status.not_found", query=query))
+        found = await organisations.drill_target(person, query)
+        if isinstance(found, NotOneOrganisation):
+            await not_one(message, COMMAND, found, t, snapshots, none="status.not_found")
             return
         ids = await snapshots.organisation_ids()
-        if len(matches) > 1:
-            text, keyboard = choice(COMMAND, query, matches, view.tree, ids, t)
-            await message.answer(text, reply_markup=keyboard)
-            return
-        await drill_down(message, person, matches[0], ids[matches[0]], t, reports)
+        await drill_down(message, person, found, ids[found], t, reports)
         return
     report = await tasks.status_for(person, horizon_days=7)
     progress = await reports.progress(person)
@@ -140,46 +117,16 @@ async def on_view(
         return
     message, organisation = found
     if callback_data.what == "chart":
-        tree = await snapshots.tree()
         # The index is the place of the indicator in what /status showed this person (those
         # nobody in their reach reports are left out there), not in the roadmap's list.
-        series = await reports.chart(person, callback_data.index, organisation)
-        if series is None:
-            return
-        chart = series_chart(series, place=tree.short_name(organisation) if organisation else None)
-        png = await asyncio.to_thread(progress_chart, chart, language=t.language)
-        await message.answer_photo(BufferedInputFile(png, filename="progress.png"))
-        return
-    report = await reports.progress(person, organisation, details=True)
-    tables = [
-        SheetTable(
-            name=block.progress.indicator.name,
-            header=[
-                t("sheet.name"),
-                t("sheet.total"),
-                t("sheet.denominator"),
-                t("sheet.percent"),
-                t("sheet.change"),
-                t("sheet.reported"),
-                t("sheet.expected"),
-            ],
-            rows=[
-                [
-                    part.name,
-                    part.total,
-                    part.denominator,
-                    part.percent,
-                    part.change,
-                    part.coverage.reported,
-                    part.coverage.expected,
-                ]
-                for part in block.parts
-            ],
+        chart = await reports.chart_file(
+            person, callback_data.index, organisation, language=t.language
         )
-        for block in report.blocks
-    ]
-    content = progress_workbook(report.roadmap, tables)
-    await message.answer_document(BufferedInputFile(content, filename="progress.xlsx"))
+        if chart is not None:
+            await send(message, Outgoing("", attachment=chart))
+        return
+    workbook = await reports.progress_file(person, organisation, t)
+    await send(message, Outgoing("", attachment=workbook))
 
 
 def make_router() -> Router:

@@ -33,6 +33,7 @@ from bot.domain.channels import TELEGRAM
 from bot.domain.indicators import Indicator, IndicatorHistory, due_day, week_of
 from bot.domain.model import OrganisationKind
 from bot.domain.reminders import WorkCalendar
+from bot.services.answers import MessageRef, WeeklyAnswers
 from bot.services.clock import Clock
 from bot.services.reminders import ReminderSettings, in_sending_window
 from bot.services.reports import ReportService
@@ -236,12 +237,10 @@ class QuestionPlanner:
         self, chat_id: int, message_id: int | str, channel: str = TELEGRAM
     ) -> str | None:
         """The organisation a question sent as this message was about (a reply to it)."""
-        async with self.database.transaction() as connection:
-            row = await OutboxStore(connection).sent_as(chat_id, message_id, channel)
-        if row is None or not row.kind.startswith((f"{ASK}:", f"{NUDGE}:")):
-            return None
-        organisation = json.loads(row.payload).get("organisation")
-        return str(organisation) if organisation else None
+        asked = await WeeklyAnswers(self.reports).question_sent_as(
+            MessageRef(channel, chat_id, str(message_id))
+        )
+        return asked.organisation if asked is not None else None
 
     async def missing(self, organisations: Iterable[str], due: date) -> Missing:
         """Of `organisations`, those still owing the week due that day, each with why."""

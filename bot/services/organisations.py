@@ -1,4 +1,6 @@
-"""Use cases on the organisation registry: import a file, list what is known."""
+"""Use cases on the organisation registry: import a file, list what is known, find the one a
+person names (`NotOneOrganisation` when the name fits none or several: /status and /orgs then
+say so or offer a choice)."""
 
 from __future__ import annotations
 
@@ -12,8 +14,7 @@ from bot.domain.model import Organisation
 from bot.domain.short_names import order_key
 from bot.importers import read_organisations
 from bot.services.clock import Clock
-from bot.services.parties import AmbiguousOrganisation
-from bot.services.people import Forbidden, UnknownOrganisation
+from bot.services.people import Forbidden
 from bot.services.snapshots import Snapshots
 from storage.db import Database
 from storage.organisations import OrganisationStore, SavedOrganisations
@@ -57,6 +58,33 @@ def check_hierarchy(incoming: Sequence[Organisation], registered: Sequence[Organ
             path[current] = None
             current = parents.get(current)
         cleared.update(path)
+
+
+@dataclass(frozen=True, slots=True)
+class NotOneOrganisation:
+    """A name that fits no organisation (`matches` empty) or several (`matches`, ordered by
+    short name as lists name them): the person is told so, or chooses one."""
+
+    query: str
+    matches: tuple[str, ...] = ()
+
+
+def by_short_name(names: Iterable[str], tree: OrgTree) -> tuple[str, ...]:
+    """Names in the order lists give them: by short name, then by name."""
+    return tuple(sorted(names, key=lambda name: (order_key(tree.short_name(name)), name)))
+
+
+def drill_target(person: Person, query: str, tree: OrgTree) -> str | NotOneOrganisation:
+    """The organisation `query` names for a drill-down: a whole name (or short name) is that
+    organisation even outside the person's reach (to be refused as such); words are looked
+    for within the reach only, and must fit one."""
+    exact = tree.exact(query)
+    if exact is not None:
+        return exact
+    found = tree.search(query, visible_organisations(person, tree))
+    if len(found) == 1:
+        return found[0]
+    return NotOneOrganisation(query, by_short_name(found, tree))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,9 +151,17 @@ class OrganisationService:
             check_hierarchy(incoming, await store.all())
             return await store.save(incoming, self.clock.now())
 
-    async def roster(self, person: Person, query: str | None = None) -> list[Roster]:
+    async def drill_target(self, person: Person, query: str) -> str | NotOneOrganisation:
+        """The organisation `/status <query>` drills into (see `drill_target`)."""
+        return drill_target(person, query, (await self.snapshots.roadmap()).tree)
+
+    async def roster(
+        self, person: Person, query: str | None = None
+    ) -> list[Roster] | NotOneOrganisation:
         """Who has joined, organisation by organisation, below the person's own (or the one
-        asked for, within reach): the coordinator's "who hasn't joined yet" list."""
+        asked for, within reach): the coordinator's "who hasn't joined yet" list. A name
+        that fits none or several organisations in reach is answered as such («Школа» names
+        hundreds: ask, never pick one)."""
         tree = await self.snapshots.tree()
         async with self.database.transaction() as connection:
             if not may(person, Action.VIEW_ORGS, tree):
@@ -133,11 +169,10 @@ class OrganisationService:
             reach = visible_organisations(person, tree)
             if query:
                 roots = tree.search(query, reach)
-                if not roots:
-                    raise UnknownOrganisation(query)
-                if len(roots) > 1:  # «Школа» names hundreds: ask, never pick one
-                    raise AmbiguousOrganisation(
-                        query, sorted(roots, key=lambda name: order_key(tree.short_name(name)))
+                if len(roots) != 1:
+                    return NotOneOrganisation(
+                        query,
+                        tuple(sorted(roots, key=lambda name: order_key(tree.short_name(name)))),
                     )
             elif reach is None:
                 roots = [org.name for org in tree.by_name.values() if org.parent is None]

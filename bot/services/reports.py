@@ -50,6 +50,9 @@ from bot.domain.model import Organisation
 from bot.domain.progress import Coverage, Progress, assess, percent_of
 from bot.domain.reports import ParsedReport, ReportProblem, parse_report
 from bot.importers.report_sheets import SheetReading, read_report_sheet
+from bot.messages import Attachment
+from bot.render.report_files import chart_file, progress_file, template_file
+from bot.render.texts import Texts
 from bot.services.clock import Clock
 from bot.services.overwrites import Overwritten, plan_overwrites
 from bot.services.people import Forbidden, UnknownOrganisation, actor_name
@@ -1015,6 +1018,34 @@ class ReportService:
             return None
         code = report.blocks[index].progress.indicator.code
         return await self.series(person, code, organisation, slug)
+
+    async def chart_file(
+        self,
+        person: Person,
+        index: int,
+        organisation: str | None = None,
+        *,
+        language: str = "ru",
+        slug: str | None = None,
+    ) -> Attachment | None:
+        """The chart of the `index`-th indicator /status showed this person, within
+        `organisation` (named on it by short name), drawn off the event loop; None: no such."""
+        series = await self.chart(person, index, organisation, slug)
+        if series is None:
+            return None
+        place = (await self.snapshots.tree()).short_name(organisation) if organisation else None
+        return await asyncio.to_thread(chart_file, series, place=place, language=language)
+
+    async def progress_file(
+        self, person: Person, organisation: str | None, t: Texts, *, slug: str | None = None
+    ) -> Attachment:
+        """The drill-down /status showed this person, as a workbook."""
+        report = await self.progress(person, organisation, slug=slug, details=True)
+        return progress_file(report, t)
+
+    async def template_file(self, person: Person, t: Texts, slug: str | None = None) -> Attachment:
+        """`template` as the workbook to fill in and send back."""
+        return template_file(await self.template(person, slug), t)
 
     async def template(self, person: Person, slug: str | None = None) -> TemplateSheet:
         """The organisations the person enters numbers for, with this week's values so far."""

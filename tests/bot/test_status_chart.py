@@ -13,7 +13,7 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import BufferedInputFile, Message
 from openpyxl import load_workbook
 
-import handlers.status as status_handlers
+import bot.render.report_files as report_files
 from bot.render.charts import series_chart
 from tests.bot.conftest import ADMIN, COORDINATOR, REP, World
 from tests.bot.recording import BOT_USER
@@ -64,7 +64,7 @@ async def test_each_chart_button_draws_the_indicator_it_names(
         drawn.append(series.progress.indicator.name)
         return draw(series, **options)
 
-    monkeypatch.setattr(status_handlers, "series_chart", recording)
+    monkeypatch.setattr(report_files, "series_chart", recording)
     await define(staffed)
     await staffed.send(REP, "/report 30, 15")
     (status,) = await staffed.send(ADMIN, "/status")
