@@ -36,6 +36,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
+from bot.channels.telegram.transport import TelegramTransport
 from bot.delivery.limits import RateLimits
 from bot.delivery.sender import DeliveryStats, Sender
 from bot.messages import Outgoing
@@ -90,7 +91,7 @@ async def measure(
     bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     sender = Sender(
         database,
-        bot,
+        TelegramTransport(bot),
         SystemClock(),
         compose,
         limits=RateLimits(per_second=rate, per_chat_per_second=1),

@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
     from aiogram.client.default import DefaultBotProperties
 
-    from bot.delivery.retry import Hold
+    from bot.channels.max.api import MaxApi
+    from bot.channels.telegram.retry import Hold
     from bot.messages import Outgoing
     from handlers.menus import MenuPublisher
 
@@ -160,7 +161,7 @@ def build_bot(settings: Settings, *, hold: Hold | None = None) -> Bot:
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
 
-    from bot.delivery.retry import RetryRequests
+    from bot.channels.telegram.retry import RetryRequests
 
     assert settings.bot_token is not None
     # Every call to the Bot API is bounded: a hung call no longer holds a chat for aiohttp's
@@ -174,15 +175,18 @@ def build_bot(settings: Settings, *, hold: Hold | None = None) -> Bot:
 
 
 class Reminders:
-    """The reminder machinery of a running bot: the planning tick and the outbox sender."""
+    """The reminder machinery of a running bot: the planning tick and the outbox senders, one
+    for each messenger the bot speaks in (Telegram; MAX when MAX_TOKEN is set), each sending
+    its own channel's rows on a loop of its own."""
 
     def __init__(self, app: App) -> None:
         from aiogram import Bot
         from aiogram.client.session.aiohttp import AiohttpSession
         from aiogram.client.telegram import TelegramAPIServer
 
+        from bot.channels.telegram.transport import TelegramTransport
         from bot.delivery.limits import RateLimits
-        from bot.delivery.sender import QuietHours, Sender
+        from bot.delivery.sender import Delivery, QuietHours, Sender
         from handlers.outbox import outbox_composer
         from schedules import build_scheduler
 
@@ -196,28 +200,36 @@ class Reminders:
             ),
             default=bot_defaults(),
         )
+        compose = outbox_composer(
+            app.snapshots, app.reports, app.shares, settings.language, summaries=app.summaries
+        )
+        hours = QuietHours(settings.timezone, settings.quiet, digest_hour=settings.reminder_hour)
         self.sender = Sender(
             app.database,
-            self.bot,
+            TelegramTransport(self.bot),
             app.clock,
-            outbox_composer(
-                app.snapshots,
-                app.reports,
-                app.shares,
-                settings.language,
-                summaries=app.summaries,
-            ),
-            hours=QuietHours(settings.timezone, settings.quiet, digest_hour=settings.reminder_hour),
+            compose,
+            hours=hours,
             limits=RateLimits(
                 settings.send_per_second,
                 settings.send_per_chat_per_second,
                 settings.send_per_group_per_minute,
             ),
         )
-        app.planner.wake_sender = self.sender.wake
-        app.questions.wake_sender = self.sender.wake
-        app.held_replies.wake_sender = self.sender.wake
-        app.summary.wake_sender = self.sender.wake
+        """Telegram's sender."""
+        senders = [self.sender]
+        self.max_api = max_api(settings)
+        if self.max_api is not None:
+            from bot.channels.max.delivery import MaxDelivery
+            from bot.channels.max.transport import MaxTransport
+
+            transport = MaxDelivery(MaxTransport(self.max_api))
+            senders.append(Sender(app.database, transport, app.clock, compose, hours=hours))
+        self.delivery = Delivery(senders)
+        app.planner.wake_sender = self.delivery.wake
+        app.questions.wake_sender = self.delivery.wake
+        app.held_replies.wake_sender = self.delivery.wake
+        app.summary.wake_sender = self.delivery.wake
         self.scheduler = build_scheduler(
             app.planner.plan, questions=app.questions.plan, summary=app.summary.plan
         )
@@ -226,15 +238,26 @@ class Reminders:
 
     def start(self) -> None:
         self.scheduler.start()
-        self._sending = asyncio.create_task(self.sender.run(self._stop))
+        self._sending = asyncio.create_task(self.delivery.run(self._stop))
 
     async def stop(self) -> None:
-        """Stop planning, let the sends in hand finish and be recorded, close the session."""
+        """Stop planning, let the sends in hand finish and be recorded, close the sessions."""
         self.scheduler.shutdown(wait=False)
         self._stop.set()
         if self._sending is not None:
             await self._sending
         await self.bot.session.close()
+        if self.max_api is not None:
+            await self.max_api.close()
+
+
+def max_api(settings: Settings) -> MaxApi | None:
+    """A client of MAX's Bot API when MAX_TOKEN is set (MAX_API_URL: the server), else None."""
+    if settings.max_token is None:
+        return None
+    from bot.channels.max.api import MaxApi
+
+    return MaxApi(settings.max_token.get_secret_value(), base_url=settings.max_api_url)
 
 
 def build_dispatcher(
@@ -312,7 +335,8 @@ async def run_bot(app: App) -> None:
 
 
 def hold_replies(app: App) -> Hold:
-    """The outbox, holding the text replies Telegram tells to wait long (bot/delivery/retry.py)."""
+    """The outbox, holding the text replies Telegram tells to wait long
+    (bot/channels/telegram/retry.py)."""
 
     async def hold(chat_id: int, reply: Outgoing, seconds: float) -> None:
         await app.held_replies.hold(chat_id, reply, seconds=seconds)

@@ -40,7 +40,8 @@ from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.tables import outbox, unreachable_chats
+from bot.domain.channels import PRIVATE_CHAT_IS_USER
+from storage.tables import identities, outbox, unreachable_chats
 
 PENDING: Final = "pending"
 SENDING: Final = "sending"
@@ -566,6 +567,37 @@ class OutboxStore:
                 )
             )
         return found
+
+    async def user_chats(self, chat_ids: Iterable[int], channel: str = TELEGRAM) -> set[int]:
+        """The chats among `chat_ids` that are people's user ids in `channel` rather than
+        chat ids (bot.domain.channels.Address, kind "user"): a person's identity there has
+        that external id, and no identity has it as its private chat. A person whose dialog's
+        id is not known (identities.chat_id NULL) is addressed so; so is a row planned for
+        them before it became known, which MAX still delivers by user id. None in a channel
+        where a user id is a chat id (Telegram)."""
+        if channel in PRIVATE_CHAT_IS_USER:
+            return set()
+        wanted = sorted(set(chat_ids))
+        users: set[int] = set()
+        chats: set[int] = set()
+        for chunk in _chunks(wanted):
+            users.update(
+                int(external)
+                for external in await self.connection.scalars(
+                    select(identities.c.external_id).where(
+                        identities.c.channel == channel,
+                        identities.c.external_id.in_([str(chat) for chat in chunk]),
+                    )
+                )
+            )
+            chats.update(
+                await self.connection.scalars(
+                    select(identities.c.chat_id).where(
+                        identities.c.channel == channel, identities.c.chat_id.in_(chunk)
+                    )
+                )
+            )
+        return users - chats
 
     async def unreachable_everywhere(self) -> set[tuple[str, int]]:
         """Every unreachable chat, as (channel, chat id)."""

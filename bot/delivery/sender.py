@@ -1,5 +1,10 @@
-"""The one sender of outbox messages: never lost, never doubled, within Telegram's limits,
+"""The senders of outbox messages: never lost, never doubled, within each messenger's limits,
 never in the recipient's quiet hours.
+
+One `Sender` per channel: it claims that channel's rows only and says them through the
+channel's `Transport` (bot/delivery/transport.py), paced by a `Limiter` of that channel's
+limits, so a channel that fails (MAX is down, Telegram took our token) holds up no other.
+`Delivery` runs every channel's sender side by side.
 
 How a drain goes. Due rows are claimed in batches (a lease, see storage/outbox.py) into a
 queue. Each row is handed to its own task while fewer than `max_in_flight` are under way;
@@ -19,15 +24,16 @@ so a row that comes due in its recipient's quiet hours — the bot was down all 
 at 22:30, or a long round ran past 21:00 — is not sent: it goes back to pending until the
 quiet hours end, untried (the claim's attempt is undone), and goes in the morning unless the
 morning's round for the same chat and kind supersedes it first (which folds it in). Replies
-are not the outbox's: they go straight out (retry.py), unless Telegram tells one to wait
-long; then it comes here, and quiet hours do not hold it (someone is waiting for it).
+are not the outbox's: they go straight out, unless the messenger tells one to wait long
+(bot/channels/telegram/retry.py); then it comes here, and quiet hours do not hold it (someone
+is waiting for it).
 `RecipientHours` says when the quiet hours end, and when a row's round ends (midnight after
 its `round` day, the recipient's time).
 
-What Telegram answers decides the row's end:
+What the transport says decides the row's end:
 
-* 200: sent, with the message id.
-* 429 (TelegramRetryAfter): a short one (up to CHAT_FLOOD_AFTER seconds) may be the bot's
+* sent: sent, with the messenger's message id.
+* RetryAfter (a 429): a short one (up to CHAT_FLOOD_AFTER seconds) may be the bot's
   overall limit, so ALL sending pauses for `retry_after` (the limiter books nothing before the
   pause ends, and a task whose booked time fell inside the pause books again). A long one is
   that chat's flood control: only that chat waits `retry_after`, the others go on after a
@@ -36,7 +42,8 @@ What Telegram answers decides the row's end:
   own matter any more: then everything pauses. The same row is sent again after its pause.
   Not a failed attempt, but bounded: after ``max_attempts * RATE_LIMITED_TRIES_PER_ATTEMPT``
   429s for one row it fails.
-* 5xx, network errors, undecodable answers: the messenger stumbles, the message is fine.
+* Transient (5xx, network errors, undecodable answers): the messenger stumbles, the message
+  is fine.
   Back to pending with the error as the reason and an exponential backoff (0.5 s, 1 s,
   2 s ... at most MAX_BACKOFF, five minutes; ``attempts`` counts the tries), for as long as
   the row's round is current: a minute of 502s at 10:00 must not cost anyone the day's
@@ -46,15 +53,19 @@ What Telegram answers decides the row's end:
   folds the stale row's lines into it (storage/outbox.py); if a newer round supersedes a
   waiting row first, it folds it in the same way. The round bounds retries, not a first try:
   a row held overnight by the quiet hours is still sent in the morning.
-* 403 (blocked by the user, kicked from the group): failed (``forbidden: ...``), the chat is
-  remembered as unreachable, its other pending rows are cancelled and the rows of it this
-  sender holds fail with the same reason.
-* 400 and other refusals: failed with Telegram's description, no retry.
-* 401 (the token no longer works): the row is given back untried and the drain stops;
-  nothing is marked failed for a problem that is not the message's.
+* Unreachable (403: blocked by the user, kicked from the group; MAX's 404 too): failed with
+  the transport's reason (``forbidden: ...``), the chat is remembered as unreachable in its
+  channel, its other pending rows are cancelled and the rows of it this sender holds fail
+  with the same reason.
+* Refused (400 and other refusals): failed with the messenger's description, no retry.
+* AuthLost (401, the token no longer works): the row is given back untried and the drain
+  stops; nothing is marked failed for a problem that is not the message's. The channel's
+  next drain tries again; the other channels go on meanwhile.
 
-This sender speaks Telegram: it claims the outbox rows of the `telegram` channel only (rows
-of another channel wait for that channel's sender).
+A row's address is (channel, chat id, kind), the kind read from the identities when the row is
+claimed (`OutboxStore.user_chats`): "user" when the chat id is a person's user id there and
+not a chat id (a MAX user whose dialog's id the bot does not know: MAX writes to them by user
+id), else "chat". Telegram's are all chats (a user id is the private chat's id).
 
 A row whose `compose` returns None is cancelled (nothing left to say). Every row a drain
 claims ends recorded as sent, failed, cancelled or pending again before `drain` returns.
@@ -70,7 +81,7 @@ import secrets
 import socket
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as time_of_day
@@ -78,22 +89,16 @@ from functools import partial
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot
-from aiogram.exceptions import (
-    ClientDecodeError,
-    TelegramAPIError,
-    TelegramEntityTooLarge,
-    TelegramForbiddenError,
-    TelegramMigrateToChat,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-    TelegramUnauthorizedError,
-)
-
-from bot.channels.telegram.markup import to_input_file, to_markup
 from bot.delivery.limits import Limiter, RateLimits
-from bot.domain.channels import TELEGRAM
+from bot.delivery.transport import (
+    AuthLost,
+    Refused,
+    RetryAfter,
+    Transient,
+    Transport,
+    Unreachable,
+)
+from bot.domain.channels import Address
 from bot.messages import Outgoing
 from bot.services.clock import Clock
 from storage.db import Database
@@ -219,14 +224,12 @@ class _Outcome:
     row: OutboxRow
     kind: OutcomeKind
     reason: str | None = None
-    message_id: int | None = None
+    message_id: str | None = None
     not_before: datetime | None = None
     done: asyncio.Future[None] | None = field(default=None, repr=False)
 
 
 def _describe(error: BaseException) -> str:
-    if isinstance(error, TelegramAPIError):
-        return error.message.split("\n", 1)[0]
     return f"{type(error).__name__}: {error}"
 
 
@@ -238,13 +241,13 @@ def _forget_last(
 
 
 class Sender:
-    """Sends what the outbox holds. One per bot; safe to run beside another on one database
-    (the claim decides who sends a row), though one is enough."""
+    """Sends what the outbox holds for one channel. One per channel and bot; safe to run beside
+    another on one database (the claim decides who sends a row), though one is enough."""
 
     def __init__(
         self,
         database: Database,
-        bot: Bot,
+        transport: Transport,
         clock: Clock,
         compose: Compose,
         *,
@@ -259,7 +262,9 @@ class Sender:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         """
-        :param bot: a plain Bot: no retry middleware, the sender owns its retries.
+        :param transport: the channel's: its rows are the ones sent (a Telegram one over a
+            plain Bot, without the reply middleware: the sender owns its retries).
+        :param limits: the pace (default: the channel's limits, with a margin overall).
         :param hours: the recipients' quiet hours and when a round ends (default: never
             quiet, rounds end at midnight UTC).
         :param lease: how long a claim holds a row; rows held longer are renewed before
@@ -275,11 +280,12 @@ class Sender:
         if batch < 1 or max_in_flight < 1 or max_attempts < 1:
             raise ValueError("batch, max_in_flight and max_attempts must be positive")
         self.database = database
-        self.bot = bot
+        self.transport = transport
+        self.channel = transport.channel
         self.clock = clock
         self.compose = compose
         self.hours: RecipientHours = hours or QuietHours()
-        self.limits = limits or RateLimits()
+        self.limits = limits or RateLimits.within(transport.limits)
         self.limiter = Limiter(self.limits)
         self.worker = worker or default_worker()
         self.lease = lease
@@ -294,11 +300,12 @@ class Sender:
         self._halted = False
         self._stats = DeliveryStats()
         self._held: dict[int, datetime] = {}  # claimed and not yet recorded -> lease end
+        self._users: set[int] = set()  # chat ids of held rows that are user ids (see module)
         self._unreachable: dict[int, str] = {}  # chat -> reason, learnt during this drain
         self._outcomes: asyncio.Queue[_Outcome | None] = asyncio.Queue()
         self._write_error: Exception | None = None
         self._renewing = asyncio.Lock()
-        self._floods: deque[tuple[float, int]] = deque()  # long 429s: (when, chat)
+        self._floods: deque[tuple[float, tuple[str, int]]] = deque()  # long 429s: (when, chat)
 
     # -- running -------------------------------------------------------------------------------
 
@@ -340,7 +347,7 @@ class Sender:
         wait = idle
         with contextlib.suppress(Exception):
             async with self.database.transaction() as connection:
-                due = await OutboxStore(connection).next_due(TELEGRAM)
+                due = await OutboxStore(connection).next_due(self.channel)
             if due is not None:
                 wait = min(idle, max(0.0, (due - self.clock.now()).total_seconds()))
         if wait > 0 and not self._wake.is_set():
@@ -358,6 +365,7 @@ class Sender:
         self._halted = False
         self._unreachable = {}
         self._held = {}
+        self._users = set()
         self._outcomes = asyncio.Queue()
         self._write_error = None
         recorder = asyncio.create_task(self._record_outcomes())
@@ -367,7 +375,7 @@ class Sender:
                 if not wait_for_retries or self._stopping:
                     break
                 async with self.database.transaction() as connection:
-                    due = await OutboxStore(connection).next_due(TELEGRAM)
+                    due = await OutboxStore(connection).next_due(self.channel)
                 if due is None:
                     break
                 await self._wait(max(0.0, (due - self.clock.now()).total_seconds()) + 0.01)
@@ -469,8 +477,10 @@ class Sender:
         now = self.clock.now()
         async with self.database.transaction() as connection:
             store = OutboxStore(connection)
-            claimed = await store.claim(self.worker, now, self.lease, limit, channel=TELEGRAM)
-            unreachable = await store.unreachable({row.chat_id for row in claimed})
+            claimed = await store.claim(self.worker, now, self.lease, limit, channel=self.channel)
+            chats = {row.chat_id for row in claimed}
+            unreachable = await store.unreachable(chats, channel=self.channel)
+            self._users |= await store.user_chats(chats, channel=self.channel)
         fresh: list[OutboxRow] = []
         ended: list[_Outcome] = []
         for row in claimed:
@@ -521,15 +531,19 @@ class Sender:
             return _Outcome(row, "failed", f"compose failed: {_describe(error)}")
         if composed is None:
             return _Outcome(row, "cancelled", NOTHING_TO_SAY)
-        is_group = row.chat_id < 0
+        address = Address(
+            self.channel, row.chat_id, "user" if row.chat_id in self._users else "chat"
+        )
+        is_group = self.transport.is_group(address)
+        chat = (self.channel, row.chat_id)  # the limiter's key
         rate_limited = 0
         while True:
-            at = self.limiter.reserve(row.chat_id, is_group, self.monotonic())
+            at = self.limiter.reserve(chat, is_group, self.monotonic())
             await self._wait(at - self.monotonic())
             if self._stopping:
                 return _Outcome(row, "release")
             if self.limiter.paused_until > self.monotonic():
-                self.limiter.cancel(row.chat_id, at)
+                self.limiter.cancel(chat, at)
                 continue  # a 429 came while we waited: book again, after the pause
             if row.chat_id in self._unreachable:
                 return _Outcome(row, "failed", self._unreachable[row.chat_id])
@@ -538,61 +552,37 @@ class Sender:
             waiting = self._not_now(row)  # the wait for a turn ran into the quiet hours
             if waiting is not None:
                 return waiting
-            late = self.limiter.chat_ready(row.chat_id) - self.monotonic()
+            late = self.limiter.chat_ready(chat) - self.monotonic()
             if late > 0:  # the chat's previous message left late: keep the gap all the same
                 await self._wait(late)
                 if self._stopping:
                     return _Outcome(row, "release")
-            self.limiter.sent(row.chat_id, self.monotonic())
+            self.limiter.sent(chat, self.monotonic())
             try:
-                markup = to_markup(composed.buttons)
-                attachment = composed.attachment
-                if attachment is not None and attachment.kind == "photo":
-                    message = await self.bot.send_photo(
-                        chat_id=row.chat_id,
-                        photo=to_input_file(attachment),
-                        caption=composed.text or None,
-                        reply_markup=markup,
-                    )
-                elif attachment is not None:
-                    message = await self.bot.send_document(
-                        chat_id=row.chat_id,
-                        document=to_input_file(attachment),
-                        caption=composed.text or None,
-                        reply_markup=markup,
-                    )
-                else:
-                    message = await self.bot.send_message(
-                        chat_id=row.chat_id, text=composed.text, reply_markup=markup
-                    )
-            except TelegramRetryAfter as error:
+                ref = await self.transport.send(address, composed)
+            except RetryAfter as error:
                 self._stats.rate_limited += 1
                 rate_limited += 1
-                self._rate_limited(row.chat_id, float(error.retry_after))
+                self._rate_limited(chat, error.seconds)
                 if rate_limited >= self.max_attempts * RATE_LIMITED_TRIES_PER_ATTEMPT:
                     return _Outcome(row, "failed", f"rate limited {rate_limited} times")
                 continue
-            except TelegramMigrateToChat as error:
-                reason = f"the group is now the supergroup {error.migrate_to_chat_id}"
-                return _Outcome(row, "failed", reason)
-            except TelegramForbiddenError as error:
-                said = _describe(error)
-                reason = f"forbidden: {said.removeprefix('Forbidden: ')}"
-                self._unreachable.setdefault(row.chat_id, reason)
-                return _Outcome(row, "forbidden", reason)
-            except TelegramUnauthorizedError as error:
-                log.error("Telegram refused the bot's token (%s); delivery stops", error.message)
+            except Unreachable as error:
+                self._unreachable.setdefault(row.chat_id, error.reason)
+                return _Outcome(row, "forbidden", error.reason)
+            except AuthLost as error:
+                log.error(
+                    "%s refused the bot's token (%s); its delivery stops", self.channel, error
+                )
                 self._halted = True
                 return _Outcome(row, "release")
-            except TelegramEntityTooLarge as error:
-                return _Outcome(row, "failed", _describe(error))
-            except (TelegramServerError, TelegramNetworkError, ClientDecodeError) as error:
-                return self._transient(row, error)
-            except TelegramAPIError as error:  # 400 and the other refusals: final
-                return _Outcome(row, "failed", _describe(error))
-            return _Outcome(row, "sent", message_id=message.message_id)
+            except Transient as error:
+                return self._transient(row, error.reason)
+            except Refused as error:
+                return _Outcome(row, "failed", error.reason)
+            return _Outcome(row, "sent", message_id=ref)
 
-    def _rate_limited(self, chat_id: int, retry_after: float) -> None:
+    def _rate_limited(self, chat_id: tuple[str, int], retry_after: float) -> None:
         """A 429: pause the chat when it is the chat's flood control, else everything."""
         now = self.monotonic()
         floods = self._floods
@@ -622,8 +612,7 @@ class Sender:
             return _Outcome(row, "failed", stale_reason(row.round, row.reason or ""))
         return _Outcome(row, "postpone", not_before=until)
 
-    def _transient(self, row: OutboxRow, error: Exception) -> _Outcome:
-        reason = _describe(error)
+    def _transient(self, row: OutboxRow, reason: str) -> _Outcome:
         delay = min(MAX_BACKOFF, BACKOFF * 2 ** min(max(row.attempts - 1, 0), 32))
         not_before = self.clock.now() + timedelta(seconds=delay)
         if not_before >= self.hours.round_ends(row):
@@ -760,9 +749,9 @@ class Sender:
                     ours = await store.mark_failed(row.id, reason, now, worker=worker)
                     stats.failed += ours
                     lost += not ours
-                    await store.mark_unreachable(row.chat_id, reason, now)
+                    await store.mark_unreachable(row.chat_id, reason, now, channel=self.channel)
                     stats.cancelled += await store.cancel_pending_for(
-                        row.chat_id, f"{UNREACHABLE}: {reason}"
+                        row.chat_id, f"{UNREACHABLE}: {reason}", channel=self.channel
                     )
         if lost:
             # Our lease ran out and another sender took the rows over before we recorded
@@ -777,3 +766,38 @@ class Sender:
         total.cancelled += stats.cancelled
         total.retried += stats.retried
         total.postponed += stats.postponed
+
+
+class Delivery:
+    """Every channel's sender, each on a loop of its own: one channel's trouble (its
+    messenger down, its token refused, a bug) never stops another's sending."""
+
+    def __init__(self, senders: Iterable[Sender]) -> None:
+        self.senders: dict[str, Sender] = {}
+        for sender in senders:
+            if sender.channel in self.senders:
+                raise ValueError(f"two senders for {sender.channel}")
+            self.senders[sender.channel] = sender
+
+    def wake(self) -> None:
+        """Something new was planned: every sender looks now."""
+        for sender in self.senders.values():
+            sender.wake()
+
+    async def run(self, stop: asyncio.Event, idle: float = 1.0) -> None:
+        """Run every sender until `stop` is set (see `Sender.run`)."""
+
+        async def one(sender: Sender) -> None:
+            try:
+                await sender.run(stop, idle)
+            except Exception:  # Sender.run survives its drains' failures; this is a bug
+                log.exception("the %s sender stopped", sender.channel)
+
+        await asyncio.gather(*(one(sender) for sender in self.senders.values()))
+
+    async def drain(self, *, wait_for_retries: bool = False) -> DeliveryStats:
+        """Every channel's `Sender.drain`, side by side; their stats added up."""
+        done = await asyncio.gather(
+            *(s.drain(wait_for_retries=wait_for_retries) for s in self.senders.values())
+        )
+        return sum(done, DeliveryStats())

@@ -4,11 +4,13 @@ keys that make an event handled once. Nothing here knows a messenger's library."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal, TypeAlias
 
 TELEGRAM: Final = "telegram"
 MAX: Final = "max"
 CHANNELS: Final = (TELEGRAM, MAX)
+# Where a person's private chat is their user id (elsewhere it has an id of its own).
+PRIVATE_CHAT_IS_USER: Final = frozenset({TELEGRAM})
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +29,19 @@ class EventKey:
         return f"{self.channel}:{self.key}"
 
 
+AddressKind: TypeAlias = Literal["chat", "user"]
+
+
 @dataclass(frozen=True, slots=True)
 class Address:
-    """A chat in a channel: a person's private chat there, or a group."""
+    """A chat in a channel: a person's private chat there, or a group. `kind` says what the
+    number is: "chat", a chat id; "user", a person's user id where that is not a chat id (a
+    MAX user whose dialog's chat id the bot does not know yet: MAX finds the dialog from the
+    user id). A Telegram user id is their private chat's id, so Telegram's are all chats."""
 
     channel: str
     chat_id: int
+    kind: AddressKind = "chat"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +58,10 @@ class Identity:
     def address(self) -> Address:
         """Their private chat: the dialog when known, else the user id (Telegram's private
         chat is the user id; MAX sends to a user by `user_id=`)."""
-        chat_id = self.chat_id if self.chat_id is not None else int(self.external_id)
-        return Address(self.channel, chat_id)
+        if self.chat_id is not None:
+            return Address(self.channel, self.chat_id)
+        kind: AddressKind = "chat" if self.channel in PRIVATE_CHAT_IS_USER else "user"
+        return Address(self.channel, int(self.external_id), kind)
 
 
 def channel_user(value: object) -> tuple[str, str]:

@@ -48,6 +48,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.channels.telegram.transport import TelegramTransport
 from bot.delivery.limits import RateLimits
 from bot.delivery.sender import Sender
 from bot.domain.access import Person, Role
@@ -639,7 +640,7 @@ def sender(world: World) -> Sender:
     compose = outbox_composer(app.snapshots, app.reports, app.shares, "ru")
     # The limiter runs on real time, and a simulated day lasts a second or so.
     fast = RateLimits(per_second=100_000, per_chat_per_second=100_000, per_group_per_minute=1000)
-    return Sender(app.database, world.bot, world.clock, compose, limits=fast)
+    return Sender(app.database, TelegramTransport(world.bot), world.clock, compose, limits=fast)
 
 
 async def person(world: World, telegram_id: int) -> Person:

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.channels.telegram.transport import TelegramTransport
 from bot.delivery.limits import RateLimits
 from bot.delivery.sender import Sender
 from bot.domain.access import Role
@@ -35,7 +36,9 @@ def moscow(day: date, hour: int, minute: int = 0) -> datetime:
 def sender(world: World) -> Sender:
     compose = outbox_composer(world.app.snapshots, world.app.reports, world.app.shares, "ru")
     fast = RateLimits(per_second=100_000, per_chat_per_second=100_000, per_group_per_minute=1000)
-    return Sender(world.app.database, world.bot, world.clock, compose, limits=fast)
+    return Sender(
+        world.app.database, TelegramTransport(world.bot), world.clock, compose, limits=fast
+    )
 
 
 async def tick(world: World, moment: datetime) -> list[Sent]:

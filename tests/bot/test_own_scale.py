@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 from datetime import UTC, datetime
 
+from bot.channels.telegram.transport import TelegramTransport
 from bot.delivery.limits import RateLimits
 from bot.delivery.sender import Sender
 from bot.importers.indicators import read_indicators
@@ -142,7 +143,9 @@ async def test_indicators_are_named_not_coded(staffed: World) -> None:
 def sender(world: World) -> Sender:
     compose = outbox_composer(world.app.snapshots, world.app.reports, world.app.shares, "ru")
     fast = RateLimits(per_second=100_000, per_chat_per_second=100_000, per_group_per_minute=1000)
-    return Sender(world.app.database, world.bot, world.clock, compose, limits=fast)
+    return Sender(
+        world.app.database, TelegramTransport(world.bot), world.clock, compose, limits=fast
+    )
 
 
 async def test_the_authority_indicator_is_asked_of_the_authority_coordinators(

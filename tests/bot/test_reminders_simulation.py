@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+from bot.channels.telegram.transport import TelegramTransport
 from bot.delivery.limits import RateLimits
 from bot.delivery.sender import Sender
 from bot.domain.access import Role
@@ -49,7 +50,7 @@ async def prepare(world: World) -> Sender:
     compose = digest_composer(DigestReader(app.snapshots, app.shares), "ru")
     # The limiter runs on real time, and a simulated day lasts milliseconds.
     fast = RateLimits(per_second=1000, per_chat_per_second=1000, per_group_per_minute=1000)
-    return Sender(app.database, world.bot, world.clock, compose, limits=fast)
+    return Sender(app.database, TelegramTransport(world.bot), world.clock, compose, limits=fast)
 
 
 async def run_days(world: World, sender: Sender, first: date, last: date) -> None:

@@ -10,6 +10,7 @@ import json
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
+from bot.channels.telegram.transport import TelegramTransport
 from bot.delivery.limits import RateLimits
 from bot.delivery.sender import Sender
 from bot.domain.access import Role
@@ -44,7 +45,7 @@ async def test_a_season_of_shares(world: World) -> None:
         await world.join(rep, Role.REP, school)
     compose = outbox_composer(app.snapshots, app.reports, app.shares, "ru")
     fast = RateLimits(per_second=1000, per_chat_per_second=1000, per_group_per_minute=1000)
-    sender = Sender(app.database, world.bot, world.clock, compose, limits=fast)
+    sender = Sender(app.database, TelegramTransport(world.bot), world.clock, compose, limits=fast)
 
     heard: defaultdict[int, dict[date, str]] = defaultdict(dict)
     day = FIRST

@@ -15,6 +15,7 @@ from aiogram.types import BufferedInputFile, Message
 from sqlalchemy import select
 
 from bot.app import bot_defaults
+from bot.channels.telegram.transport import TelegramTransport
 from bot.delivery.limits import RateLimits
 from bot.delivery.sender import Sender
 from bot.domain.reminders import WorkCalendar
@@ -69,7 +70,7 @@ def sender(world: World, session: PhotoSession) -> Sender:
     compose = outbox_composer(app.snapshots, app.reports, app.shares, "ru", summaries=app.summaries)
     fast = RateLimits(per_second=100_000, per_chat_per_second=100_000, per_group_per_minute=1000)
     bot = Bot(token="42:TEST", session=session, default=bot_defaults())
-    return Sender(app.database, bot, world.clock, compose, limits=fast)
+    return Sender(app.database, TelegramTransport(bot), world.clock, compose, limits=fast)
 
 
 async def two_weeks_of_numbers(world: World) -> None:

@@ -18,6 +18,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
+from bot.channels.telegram.transport import TelegramTransport
 from bot.delivery.limits import RateLimits
 from bot.delivery.sender import Sender
 from bot.services.clock import SystemClock
@@ -32,7 +33,7 @@ async def deliver(args: argparse.Namespace) -> None:
     bot = Bot(args.token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     sender = Sender(
         database,
-        bot,
+        TelegramTransport(bot),
         SystemClock(),
         payload_as_text,
         limits=RateLimits(per_second=args.rate, per_chat_per_second=1),

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 
-from bot.delivery.retry import PACE_BURST, PACE_INTERVAL, RetryRequests
+from bot.channels.telegram.retry import PACE_BURST, PACE_INTERVAL, RetryRequests
 
 
 class Clock:

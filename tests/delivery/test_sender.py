@@ -13,6 +13,7 @@ import pytest
 from aiogram import Bot
 
 import bot.delivery.sender as sender_module
+from bot.channels.telegram.transport import TelegramTransport
 from bot.delivery.limits import RateLimits
 from bot.delivery.sender import CHAT_FLOOD_CHATS, NOTHING_TO_SAY, DeliveryStats, Sender
 from bot.messages import Attachment, Outgoing
@@ -38,7 +39,7 @@ def sender(database: Database, bot: Bot, **options: Any) -> Sender:
     options.setdefault("limits", FAST)
     options.setdefault("compose", payload_as_text)
     clock = options.pop("clock", CLOCK)
-    return Sender(database, bot, clock, **options)
+    return Sender(database, TelegramTransport(bot), clock, **options)
 
 
 def on_virtual_time(time: VirtualTime) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiogram import Bot
 
+from bot.channels.telegram.transport import TelegramTransport
 from bot.delivery.limits import RateLimits
 from bot.delivery.sender import MAX_BACKOFF, QuietHours, Sender
 from bot.messages import Outgoing
@@ -47,7 +48,7 @@ def on(time: VirtualTime, database: Database, bot: Bot, **options: Any) -> Sende
     options.setdefault("hours", MOSCOW)
     return Sender(
         database,
-        bot,
+        TelegramTransport(bot),
         time.clock,
         limits=FAST,
         sleep=time.sleep,
