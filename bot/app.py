@@ -187,7 +187,7 @@ class Reminders:
         from bot.channels.telegram.transport import TelegramTransport
         from bot.delivery.limits import RateLimits
         from bot.delivery.sender import Delivery, QuietHours, Sender
-        from handlers.outbox import outbox_composer
+        from bot.render.outbox import outbox_composer
         from schedules import build_scheduler
 
         settings = app.settings

@@ -23,7 +23,7 @@ from aiogram.types import Chat, Message, TelegramObject, Update, User
 
 from bot.channels.message_ids import ref_of
 from bot.domain.channels import TELEGRAM, EventKey
-from bot.render.texts import Texts
+from bot.render.texts import texts_for
 from bot.services.people import PeopleService
 from bot.services.updates import UpdateLedger
 
@@ -140,13 +140,3 @@ class KnowThePerson(BaseMiddleware):
         data["person"] = person
         data["t"] = texts_for(user.language_code, self.default_language)
         return await handler(event, data)
-
-
-_TEXTS = {"ru": Texts("ru", html=True), "en": Texts("en", html=True)}
-
-
-def texts_for(language_code: str | None, default: str) -> Texts:
-    """English for people whose Telegram speaks English, else the bot's language."""
-    if language_code and language_code.lower().startswith("en"):
-        return _TEXTS["en"]
-    return _TEXTS["en" if default == "en" else "ru"]

@@ -1007,3 +1007,17 @@ class Texts:
 
     def weekday_day(self, value: date) -> str:
         return f"{self.day(value)} ({WEEKDAYS[self.language][value.weekday()]})"
+
+
+_FOR_LANGUAGE: dict[str, Texts] = {}
+
+
+def texts_for(language_code: str | None, default: str) -> Texts:
+    """HTML texts in English for people whose messenger speaks English, else in the bot's
+    language (`default`)."""
+    english = bool(language_code and language_code.lower().startswith("en")) or default == "en"
+    language: Language = "en" if english else "ru"
+    found = _FOR_LANGUAGE.get(language)
+    if found is None:
+        found = _FOR_LANGUAGE[language] = Texts(language, html=True)
+    return found

@@ -54,8 +54,8 @@ from bot.delivery.sender import Sender
 from bot.domain.access import Person, Role
 from bot.domain.progress import Coverage, Outlook
 from bot.importers.indicators import read_indicators
+from bot.render.outbox import outbox_composer
 from bot.services.people import CLI
-from handlers.outbox import outbox_composer
 from storage.outbox import OutboxRow, OutboxStore
 from storage.tables import audit_log, weekly_reports
 from tests.bot.conftest import ADMIN, CITY, SCHOOL, World

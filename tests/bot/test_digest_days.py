@@ -9,8 +9,8 @@ import pytest
 
 from bot.domain.reminders import Reason
 from bot.messages import Outgoing
+from bot.render.outbox import digest_composer
 from bot.services.reminders import Digest, DigestLine, DigestReader
-from handlers.reminders import digest_composer
 from storage.outbox import OutboxRow
 from tests.bot.conftest import REP
 

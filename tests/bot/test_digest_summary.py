@@ -10,10 +10,9 @@ from bot.channels.telegram.markup import to_markup
 from bot.domain.access import Role
 from bot.domain.reminders import Reason
 from bot.messages import Outgoing
-from bot.render.telegram import MESSAGE_LIMIT
+from bot.render.telegram import MAX_BUTTONS, MESSAGE_LIMIT
 from bot.services.reminders import one_per_task
 from handlers.callbacks import DigestList, TaskAction, TaskPage
-from handlers.reminders import MAX_BUTTONS
 from tests.bot.conftest import REP, SCHOOL, World
 from tests.bot.test_digest_days import compose, line
 

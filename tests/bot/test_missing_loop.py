@@ -14,9 +14,9 @@ from bot.delivery.limits import RateLimits
 from bot.delivery.sender import Sender
 from bot.domain.access import Role
 from bot.importers.indicators import read_indicators
+from bot.render.outbox import outbox_composer
 from bot.services.people import CLI
 from handlers.callbacks import ReportButton
-from handlers.outbox import outbox_composer
 from storage.outbox import OutboxStore
 from storage.tables import invites
 from tests.bot.conftest import COORDINATOR, REP, SCHOOL, World

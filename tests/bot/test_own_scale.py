@@ -14,8 +14,8 @@ from bot.delivery.limits import RateLimits
 from bot.delivery.sender import Sender
 from bot.importers.indicators import read_indicators
 from bot.render.charts import progress_chart, series_chart
+from bot.render.outbox import outbox_composer
 from bot.services.people import CLI
-from handlers.outbox import outbox_composer
 from tests.bot.conftest import ADMIN, CITY, COORDINATOR, REP, SCHOOL, World
 from tests.bot.test_reports import values
 from tests.conftest import EXAMPLES

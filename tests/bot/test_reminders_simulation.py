@@ -19,9 +19,9 @@ from bot.delivery.sender import Sender
 from bot.domain.access import Role
 from bot.domain.reminders import WorkCalendar
 from bot.importers import read_roadmap
+from bot.render.outbox import digest_composer
 from bot.services.people import CLI
 from bot.services.reminders import DigestReader
-from handlers.reminders import digest_composer
 from storage.outbox import OutboxStore
 from tests.bot.conftest import ADMIN, CITY, SCHOOL, World
 from tests.bot.recording import Sent

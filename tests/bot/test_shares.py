@@ -10,10 +10,10 @@ import pytest
 
 from bot.domain.access import Role
 from bot.domain.shares import MarkState
+from bot.render.outbox import outbox_composer
 from bot.services.people import CLI, Forbidden
 from bot.services.shares import NoOwnShare, NotOwed, ReasonNeeded, ShareLedger
 from handlers.callbacks import ShareAction
-from handlers.outbox import outbox_composer
 from storage.outbox import OutboxStore
 from storage.shares import ShareStore
 from tests.bot.conftest import (

@@ -15,7 +15,7 @@ from bot.delivery.limits import RateLimits
 from bot.delivery.sender import Sender
 from bot.domain.access import Role
 from bot.domain.model import OrganisationKind
-from handlers.outbox import outbox_composer
+from bot.render.outbox import outbox_composer
 from storage.outbox import OutboxStore
 from tests.bot.conftest import ADMIN, CITY, World
 

@@ -20,10 +20,10 @@ from bot.delivery.limits import RateLimits
 from bot.delivery.sender import Sender
 from bot.domain.reminders import WorkCalendar
 from bot.importers.indicators import read_indicators
+from bot.render.outbox import outbox_composer
 from bot.services.people import CLI
 from bot.services.reminders import ReminderSettings
 from bot.services.summary import SummaryPlanner, summary_day
-from handlers.outbox import outbox_composer
 from storage.tables import outbox
 from tests.bot.conftest import ADMIN, OTHER_REP, REP, World
 from tests.bot.recording import BOT_USER, RecordingSession

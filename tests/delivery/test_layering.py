@@ -1,5 +1,6 @@
-"""Delivery is channel-neutral: nothing in bot/delivery imports a messenger's library or the
-Telegram front end; each messenger lives behind its transport (bot/channels)."""
+"""Delivery is channel-neutral: nothing in bot/delivery imports a messenger's library, a channel
+or the Telegram front end, and what the outbox says is composed in the core (bot/render,
+bot/services), which imports no messenger library and no handler either."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-NEUTRAL = sorted(
-    [
-        *(ROOT / "bot" / "delivery").glob("*.py"),
-        ROOT / "bot" / "messages.py",
-        ROOT / "bot" / "actions.py",
-    ]
-)
-FORBIDDEN = ("aiogram", "maxapi", "handlers", "bot.channels")
+LIBRARIES = ("aiogram", "maxapi", "handlers")
+RULES: list[tuple[Path, tuple[str, ...]]] = [
+    *((path, (*LIBRARIES, "bot.channels")) for path in (ROOT / "bot" / "delivery").glob("*.py")),
+    *((path, LIBRARIES) for path in (ROOT / "bot" / "render").glob("*.py")),
+    *((path, LIBRARIES) for path in (ROOT / "bot" / "services").glob("*.py")),
+    *((path, LIBRARIES) for path in (ROOT / "bot" / "domain").glob("*.py")),
+    (ROOT / "bot" / "messages.py", LIBRARIES),
+    (ROOT / "bot" / "actions.py", LIBRARIES),
+]
+RULES.sort()
 
 
 def imported(path: Path) -> set[str]:
@@ -29,11 +32,21 @@ def imported(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("path", NEUTRAL, ids=[p.relative_to(ROOT).as_posix() for p in NEUTRAL])
-def test_no_messenger_library_and_no_front_end(path: Path) -> None:
+@pytest.mark.parametrize(
+    ("path", "forbidden"), RULES, ids=[p.relative_to(ROOT).as_posix() for p, _ in RULES]
+)
+def test_the_core_imports_no_messenger_and_no_front_end(
+    path: Path, forbidden: tuple[str, ...]
+) -> None:
     bad = {
         name
         for name in imported(path)
-        if any(name == root or name.startswith(f"{root}.") for root in FORBIDDEN)
+        if any(name == root or name.startswith(f"{root}.") for root in forbidden)
     }
     assert bad == set()
+
+
+def test_the_sender_is_given_the_cores_composer() -> None:
+    """bot/app.py wires the outbox composer from bot/render, not from the handlers."""
+    assert "handlers.outbox" not in imported(ROOT / "bot" / "app.py")
+    assert not (ROOT / "handlers" / "outbox.py").exists()
