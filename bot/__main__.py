@@ -264,8 +264,6 @@ def database_shown(url: str) -> str:
 
 
 async def cmd_run(app: App, args: argparse.Namespace) -> str:
-    if app.settings.bot_token is None:  # MAX alone: not served by run_bot yet
-        raise SystemExit(f"roadmap-bot: {app.texts('error.max_alone')}")
     print(app.texts("cli.database", url=database_shown(app.settings.database_url)), flush=True)
     await run_bot(app)
     return ""

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from aiogram.client.default import DefaultBotProperties
 
     from bot.channels.max.api import MaxApi
+    from bot.channels.max.channel import MaxChannel
     from bot.channels.telegram.retry import Hold
     from bot.messages import Outgoing
     from handlers.menus import MenuPublisher
@@ -191,33 +192,37 @@ class Reminders:
         from schedules import build_scheduler
 
         settings = app.settings
-        assert settings.bot_token is not None
-        # A Bot of its own without the reply-retry middleware: the sender owns its retries.
-        self.bot = Bot(
-            token=settings.bot_token.get_secret_value(),
-            session=AiohttpSession(
-                api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=API_TIMEOUT
-            ),
-            default=bot_defaults(),
-        )
         compose = outbox_composer(
             app.snapshots, app.reports, app.shares, settings.language, summaries=app.summaries
         )
         hours = QuietHours(settings.timezone, settings.quiet, digest_hour=settings.reminder_hour)
-        self.sender = Sender(
-            app.database,
-            TelegramTransport(self.bot),
-            app.clock,
-            compose,
-            hours=hours,
-            limits=RateLimits(
-                settings.send_per_second,
-                settings.send_per_chat_per_second,
-                settings.send_per_group_per_minute,
-            ),
-        )
-        """Telegram's sender."""
-        senders = [self.sender]
+        senders: list[Sender] = []
+        self.bot: Bot | None = None
+        self.sender: Sender | None = None
+        """Telegram's sender, when BOT_TOKEN is set."""
+        if settings.bot_token is not None:
+            # A Bot of its own without the reply-retry middleware: the sender owns its retries.
+            self.bot = Bot(
+                token=settings.bot_token.get_secret_value(),
+                session=AiohttpSession(
+                    api=TelegramAPIServer.from_base(settings.telegram_api_url),
+                    timeout=API_TIMEOUT,
+                ),
+                default=bot_defaults(),
+            )
+            self.sender = Sender(
+                app.database,
+                TelegramTransport(self.bot),
+                app.clock,
+                compose,
+                hours=hours,
+                limits=RateLimits(
+                    settings.send_per_second,
+                    settings.send_per_chat_per_second,
+                    settings.send_per_group_per_minute,
+                ),
+            )
+            senders.append(self.sender)
         self.max_api = max_api(settings)
         if self.max_api is not None:
             from bot.channels.max.delivery import MaxDelivery
@@ -246,7 +251,8 @@ class Reminders:
         self._stop.set()
         if self._sending is not None:
             await self._sending
-        await self.bot.session.close()
+        if self.bot is not None:
+            await self.bot.session.close()
         if self.max_api is not None:
             await self.max_api.close()
 
@@ -297,13 +303,14 @@ async def _publish_menus(app: App, bot: Bot, menus: MenuPublisher) -> None:
 
 
 async def run_bot(app: App) -> None:
-    """Serve Telegram until SIGTERM/SIGINT: long polling, or a webhook when WEBHOOK_URL is set.
+    """Serve Telegram (BOT_TOKEN) and MAX (MAX_TOKEN), either or both, through one dispatcher,
+    until SIGTERM/SIGINT: long polling, or webhooks when WEBHOOK_URL / MAX_WEBHOOK_URL are set.
 
     Updates sent while the bot was down are handled after start (pending updates are never
-    dropped); chats are served side by side, each chat's updates in order, and the offset
-    confirms only what was handled (bot/runtime.py): a crash or a transient failure loses none.
-    On SIGTERM/SIGINT the updates in hand are finished and no new one is started; whatever
-    Telegram still holds is handled after the next start.
+    dropped); chats are served side by side, each chat's updates in order, and the offset (MAX:
+    the marker) confirms only what was handled (bot/runtime.py, bot/channels/max/poller.py): a
+    crash or a transient failure loses none. On SIGTERM/SIGINT the updates in hand are finished
+    and no new one is started; whatever a messenger still holds is handled after the next start.
     """
     from handlers.menus import MenuPublisher
 
@@ -311,15 +318,19 @@ async def run_bot(app: App) -> None:
     menus = MenuPublisher(settings.language)
     from handlers.middlewares import WriteLedgerBeforeGetUpdates
 
-    bot = build_bot(settings, hold=hold_replies(app))
     webhook = settings.webhook_url is not None
     dispatcher = build_dispatcher(app, menus, webhook=webhook)
-    if not webhook:
-        bot.session.middleware(WriteLedgerBeforeGetUpdates(app.ledger))
+    bot: Bot | None = None
+    if settings.bot_token is not None:
+        bot = build_bot(settings, hold=hold_replies(app))
+        if not webhook:
+            bot.session.middleware(WriteLedgerBeforeGetUpdates(app.ledger))
     await app.ledger.load()
-    me = await bot.me()
-    log.info("bot @%s starting", me.username)
-    await _publish_menus(app, bot, menus)
+    max_channel = _max_channel(app)
+    if bot is not None:
+        me = await bot.me()
+        log.info("bot @%s starting", me.username)
+        await _publish_menus(app, bot, menus)
     allowed = dispatcher.resolve_used_update_types()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -328,10 +339,29 @@ async def run_bot(app: App) -> None:
     reminders = Reminders(app)
     reminders.start()
     try:
-        await _serve(app, bot, dispatcher, allowed, stop)
+        await _serve(app, bot, dispatcher, allowed, stop, max_channel)
     finally:
         await reminders.stop()
         log.info("stopped")
+
+
+def _max_channel(app: App) -> MaxChannel | None:
+    """MAX's front end when MAX_TOKEN is set: its webhook shares Telegram's listening address
+    (and server, when Telegram is on a webhook too), else it polls."""
+    settings = app.settings
+    if settings.max_token is None:
+        return None
+    from bot.channels.max.channel import MaxChannel
+
+    secret = settings.max_webhook_secret
+    return MaxChannel(
+        app,
+        token=settings.max_token.get_secret_value(),
+        api_url=settings.max_api_url,
+        webhook_url=settings.max_webhook_url,
+        webhook_secret=secret.get_secret_value() if secret is not None else None,
+        webhook_listen=settings.webhook_listen if settings.webhook_url is None else None,
+    )
 
 
 def hold_replies(app: App) -> Hold:
@@ -345,19 +375,39 @@ def hold_replies(app: App) -> Hold:
 
 
 async def _serve(
-    app: App, bot: Bot, dispatcher: Dispatcher, allowed: list[str], stop: asyncio.Event
+    app: App,
+    bot: Bot | None,
+    dispatcher: Dispatcher,
+    allowed: list[str],
+    stop: asyncio.Event,
+    max_channel: MaxChannel | None = None,
 ) -> None:
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
     from aiohttp import web
 
     settings = app.settings
-    if settings.webhook_url is None:
+
+    async def finish() -> None:
+        # MAX's updates in hand finish before the ledger they are written to closes.
+        if max_channel is not None:
+            await max_channel.stop()
+        await app.ledger.close()
+
+    if bot is None or settings.webhook_url is None:
+        if max_channel is not None:
+            await max_channel.start(dispatcher)
+        if bot is None:
+            await stop.wait()
+            await finish()
+            return
         from bot.runtime import Poller
 
         await bot.delete_webhook(drop_pending_updates=False)
         poller = Poller(bot, dispatcher, allowed_updates=allowed)
-        await poller.run(stop)  # on stop: the updates in hand finish, the rest stay unconfirmed
-        await app.ledger.close()
+        try:
+            await poller.run(stop)  # on stop: the updates in hand finish, the rest unconfirmed
+        finally:
+            await finish()
         return
     assert settings.webhook_secret is not None
     secret = settings.webhook_secret.get_secret_value()
@@ -365,6 +415,8 @@ async def _serve(
     SimpleRequestHandler(
         dispatcher=dispatcher, bot=bot, secret_token=secret, handle_in_background=False
     ).register(web_app, path=_url_path(settings.webhook_url))
+    if max_channel is not None and max_channel.webhook_url is not None:
+        max_channel.register_webhook(web_app)
     setup_application(web_app, dispatcher, bot=bot)
     host, _, port = settings.webhook_listen.rpartition(":")
     runner = web.AppRunner(web_app)
@@ -376,10 +428,12 @@ async def _serve(
         allowed_updates=allowed,
         drop_pending_updates=False,
     )
+    if max_channel is not None:
+        await max_channel.start(dispatcher)
     log.info("webhook serving on %s", settings.webhook_listen)
     try:
         await stop.wait()
-        await app.ledger.close()
+        await finish()
     finally:
         await runner.cleanup()  # closes the bot session
 

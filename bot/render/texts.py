@@ -300,8 +300,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "записано. Повторите команду чуть позже.",
         "error.telegram": "Telegram не ответил ({detail}). Ничего не изменено, попробуйте ещё раз.",
         "error.max": "MAX не ответил ({detail}). Ничего не изменено, попробуйте ещё раз.",
-        "error.max_alone": "Задан только MAX_TOKEN, а бот в MAX пока работает только вместе с "
-        "Telegram: задайте и BOT_TOKEN (образец — config.example.env).",
         "roadmaps.line": "  {slug} — {title}",
         "roadmaps.line_current": "* {slug} — {title} (текущая)",
         "roadmaps.used": "Текущая дорожная карта: «{title}» ({slug}). Бот показывает её.",
@@ -737,8 +735,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "was written. Run the command again in a moment.",
         "error.telegram": "Telegram did not answer ({detail}). Nothing was changed; try again.",
         "error.max": "MAX did not answer ({detail}). Nothing was changed; try again.",
-        "error.max_alone": "Only MAX_TOKEN is set, and the bot runs in MAX only alongside "
-        "Telegram so far: set BOT_TOKEN too (see config.example.env).",
         "roadmaps.line": "  {slug} — {title}",
         "roadmaps.line_current": "* {slug} — {title} (current)",
         "roadmaps.used": "The current roadmap is now «{title}» ({slug}). The bot serves it.",

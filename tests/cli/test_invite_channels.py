@@ -188,13 +188,3 @@ def test_neither_token_says_what_to_do(capsys: pytest.CaptureFixture[str]) -> No
         assert "BOT_TOKEN" in err
         assert "MAX_TOKEN" in err
         assert "config.example.env" in err
-
-
-def test_run_with_max_alone_says_so(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("MAX_TOKEN", "max-token")
-    code, _, err = run(capsys, "run")
-    assert code == 1
-    assert "BOT_TOKEN" in err
-    assert err.count("\n") == 1

@@ -278,6 +278,7 @@ async def test_the_running_bot_sends_in_every_configured_messenger(
             stop.set()
             await asyncio.wait_for(running, 5)
         finally:
+            assert reminders.bot is not None  # BOT_TOKEN is set
             await reminders.bot.session.close()
             assert reminders.max_api is not None
             await reminders.max_api.close()

@@ -14,6 +14,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.app import App, Reminders, build_bot, hold_replies, open_app
 from bot.config import load_settings
+from bot.delivery.sender import Sender
 from bot.services.clock import FixedClock
 from storage.outbox import NewMessage, OutboxStore
 from tests.delivery.support import TOKEN
@@ -64,17 +65,18 @@ async def test_a_reply_told_to_wait_long_is_sent_from_the_outbox(
         assert rows[0].not_before == LATE + timedelta(seconds=30)
         assert rows[0].not_before <= rows[1].not_before <= LATE + timedelta(seconds=31)
 
-        assert (await reminders.sender.drain()).sent == 0  # not before Telegram allows
+        assert (await telegram_sender(reminders).drain()).sent == 0  # not before Telegram allows
         assert isinstance(app.clock, FixedClock)
         app.clock.advance(timedelta(seconds=31))
-        stats = await reminders.sender.drain()
+        stats = await telegram_sender(reminders).drain()
         assert (stats.sent, stats.failed) == (2, 0)
         said = fake.messages_to(PERSON)
         assert [message.text for message in said] == ["Статус: 3 из 22", "и ещё одно"]
         assert said[0].button("Подробнее")["callback_data"] == "t:7"
-        assert (await reminders.sender.drain()).sent == 0  # once
+        assert (await telegram_sender(reminders).drain()).sent == 0  # once
     finally:
         await bot.session.close()
+        assert reminders.bot is not None  # BOT_TOKEN is set
         await reminders.bot.session.close()
 
 
@@ -117,10 +119,16 @@ async def test_a_reply_held_before_the_bot_was_channel_neutral_is_still_delivere
         )
     reminders = Reminders(app)
     try:
-        assert (await reminders.sender.drain()).sent == 1
+        assert (await telegram_sender(reminders).drain()).sent == 1
         [said] = fake.messages_to(PERSON)
         assert said.text == "Статус"
         assert said.button("Открыть")["callback_data"] == "t:open:7"
         assert said.button("План")["url"] == "https://example.org/plan"
     finally:
+        assert reminders.bot is not None  # BOT_TOKEN is set
         await reminders.bot.session.close()
+
+
+def telegram_sender(reminders: Reminders) -> Sender:
+    assert reminders.sender is not None  # BOT_TOKEN is set
+    return reminders.sender
