@@ -38,7 +38,7 @@ from aiogram.types import (
 from bot.domain.access import Action, Person, Role
 from bot.domain.channels import TELEGRAM
 from bot.domain.indicator_form import TEMPLATE, parse_indicator_form
-from bot.domain.invites import invite_link
+from bot.domain.invites import deep_link
 from bot.importers.errors import DocumentError
 from bot.messages import Outgoing
 from bot.render.progress import (
@@ -577,6 +577,7 @@ async def on_missing(
     people: PeopleService,
     state: FSMContext,
     bot: Bot,
+    channel: str = TELEGRAM,
 ) -> None:
     """The buttons under a list of the missing: «✉️ Пригласить», «✍️ Ввести за них»."""
     await query.answer()
@@ -605,7 +606,7 @@ async def on_missing(
             )
         ]
         lines += [
-            t("invite_missing.item", name=name, link=invite_link(username, invite.token))
+            t("invite_missing.item", name=name, link=deep_link(channel, username, invite.token))
             for name, invite in zip(nobody, invites, strict=False)
         ]
         if len(nobody) > MAX_NAMES:
