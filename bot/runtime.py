@@ -203,25 +203,50 @@ class Poller:
 
     async def _handle(self, update: Update) -> bool:
         """Handle one update, trying a transient failure again; False if stopped meanwhile."""
-        for attempt in range(1, self.attempts + 1):
-            last = attempt == self.attempts
-            try:
-                await self.dispatcher.feed_update(self.bot, update, **{LAST_ATTEMPT: last})
-            except TransientFailure as error:
-                if self._stopping:
-                    return False
-                pause = self.backoff[min(attempt, len(self.backoff)) - 1]
-                log.warning(
-                    "update %s failed (%s); attempt %s, again in %s s",
-                    update.update_id,
-                    error.__cause__ or error,
-                    attempt,
-                    pause,
-                )
-                await self._sleep(pause)
-                continue
-            except Exception:
-                # Not ours to retry (the error handler answered what it could): done.
-                log.exception("update %s failed", update.update_id)
-            return True
+
+        async def feed(last: bool) -> None:
+            await self.dispatcher.feed_update(self.bot, update, **{LAST_ATTEMPT: last})
+
+        return await handled(
+            feed,
+            f"update {update.update_id}",
+            attempts=self.attempts,
+            backoff=self.backoff,
+            sleep=self._sleep,
+            stopping=lambda: self._stopping,
+        )
+
+
+async def handled(
+    feed: Callable[[bool], Awaitable[None]],
+    name: str,
+    *,
+    attempts: int,
+    backoff: Sequence[float],
+    sleep: Callable[[float], Awaitable[object]],
+    stopping: Callable[[], bool],
+) -> bool:
+    """Handle one update through `feed(last_attempt)`, trying a transient failure again after
+    the `backoff` pauses, up to `attempts` times; False if stopping meanwhile (the update stays
+    with the messenger). Any other error was answered by the error handler: not ours to retry.
+    Telegram's poller and MAX's share this policy."""
+    for attempt in range(1, attempts + 1):
+        try:
+            await feed(attempt == attempts)
+        except TransientFailure as error:
+            if stopping():
+                return False
+            pause = backoff[min(attempt, len(backoff)) - 1]
+            log.warning(
+                "%s failed (%s); attempt %s, again in %s s",
+                name,
+                error.__cause__ or error,
+                attempt,
+                pause,
+            )
+            await sleep(pause)
+            continue
+        except Exception:
+            log.exception("%s failed", name)
         return True
+    return True

@@ -34,7 +34,7 @@ from bot.channels.max.front import MaxFrontEnd
 from bot.channels.max.inbound import Inbound
 from bot.channels.max.updates import MaxUpdate
 from bot.domain.channels import MAX
-from bot.runtime import TransientFailure
+from bot.runtime import handled
 from bot.services.clock import Clock
 from bot.services.updates import UpdateLedger
 from storage.db import Database
@@ -163,26 +163,18 @@ class MaxPoller:
 
     async def _handle(self, inbound: Inbound) -> bool:
         """Handle one update, trying a transient failure again; False if stopped meanwhile."""
-        for attempt in range(1, self.attempts + 1):
-            try:
-                await self.front.deliver(inbound, last_attempt=attempt == self.attempts)
-            except TransientFailure as error:
-                if self._stopping:
-                    return False
-                pause = self.backoff[min(attempt, len(self.backoff)) - 1]
-                log.warning(
-                    "MAX event %s failed (%s); attempt %s, again in %s s",
-                    inbound.key,
-                    error.__cause__ or error,
-                    attempt,
-                    pause,
-                )
-                await self._sleep(pause)
-                continue
-            except Exception:
-                log.exception("MAX event %s failed", inbound.key)  # answered; not ours to retry
-            return True
-        return True
+
+        async def feed(last: bool) -> None:
+            await self.front.deliver(inbound, last_attempt=last)
+
+        return await handled(
+            feed,
+            f"MAX event {inbound.key}",
+            attempts=self.attempts,
+            backoff=self.backoff,
+            sleep=self._sleep,
+            stopping=lambda: self._stopping,
+        )
 
     async def _pause(self, seconds: float, stopping: asyncio.Task[bool]) -> None:
         waiting = asyncio.ensure_future(self._sleep(seconds))
