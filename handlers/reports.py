@@ -35,12 +35,14 @@ from aiogram.types import (
     Update,
 )
 
+from bot.channels.telegram.markup import to_markup
 from bot.domain.access import Action, Person, Role
 from bot.domain.channels import TELEGRAM
 from bot.domain.indicator_form import TEMPLATE, parse_indicator_form
 from bot.domain.invites import deep_link
 from bot.importers.errors import DocumentError
 from bot.messages import Outgoing
+from bot.render.outbox import question_buttons
 from bot.render.progress import (
     MAX_NAMES,
     render_concerns,
@@ -88,36 +90,6 @@ from handlers.replies import answer_long, send
 
 SHEETS = (".xlsx", ".csv")
 DOWNLOAD_CHUNK = 64 * 1024
-
-
-def question_keyboard(
-    questions: Sequence[Question], organisation_id: int, t: Texts
-) -> InlineKeyboardMarkup | None:
-    """One-tap answers under a single question: last week's number again, or zero; each
-    button names the indicator, so it answers that question and no other."""
-    if len(questions) != 1:
-        return None
-    question = questions[0]
-    indicator_id = question.indicator.id or 0
-    buttons = []
-    if question.previous is not None:
-        buttons.append(
-            InlineKeyboardButton(
-                text=t("button.same", value=question.previous),
-                callback_data=ReportButton(
-                    action="v", ref=organisation_id, value=question.previous, i=indicator_id
-                ).pack(),
-            )
-        )
-    buttons.append(
-        InlineKeyboardButton(
-            text=t("button.zero"),
-            callback_data=ReportButton(
-                action="v", ref=organisation_id, value=0, i=indicator_id
-            ).pack(),
-        )
-    )
-    return InlineKeyboardMarkup(inline_keyboard=[buttons])
 
 
 def confirm_keyboard(draft_id: int, t: Texts, indicator_id: int = 0) -> InlineKeyboardMarkup:
@@ -230,7 +202,7 @@ async def report_command(
         for number, question in enumerate(mine, start=1):
             await message.answer(
                 render_question([question], t, position=(number, len(mine))),
-                reply_markup=question_keyboard([question], ids[organisation], t),
+                reply_markup=to_markup(question_buttons([question], ids[organisation], t)),
             )
 
 
