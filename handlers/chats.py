@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.access import Action, Person
+from bot.domain.channels import TELEGRAM
 from bot.render.texts import Texts
 from bot.services.clock import Clock
 from bot.services.parties import PartyService
@@ -27,6 +28,7 @@ async def bind(
     t: Texts,
     parties: PartyService,
     clock: Clock,
+    channel: str = TELEGRAM,
 ) -> None:
     """`/bind`: choose a party by button; `/bind <organisation>`: bind to that organisation."""
     if not person.is_admin:
@@ -34,7 +36,7 @@ async def bind(
     if command.args and command.args.strip():
         chat = message.chat
         name, new = await parties.bind_chat_to_organisation(
-            person, chat.id, chat.title, command.args.strip(), clock.now()
+            person, chat.id, chat.title, command.args.strip(), clock.now(), channel=channel
         )
         key = "bind.ok" if new else "bind.already"
         await message.answer(t(key, title=chat.title or str(chat.id), target=name))
@@ -53,13 +55,14 @@ async def bind_party(
     t: Texts,
     parties: PartyService,
     clock: Clock,
+    channel: str = TELEGRAM,
 ) -> None:
     await query.answer()
     if not isinstance(query.message, Message):
         return
     chat = query.message.chat
     name, new = await parties.bind_chat(
-        person, chat.id, chat.title, callback_data.index, clock.now()
+        person, chat.id, chat.title, callback_data.index, clock.now(), channel=channel
     )
     key = "bind.ok" if new else "bind.already"
     await query.message.answer(t(key, title=chat.title or str(chat.id), target=name))

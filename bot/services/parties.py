@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.access import Action, OrgTree, Person, may
+from bot.domain.channels import TELEGRAM
 from bot.domain.links import Clear, EveryOfKind, PartyLink, link_targets, parse_party_target
 from bot.services.clock import Clock
 from bot.services.people import Forbidden, UnknownOrganisation, actor_name
@@ -126,9 +127,17 @@ class PartyService:
             return (await self._views(connection, tree))[index - 1]
 
     async def bind_chat(
-        self, person: Person, chat_id: int, title: str | None, index: int, now: datetime
+        self,
+        person: Person,
+        chat_id: int,
+        title: str | None,
+        index: int,
+        now: datetime,
+        *,
+        channel: str = TELEGRAM,
     ) -> tuple[str, bool]:
-        """Make a group chat a reminder target for party N; (party name, newly bound)."""
+        """Make a group chat (of `channel`) a reminder target for party N; (party name,
+        newly bound)."""
         tree = await self.snapshots.tree()
         if not may(person, Action.BIND_CHAT, tree):
             raise Forbidden(Action.BIND_CHAT)
@@ -143,13 +152,23 @@ class PartyService:
                     parties.c.roadmap_id == header.id, parties.c.name == name
                 )
             )
-            new = await _bind(connection, person, chat_id, title, name, now, party_id=party_id)
+            new = await _bind(
+                connection, person, chat_id, title, name, now, channel, party_id=party_id
+            )
         return name, new
 
     async def bind_chat_to_organisation(
-        self, person: Person, chat_id: int, title: str | None, query: str, now: datetime
+        self,
+        person: Person,
+        chat_id: int,
+        title: str | None,
+        query: str,
+        now: datetime,
+        *,
+        channel: str = TELEGRAM,
     ) -> tuple[str, bool]:
-        """Make a group chat a reminder target for an organisation; (its name, newly bound)."""
+        """Make a group chat (of `channel`) a reminder target for an organisation; (its name,
+        newly bound)."""
         tree = await self.snapshots.tree()
         if not may(person, Action.BIND_CHAT, tree):
             raise Forbidden(Action.BIND_CHAT)
@@ -160,7 +179,14 @@ class PartyService:
             raise AmbiguousOrganisation(query, matches)
         async with self.database.transaction() as connection:
             new = await _bind(
-                connection, person, chat_id, title, matches[0], now, organisation=matches[0]
+                connection,
+                person,
+                chat_id,
+                title,
+                matches[0],
+                now,
+                channel,
+                organisation=matches[0],
             )
         return matches[0], new
 
@@ -172,6 +198,7 @@ async def _bind(
     title: str | None,
     target: str,
     now: datetime,
+    channel: str,
     *,
     party_id: int | None = None,
     organisation: str | None = None,
@@ -183,6 +210,7 @@ async def _bind(
         organisation=organisation,
         created_by=person.id,
         now=now,
+        channel=channel,
     )
     if new:
         await AuditLog(connection).record(
