@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from bot.channels.names import bot_names
 from bot.config import Settings
+from bot.domain.channels import TELEGRAM
 from bot.render.texts import Texts
 from bot.services.clock import Clock, SystemClock
 from bot.services.collection import QuestionPlanner
@@ -364,12 +365,12 @@ def _max_channel(app: App) -> MaxChannel | None:
     )
 
 
-def hold_replies(app: App) -> Hold:
-    """The outbox, holding the text replies Telegram tells to wait long
-    (bot/channels/telegram/retry.py)."""
+def hold_replies(app: App, channel: str = TELEGRAM) -> Hold:
+    """The outbox, holding the text replies a messenger tells to wait long
+    (bot/channels/telegram/retry.py) for that messenger's sender."""
 
     async def hold(chat_id: int, reply: Outgoing, seconds: float) -> None:
-        await app.held_replies.hold(chat_id, reply, seconds=seconds)
+        await app.held_replies.hold(chat_id, reply, seconds=seconds, channel=channel)
 
     return hold
 

@@ -1,4 +1,9 @@
-"""Each person's command menu shows their own commands (`setMyCommands` per chat)."""
+"""Each person's command menu shows their own commands (`setMyCommands` per chat).
+
+A messenger with one menu for everyone (MAX: ``PATCH /me/commands``, no scopes, at most 32)
+gets ``publish_shared``: every command, in the bot's language; /help tells each person which
+are theirs. A menu of /help alone, as strangers see in Telegram, would hide every command from
+the people who have joined, and they are the ones who use the bot."""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 
 from bot.domain.access import Person
 from bot.domain.channels import TELEGRAM
-from bot.render.telegram import commands_for
+from bot.render.telegram import commands_for, every_command
 from bot.render.texts import MESSAGES, Texts
 
 log = logging.getLogger(__name__)
@@ -36,6 +41,14 @@ class MenuPublisher:
             await bot.set_my_commands(
                 _commands(["help"], language), scope=BotCommandScopeDefault(), language_code=code
             )
+
+    async def publish_shared(self, bot: Bot) -> None:
+        """The one menu of a messenger without scopes (see the module); a failure only costs
+        the menu."""
+        try:
+            await bot.set_my_commands(_commands(every_command(), self.default))
+        except TelegramAPIError as error:
+            log.warning("could not set the bot's menu: %s", error)
 
     async def publish(self, bot: Bot, person: Person) -> None:
         """A person's own menu, in their language; a failure only costs the menu."""

@@ -89,6 +89,12 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return [part for part in parts if part.strip()] or [text[:limit]]
 
 
+def every_command() -> list[str]:
+    """Every command of a private chat: the one menu of a messenger that has no menu per
+    person (MAX); /help still tells each person which are theirs."""
+    return [name for name, _ in COMMANDS]
+
+
 def commands_for(person: Person) -> list[str]:
     actions = set().union(*(ALLOWED[binding.role] for binding in person.bindings))
     if not person.known:

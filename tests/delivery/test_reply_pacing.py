@@ -1,13 +1,16 @@
-"""Replies to one chat keep Telegram's pace for a chat (a burst of three, then one a second);
-only that chat waits, and the clock the pacing reads is the monotonic one it is given."""
+"""Replies to one chat keep the messenger's pace for a chat (a burst of three, then one a second
+on Telegram, two on MAX); only that chat waits, and the clock the pacing reads is the monotonic
+one it is given. A text reply still refused with a 429 after the last try is held, not lost."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, SendMessage
 
-from bot.channels.telegram.retry import PACE_BURST, PACE_INTERVAL, RetryRequests
+from bot.channels.telegram.retry import MAX_ATTEMPTS, PACE_BURST, PACE_INTERVAL, RetryRequests
+from bot.messages import MAX_LIMITS, Outgoing
 
 
 class Clock:
@@ -45,3 +48,41 @@ async def test_a_burst_then_one_a_second_and_other_chats_go_on() -> None:
     assert times[PACE_BURST:] == [PACE_INTERVAL, 2 * PACE_INTERVAL]  # then one a second
     assert [chat for chat, _ in clock.slept] == [1, 1]  # only chat 1 waited
     assert [chat for _, chat in sent[-2:]] == [2, None]  # another chat, a callback: at once
+
+
+async def test_max_replies_keep_maxs_pace_of_two_a_second() -> None:
+    clock = Clock()
+    paced = RetryRequests(clock.sleep, monotonic=clock.monotonic, limits=MAX_LIMITS)
+    sent: list[float] = []
+
+    async def make_request(bot: Any, method: Any) -> Any:
+        sent.append(clock.now)
+        return True
+
+    for n in range(5):
+        await paced(make_request, None, SendMessage(chat_id=1, text=f"часть {n}"))  # type: ignore[arg-type]
+    assert sent == [0.0, 0.0, 0.0, 0.5, 1.0]
+
+
+async def test_a_text_reply_refused_on_every_try_is_held_not_lost() -> None:
+    """MAX's 429 names no wait: the backoff's short ones are waited for, and a reply still
+    refused on the last try goes to the outbox (as Telegram's long 429 does)."""
+    clock = Clock()
+    held: list[tuple[int, str, float]] = []
+
+    async def hold(chat_id: int, reply: Outgoing, seconds: float) -> None:
+        held.append((chat_id, reply.text, seconds))
+
+    paced = RetryRequests(clock.sleep, hold=hold, monotonic=clock.monotonic)
+    tries = 0
+
+    async def make_request(bot: Any, method: Any) -> Any:
+        nonlocal tries
+        tries += 1
+        raise TelegramRetryAfter(method=method, message="too.many.requests", retry_after=tries)
+
+    said = await paced(make_request, None, SendMessage(chat_id=1, text="Статус"))  # type: ignore[arg-type]
+    assert tries == MAX_ATTEMPTS
+    assert [seconds for _, seconds in clock.slept] == [1, 2, 3]
+    assert held == [(1, "Статус", float(MAX_ATTEMPTS))]
+    assert said.message_id == 0  # type: ignore[attr-defined]

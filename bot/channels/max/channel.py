@@ -10,9 +10,11 @@
     await channel.stop()               # before app.ledger.close(): the ledger is shared
 
 ``start`` asks MAX who the bot is (``GET /me``), builds ``channel.bot`` (an aiogram ``Bot`` on
-``MaxSession``: what handlers say goes to MAX) and either polls (``MaxPoller``; a webhook
-subscription left over is removed first, as MAX does not poll while one exists) or
-subscribes ``webhook_url`` with the secret and serves pushes (``MaxWebhook``) on
+``MaxSession``: what handlers say goes to MAX, through the reply retries Telegram's Bot has:
+a text reply MAX keeps refusing with 429 is held in the outbox for MAX's sender), publishes
+the command menu (``PATCH /me/commands``: MAX has one for everyone) and either polls
+(``MaxPoller``; a webhook subscription left over is removed first, as MAX does not poll while
+one exists) or subscribes ``webhook_url`` with the secret and serves pushes (``MaxWebhook``) on
 ``webhook_listen``. Without ``webhook_listen`` the root mounts the pushes on its own aiohttp
 application with ``channel.register_webhook(web_app, path)`` (before that application
 starts); pushes that arrive before ``start`` finished are answered 503 (MAX retries).
@@ -32,7 +34,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.app import App, bot_defaults
+from bot.app import App, bot_defaults, hold_replies
 from bot.channels.max.api import DEFAULT_BASE_URL, MaxApi
 from bot.channels.max.front import MaxFrontEnd
 from bot.channels.max.inbound import BotIdentity
@@ -40,6 +42,9 @@ from bot.channels.max.poller import MaxPoller
 from bot.channels.max.session import MaxSession
 from bot.channels.max.transport import MaxTransport
 from bot.channels.max.webhook import MaxWebhook
+from bot.channels.telegram.retry import RetryRequests
+from bot.domain.channels import MAX
+from bot.messages import MAX_LIMITS
 
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
@@ -87,6 +92,7 @@ class MaxChannel:
     async def start(self, dispatcher: Dispatcher) -> None:
         """Serve MAX: poll in the background, or subscribe and serve the webhook."""
         await self.prepare(dispatcher)
+        await self.publish_menu()
         if self.webhook_url is None:
             for url in await self.api.subscriptions():
                 log.info("MAX: removing the webhook %s to poll", url)
@@ -114,12 +120,14 @@ class MaxChannel:
 
         me = await self.api.me()
         identity = BotIdentity(me.user_id, me.first_name)
+        app = self.app
+        session = MaxSession(self.transport)
+        session.middleware(RetryRequests(hold=hold_replies(app, MAX), limits=MAX_LIMITS))
         self.bot = Bot(
             token=f"{me.user_id}:max",  # aiogram wants Telegram's shape; MAX never sees it
-            session=MaxSession(self.transport),
+            session=session,
             default=bot_defaults(),
         )
-        app = self.app
         self.front = MaxFrontEnd(self.bot, dispatcher, app.database, app.clock, identity)
         log.info("MAX bot @%s (%s) starting", me.username, me.user_id)
         if self.webhook_url is None:
@@ -135,6 +143,13 @@ class MaxChannel:
         else:
             assert self.webhook_secret is not None
             self.webhook = MaxWebhook(self.front, app.ledger, self.webhook_secret)
+
+    async def publish_menu(self) -> None:
+        """MAX's one command menu (handlers/menus.py says which commands)."""
+        from handlers.menus import MenuPublisher
+
+        assert self.bot is not None
+        await MenuPublisher(self.app.settings.language).publish_shared(self.bot)
 
     def register_webhook(self, web_app: web.Application, path: str | None = None) -> None:
         """Serve MAX's pushes on ``web_app`` at ``path`` (by default the webhook URL's)."""

@@ -9,10 +9,16 @@ Replies to one chat are paced (`_pace`): a burst of three, then one a second, as
 allows one chat; only that chat's handler waits.
 
 A text reply told to wait longer than `HOLD_AFTER` is not waited for: it goes to the outbox
-(`hold`), due when Telegram allows, and the handler carries on as if it were sent. So do the
-chat's next text replies until then, so that they arrive in order. Other calls (files, edits,
-callback answers) are per chat and rare; they wait, up to `MAX_RETRY_AFTER`, holding only
-their own chat.
+(`hold`), due when Telegram allows, and the handler carries on as if it were sent. So does a
+text reply still refused with a 429 after the last try. So do the chat's next text replies
+until then, so that they arrive in order. Other calls (files, edits, callback answers) are
+per chat and rare; they wait, up to `MAX_RETRY_AFTER`, holding only their own chat.
+
+The same middleware serves MAX's Bot (bot/channels/max/channel.py), whose session says these
+calls on MAX: one rule for both. MAX's 429 carries no Retry-After; its session gives
+`retry_after` from MaxApi's backoff (1 s, 2, 4, 8 … while 429s keep coming), so a reply is
+tried again after 1, 2 and 4 s and then held. `limits` gives the chat's pace (Telegram's one
+a second; MAX's two), and `hold` writes to the outbox in the bot's own channel.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, InlineKeyboardMarkup, Message
 
 from bot.channels.telegram.markup import from_markup
-from bot.messages import Outgoing
+from bot.messages import TELEGRAM_LIMITS, ChannelLimits, Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +51,7 @@ MAX_ATTEMPTS = 4
 MAX_RETRY_AFTER = 60.0  # a longer demand fails the call rather than freezing a handler
 HOLD_AFTER = 5.0  # a text reply told to wait longer than this goes to the outbox
 PACE_BURST = 3  # replies to one chat sent at once (a reply of three messages) ...
-PACE_INTERVAL = 1.0  # ... and then one a second, Telegram's pace for one chat
+PACE_INTERVAL = 1.0 / TELEGRAM_LIMITS.per_chat_per_second  # ... then Telegram's pace for a chat
 
 Hold = Callable[[int, Outgoing, float], Awaitable[None]]
 
@@ -57,10 +63,12 @@ class RetryRequests(BaseRequestMiddleware):
         *,
         hold: Hold | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        limits: ChannelLimits = TELEGRAM_LIMITS,
     ) -> None:
         self.sleep = sleep
         self.hold = hold
         self.monotonic = monotonic
+        self.interval = 1.0 / limits.per_chat_per_second  # the pace for one chat
         self._held_until: dict[int, float] = {}  # chat id -> until when its replies are held
         self._full_at: dict[int, float] = {}  # chat id -> when its pace allows a burst again
 
@@ -86,7 +94,7 @@ class RetryRequests(BaseRequestMiddleware):
                 return await make_request(bot, method)
             except TelegramRetryAfter as error:
                 wait = float(error.retry_after)
-                if holdable is not None and wait > HOLD_AFTER:
+                if holdable is not None and (wait > HOLD_AFTER or attempt == MAX_ATTEMPTS):
                     chat_id, reply = holdable
                     self._held_until[chat_id] = self.monotonic() + wait
                     log.warning("sendMessage: 429 for %s s, the reply goes to the outbox", wait)
@@ -106,8 +114,8 @@ class RetryRequests(BaseRequestMiddleware):
         raise AssertionError("unreachable")
 
     async def _pace(self, method: TelegramMethod[Any]) -> None:
-        """Replies to one chat keep to Telegram's pace for a chat: a burst of PACE_BURST, then
-        one per PACE_INTERVAL seconds. Only that chat's handler waits."""
+        """Replies to one chat keep to the messenger's pace for a chat: a burst of PACE_BURST,
+        then one per `interval` seconds. Only that chat's handler waits."""
         if not method.__api_method__.startswith("send"):
             return
         chat_id = getattr(method, "chat_id", None)
@@ -116,8 +124,8 @@ class RetryRequests(BaseRequestMiddleware):
         now = self.monotonic()
         # A token bucket per chat, kept as the instant it is full again.
         full_at = max(self._full_at.get(chat_id, now), now)
-        wait = full_at - now - (PACE_BURST - 1) * PACE_INTERVAL
-        self._full_at[chat_id] = full_at + PACE_INTERVAL
+        wait = full_at - now - (PACE_BURST - 1) * self.interval
+        self._full_at[chat_id] = full_at + self.interval
         if len(self._full_at) > 4096:  # forget the chats that are full again
             self._full_at = {chat: at for chat, at in self._full_at.items() if at > now}
         if wait > 0:
