@@ -1,5 +1,10 @@
 """A sender as its own process, for the crash test: ``python -m tests.delivery.sender_process
-DB_URL FAKE_URL TOKEN [--lease S] [--rate N] [--in-flight N] [--batch N]``.
+DB_URL FAKE_URL TOKEN [--channel telegram|max] [--lease S] [--rate N] [--in-flight N]
+[--batch N]``.
+
+The channel's transport as the bot has it: Telegram's over a plain aiogram Bot against the fake
+Bot API, MAX's (MaxDelivery over MaxTransport and MaxApi) against the fake MAX; the sender
+claims that channel's rows only.
 
 Sends until nothing is pending or sending (a dead sender's rows are taken over once their
 lease ends), prints what it did and exits 0. The payload is the text.
@@ -10,6 +15,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from aiogram import Bot
@@ -18,35 +25,52 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
+from bot.channels.max import MaxApi, MaxTransport
+from bot.channels.max.delivery import MaxDelivery
 from bot.channels.telegram.transport import TelegramTransport
 from bot.delivery.limits import RateLimits
 from bot.delivery.sender import Sender
+from bot.delivery.transport import Transport
+from bot.domain.channels import CHANNELS, MAX
 from bot.services.clock import SystemClock
 from storage.db import Database
 from tests.delivery.support import payload_as_text
 
 
+@asynccontextmanager
+async def transport(channel: str, fake_url: str, token: str) -> AsyncIterator[Transport]:
+    """The channel's transport against its fake, closed afterwards."""
+    if channel == MAX:
+        async with MaxApi(token, base_url=fake_url) as api:
+            yield MaxDelivery(MaxTransport(api))
+        return
+    session = AiohttpSession(api=TelegramAPIServer.from_base(fake_url))
+    bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    try:
+        yield TelegramTransport(bot)
+    finally:
+        await session.close()
+
+
 async def deliver(args: argparse.Namespace) -> None:
     database = Database(args.db_url)
     await database.upgrade()
-    session = AiohttpSession(api=TelegramAPIServer.from_base(args.fake_url))
-    bot = Bot(args.token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-    sender = Sender(
-        database,
-        TelegramTransport(bot),
-        SystemClock(),
-        payload_as_text,
-        limits=RateLimits(per_second=args.rate, per_chat_per_second=1),
-        lease=timedelta(seconds=args.lease),
-        batch=args.batch,
-        max_in_flight=args.in_flight,
-    )
     try:
-        print(f"sender {sender.worker} started", flush=True)
-        stats = await sender.drain(wait_for_retries=True)
-        print(f"done: {stats}", flush=True)
+        async with transport(args.channel, args.fake_url, args.token) as messenger:
+            sender = Sender(
+                database,
+                messenger,
+                SystemClock(),
+                payload_as_text,
+                limits=RateLimits(per_second=args.rate, per_chat_per_second=1),
+                lease=timedelta(seconds=args.lease),
+                batch=args.batch,
+                max_in_flight=args.in_flight,
+            )
+            print(f"{args.channel} sender {sender.worker} started", flush=True)
+            stats = await sender.drain(wait_for_retries=True)
+            print(f"done: {stats}", flush=True)
     finally:
-        await session.close()
         await database.dispose()
 
 
@@ -55,6 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("db_url")
     parser.add_argument("fake_url")
     parser.add_argument("token")
+    parser.add_argument("--channel", choices=CHANNELS, default="telegram")
     parser.add_argument("--lease", type=float, default=2.0, help="seconds")
     parser.add_argument("--rate", type=float, default=200.0, help="messages per second")
     parser.add_argument("--in-flight", type=int, default=32)

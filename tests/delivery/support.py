@@ -12,6 +12,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
+from bot.domain.channels import TELEGRAM
 from bot.messages import Outgoing
 from bot.services.clock import FixedClock
 from storage.db import Database
@@ -38,9 +39,20 @@ def messages(
     *,
     kind: str = "digest",
     round_: date = ROUND,
+    channel: str = TELEGRAM,
 ) -> list[NewMessage]:
+    """A message to each chat (in Telegram a private chat's id is its person's too)."""
+    person = (lambda chat: chat if chat > 0 else None) if channel == TELEGRAM else None
     return [
-        NewMessage(chat, chat if chat > 0 else None, kind, round_, f"hello {chat}", not_before)
+        NewMessage(
+            chat,
+            person(chat) if person else None,
+            kind,
+            round_,
+            f"hello {chat}",
+            not_before,
+            channel=channel,
+        )
         for chat in chats
     ]
 

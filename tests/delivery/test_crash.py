@@ -1,8 +1,10 @@
 """kill -9 in the middle of a round: nothing is lost, and only what was in flight is doubled.
 
-Real processes: the sender (tests/delivery/sender_process.py) runs against the fake Bot API
-over HTTP, is killed with SIGKILL part way through a 2,000-message round, and is started
-again; the second one takes over the dead one's rows once their (short) lease has run out.
+Real processes: the sender (tests/delivery/sender_process.py) runs against the channel's fake
+over HTTP (the fake Bot API for Telegram, the fake MAX for MAX), is killed with SIGKILL part
+way through a 2,000-message round, and is started again; the second one takes over the dead
+one's rows once their (short) lease has run out. On MAX most people are written to by their
+dialog's chat id and every fourth by their user id (no dialog id known), as the bot does.
 """
 
 from __future__ import annotations
@@ -11,11 +13,20 @@ import asyncio
 import signal
 import sys
 from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+import pytest
+
+from bot.domain.channels import MAX, TELEGRAM, Identity
 from bot.services.clock import SystemClock
 from storage.db import Database
+from storage.people import PeopleStore
 from tests.delivery.support import TOKEN, all_rows, messages, plan
+from tests.fake_max import FakeMax
 from tests.fake_telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,17 +35,87 @@ IN_FLIGHT = 16
 BATCH = 100
 LEASE = 2.0
 WAIT = 60.0
+MAX_TOKEN = "max-test-token"
 
 
-async def start_sender(db_url: str, api_url: str, log: Path) -> asyncio.subprocess.Process:
+@dataclass
+class Round:
+    """One channel's round against its fake: the token it takes, the outbox's chat of every
+    row, and the outbox chat of each message the fake took (in the order taken)."""
+
+    channel: str
+    fake: FakeTelegram | FakeMax
+    token: str
+    chats: set[int]
+    landed: Callable[[], list[int]]
+
+
+@asynccontextmanager
+async def telegram_round(database: Database, now: datetime) -> AsyncIterator[Round]:
+    chats = range(1, CHATS + 1)
+    assert await plan(database, messages(chats, now), now) == CHATS
+    async with FakeTelegram(valid_token=TOKEN) as fake:
+        fake.delay("sendMessage", 0.01)  # answered late: more is in flight at the kill
+        yield Round(
+            TELEGRAM,
+            fake,
+            TOKEN,
+            set(chats),
+            lambda: [message.chat_id for message in fake.sent],
+        )
+
+
+@asynccontextmanager
+async def max_round(database: Database, now: datetime) -> AsyncIterator[Round]:
+    async with FakeMax(token=MAX_TOKEN) as fake:
+        fake.rate_limit(None, None)  # the test's pace is far above MAX's; its limits aside
+        fake.delay("POST /messages", 0.01)  # answered late: more is in flight at the kill
+        users = range(1, CHATS + 1)
+        for user in users:
+            fake.start_bot(user)
+        # Every fourth person's dialog id is unknown: the bot writes to them by user id.
+        by_user_id = set(users[::4])
+        outbox_chat = {
+            fake.dialog_id(user): user if user in by_user_id else fake.dialog_id(user)
+            for user in users
+        }
+        async with database.transaction() as connection:
+            people = PeopleStore(connection)
+            for user in sorted(by_user_id):
+                await people.identify(
+                    Identity(MAX, str(user), None),
+                    name=f"user {user}",
+                    username=None,
+                    language="ru",
+                    now=now,
+                )
+        chats = set(outbox_chat.values())
+        assert await plan(database, messages(chats, now, channel=MAX), now) == CHATS
+        yield Round(
+            MAX,
+            fake,
+            MAX_TOKEN,
+            chats,
+            lambda: [outbox_chat[message.chat_id] for message in fake.sent],
+        )
+        by_user = [call.query.get("user_id") for call in fake.calls("POST /messages") if call.ok]
+        assert {int(user) for user in by_user if user is not None} == by_user_id
+
+
+ROUNDS = {TELEGRAM: telegram_round, MAX: max_round}
+
+
+async def start_sender(round_: Round, db_url: str, log: Path) -> asyncio.subprocess.Process:
     with log.open("ab") as output:
         return await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "tests.delivery.sender_process",
             db_url,
-            api_url,
-            TOKEN,
+            round_.fake.url,
+            round_.token,
+            "--channel",
+            round_.channel,
             "--lease",
             str(LEASE),
             "--rate",
@@ -49,8 +130,9 @@ async def start_sender(db_url: str, api_url: str, log: Path) -> asyncio.subproce
         )
 
 
+@pytest.mark.parametrize("channel", list(ROUNDS))
 async def test_a_killed_sender_loses_nothing_and_doubles_only_what_was_in_flight(
-    tmp_path: Path,
+    tmp_path: Path, channel: str
 ) -> None:
     db_url = f"sqlite:///{tmp_path / 'x.db'}"
     log = tmp_path / "sender.log"
@@ -58,23 +140,24 @@ async def test_a_killed_sender_loses_nothing_and_doubles_only_what_was_in_flight
     await database.upgrade()
     try:
         now = SystemClock().now()
-        assert await plan(database, messages(range(1, CHATS + 1), now), now) == CHATS
-
-        async with FakeTelegram(valid_token=TOKEN) as fake:
-            fake.delay("sendMessage", 0.01)  # answered late: more is in flight at the kill
-            first = await start_sender(db_url, fake.url, log)
+        async with ROUNDS[channel](database, now) as round_:
+            first = await start_sender(round_, db_url, log)
             try:
-                await fake.wait_for(lambda: len(fake.sent) >= 700, timeout=WAIT, what="700")
+                await round_.fake.wait_for(
+                    lambda: len(round_.landed()) >= 700, timeout=WAIT, what="700"
+                )
             finally:
                 first.send_signal(signal.SIGKILL)
                 await first.wait()
             assert first.returncode == -signal.SIGKILL
             await asyncio.sleep(0.3)  # requests already on the wire arrive and are counted
 
-            at_kill = Counter(message.chat_id for message in fake.sent)
+            at_kill = Counter(round_.landed())
             assert len(at_kill) < CHATS, "killed too late to test anything"
             assert set(at_kill.values()) == {1}
             rows = {row.chat_id: row for row in await all_rows(database)}
+            assert set(rows) == round_.chats
+            assert {row.channel for row in rows.values()} == {channel}
             # Sent and recorded: delivered. Sent and not yet recorded: these are in flight.
             assert all(at_kill[chat] == 1 for chat, row in rows.items() if row.status == "sent")
             in_flight = {
@@ -82,12 +165,12 @@ async def test_a_killed_sender_loses_nothing_and_doubles_only_what_was_in_flight
             }
             assert len(in_flight) <= IN_FLIGHT
 
-            second = await start_sender(db_url, fake.url, log)
+            second = await start_sender(round_, db_url, log)
             assert await asyncio.wait_for(second.wait(), WAIT) == 0, log.read_text()
-            assert fake.internal_errors == []
-            final = Counter(message.chat_id for message in fake.sent)
+            assert round_.fake.internal_errors == []
+            final = Counter(round_.landed())
 
-        assert set(final) == set(range(1, CHATS + 1)), "a message was lost"
+        assert set(final) == round_.chats, "a message was lost"
         doubled = {chat for chat, count in final.items() if count > 1}
         assert max(final.values()) <= 2
         assert doubled == in_flight  # exactly the ones sent and not recorded at the kill

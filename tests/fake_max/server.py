@@ -443,6 +443,13 @@ class FakeMax(FakeApiServer[Request, ApiError]):
 
     def _app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
+        # Control endpoints for a fake run as its own process (python -m tests.fake_max):
+        # the test or benchmark plays users and reads what was sent over HTTP.
+        app.router.add_post("/_fake/start", self._control_start)
+        app.router.add_post("/_fake/message", self._control_message)
+        app.router.add_get("/_fake/sent", self._control_sent)
+        app.router.add_get("/_fake/requests", self._control_requests)
+        app.router.add_get("/_fake/violations", self._control_violations)
         app.router.add_route("*", "/{path:.*}", self._handle)
         return app
 
@@ -893,6 +900,50 @@ class FakeMax(FakeApiServer[Request, ApiError]):
         if stored is None:
             return ApiError(404, "not.found", "File not found").response()
         return web.Response(body=stored.data, content_type="application/octet-stream")
+
+    # ------------------------------------------------------------------ control (over HTTP)
+
+    async def _control_start(self, http: web.Request) -> web.StreamResponse:
+        """``{"user_ids": [...], "payload": …}``: each user starts the bot; their dialogs."""
+        body = await http.json()
+        payload = body.get("payload")
+        dialogs: JSON = {}
+        for user_id in body.get("user_ids", []):
+            self.start_bot(int(user_id), payload=payload)
+            dialogs[str(user_id)] = self.dialog_id(int(user_id))
+        return web.json_response({"dialogs": dialogs})
+
+    async def _control_message(self, http: web.Request) -> web.StreamResponse:
+        """``{"user_id": …, "text": …}``: the user writes in their dialog; the mid."""
+        body = await http.json()
+        return web.json_response({"mid": self.send_text(int(body["user_id"]), str(body["text"]))})
+
+    async def _control_sent(self, http: web.Request) -> web.StreamResponse:
+        """What the bot sent (``?chat_id=``: to one chat): chat, user, mid and text."""
+        chat_id = http.query.get("chat_id")
+        sent = self.sent if chat_id is None else self.messages_to(int(chat_id))
+        return web.json_response(
+            [
+                {"mid": m.mid, "chat_id": m.chat_id, "user_id": m.user_id, "text": m.source_text}
+                for m in sent
+            ],
+            dumps=dumps,
+        )
+
+    async def _control_requests(self, http: web.Request) -> web.StreamResponse:
+        endpoint = http.query.get("endpoint")
+        chosen = self.requests if endpoint is None else self.calls(endpoint)
+        return web.json_response([str(r) for r in chosen], dumps=dumps)
+
+    async def _control_violations(self, http: web.Request) -> web.StreamResponse:
+        """Requests over MAX's limits (30/s overall, 2/s to a chat), oldest first."""
+        return web.json_response(
+            [
+                {"endpoint": v.endpoint, "chat_id": v.chat_id, "scope": v.scope, "429": v.enforced}
+                for v in self.violations
+            ],
+            dumps=dumps,
+        )
 
     # ------------------------------------------------------------------ state helpers
 

@@ -568,3 +568,35 @@ async def test_rate_violations_recorded_and_enforced(
     results = await asyncio.gather(*(call(http, fake, "GET", "/me") for _ in range(40)))
     assert sum(1 for status, _ in results if status == 429) >= 10
     assert any(v.scope == "global" and v.enforced for v in fake.violations)
+
+
+async def test_control_endpoints_play_users_and_show_what_was_sent(
+    fake: FakeMax, http: aiohttp.ClientSession
+) -> None:
+    """What a test or benchmark uses when the fake runs as its own process."""
+    status, started = await call(http, fake, "POST", "/_fake/start", {"user_ids": [1001, 1002]})
+    assert status == 200
+    dialogs = {int(user): chat for user, chat in started["dialogs"].items()}
+    assert dialogs == {1001: fake.dialog_id(1001), 1002: fake.dialog_id(1002)}
+    assert [u["update_type"] for u in fake.pending_updates] == ["bot_started"] * 2
+    status, written = await call(
+        http, fake, "POST", "/_fake/message", {"user_id": 1001, "text": "/status"}
+    )
+    assert status == 200
+    assert fake.pending_updates[-1]["message"]["body"]["mid"] == written["mid"]
+
+    fake.rate_limit(per_second=None, per_chat_per_second=1, enforce=False)
+    for text in ("первое", "второе"):
+        status, _ = await call(http, fake, "POST", "/messages", {"text": text}, user_id=1002)
+        assert status == 200
+    status, sent = await call(http, fake, "GET", "/_fake/sent", chat_id=dialogs[1002])
+    assert [(m["chat_id"], m["user_id"], m["text"]) for m in sent] == [
+        (dialogs[1002], 1002, "первое"),
+        (dialogs[1002], 1002, "второе"),
+    ]
+    status, over = await call(http, fake, "GET", "/_fake/violations")
+    assert over == [
+        {"endpoint": "POST /messages", "chat_id": dialogs[1002], "scope": "chat", "429": False}
+    ]
+    status, requests = await call(http, fake, "GET", "/_fake/requests", endpoint="POST /messages")
+    assert len(requests) == 2
