@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import signal
 import struct
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -402,6 +403,23 @@ class FakeApiServer(abc.ABC, Generic[_R, _E]):
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+async def serve(fake: FakeApiServer[Any, Any], host: str, port: int, name: str) -> None:
+    """Run a fake as its own process (``python -m tests.fake_telegram``, ``tests.fake_max``):
+    say where it listens on the first line of stdout, serve until SIGTERM or SIGINT."""
+    url = await fake.start(host, port)
+    print(f"{name} listening on {url}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await fake.stop()
+        print(f"stopped after {len(fake.requests)} requests", flush=True)
 
 
 def dumps(value: Any) -> str:

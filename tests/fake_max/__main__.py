@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import signal
 
+from tests.fake_api import serve as serve_fake
 from tests.fake_max.server import FakeMax
 
 
@@ -27,18 +26,7 @@ async def serve(host: str, port: int, token: str, username: str, limits: str) ->
         fake.rate_limit(None, None)
     else:
         fake.rate_limit(enforce=limits == "enforce")
-    url = await fake.start(host, port)
-    print(f"Fake MAX Bot API listening on {url}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await fake.stop()
-        print(f"stopped after {len(fake.requests)} requests", flush=True)
+    await serve_fake(fake, host, port, "Fake MAX Bot API")
 
 
 def main(argv: list[str] | None = None) -> None:

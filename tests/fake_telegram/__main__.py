@@ -12,26 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import signal
 
+from tests.fake_api import serve as serve_fake
 from tests.fake_telegram.server import FakeTelegram
 
 
 async def serve(host: str, port: int, token: str | None, username: str) -> None:
     fake = FakeTelegram(valid_token=token, bot_username=username)
-    url = await fake.start(host, port)
-    print(f"Fake Telegram Bot API listening on {url}", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await fake.stop()
-        print(f"stopped after {len(fake.requests)} requests", flush=True)
+    await serve_fake(fake, host, port, "Fake Telegram Bot API")
 
 
 def main(argv: list[str] | None = None) -> None:
