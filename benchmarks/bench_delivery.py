@@ -35,25 +35,15 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
-
-from bot.channels.max import MaxApi, MaxTransport
-from bot.channels.max.delivery import MaxDelivery
-from bot.channels.telegram.transport import TelegramTransport
 from bot.delivery.limits import RateLimits
 from bot.delivery.sender import DeliveryStats, Sender
-from bot.delivery.transport import Transport
 from bot.domain.channels import MAX, TELEGRAM
 from bot.messages import MAX_LIMITS, Outgoing
 from bot.services.clock import SystemClock
@@ -61,6 +51,9 @@ from storage.db import Database
 from storage.outbox import NewMessage, OutboxRow, OutboxStore
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the tests' transports over a fake, when run as a script
+from tests.delivery.support import transport  # noqa: E402
+
 TOKEN = "123456789:AAE2e-BenchmarkTokenForTheFakeServer"
 MAX_TOKEN = "max-benchmark-token"
 TARGET = 0.95
@@ -117,22 +110,6 @@ class Channel:
     sent_per_chat: Callable[[Fake], Counter[int]]  # outbox chat id -> messages it got
 
 
-@asynccontextmanager
-async def telegram_transport(url: str) -> AsyncIterator[Transport]:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(url))
-    bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-    try:
-        yield TelegramTransport(bot)
-    finally:
-        await session.close()
-
-
-@asynccontextmanager
-async def max_transport(url: str) -> AsyncIterator[Transport]:
-    async with MaxApi(MAX_TOKEN, base_url=url) as api:
-        yield MaxDelivery(MaxTransport(api))
-
-
 def max_dialogs(fake: Fake, people: range) -> list[int]:
     """People start the bot in MAX; the bot writes to their dialogs (chat ids of their own)."""
     started = fetch(f"{fake.url}/_fake/start", {"user_ids": list(people)})
@@ -143,14 +120,14 @@ CHANNELS = {
     TELEGRAM: Channel(
         TELEGRAM,
         ("tests.fake_telegram", "--token", TOKEN),
-        telegram_transport,
+        lambda url: transport(TELEGRAM, url, TOKEN),
         lambda fake, people: list(people),
         lambda fake: Counter(int(m["chat"]["id"]) for m in fetch(f"{fake.url}/_fake/sent")),
     ),
     MAX: Channel(
         MAX,
         ("tests.fake_max", "--token", MAX_TOKEN, "--limits", "watch"),
-        max_transport,
+        lambda url: transport(MAX, url, MAX_TOKEN),
         max_dialogs,
         lambda fake: Counter(int(m["chat_id"]) for m in fetch(f"{fake.url}/_fake/sent")),
     ),

@@ -15,41 +15,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
-
-from bot.channels.max import MaxApi, MaxTransport
-from bot.channels.max.delivery import MaxDelivery
-from bot.channels.telegram.transport import TelegramTransport
 from bot.delivery.limits import RateLimits
 from bot.delivery.sender import Sender
-from bot.delivery.transport import Transport
-from bot.domain.channels import CHANNELS, MAX
+from bot.domain.channels import CHANNELS
 from bot.services.clock import SystemClock
 from storage.db import Database
-from tests.delivery.support import payload_as_text
-
-
-@asynccontextmanager
-async def transport(channel: str, fake_url: str, token: str) -> AsyncIterator[Transport]:
-    """The channel's transport against its fake, closed afterwards."""
-    if channel == MAX:
-        async with MaxApi(token, base_url=fake_url) as api:
-            yield MaxDelivery(MaxTransport(api))
-        return
-    session = AiohttpSession(api=TelegramAPIServer.from_base(fake_url))
-    bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-    try:
-        yield TelegramTransport(bot)
-    finally:
-        await session.close()
+from tests.delivery.support import payload_as_text, transport
 
 
 async def deliver(args: argparse.Namespace) -> None:

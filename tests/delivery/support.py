@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
 
 from aiogram import Bot
@@ -12,7 +13,11 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 
-from bot.domain.channels import TELEGRAM
+from bot.channels.max import MaxApi, MaxTransport
+from bot.channels.max.delivery import MaxDelivery
+from bot.channels.telegram.transport import TelegramTransport
+from bot.delivery.transport import Transport
+from bot.domain.channels import MAX, TELEGRAM
 from bot.messages import Outgoing
 from bot.services.clock import FixedClock
 from storage.db import Database
@@ -26,6 +31,21 @@ def make_bot(api_url: str) -> Bot:
     """A plain Bot against the fake: no retry middleware (the sender owns its retries)."""
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
     return Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+@asynccontextmanager
+async def transport(channel: str, fake_url: str, token: str) -> AsyncIterator[Transport]:
+    """The channel's transport against its fake, closed afterwards."""
+    if channel == MAX:
+        async with MaxApi(token, base_url=fake_url) as api:
+            yield MaxDelivery(MaxTransport(api))
+        return
+    session = AiohttpSession(api=TelegramAPIServer.from_base(fake_url))
+    bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    try:
+        yield TelegramTransport(bot)
+    finally:
+        await session.close()
 
 
 async def payload_as_text(row: OutboxRow) -> Outgoing | None:
