@@ -137,7 +137,26 @@ def render_import(outcome: ImportOutcome, t: Texts) -> str:
     return "\n".join(lines)
 
 
+# The status said last for a report (TaskService keeps a report while nothing it reads
+# changed, so /status asked again hands the same object in): by the report's identity and
+# the texts' language and markup. The report is kept with it, so an id is never reused.
+_SAID: dict[tuple[int, str, bool], tuple[StatusReport, str]] = {}
+_SAID_MAX = 256
+
+
 def render_status(report: StatusReport, t: Texts) -> str:
+    key = (id(report), t.language, t.html)
+    said = _SAID.get(key)
+    if said is not None and said[0] is report:
+        return said[1]
+    text = _render_status(report, t)
+    if len(_SAID) >= _SAID_MAX:
+        _SAID.clear()
+    _SAID[key] = (report, text)
+    return text
+
+
+def _render_status(report: StatusReport, t: Texts) -> str:
     summary = report.summary
     counts = summary.by_standing
     lines = [

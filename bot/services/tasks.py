@@ -12,6 +12,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.domain.access import Action, OrgTree, Person, Role, may, visible_organisations
+from bot.domain.audience import Audience
 from bot.domain.channels import EventKey
 from bot.domain.deadlines import parse_deadline
 from bot.domain.model import Task, TaskStatus
@@ -26,6 +27,8 @@ from storage.audit import AuditLog, Entry
 from storage.db import Database
 from storage.people import PeopleStore
 from storage.roadmaps import RoadmapHeader, RoadmapStore
+
+MAX_REPORTS = 1_000
 
 
 class TaskNotFound(Exception):
@@ -79,6 +82,10 @@ class TaskService:
         self.shares = shares or ShareService(
             database, clock, snapshots, ShareLedger(database), timezone
         )
+        # /status asked again before anything it reads changed: the same report. By (the
+        # roadmap asked, the reach, the day, the horizon, the share marks' version), valid
+        # while the snapshots hand out the same view and audience.
+        self._reports: dict[tuple[object, ...], tuple[RoadmapView, Audience, StatusReport]] = {}
 
     def today(self, header: RoadmapHeader) -> date:
         return self.clock.now().astimezone(ZoneInfo(header.timezone or self.timezone)).date()
@@ -131,11 +138,36 @@ class TaskService:
         as_of: date | None = None,
         horizon_days: int = 14,
     ) -> StatusReport:
-        """The roadmap at a glance within the person's reach (everything, for the CLI)."""
-        scope = await self.scope(person, slug, as_of=as_of)
-        day = as_of or self.today(scope.roadmap)
+        """The roadmap at a glance within the person's reach (everything, for the CLI).
+
+        Everything it says comes from the snapshots, the share marks and the day, so a report
+        is kept until one of them moves (the snapshots' view or audience is a new object, the
+        marks' version or the day changed): asked again, it is not worked out again.
+        """
         view = await self.snapshots.roadmap(slug)
         audience = await self.snapshots.audience(self.timezone)
+        await self.shares.ledger.catch_up()
+        day = as_of or self.today(view.roadmap)
+        key = (slug, person.bindings, day, horizon_days, self.shares.ledger.version)
+        cached = self._reports.get(key)
+        if cached is not None and cached[0] is view and cached[1] is audience:
+            return cached[2]
+        report = await self._status(person, slug, day, horizon_days, view, audience)
+        if len(self._reports) >= MAX_REPORTS:
+            self._reports.clear()
+        self._reports[key] = (view, audience, report)
+        return report
+
+    async def _status(
+        self,
+        person: Person,
+        slug: str | None,
+        day: date,
+        horizon_days: int,
+        view: RoadmapView,
+        audience: Audience,
+    ) -> StatusReport:
+        scope = await self.scope(person, slug, as_of=day)
         parties = dict.fromkeys(
             party
             for task in scope.tasks

@@ -228,3 +228,22 @@ async def test_a_row_added_at_the_top_keeps_the_document_order(roadmaps: Roadmap
     stored = await roadmaps.roadmap()
     assert [t.number for t in stored.tasks][:3] == ["0", "1", "2"]
     assert [t.id for t in stored.tasks][1:] == [t.id for t in first.roadmap.tasks]
+
+
+async def test_status_asked_again_is_the_same_until_something_it_reads_changes(
+    roadmaps: RoadmapService, tasks: TaskService
+) -> None:
+    await roadmaps.import_document(SMOLENSK_DOCX)
+    day = date(2023, 4, 20)
+    first = await tasks.status_for(CLI, as_of=day)
+    assert await tasks.status_for(CLI, as_of=day) is first  # kept, not worked out again
+    assert (await tasks.status_for(CLI, as_of=date(2023, 4, 21))).summary.as_of.day == 21
+    assert (await tasks.status_for(CLI, as_of=day, horizon_days=1)) is not first
+    overdue = first.summary.overdue[0]
+    assert overdue.id is not None
+    await tasks.mark_done(CLI, overdue.id, everyone=True)
+    after = await tasks.status_for(CLI, as_of=day)
+    assert overdue.number not in [task.number for task in after.summary.overdue]
+    assert [t.number for t in after.summary.overdue] == [
+        t.number for t in first.summary.overdue[1:]
+    ]
