@@ -104,6 +104,7 @@ class Channel:
     """How the benchmark drives one messenger: its fake, its transport, its chats."""
 
     name: str
+    token: str
     fake_command: Sequence[str]
     transport: Callable[[str], Any]  # fake url -> async context manager of a Transport
     chats: Callable[[Fake, range], list[int]]  # people -> the outbox chat id of each
@@ -119,6 +120,7 @@ def max_dialogs(fake: Fake, people: range) -> list[int]:
 CHANNELS = {
     TELEGRAM: Channel(
         TELEGRAM,
+        TOKEN,
         ("tests.fake_telegram", "--token", TOKEN),
         lambda url: transport(TELEGRAM, url, TOKEN),
         lambda fake, people: list(people),
@@ -126,6 +128,7 @@ CHANNELS = {
     ),
     MAX: Channel(
         MAX,
+        MAX_TOKEN,
         ("tests.fake_max", "--token", MAX_TOKEN, "--limits", "watch"),
         lambda url: transport(MAX, url, MAX_TOKEN),
         max_dialogs,
@@ -271,7 +274,7 @@ def legs(channel: str, count: int, rate: float, at_limit: int) -> list[Leg]:
     raised = Leg("at a raised limit", range(1, count + 1), RateLimits(rate, own))
     if channel != MAX or at_limit <= 0:
         return [raised]
-    chats = max(1, at_limit // PER_CHAT_AT_LIMIT)
+    chats = max(20, at_limit // PER_CHAT_AT_LIMIT)  # 20 chats x 2/s: above 25/s overall
     configured = Leg(
         f"at its configured limit ({chats} chats x {PER_CHAT_AT_LIMIT})",
         range(2_000_001, 2_000_001 + chats),
