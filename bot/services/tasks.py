@@ -86,6 +86,9 @@ class TaskService:
         # roadmap asked, the reach, the day, the horizon, the share marks' version), valid
         # while the snapshots hand out the same view and audience.
         self._reports: dict[tuple[object, ...], tuple[RoadmapView, Audience, StatusReport]] = {}
+        # Which tasks a reach sees, by (the roadmap asked, the reach), while the snapshots
+        # hand out the same view.
+        self._seen: dict[tuple[object, ...], tuple[RoadmapView, Scope]] = {}
 
     def today(self, header: RoadmapHeader) -> date:
         return self.clock.now().astimezone(ZoneInfo(header.timezone or self.timezone)).date()
@@ -112,6 +115,25 @@ class TaskService:
         view = await self.snapshots.roadmap(slug)
         if not may(person, Action.VIEW, view.tree):
             raise Forbidden(Action.VIEW)
+        cached = self._seen.get((slug, person.bindings))
+        if cached is not None and cached[0] is view:
+            seen = cached[1]
+        else:
+            seen = self._seen_in(person, view)
+            if len(self._seen) >= MAX_REPORTS:
+                self._seen.clear()
+            self._seen[(slug, person.bindings)] = (view, seen)
+        if not shares:
+            return seen
+        visible = seen.tasks
+        sections, own = seen.sections, seen.own
+        day = as_of or self.today(view.roadmap)
+        tallied = await self.shares.tallies(person, view, visible, day)
+        scoped = tuple(_at_scope(task, tallied.get(task.id or 0)) for task in visible)
+        return Scope(view.roadmap, scoped, sections, own, tallied)
+
+    def _seen_in(self, person: Person, view: RoadmapView) -> Scope:
+        """Which of the view's tasks the person sees (no shares)."""
         reach = visible_organisations(person, view.tree)  # the same rule as may(VIEW)
         own_orgs = self._own_organisations(person, view.tree)
         visible = []
@@ -123,12 +145,7 @@ class TaskService:
                 if task.id is not None and acting & own_orgs:
                     own.add(task.id)
         sections = tuple(dict.fromkeys(t.section for t in visible if t.section))
-        if not shares:
-            return Scope(view.roadmap, tuple(visible), sections, frozenset(own), {})
-        day = as_of or self.today(view.roadmap)
-        tallied = await self.shares.tallies(person, view, visible, day)
-        scoped = tuple(_at_scope(task, tallied.get(task.id or 0)) for task in visible)
-        return Scope(view.roadmap, scoped, sections, frozenset(own), tallied)
+        return Scope(view.roadmap, tuple(visible), sections, frozenset(own), {})
 
     async def status_for(
         self,
