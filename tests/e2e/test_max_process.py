@@ -1,21 +1,32 @@
 """The real `roadmap-bot run` process in MAX alone (MAX_TOKEN, no BOT_TOKEN) against the fake MAX
-Bot API over real HTTP: a person starts the bot, views answer, a 429 and a 5xx on a reply are
-waited out, and what was written while the bot was down is answered after a restart, once."""
+Bot API over real HTTP: the scenarios of the Telegram process test (test_bot_process.py), seen
+from MAX. A department onboards a coordinator and a school by invite links made in the bot
+(https://max.ru/<bot>?start=…, started with the payload); each sees their own views and the
+school marks a task done from a button; the CLI's mail-merge links join in MAX; a school
+answers the weekly question with a number; the reminder round reaches MAX; a person who stops
+the bot is no longer written to (403 chat.denied) while others still are, and is again after
+starting it; a 429 and a 5xx on a reply are waited out, and what was written while the bot
+was down is answered after a restart, once."""
 
 from __future__ import annotations
 
+import asyncio
+import csv
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SMOLENSK_DOCX
-from tests.e2e.test_bot_process import WAIT, bot_process, cli
+from tests.conftest import EXAMPLES, SMOLENSK_DOCX
+from tests.e2e.test_bot_process import CITY, WAIT, bot_process, cli
 from tests.fake_max import FakeMax, MaxUser, SentMessage
 
 pytestmark = pytest.mark.e2e
 
 MAX_TOKEN = "max-e2e-token"
-MAX_ADMIN = 70_001
+MAX_ADMIN, MAX_COORDINATOR, MAX_SCHOOL, MAX_OTHER = 70_001, 70_002, 70_003, 70_004
+SCHOOL = "МБОУ «Гимназия № 4» г. Смоленска"
+OTHER_SCHOOL = "МБОУ «СШ № 1» г. Смоленска"
+START = 40.0  # the first call of a cold process: imports, migrations, a busy CI machine
 
 
 async def ask(fake: FakeMax, user: MaxUser, text: str, expect: str) -> SentMessage:
@@ -25,11 +36,124 @@ async def ask(fake: FakeMax, user: MaxUser, text: str, expect: str) -> SentMessa
     return await fake.wait_for_message(dialog, contains=expect, since=since, timeout=WAIT)
 
 
+async def press(
+    fake: FakeMax, user: MaxUser, message: SentMessage, label: str, expect: str
+) -> SentMessage:
+    """Tap a button; what answers it, a new message or the pressed one replaced (MAX's
+    POST /answers with a message), containing `expect`. (MAX takes no empty answer to a tap:
+    one that only sends a new message leaves it unanswered, bot/channels/max/session.py.)"""
+    dialog = fake.dialog_id(user)
+    since = len(fake.messages_to(dialog))
+    versions = len(fake.message(message.mid).history)
+    fake.tap(user, message, label)
+
+    def found() -> SentMessage | None:
+        for sent in fake.messages_to(dialog)[since:]:
+            if expect in (sent.text or ""):
+                return sent
+        pressed = fake.message(message.mid)
+        if len(pressed.history) > versions and expect in (pressed.text or ""):
+            return pressed
+        return None
+
+    return await fake.wait_for(found, WAIT, what=f"{label!r} answered with {expect!r}")
+
+
+async def started(fake: FakeMax, user: MaxUser, payload: str | None, expect: str) -> SentMessage:
+    """The user starts the bot (through a deep link when `payload` is given)."""
+    known = fake._dialogs.get(user.user_id)
+    since = len(fake.messages_to(known)) if known is not None else 0
+    fake.start_bot(user, payload)
+    dialog = fake.dialog_id(user)
+    return await fake.wait_for_message(dialog, contains=expect, since=since, timeout=WAIT)
+
+
+def payload_of(link: str, bot: str = "roadmap_test_bot") -> str:
+    prefix = f"https://max.ru/{bot}?start="
+    assert link.startswith(prefix), link
+    return link.removeprefix(prefix)
+
+
+async def invite_through_the_bot(
+    fake: FakeMax, inviter: MaxUser, role_label: str, organisation: str
+) -> str:
+    roles = await ask(fake, inviter, "/invite", "Кого пригласить?")
+    await press(fake, inviter, roles, role_label, "Для какой организации?")
+    choices = await ask(fake, inviter, organisation, "Выберите организацию")
+    uses = await press(fake, inviter, choices, organisation[:20], "Сколько раз")
+    link = await press(fake, inviter, uses, "Одноразовая", "https://max.ru/roadmap_test_bot?start=")
+    assert link.text is not None
+    assert "t.me" not in link.text  # MAX alone: no Telegram link is offered
+    return link.text.rsplit("start=", 1)[1].split()[0]
+
+
 @pytest.fixture
 def max_environment(environment: dict[str, str]) -> dict[str, str]:
     env = {key: value for key, value in environment.items() if key != "BOT_TOKEN"}
     env.update({"MAX_TOKEN": MAX_TOKEN, "ADMIN_IDS": f"max:{MAX_ADMIN}"})
     return env
+
+
+async def test_onboarding_by_links_made_in_max_views_and_a_button(
+    max_environment: dict[str, str], tmp_path: Path
+) -> None:
+    env = max_environment
+    log = tmp_path / "bot.log"
+    cli(env, tmp_path, "import", str(SMOLENSK_DOCX))
+    cli(env, tmp_path, "orgs", "import", str(EXAMPLES / "smolensk-orgs.csv"))
+    cli(env, tmp_path, "parties", "link", "2", "все", "органы")
+    cli(env, tmp_path, "parties", "link", "3", "все", "школы")
+    cli(env, tmp_path, "parties", "link", "4", "все", "школы")
+
+    async with FakeMax(token=MAX_TOKEN) as fake:
+        env["MAX_API_URL"] = fake.url
+        admin = fake.user(MAX_ADMIN, "Елена")
+        coordinator = fake.user(MAX_COORDINATOR, "Ольга")
+        school = fake.user(MAX_SCHOOL, "Ирина")
+        async with bot_process(env, tmp_path, log) as process:
+            await fake.wait_for_request("PATCH /me/commands", timeout=START)
+            assert fake.commands, "the command menu is not published"
+
+            await started(fake, admin, None, "Что вы можете")
+            coordinator_token = await invite_through_the_bot(fake, admin, "координатор", CITY)
+            await started(
+                fake, coordinator, coordinator_token, "Готово: вы подключены как координатор"
+            )
+            school_token = await invite_through_the_bot(
+                fake, coordinator, "представитель организации", "Гимназия № 4"
+            )
+            await started(fake, school, school_token, "представитель организации")
+
+            await ask(fake, admin, "/status", "Мероприятий: 22 —")
+            await ask(fake, coordinator, "/status", "Мероприятий: 8 —")
+            await ask(fake, school, "/status", "Мероприятий: 3 —")
+            listing = await ask(fake, school, "/tasks", "Мероприятия (3 из 3)")
+            assert listing.keyboard
+
+            card = await ask(fake, school, "/task 7", "№ 7. Регистрация")
+            assert "Статус: просрочено" in (card.text or "")  # the real clock: 2023 is long past
+            await press(fake, school, card, "Выполнено", "№ 7: выполнено — МБОУ «Гимназия № 4»")
+            # The card itself now says so: replaced by the tap's answer (POST /answers with
+            # a message), MAX's edit of the pressed message, its buttons sent again.
+            shown = await fake.wait_for(
+                lambda: "Статус: выполнено" in (fake.message(card.mid).text or ""),
+                WAIT,
+                what="the card showing «Статус: выполнено»",
+            )
+            assert shown
+            assert fake.message(card.mid).keyboard
+
+            refused = await ask(fake, school, "/task 1", "нет среди доступных вам")
+            assert refused.text == "Мероприятия № 1 нет среди доступных вам."
+            # A used one-time link is refused, and joins nobody.
+            stranger = fake.user(MAX_OTHER, "Пётр")
+            await started(fake, stranger, school_token, "Это приглашение уже использовано")
+            await ask(fake, coordinator, "/status", "Мероприятий: 8 —")
+        assert process.returncode == 0, log.read_text(encoding="utf-8")
+        assert fake.internal_errors == []
+    text = log.read_text(encoding="utf-8")
+    assert MAX_TOKEN not in text
+    assert "Traceback" not in text
 
 
 async def test_max_alone_serves_views_faults_and_a_restart(
@@ -43,7 +167,7 @@ async def test_max_alone_serves_views_faults_and_a_restart(
         env["MAX_API_URL"] = fake.url
         admin = fake.user(MAX_ADMIN, "Елена")
         async with bot_process(env, tmp_path, log):
-            await fake.wait_for_request("GET /subscriptions", timeout=WAIT)
+            await fake.wait_for_request("GET /subscriptions", timeout=START)
             fake.start_bot(admin)
             dialog = fake.dialog_id(admin)
             await fake.wait_for_message(dialog, contains="Что вы можете", timeout=WAIT)
@@ -72,3 +196,43 @@ async def test_max_alone_serves_views_faults_and_a_restart(
         assert len(answers) == 1
         assert fake.internal_errors == []
     assert "Traceback" not in log.read_text(encoding="utf-8")
+
+
+async def test_cli_invites_for_a_mail_merge_join_in_max(
+    max_environment: dict[str, str], tmp_path: Path
+) -> None:
+    env = max_environment
+    cli(env, tmp_path, "import", str(SMOLENSK_DOCX))
+    cli(env, tmp_path, "orgs", "import", str(EXAMPLES / "smolensk-orgs.csv"))
+    async with FakeMax(token=MAX_TOKEN) as fake:
+        env["MAX_API_URL"] = fake.url
+        out = tmp_path / "invites.csv"
+        # Off the loop: the CLI asks the fake server (on this loop) for the bot's name.
+        printed = await asyncio.to_thread(
+            cli, env, tmp_path, "invite", "--all", "--role", "rep", "--kind", "school",
+            "--out", str(out),
+        )  # fmt: skip
+        assert "355" in printed
+        with out.open(encoding="utf-8-sig") as rows:
+            table = list(csv.reader(rows, delimiter=";"))
+        assert table[0] == ["Организация", "Роль", "Ссылка (MAX)", "Действует до"]
+        assert len(table) == 356
+        payloads = [payload_of(row[2]) for row in table[1:]]
+        assert len(set(payloads)) == 355
+        assert all(len(payload) <= 128 for payload in payloads)  # MAX's start parameter
+
+        single = await asyncio.to_thread(
+            cli, env, tmp_path, "invite", "--role", "coordinator", "--org", CITY
+        )
+        assert "https://max.ru/roadmap_test_bot?start=" in single
+        assert "t.me" not in single
+
+        school_name = table[1][0]
+        async with bot_process(env, tmp_path, tmp_path / "bot.log") as process:
+            await fake.wait_for_request("PATCH /me/commands", timeout=START)
+            school = fake.user(MAX_SCHOOL, "Ирина")
+            joined = await started(fake, school, payloads[0], "Готово")
+            assert school_name in (joined.text or "")
+            await ask(fake, school, "/status", "Мероприятий:")
+        assert process.returncode == 0
+        assert fake.internal_errors == []
