@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import EXAMPLES, SMOLENSK_DOCX
 from tests.e2e.test_bot_process import CITY, WAIT, bot_process, cli
+from tests.e2e.test_under_load import invite_token, registry_in
 from tests.fake_max import FakeMax, MaxUser, SentMessage
 
 pytestmark = pytest.mark.e2e
@@ -25,7 +28,7 @@ pytestmark = pytest.mark.e2e
 MAX_TOKEN = "max-e2e-token"
 MAX_ADMIN, MAX_COORDINATOR, MAX_SCHOOL, MAX_OTHER = 70_001, 70_002, 70_003, 70_004
 SCHOOL = "МБОУ «Гимназия № 4» г. Смоленска"
-OTHER_SCHOOL = "МБОУ «СШ № 1» г. Смоленска"
+OTHER = "МБОУ «Средняя школа № 2» г. Смоленска"
 START = 40.0  # the first call of a cold process: imports, migrations, a busy CI machine
 
 
@@ -85,6 +88,54 @@ async def invite_through_the_bot(
     assert link.text is not None
     assert "t.me" not in link.text  # MAX alone: no Telegram link is offered
     return link.text.rsplit("start=", 1)[1].split()[0]
+
+
+def a_round_today(env: dict[str, str], cwd: Path) -> None:
+    """Set up the database (the order, its registry in UTC, schools on tasks 3 and 4, overdue
+    reminders every working day, a weekly indicator due today) for a process started with
+    `round_now(env)`: its reminder round and weekly question go out as it starts."""
+    today = datetime.now(UTC)
+    cli(env, cwd, "import", str(SMOLENSK_DOCX))
+    cli(env, cwd, "orgs", "import", str(registry_in("UTC", cwd / "orgs.csv")))
+    cli(env, cwd, "parties", "link", "3", "все", "школы")
+    cli(env, cwd, "parties", "link", "4", "все", "школы")
+    # The order's deadlines are in 2023: remind of what is overdue every working day, still.
+    cli(env, cwd, "reminders", "policy", "--overdue-every", "1")
+    cli(env, cwd, "reminders", "policy", "--overdue-limit", "100000")
+    indicator = cwd / "indicators.yaml"
+    indicator.write_text(
+        "indicators:\n"
+        "  - code: teachers_active\n"
+        "    name: Педагоги, написавшие не менее 10 сообщений за неделю\n"
+        "    question: Сколько педагогов написали не менее 10 сообщений за неделю?\n"
+        "    reported_by: [school]\n"
+        "    denominator: teachers\n"
+        f"    weekday: {today.isoweekday()}\n"
+        '    due_time: "23:00"\n'
+        "    rollup: latest\n"
+        "    from: 2023-04-17\n",
+        encoding="utf-8",
+    )
+    cli(env, cwd, "indicators", "import", str(indicator))
+
+
+def round_now(env: dict[str, str]) -> dict[str, str]:
+    """The environment of a process for which now (UTC) is past the reminder hour of a
+    working day, out of the quiet hours: its rounds are planned as it starts."""
+    now = datetime.now(UTC)
+    return {
+        **env,
+        "HOLIDAYS": "",
+        "WORKDAYS": now.date().isoformat(),
+        "TIMEZONE": "UTC",
+        "REMINDER_HOUR": "0",
+        "QUIET_HOURS": f"{(now.hour + 12) % 24}-{(now.hour + 13) % 24}",
+    }
+
+
+def rows(database: Path, query: str, *args: object) -> list[tuple[object, ...]]:
+    with sqlite3.connect(database) as connection:
+        return list(connection.execute(query, args))
 
 
 @pytest.fixture
@@ -236,3 +287,110 @@ async def test_cli_invites_for_a_mail_merge_join_in_max(
             await ask(fake, school, "/status", "Мероприятий:")
         assert process.returncode == 0
         assert fake.internal_errors == []
+
+
+async def test_a_weekly_answer_and_the_reminder_digest_in_max(
+    max_environment: dict[str, str], tmp_path: Path
+) -> None:
+    env = max_environment
+    log = tmp_path / "bot.log"
+    a_round_today(env, tmp_path)
+    async with FakeMax(token=MAX_TOKEN) as fake:
+        env["MAX_API_URL"] = fake.url
+        school = fake.user(MAX_SCHOOL, "Ирина")
+        token = await invite_token(env, tmp_path, "rep", SCHOOL)
+        # First run, on a holiday: the school joins; no round.
+        async with bot_process(env, tmp_path, log):
+            await started(fake, school, token, "представитель организации")
+        dialog = fake.dialog_id(school)
+        since = len(fake.messages_to(dialog))
+
+        # Second run, a working day past the reminder hour: the round and the question.
+        async with bot_process(round_now(env), tmp_path, log) as process:
+            digest = await fake.wait_for_message(
+                dialog, contains="Напоминание по дорожной карте", since=since, timeout=START
+            )
+            assert "№ 7" in (digest.text or "")  # the school's share of task 7 is overdue
+            question = await fake.wait_for_message(
+                dialog, contains="Сколько педагогов написали", since=since, timeout=WAIT
+            )
+            assert question.text is not None
+            taken = await ask(
+                fake, school, "38", "Педагоги, написавшие не менее 10 сообщений за неделю: 38"
+            )
+            assert taken.text is not None
+        assert process.returncode == 0, log.read_text(encoding="utf-8")
+
+        said = [sent.text or "" for sent in fake.messages_to(dialog)[since:]]
+        assert sum("Напоминание по дорожной карте" in text for text in said) == 1
+        assert sum("Сколько педагогов написали" in text for text in said) == 1
+        database = tmp_path / "bot.db"
+        assert rows(
+            database,
+            "SELECT o.name, r.value, r.source FROM weekly_reports r "
+            "JOIN organisations o ON o.id = r.organisation_id",
+        ) == [(SCHOOL, 38, "message")]
+        assert fake.internal_errors == []
+    assert "Traceback" not in log.read_text(encoding="utf-8")
+
+
+async def test_a_person_who_stopped_the_bot_is_not_written_to_until_they_start_it_again(
+    max_environment: dict[str, str], tmp_path: Path
+) -> None:
+    env = max_environment
+    log = tmp_path / "bot.log"
+    a_round_today(env, tmp_path)
+    async with FakeMax(token=MAX_TOKEN) as fake:
+        env["MAX_API_URL"] = fake.url
+        admin = fake.user(MAX_ADMIN, "Елена")
+        school = fake.user(MAX_SCHOOL, "Ирина")
+        gone = fake.user(MAX_OTHER, "Пётр")
+        tokens = [await invite_token(env, tmp_path, "rep", name) for name in (SCHOOL, OTHER)]
+        async with bot_process(env, tmp_path, log):
+            await started(fake, admin, None, "Что вы можете")
+            await started(fake, school, tokens[0], "представитель организации")
+            await started(fake, gone, tokens[1], "представитель организации")
+        # While the bot is down, one school's person stops it: sends to them now answer 403
+        # chat.denied, and bot_stopped waits for the bot.
+        fake.stop_bot(gone)
+        stopped = fake.dialog_id(gone)
+        since = {
+            user.user_id: len(fake.messages_to(fake.dialog_id(user))) for user in (school, gone)
+        }
+
+        async with bot_process(round_now(env), tmp_path, log) as process:
+            await fake.wait_for_message(
+                fake.dialog_id(school),
+                contains="Напоминание по дорожной карте",
+                since=since[MAX_SCHOOL],
+                timeout=START,
+            )
+            # The round for the stopped chat ends without a message (whether the bot heard
+            # bot_stopped first or met the 403 first): the chat is unreachable, its row over.
+            database = tmp_path / "bot.db"
+
+            def settled() -> bool:
+                return bool(rows(
+                    database,
+                    "SELECT 1 FROM unreachable_chats WHERE channel = 'max' AND chat_id = ?",
+                    stopped,
+                )) and not rows(
+                    database,
+                    "SELECT 1 FROM outbox WHERE channel = 'max' AND chat_id = ? "
+                    "AND status = 'pending'",
+                    stopped,
+                )  # fmt: skip
+
+            await fake.wait_for(settled, WAIT, what="the stopped chat marked unreachable")
+            await ask(fake, admin, "/status", "Мероприятий: 22 —")  # the bot goes on
+            assert fake.messages_to(stopped)[since[MAX_OTHER] :] == []
+            denied = [call for call in fake.calls("POST /messages") if call.status == 403]
+            assert len(denied) <= 1  # met once at most, then not tried again
+
+            # They start the bot again: answered, and written to again.
+            await started(fake, gone, None, "")
+            await ask(fake, gone, "/status", "Мероприятий:")
+            assert not rows(database, "SELECT 1 FROM unreachable_chats WHERE chat_id = ?", stopped)
+        assert process.returncode == 0, log.read_text(encoding="utf-8")
+        assert fake.internal_errors == []
+    assert "Traceback" not in log.read_text(encoding="utf-8")
