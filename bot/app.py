@@ -343,6 +343,8 @@ async def run_bot(app: App) -> None:
         await _serve(app, bot, dispatcher, allowed, stop, max_channel)
     finally:
         await reminders.stop()
+        if bot is not None:  # polling left its session open (a webhook's runner closed it)
+            await bot.session.close()
         log.info("stopped")
 
 
