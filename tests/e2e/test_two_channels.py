@@ -114,7 +114,9 @@ async def test_the_digest_reaches_both_messengers_once_and_a_failing_one_catches
         assert process.returncode == 0, log.read_text(encoding="utf-8")
         assert both.telegram.internal_errors == []
         assert both.max.internal_errors == []
-    assert "Traceback" not in log.read_text(encoding="utf-8")
+    said = log.read_text(encoding="utf-8")
+    assert "Traceback" not in said
+    assert "Unclosed client session" not in said  # each run closed what it opened
 
 
 async def test_blocked_in_telegram_they_still_hear_in_max(
@@ -139,4 +141,6 @@ async def test_blocked_in_telegram_they_still_hear_in_max(
         assert process.returncode == 0, log.read_text(encoding="utf-8")
         denied = [call for call in both.telegram.calls("sendMessage") if call.status == 403]
         assert len(denied) == 1  # met once, then not tried again
-    assert "Traceback" not in log.read_text(encoding="utf-8")
+    said = log.read_text(encoding="utf-8")
+    assert "Traceback" not in said
+    assert "Unclosed client session" not in said  # each run closed what it opened
