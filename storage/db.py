@@ -1,11 +1,22 @@
 """The database: engine creation, SQLite's settings, migrations and transactions.
 
 The only module that knows which driver is in use; everyone else asks for a transaction.
+
+Two backends. SQLite (the default, a file; aiosqlite, and plain pysqlite for `run`'s units)
+takes the write lock at BEGIN (BEGIN IMMEDIATE), so a unit that may write never fails half-way.
+PostgreSQL (`postgresql://`, through psycopg 3's async driver) runs every unit at READ COMMITTED,
+the server's default: a statement sees what was committed before it began, and a unit that
+reads, checks and then writes takes row locks (SELECT … FOR UPDATE) or lets a constraint decide
+(INSERT … ON CONFLICT). Waiting for a lock is bounded by `lock_wait` (lock_timeout); a
+serialization failure or deadlock (SQLSTATE 40001, 40P01) or a lock wait that ran out (55P03)
+is tried again by `run`, whose units are plain functions, within `lock_wait`, and is
+`DatabaseBusy` after that — or at once inside `transaction`, whose block cannot be re-run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import sqlite3
 import threading
 import time
@@ -19,7 +30,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event, make_url, select
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from storage.tables import data_revision
@@ -62,7 +73,22 @@ UNREAD_HISTORY = frozenset({"report", "share"})
 def async_url(url: str) -> URL:
     """`sqlite:///data/roadmap.db` -> the same with the async driver; the driver is our business."""
     parsed = make_url(url)
-    drivers = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+    drivers = {
+        "sqlite": "sqlite+aiosqlite",
+        "postgresql": "postgresql+psycopg",
+        "postgresql+psycopg": "postgresql+psycopg",
+    }
+    return parsed.set(drivername=drivers.get(parsed.drivername, parsed.drivername))
+
+
+def sync_url(url: str) -> URL:
+    """The same database through a plain (sync) driver: pysqlite, psycopg 3 (not psycopg2)."""
+    parsed = make_url(url)
+    drivers = {
+        "sqlite+aiosqlite": "sqlite",
+        "postgresql": "postgresql+psycopg",
+        "postgresql+psycopg": "postgresql+psycopg",
+    }
     return parsed.set(drivername=drivers.get(parsed.drivername, parsed.drivername))
 
 
@@ -95,6 +121,13 @@ def _prepare_sqlite(engine: Engine, begin: str = "BEGIN", busy_timeout_ms: int =
 
 _BEGIN = "roadmap_sqlite_begin"  # an execution option: how this connection's BEGIN reads
 
+# PostgreSQL's answers that mean "another unit was in the way; nothing was written": a
+# serialization failure, a deadlock (the server broke it by failing us), a lock wait past
+# lock_timeout. A unit that got one may simply be run again.
+_PG_RETRYABLE = frozenset({"40001", "40P01", "55P03"})
+# A unit of `run` that keeps meeting them is tried at most this many times (within lock_wait).
+PG_ATTEMPTS = 8
+
 
 class Database:
     """An engine and what is done with it as a whole. Built once, in the composition root."""
@@ -108,7 +141,24 @@ class Database:
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
                 owner_only(Path(database))
-        self.engine = create_async_engine(self.url)
+        busy_ms = max(0, round(lock_wait * 1000))
+        if self.is_sqlite:
+            self.engine = create_async_engine(self.url)
+        else:
+            # lock_timeout bounds each wait for a row or table lock (0 would mean "forever");
+            # the session's time zone is UTC whatever the server's default, as instants are
+            # kept in UTC. Startup options rather than SETs: a SET would stick to whichever
+            # server connection a pooler lent us (behind PgBouncer, list `options` in its
+            # ignore_startup_parameters and set both for the role instead).
+            options = f"-c lock_timeout={max(1, busy_ms)} -c timezone=UTC"
+            self.engine = create_async_engine(
+                self.url,
+                connect_args={"options": options},
+                pool_pre_ping=True,
+                # An INSERT's rowcount tells whether ON CONFLICT DO NOTHING inserted (claims);
+                # psycopg's is gone once SQLAlchemy closed the cursor unless kept.
+                execution_options={"preserve_rowcount": True},
+            )
         self._local_changes = 0
         self._counting = threading.Lock()  # a unit may commit on the database thread
         self._external = 0
@@ -123,7 +173,6 @@ class Database:
         self._unit_engine: Engine | None = None
         self._unit_thread: ThreadPoolExecutor | None = None
         self._unit_connections: dict[str, Connection] = {}  # see _own_connection
-        busy_ms = max(0, round(lock_wait * 1000))
         if self.is_sqlite:
             # A transaction may write unless it says it only reads (see `transaction`): it
             # takes the write lock at BEGIN, waiting out another writer, so it never fails
@@ -221,7 +270,7 @@ class Database:
                         sync = connection.sync_connection
                         if sync is not None and sync.info.get("changed"):
                             revision = await connection.scalar(_NEXT_REVISION)
-            except OperationalError as error:
+            except DBAPIError as error:
                 if _busy(error):
                     raise DatabaseBusy(str(error.orig)) from error
                 raise
@@ -280,9 +329,16 @@ class Database:
         thread, ~700/s in place; benchmarks/bench_reports.py). It never waits in place,
         though: while a coroutine of ours is between two awaits of its transaction, the unit
         waits for its turn (see `_turn`) and then runs in place; while another process holds
-        the lock, the unit waits on the database thread, the loop running on. Off SQLite, it
-        runs through the async driver.
+        the lock, the unit waits on the database thread, the loop running on.
+
+        On PostgreSQL it runs through the async driver (run_sync), and a unit that another
+        one got in the way of (serialization failure, deadlock, a lock wait past
+        lock_timeout) is rolled back and run again, a few times within `lock_wait`, then
+        `DatabaseBusy`. `work` may therefore run more than once: it must do nothing but
+        database work (no messages sent, no outside state changed).
         """
+        if not self.is_sqlite:
+            return await self._run_retrying(work)
         if self._unit_engine is None:
             async with self.transaction() as connection:
                 return await connection.run_sync(work)
@@ -303,6 +359,20 @@ class Database:
                 if _busy(error):
                     raise DatabaseBusy(str(error.orig)) from error
                 raise
+
+    async def _run_retrying(self, work: Callable[[Connection], T]) -> T:
+        deadline = time.monotonic() + self.lock_wait
+        for attempt in range(1, PG_ATTEMPTS + 1):
+            try:
+                async with self.transaction() as connection:
+                    return await connection.run_sync(work)
+            except DatabaseBusy:
+                left = deadline - time.monotonic()
+                if attempt == PG_ATTEMPTS or left <= 0:
+                    raise
+                # Apart, at random, so that the units that met do not meet again.
+                await asyncio.sleep(min(left, random.uniform(0, 0.01 * 2**attempt)))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _own_connection(self, owner: str, *, wait: bool) -> Connection:
         """The connection kept for units run by `owner` (the loop, the thread): no pool
@@ -397,10 +467,14 @@ def owner_only(path: Path) -> None:
     path.chmod(0o600)
 
 
-def _busy(error: OperationalError) -> bool:
-    """SQLite said another connection holds the lock (SQLITE_BUSY or one of its kinds)."""
+def _busy(error: DBAPIError) -> bool:
+    """Another unit was in the way and nothing was written: SQLite said another connection
+    holds the lock (SQLITE_BUSY or one of its kinds), PostgreSQL a serialization failure, a
+    deadlock or a lock wait past lock_timeout."""
     code = getattr(error.orig, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY
+    if code is not None:
+        return bool(code & 0xFF == sqlite3.SQLITE_BUSY)
+    return getattr(error.orig, "sqlstate", None) in _PG_RETRYABLE
 
 
 _NEXT_REVISION = (

@@ -172,7 +172,7 @@ audit_log = Table(
     Column("action", String(32), nullable=False),
     Column("subject", String(16), nullable=False),  # "task", "invite", "person", "party", ...
     Column("subject_id", Integer),
-    Column("field", String(32)),
+    Column("field", Text),  # a share's entry: the organisation's name (0013)
     Column("old", Text),
     Column("new", Text),
     Index("ix_audit_log_subject", "subject", "subject_id"),

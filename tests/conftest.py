@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from bot.services.roadmaps import RoadmapService
 from bot.services.snapshots import Snapshots
 from bot.services.tasks import TaskService
 from storage.db import Database
+from tests.backends import ON_POSTGRESQL, PostgresDatabases, sqlite_url
 
 # Shared 2-core CI machines are noisy: a property is judged by what it finds, not by how
 # fast one example ran (speed is measured in benchmarks/).
@@ -30,9 +31,55 @@ def clock() -> FixedClock:
     return FixedClock(datetime(2023, 4, 20, 7, 0, tzinfo=UTC))
 
 
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases | None]:
+    """With TEST_DATABASE_URL, the session's PostgreSQL databases (tests/backends.py)."""
+    if not ON_POSTGRESQL:
+        yield None
+        return
+    databases = PostgresDatabases()
+    yield databases
+    databases.close()
+
+
 @pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    db = Database(f"sqlite:///{tmp_path / 'roadmap.db'}")
+def database_url(tmp_path: Path, postgres_databases: PostgresDatabases | None) -> Iterator[str]:
+    """This test's own database: an SQLite file in tmp_path (not there yet), or with
+    TEST_DATABASE_URL a PostgreSQL database at the newest migration, with no rows."""
+    if postgres_databases is None:
+        yield sqlite_url(tmp_path)
+        return
+    with postgres_databases.fresh() as url:
+        yield url
+
+
+@pytest.fixture
+def other_database_url(
+    tmp_path: Path, postgres_databases: PostgresDatabases | None
+) -> Iterator[str]:
+    """A second database of the test's own, as `database_url`."""
+    if postgres_databases is None:
+        yield sqlite_url(tmp_path, "other.db")
+        return
+    with postgres_databases.fresh() as url:
+        yield url
+
+
+@pytest.fixture
+def blank_database_url(
+    tmp_path: Path, postgres_databases: PostgresDatabases | None
+) -> Iterator[str]:
+    """A database with no schema at all, for tests of migrations from an older revision."""
+    if postgres_databases is None:
+        yield sqlite_url(tmp_path, "blank.db")
+        return
+    with postgres_databases.blank() as url:
+        yield url
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    db = Database(database_url)
     await db.upgrade()
     yield db
     await db.dispose()

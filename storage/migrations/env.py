@@ -36,7 +36,8 @@ if given is not None:
     _run(given)
 else:
     from bot.config import load_settings
+    from storage.db import sync_url
 
-    engine = create_engine(load_settings().database_url)
+    engine = create_engine(sync_url(load_settings().database_url))
     with engine.begin() as connection:
         _run(connection)

@@ -123,11 +123,11 @@ class World:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
     clock = FixedClock(datetime(2023, 4, 20, 7, 0, tzinfo=UTC))  # 10:00 in Smolensk
     settings = Settings(
         _env_file=None,
-        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+        database_url=database_url,
         admin_ids=(ADMIN,),
     )
     async with open_app(settings, clock=clock) as app:

@@ -43,12 +43,12 @@ async def fake_max() -> AsyncIterator[FakeMax]:
 
 
 @pytest.fixture
-async def both(tmp_path: Path, fake_max: FakeMax) -> AsyncIterator[World]:
+async def both(database_url: str, tmp_path: Path, fake_max: FakeMax) -> AsyncIterator[World]:
     """The department's bot, configured for Telegram and MAX (the fake one)."""
     clock = FixedClock(datetime(2023, 4, 20, 7, 0, tzinfo=UTC))
     settings = Settings(
         _env_file=None,
-        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+        database_url=database_url,
         bot_token="42:TEST",
         max_token=fake_max.token,
         max_api_url=fake_max.url,

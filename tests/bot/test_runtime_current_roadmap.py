@@ -29,9 +29,12 @@ async def test_a_test_import_does_not_switch_the_bot(world: World) -> None:
 
 
 def test_the_cli_makes_a_roadmap_current_only_when_asked(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'roadmap.db'}")
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("LANGUAGE", "ru")
     monkeypatch.chdir(tmp_path)
     assert main(["import", str(TEXT)]) == 0  # the first one is current

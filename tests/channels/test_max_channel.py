@@ -76,11 +76,11 @@ async def fake() -> AsyncIterator[FakeMax]:
 
 
 @pytest.fixture
-async def world(tmp_path: Path, fake: FakeMax) -> AsyncIterator[MaxWorld]:
+async def world(database_url: str, tmp_path: Path, fake: FakeMax) -> AsyncIterator[MaxWorld]:
     clock = FixedClock(datetime(2023, 4, 20, 7, 0, tzinfo=UTC))
     settings = Settings(
         _env_file=None,
-        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+        database_url=database_url,
         admin_ids=(f"max:{ADMIN_ID}",),
     )
     async with open_app(settings, clock=clock) as app:

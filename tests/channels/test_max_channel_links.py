@@ -46,11 +46,11 @@ class Both:
 
 
 @pytest.fixture
-async def both(tmp_path: Path) -> AsyncIterator[Both]:
+async def both(database_url: str, tmp_path: Path) -> AsyncIterator[Both]:
     async with FakeMax() as fake:
         settings = Settings(
             _env_file=None,
-            database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+            database_url=database_url,
             bot_token="42:TEST",
             max_token=fake.token,
             max_api_url=fake.url,

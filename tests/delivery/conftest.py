@@ -15,8 +15,8 @@ NOW = datetime(2023, 4, 20, 6, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'x.db'}")
+async def db(database_url: str, tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(database_url)
     await database.upgrade()
     yield database
     await database.dispose()

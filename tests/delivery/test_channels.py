@@ -247,13 +247,13 @@ async def test_telegram_answers_in_the_senders_words(bot: Bot, fake: FakeTelegra
 
 
 async def test_the_running_bot_sends_in_every_configured_messenger(
-    tmp_path: Path, fake: FakeTelegram, fake_max: FakeMax
+    database_url: str, tmp_path: Path, fake: FakeTelegram, fake_max: FakeMax
 ) -> None:
     """The composition root: MAX_TOKEN set, a MAX sender runs beside Telegram's."""
     settings = load_settings(
         bot_token=TOKEN,
         max_token=MAX_TOKEN,
-        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+        database_url=database_url,
         telegram_api_url=fake.url,
         max_api_url=fake_max.url,
         _env_file=None,

@@ -132,9 +132,9 @@ async def start_sender(round_: Round, db_url: str, log: Path) -> asyncio.subproc
 
 @pytest.mark.parametrize("channel", list(ROUNDS))
 async def test_a_killed_sender_loses_nothing_and_doubles_only_what_was_in_flight(
-    tmp_path: Path, channel: str
+    database_url: str, tmp_path: Path, channel: str
 ) -> None:
-    db_url = f"sqlite:///{tmp_path / 'x.db'}"
+    db_url = database_url
     log = tmp_path / "sender.log"
     database = Database(db_url)
     await database.upgrade()

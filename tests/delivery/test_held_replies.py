@@ -25,10 +25,10 @@ PERSON, OTHER = 42, 43
 
 
 @pytest.fixture
-async def app(tmp_path: Path, fake: FakeTelegram) -> AsyncIterator[App]:
+async def app(database_url: str, tmp_path: Path, fake: FakeTelegram) -> AsyncIterator[App]:
     settings = load_settings(
         bot_token=TOKEN,
-        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
+        database_url=database_url,
         telegram_api_url=fake.url,
         quiet_hours="21-8",
         _env_file=None,

@@ -199,9 +199,11 @@ async def test_claim_takes_due_rows_oldest_first_with_a_lease(db: Database) -> N
         assert await store.next_due() == NOW + LEASE  # w1's lease ends before chat 1 is due
 
 
-async def test_concurrent_claims_never_share_a_row(tmp_path: Path, db: Database) -> None:
+async def test_concurrent_claims_never_share_a_row(
+    database_url: str, tmp_path: Path, db: Database
+) -> None:
     await plan(db, messages(range(1, 601), NOW), NOW)
-    claimers = [Database(f"sqlite:///{tmp_path / 'x.db'}") for _ in range(3)]
+    claimers = [Database(database_url) for _ in range(3)]
     try:
         taken: dict[str, list[int]] = {f"w{i}": [] for i in range(6)}
         while True:

@@ -344,10 +344,10 @@ async def test_a_chats_messages_arrive_in_the_order_planned(
 
 
 async def test_two_senders_on_one_database_never_send_a_row_twice(
-    tmp_path: Path, db: Database, bot: Bot, fake: FakeTelegram
+    database_url: str, tmp_path: Path, db: Database, bot: Bot, fake: FakeTelegram
 ) -> None:
     await plan_now(db, range(1, 301))
-    other = Database(f"sqlite:///{tmp_path / 'x.db'}")
+    other = Database(database_url)
     try:
         # A 429 in the middle pauses one of them; the other goes on.
         fake.fail("sendMessage", status=429, retry_after=1, times=1, chat_id=150)
@@ -364,7 +364,7 @@ async def test_two_senders_on_one_database_never_send_a_row_twice(
 
 
 async def test_a_claim_lost_during_a_long_pause_is_not_sent(
-    tmp_path: Path, db: Database, bot: Bot, fake: FakeTelegram
+    database_url: str, tmp_path: Path, db: Database, bot: Bot, fake: FakeTelegram
 ) -> None:
     # Sender A holds rows with a 1 s lease and is told to wait 2 s; meanwhile the lease runs
     # out and B takes the rows over. A must not send them after its pause.
@@ -375,7 +375,7 @@ async def test_a_claim_lost_during_a_long_pause_is_not_sent(
     pausing = asyncio.create_task(a.drain())
     await fake.wait_for_request("sendMessage", lambda call: call.status == 429, timeout=5)
     await asyncio.sleep(1.2)
-    other = Database(f"sqlite:///{tmp_path / 'x.db'}")
+    other = Database(database_url)
     try:
         taken = await sender(other, bot, lease=lease).drain()
     finally:

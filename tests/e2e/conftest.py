@@ -13,7 +13,7 @@ ADMIN_ID = 1001
 
 
 @pytest.fixture
-def environment(tmp_path: Path) -> dict[str, str]:
+def environment(database_url: str, tmp_path: Path) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -22,7 +22,7 @@ def environment(tmp_path: Path) -> dict[str, str]:
     env.update(
         {
             "BOT_TOKEN": TOKEN,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+            "DATABASE_URL": database_url,
             "ADMIN_IDS": str(ADMIN_ID),
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",

@@ -16,6 +16,7 @@ from bot.domain.channels import EventKey
 from storage.db import Database, alembic_config
 from storage.outbox import OutboxStore
 from storage.people import PeopleStore
+from tests.backends import sqlite_only
 
 NOW = datetime(2023, 4, 20, 7, 0)  # naive: stored as SQLite keeps UTC instants
 ROUND = "2023-04-20"
@@ -82,6 +83,7 @@ async def _rows(database: Database, query: str) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in await connection.execute(text(query))]
 
 
+@sqlite_only("rebuilds SQLite's tables in batch mode and checks them with PRAGMA foreign_key_check")
 async def test_every_row_stays_on_the_telegram_channel_and_people_get_identities(
     tmp_path: Path,
 ) -> None:

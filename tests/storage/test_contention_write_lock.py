@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 
 from storage.db import Database, DatabaseBusy
 from storage.tables import data_revision
+from tests.backends import sqlite_only
 
 ROADMAP = Path(__file__).parents[1] / "data" / "smolensk-order-319-OD.txt"
 CLI_HOLDS_THE_LOCK = """
@@ -44,6 +45,7 @@ async def _increment(connection: object, by: int = 1) -> None:
     )
 
 
+@sqlite_only("SQLite's write lock taken at BEGIN IMMEDIATE; PostgreSQL units lock rows")
 async def test_a_read_then_write_unit_waits_for_the_other_writer(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'roadmap.db'}"
     bot, cli = Database(url), Database(url)
@@ -79,8 +81,8 @@ async def test_a_read_then_write_unit_waits_for_the_other_writer(tmp_path: Path)
         await cli.dispose()
 
 
-async def test_a_wait_is_bounded_and_says_busy(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'roadmap.db'}"
+async def test_a_wait_is_bounded_and_says_busy(database_url: str) -> None:
+    url = database_url
     holder, waiter = Database(url), Database(url, lock_wait=0.2)
     await holder.upgrade()
     try:
@@ -107,6 +109,7 @@ async def test_a_wait_is_bounded_and_says_busy(tmp_path: Path) -> None:
         await waiter.dispose()
 
 
+@sqlite_only("another process holds the file's write lock through sqlite3")
 def test_the_cli_says_busy_in_one_line_without_a_traceback(tmp_path: Path) -> None:
     """`parties link` while another process holds the write lock past DATABASE_LOCK_WAIT."""
     database = tmp_path / "roadmap.db"

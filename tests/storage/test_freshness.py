@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 from bot.domain.channels import EventKey
 from bot.importers import read_roadmap
@@ -21,8 +20,8 @@ from tests.conftest import SMOLENSK_DOCX
 NOW = datetime(2023, 4, 20, 7, 0, tzinfo=UTC)
 
 
-async def test_a_change_by_another_process_is_seen_without_a_restart(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'shared.db'}"
+async def test_a_change_by_another_process_is_seen_without_a_restart(database_url: str) -> None:
+    url = database_url
     bot_side, cli_side = Database(url), Database(url)
     await bot_side.upgrade()
     try:
@@ -97,10 +96,10 @@ async def test_an_update_that_failed_is_handled_again(database: Database) -> Non
         assert retried
 
 
-async def test_the_bot_s_own_change_moves_its_version_once(tmp_path: Path) -> None:
+async def test_the_bot_s_own_change_moves_its_version_once(database_url: str) -> None:
     """Its own commit is seen at once; re-reading the shared counter later must not move the
     version a second time (each move rebuilds every snapshot: ~1 s at the region's scale)."""
-    database = Database(f"sqlite:///{tmp_path / 'own.db'}")
+    database = Database(database_url)
     await database.upgrade()
     try:
         before = await database.version(max_age=0)

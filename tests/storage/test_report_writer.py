@@ -28,6 +28,7 @@ from storage.tables import (
     roadmaps,
     weekly_reports,
 )
+from tests.backends import sqlite_only
 
 T = TypeVar("T")
 NOW = datetime(2023, 4, 21, 7, 0, tzinfo=UTC)
@@ -232,6 +233,7 @@ async def test_units_run_the_same_without_a_thread_of_their_own(
     ]
 
 
+@sqlite_only("units run in place in pysqlite, or on its thread while the file is locked")
 async def test_a_unit_waits_out_another_writer_off_the_loop(database: Database) -> None:
     """A unit runs in place, but never waits there: while another connection (the CLI, a
     coroutine between two awaits of its transaction) holds the write lock, the unit waits on

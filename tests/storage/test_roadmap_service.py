@@ -150,14 +150,14 @@ async def test_unreadable_document_writes_nothing(
 
 
 async def test_yaml_export_restores_the_roadmap_in_another_database(
-    roadmaps: RoadmapService, tmp_path: Path, clock: Any
+    roadmaps: RoadmapService, tmp_path: Path, clock: Any, other_database_url: str
 ) -> None:
     await roadmaps.import_document(SMOLENSK_DOCX)
     original = await roadmaps.roadmap()
     exported = tmp_path / "roadmap.yaml"
     exported.write_text(dump_roadmap(original), encoding="utf-8")
 
-    other = Database(f"sqlite:///{tmp_path / 'other.db'}")
+    other = Database(other_database_url)
     await other.upgrade()
     try:
         restored_service = RoadmapService(other, clock, "Europe/Moscow")

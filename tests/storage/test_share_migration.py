@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from alembic import command
 from sqlalchemy import create_engine, text
@@ -15,7 +14,7 @@ from bot.services.people import CLI
 from bot.services.roadmaps import RoadmapService
 from bot.services.snapshots import Snapshots
 from bot.services.tasks import TaskService
-from storage.db import Database, alembic_config
+from storage.db import Database, alembic_config, sync_url
 from tests.conftest import EXAMPLES, SMOLENSK_DOCX
 
 NOW = datetime(2023, 4, 20, 7, 0, tzinfo=UTC)
@@ -23,7 +22,7 @@ SCHOOL = "МБОУ «Гимназия № 4» г. Смоленска"
 
 
 def migrate(url: str, revision: str) -> None:
-    engine = create_engine(url)
+    engine = create_engine(sync_url(url))
     with engine.begin() as connection:
         config = alembic_config()
         config.attributes["connection"] = connection
@@ -32,7 +31,7 @@ def migrate(url: str, revision: str) -> None:
 
 
 def downgrade(url: str, revision: str) -> None:
-    engine = create_engine(url)
+    engine = create_engine(sync_url(url))
     with engine.begin() as connection:
         config = alembic_config()
         config.attributes["connection"] = connection
@@ -41,9 +40,9 @@ def downgrade(url: str, revision: str) -> None:
 
 
 async def test_a_done_task_keeps_the_pressers_share_and_reopens_for_the_others(
-    tmp_path: Path,
+    blank_database_url: str,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+    url = blank_database_url
     # Today's services fill the database (they know today's schema), then it goes back to
     # the schema before shares.
     migrate(url, "head")
@@ -61,7 +60,7 @@ async def test_a_done_task_keeps_the_pressers_share_and_reopens_for_the_others(
 
     # As the bot before shares left it: task 5 pressed done by a school's representative,
     # task 7 closed from the command line (nobody to trace).
-    engine = create_engine(url)
+    engine = create_engine(sync_url(url))
     with engine.begin() as connection:
         ids: dict[str, int] = {
             row.number: row.id for row in connection.execute(text("SELECT number, id FROM tasks"))

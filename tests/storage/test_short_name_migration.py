@@ -1,10 +1,9 @@
 """Migration 0008 (organisations.short_name) on a registry stored at 0007, and no drift
-between the tables and the migrations."""
+between the tables and the migrations (on SQLite, and on PostgreSQL with TEST_DATABASE_URL)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -14,7 +13,7 @@ from bot.domain.access import OrgTree
 from bot.services.clock import FixedClock
 from bot.services.organisations import OrganisationService
 from bot.services.snapshots import Snapshots
-from storage.db import Database
+from storage.db import Database, sync_url
 from storage.tables import metadata
 from tests.storage.test_share_migration import downgrade, migrate
 
@@ -26,10 +25,12 @@ BODY = (
 SCHOOL = "МБОУ «Средняя школа № 1» г. Вязьмы Смоленской области"
 
 
-async def test_a_registry_stored_before_short_names_gets_them_made(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+async def test_a_registry_stored_before_short_names_gets_them_made(
+    blank_database_url: str,
+) -> None:
+    url = blank_database_url
     migrate(url, "0007")
-    engine = create_engine(url)
+    engine = create_engine(sync_url(url))
     with engine.begin() as connection:
         for name, kind, parent in ((BODY, "authority", None), (SCHOOL, "school", 1)):
             connection.execute(
@@ -56,18 +57,23 @@ async def test_a_registry_stored_before_short_names_gets_them_made(tmp_path: Pat
         await database.dispose()
 
     downgrade(url, "0007")  # and back: the registry stays
-    engine = create_engine(url)
+    engine = create_engine(sync_url(url))
     with engine.connect() as connection:
         count = connection.execute(text("SELECT count(*) FROM organisations")).scalar_one()
     engine.dispose()
     assert count == 2
 
 
-def test_the_migrations_make_the_tables_exactly(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'head.db'}"
+def test_the_migrations_make_the_tables_exactly(blank_database_url: str) -> None:
+    """Alembic's autogenerate, from empty to head, finds nothing to change: types, server
+    defaults, indexes and constraints as storage/tables.py says."""
+    url = blank_database_url
     migrate(url, "head")
-    engine = create_engine(url)
+    engine = create_engine(sync_url(url))
     with engine.connect() as connection:
-        drift = compare_metadata(MigrationContext.configure(connection), metadata)
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "compare_server_default": True}
+        )
+        drift = compare_metadata(context, metadata)
     engine.dispose()
     assert drift == []

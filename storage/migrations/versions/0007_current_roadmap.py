@@ -25,7 +25,10 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("current", sa.Boolean(), nullable=False, server_default=sa.false())
         )
-    op.execute("UPDATE roadmaps SET current = 1 WHERE id = (SELECT max(id) FROM roadmaps)")
+    # A boolean literal each backend spells its own way (1 on SQLite, true on PostgreSQL).
+    roadmaps = sa.table("roadmaps", sa.column("id", sa.Integer), sa.column("current", sa.Boolean))
+    newest = sa.select(sa.func.max(roadmaps.c.id)).scalar_subquery()
+    op.execute(roadmaps.update().where(roadmaps.c.id == newest).values(current=sa.true()))
 
 
 def downgrade() -> None:
