@@ -34,6 +34,8 @@ from storage.tables import (
 )
 
 TELEGRAM = "telegram"
+# PostgreSQL's advisory lock held while a new person's number is taken (see `identify`).
+NEW_PEOPLE_LOCK = 0x0EA5_0001
 
 # Built once (every report claims its event): insert unless noted, in one statement. The
 # SQLite dialect's own on_conflict_do_nothing() is not cacheable (compiled on every call),
@@ -172,10 +174,14 @@ class PeopleStore:
         one: `people.id` cannot be assigned by the database (a BIGINT key is no rowid alias
         in SQLite, and its values so far were Telegram ids), and on SQLite the transaction
         holds the write lock from BEGIN, so no other writer can take the same number or
-        store the same identity in between. (On PostgreSQL a writer racing for the same
-        number fails on the primary key and writes nothing; see README, Development.)
+        store the same identity in between. On PostgreSQL (READ COMMITTED) new people are
+        numbered one at a time: a unit about to make one takes a transaction-scoped advisory
+        lock, then looks the identity up again (whoever held the lock has committed).
         """
         person_id = await self.person_of(identity.channel, identity.external_id)
+        if person_id is None and self.connection.dialect.name == "postgresql":
+            await self.connection.execute(select(func.pg_advisory_xact_lock(NEW_PEOPLE_LOCK)))
+            person_id = await self.person_of(identity.channel, identity.external_id)
         values = {"name": name, "username": username, "language": language, "seen_at": now}
         known: dict[str, object] = {"username": username, "language": language, "seen_at": now}
         if identity.chat_id is not None:

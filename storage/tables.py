@@ -358,7 +358,7 @@ outbox = Table(
     Column("channel", String(16), nullable=False, server_default="telegram"),
     Column("chat_id", BigInteger, nullable=False),  # a person's private chat or a group
     Column("person_id", BigInteger),  # NULL for a group chat
-    Column("kind", String(16), nullable=False),  # "digest", "escalation", "undated"
+    Column("kind", Text, nullable=False),  # "digest", "ask:ORG:CODE", "reply:…" (0013)
     Column("round", Date, nullable=False),  # the recipient's local day the round is for
     Column("payload", Text, nullable=False),  # JSON: what the message is about
     Column("status", String(16), nullable=False),

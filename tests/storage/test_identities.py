@@ -17,7 +17,6 @@ from bot.services.people import CLI, STRANGER
 from storage.outbox import OutboxStore
 from storage.people import PeopleStore
 from storage.tables import identities
-from tests.backends import sqlite_only
 from tests.conftest import EXAMPLES
 
 NOW = datetime(2023, 4, 20, 7, 0, tzinfo=UTC)
@@ -28,10 +27,6 @@ def settings(database_url: str, admin_ids: str = "") -> Settings:
     return Settings(_env_file=None, database_url=database_url, admin_ids=admin_ids)
 
 
-@sqlite_only(
-    "numbers are the highest plus one under SQLite's single writer; PostgreSQL needs a lock"
-    " or a sequence for them (issue 14, the read-check-write units)"
-)
 async def test_writers_at_once_get_a_number_each_and_one_identity_one_person(
     database_url: str,
 ) -> None:
