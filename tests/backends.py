@@ -186,3 +186,38 @@ def url_of(name: str) -> str:
 
 def sqlite_url(tmp_path: Path, name: str = "roadmap.db") -> str:
     return f"sqlite:///{tmp_path / name}"
+
+
+def cli_rows(sql: str) -> list[tuple[Any, ...]]:
+    """Rows of the database a CLI test's commands use: DATABASE_URL, else the default
+    (data/roadmap.db in the working directory)."""
+    from sqlalchemy import create_engine, text
+
+    from storage.db import sync_url
+
+    engine = create_engine(sync_url(os.environ.get("DATABASE_URL") or "sqlite:///data/roadmap.db"))
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+def cli_tables() -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of a CLI test's database, to compare before and after."""
+    from sqlalchemy import create_engine, inspect, text
+
+    from storage.db import sync_url
+
+    engine = create_engine(sync_url(os.environ.get("DATABASE_URL") or "sqlite:///data/roadmap.db"))
+    try:
+        with engine.connect() as connection:
+            return {
+                table: sorted(
+                    (tuple(row) for row in connection.execute(text(f'SELECT * FROM "{table}"'))),
+                    key=repr,
+                )
+                for table in inspect(connection).get_table_names()
+            }
+    finally:
+        engine.dispose()

@@ -14,17 +14,20 @@ from bot.config import Settings
 from bot.domain.access import Binding, Role
 from bot.services.people import CLI
 from storage.tables import audit_log, bindings, invites, people
+from tests.backends import ON_POSTGRESQL
 from tests.conftest import EXAMPLES
 
 SCHOOL = "МБОУ «Гимназия № 4» г. Смоленска"
 
 
 @pytest.fixture(autouse=True)
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Path:
     monkeypatch.chdir(tmp_path)
     for variable in ("DATABASE_URL", "LANGUAGE", "TIMEZONE", "ADMIN_IDS", "BOT_TOKEN"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    if ON_POSTGRESQL:  # on SQLite the default database, data/roadmap.db here
+        monkeypatch.setenv("DATABASE_URL", database_url)
     return tmp_path
 
 

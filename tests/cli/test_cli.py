@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -15,15 +16,18 @@ from bot.__main__ import main
 from bot.app import open_app
 from bot.config import Settings
 from bot.services.people import CLI
+from tests.backends import ON_POSTGRESQL
 from tests.conftest import EXAMPLES, SMOLENSK_DOCX, SMOLENSK_TXT
 
 
 @pytest.fixture(autouse=True)
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Path:
     monkeypatch.chdir(tmp_path)  # no stray .env; the default database lands here
     for variable in ("DATABASE_URL", "LANGUAGE", "TIMEZONE", "ADMIN_IDS", "BOT_TOKEN", "LOG_LEVEL"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    if ON_POSTGRESQL:  # on SQLite the default database, data/roadmap.db here
+        monkeypatch.setenv("DATABASE_URL", database_url)
     return tmp_path
 
 
@@ -41,7 +45,7 @@ def test_import_then_status_in_russian_by_default(
     assert "Импортирована дорожная карта" in out
     assert "(319-od-2023): 22 мероприятия в 3 разделах" in out
     assert "Без даты (нужно назначить срок): № 20." in out
-    assert (workdir / "data" / "roadmap.db").exists()
+    assert ON_POSTGRESQL or (workdir / "data" / "roadmap.db").exists()  # the default one
 
     code, out, _ = run(capsys, "status", "--as-of", "2023-04-20")
     assert code == 0
@@ -192,8 +196,9 @@ def test_bad_as_of_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_settings_come_from_a_dot_env_file(
-    capsys: pytest.CaptureFixture[str], workdir: Path
+    capsys: pytest.CaptureFixture[str], workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)  # (set by the PostgreSQL run)
     (workdir / ".env").write_text("DATABASE_URL=sqlite:///elsewhere/db.sqlite\nLANGUAGE=en\n")
     code, out, _ = run(capsys, "import", str(SMOLENSK_DOCX))
     assert code == 0
@@ -289,7 +294,8 @@ CITY = "Комитет по образованию Администрации г
 
 
 async def _mark_two_city_schools_done(workdir: Path) -> None:
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{workdir / 'data' / 'roadmap.db'}")
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{workdir / 'data' / 'roadmap.db'}"
+    settings = Settings(_env_file=None, database_url=url)
     async with open_app(settings) as app:
         view = await app.snapshots.roadmap()
         task = next(t for t in view.tasks if t.number == "5")

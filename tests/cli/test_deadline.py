@@ -6,16 +6,19 @@ from pathlib import Path
 
 import pytest
 
+from tests.backends import ON_POSTGRESQL
 from tests.cli.test_understood import run
 from tests.conftest import SMOLENSK_DOCX
 
 
 @pytest.fixture(autouse=True)
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Path:
     monkeypatch.chdir(tmp_path)
     for variable in ("DATABASE_URL", "LANGUAGE", "TIMEZONE", "ADMIN_IDS", "BOT_TOKEN"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    if ON_POSTGRESQL:  # on SQLite the default database, data/roadmap.db here
+        monkeypatch.setenv("DATABASE_URL", database_url)
     return tmp_path
 
 

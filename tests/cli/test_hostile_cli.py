@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sqlite3
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from bot.domain.model import Organisation, OrganisationKind
 from bot.importers.errors import DocumentError
 from bot.importers.report_sheets import read_report_sheet
 from bot.services.organisations import ParentCycle, check_hierarchy
+from tests.backends import ON_POSTGRESQL, cli_tables
 from tests.conftest import EXAMPLES, SMOLENSK_TXT
 from tests.importers import hostile
 
@@ -26,11 +26,13 @@ TOKEN = "123456:" + "A" * 35
 
 
 @pytest.fixture(autouse=True)
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Path:
     monkeypatch.chdir(tmp_path)
     for variable in ("DATABASE_URL", "LANGUAGE", "TIMEZONE", "ADMIN_IDS", "BOT_TOKEN", "LOG_LEVEL"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    if ON_POSTGRESQL:  # on SQLite the default database, data/roadmap.db here
+        monkeypatch.setenv("DATABASE_URL", database_url)
     return tmp_path
 
 
@@ -67,7 +69,8 @@ def test_invites_csv_neutralises_formula_like_names(
     assert all(row[2].startswith("https://t.me/roadmap_bot?start=") for row in rows[1:])
     # Live invite links and personal data: readable by their owner only.
     assert out.stat().st_mode & 0o777 == 0o600
-    assert (workdir / "data" / "roadmap.db").stat().st_mode & 0o777 == 0o600
+    if not ON_POSTGRESQL:
+        assert (workdir / "data" / "roadmap.db").stat().st_mode & 0o777 == 0o600
 
 
 # --- refusals: one line, exit 1, the database as it was --------------------------------------
@@ -75,12 +78,7 @@ def test_invites_csv_neutralises_formula_like_names(
 
 def state(workdir: Path) -> State:
     """Every row of every table: what "nothing written" is checked against."""
-    with sqlite3.connect(workdir / "data" / "roadmap.db") as connection:
-        tables = [
-            name
-            for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
-        ]
-        return {t: sorted(connection.execute(f'SELECT * FROM "{t}"'), key=repr) for t in tables}
+    return cli_tables()
 
 
 @pytest.fixture

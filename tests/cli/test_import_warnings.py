@@ -7,15 +7,18 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
+from tests.backends import ON_POSTGRESQL
 from tests.importers.documents import docx_file
 
 
 @pytest.fixture(autouse=True)
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Path:
     monkeypatch.chdir(tmp_path)  # no stray .env; the default database lands here
     for variable in ("DATABASE_URL", "LANGUAGE", "TIMEZONE", "ADMIN_IDS", "BOT_TOKEN", "LOG_LEVEL"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("LOG_LEVEL", "ERROR")
+    if ON_POSTGRESQL:  # on SQLite the default database, data/roadmap.db here
+        monkeypatch.setenv("DATABASE_URL", database_url)
     return tmp_path
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import re
-import sqlite3
 import sys
 import threading
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import pytest
 import bot.channels.names as names
 from bot.__main__ import main
 from bot.config import Settings
+from tests.backends import ON_POSTGRESQL, cli_rows
 from tests.conftest import EXAMPLES
 from tests.fake_max import FakeMax
 
@@ -54,11 +54,16 @@ def fake_max() -> Iterator[FakeMax]:
 
 @pytest.fixture(autouse=True)
 def workdir(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    database_url: str,
 ) -> Path:
     monkeypatch.chdir(tmp_path)
     for variable in ("DATABASE_URL", "LANGUAGE", "TIMEZONE", "ADMIN_IDS", "BOT_TOKEN"):
         monkeypatch.delenv(variable, raising=False)
+    if ON_POSTGRESQL:  # on SQLite the default database, data/roadmap.db here
+        monkeypatch.setenv("DATABASE_URL", database_url)
     for variable in ("MAX_TOKEN", "MAX_API_URL", "MAX_WEBHOOK_URL", "MAX_WEBHOOK_SECRET"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
@@ -88,8 +93,7 @@ def use_max(monkeypatch: pytest.MonkeyPatch, fake: FakeMax) -> None:
 
 
 def invites_made(workdir: Path) -> int:
-    with sqlite3.connect(workdir / "data" / "roadmap.db") as connection:
-        return int(connection.execute("SELECT count(*) FROM invites").fetchone()[0])
+    return int(cli_rows("SELECT count(*) FROM invites")[0][0])
 
 
 def read_csv(path: Path) -> list[list[str]]:

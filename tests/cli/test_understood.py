@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import subprocess
 import sys
 from datetime import date
@@ -17,6 +18,7 @@ import bot.__main__ as cli
 from bot.__main__ import database_shown, main
 from bot.domain.reminders import WorkCalendar
 from bot.workdays import work_calendar
+from tests.backends import ON_POSTGRESQL
 from tests.conftest import EXAMPLES, SMOLENSK_DOCX
 
 TOKEN = "123456:" + "A" * 35
@@ -24,13 +26,15 @@ SCHOOL = "МБОУ «Акатовская средняя школа»"
 
 
 @pytest.fixture(autouse=True)
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> Path:
     monkeypatch.chdir(tmp_path)
     for variable in ("DATABASE_URL", "LANGUAGE", "TIMEZONE", "ADMIN_IDS", "BOT_TOKEN"):
         monkeypatch.delenv(variable, raising=False)
     for variable in ("HOLIDAYS", "WORKDAYS", "WORK_CALENDAR"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    if ON_POSTGRESQL:  # on SQLite the default database, data/roadmap.db here
+        monkeypatch.setenv("DATABASE_URL", database_url)
     return tmp_path
 
 
@@ -184,7 +188,8 @@ def test_run_names_the_database_without_its_password(
     monkeypatch.setattr(cli, "run_bot", no_bot)
     monkeypatch.setenv("BOT_TOKEN", TOKEN)
     code, out, _ = run(capsys, "run")
-    assert (code, out) == (0, "База данных: sqlite:///data/roadmap.db\n")
+    url = os.environ.get("DATABASE_URL", "sqlite:///data/roadmap.db")
+    assert (code, out) == (0, f"База данных: {database_shown(url)}\n")
     shown = database_shown("postgresql+asyncpg://bot:s3cret@db.example:5432/roadmap")
     assert shown == "postgresql+asyncpg://bot@db.example:5432/roadmap"
 
