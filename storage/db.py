@@ -28,7 +28,16 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event, make_url, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    RootTransaction,
+    create_engine,
+    event,
+    func,
+    make_url,
+    select,
+)
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
@@ -125,6 +134,7 @@ _BEGIN = "roadmap_sqlite_begin"  # an execution option: how this connection's BE
 # serialization failure, a deadlock (the server broke it by failing us), a lock wait past
 # lock_timeout. A unit that got one may simply be run again.
 _PG_RETRYABLE = frozenset({"40001", "40P01", "55P03"})
+MIGRATION_LOCK = 0x0EA5_0000  # PostgreSQL's advisory lock held while migrating (`upgrade`)
 # A unit of `run` that keeps meeting them is tried at most this many times (within lock_wait).
 PG_ATTEMPTS = 8
 
@@ -429,6 +439,10 @@ class Database:
                 if await connection.run_sync(_at_head):
                     return
         async with self.engine.begin() as connection:  # BEGIN IMMEDIATE: one migrator
+            if not self.is_sqlite:  # PostgreSQL: one migrator at a time, by an advisory lock
+                await connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+                if await connection.run_sync(_at_head):  # another one got there first
+                    return
             await connection.run_sync(_upgrade)
 
     async def dispose(self) -> None:
