@@ -171,7 +171,7 @@ audit_log = Table(
     Column("actor", Text, nullable=False),  # "import:order.docx", "person:123456", "cli"
     Column("action", String(32), nullable=False),
     Column("subject", String(16), nullable=False),  # "task", "invite", "person", "party", ...
-    Column("subject_id", Integer),
+    Column("subject_id", BigInteger),  # a chat's id for a bound chat (0013)
     Column("field", Text),  # a share's entry: the organisation's name (0013)
     Column("old", Text),
     Column("new", Text),
