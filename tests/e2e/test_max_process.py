@@ -101,38 +101,45 @@ def a_round_today(env: dict[str, str], cwd: Path) -> None:
 
     Made by the CLI once a session, beside the tests' own directories, and copied: each CLI
     run is a cold start of its own, seconds on a busy machine."""
+    if not env["DATABASE_URL"].startswith("sqlite:///"):  # PostgreSQL: a database per test
+        _set_up_a_round(env, cwd)
+        return
     template = cwd.parent / f"round-{datetime.now(UTC).date().isoformat()}"
     if not (template / "done").exists():
         template.mkdir(exist_ok=True)
-        made = {**env, "DATABASE_URL": f"sqlite:///{template / 'bot.db'}"}
-        cli(made, template, "import", str(SMOLENSK_DOCX))
-        cli(made, template, "orgs", "import", str(registry_in("UTC", template / "orgs.csv")))
-        cli(made, template, "parties", "link", "3", "все", "школы")
-        cli(made, template, "parties", "link", "4", "все", "школы")
-        # The order's deadlines are in 2023: remind of what is overdue every working day.
-        cli(made, template, "reminders", "policy", "--overdue-every", "1")
-        cli(made, template, "reminders", "policy", "--overdue-limit", "100000")
-        indicator = template / "indicators.yaml"
-        indicator.write_text(
-            "indicators:\n"
-            "  - code: teachers_active\n"
-            "    name: Педагоги, написавшие не менее 10 сообщений за неделю\n"
-            "    question: Сколько педагогов написали не менее 10 сообщений за неделю?\n"
-            "    reported_by: [school]\n"
-            "    denominator: teachers\n"
-            f"    weekday: {datetime.now(UTC).isoweekday()}\n"
-            '    due_time: "23:00"\n'
-            "    rollup: latest\n"
-            "    from: 2023-04-17\n",
-            encoding="utf-8",
-        )
-        cli(made, template, "indicators", "import", str(indicator))
+        _set_up_a_round({**env, "DATABASE_URL": f"sqlite:///{template / 'bot.db'}"}, template)
         (template / "done").touch()
     target = Path(env["DATABASE_URL"].removeprefix("sqlite:///"))
     for suffix in ("", "-wal", "-shm"):
         source = template / f"bot.db{suffix}"
         if source.exists():
             shutil.copyfile(source, target.with_name(target.name + suffix))
+
+
+def _set_up_a_round(made: dict[str, str], cwd: Path) -> None:
+    """The CLI's set-up of a round due today, on the database `made` names."""
+    cli(made, cwd, "import", str(SMOLENSK_DOCX))
+    cli(made, cwd, "orgs", "import", str(registry_in("UTC", cwd / "orgs.csv")))
+    cli(made, cwd, "parties", "link", "3", "все", "школы")
+    cli(made, cwd, "parties", "link", "4", "все", "школы")
+    # The order's deadlines are in 2023: remind of what is overdue every working day.
+    cli(made, cwd, "reminders", "policy", "--overdue-every", "1")
+    cli(made, cwd, "reminders", "policy", "--overdue-limit", "100000")
+    indicator = cwd / "indicators.yaml"
+    indicator.write_text(
+        "indicators:\n"
+        "  - code: teachers_active\n"
+        "    name: Педагоги, написавшие не менее 10 сообщений за неделю\n"
+        "    question: Сколько педагогов написали не менее 10 сообщений за неделю?\n"
+        "    reported_by: [school]\n"
+        "    denominator: teachers\n"
+        f"    weekday: {datetime.now(UTC).isoweekday()}\n"
+        '    due_time: "23:00"\n'
+        "    rollup: latest\n"
+        "    from: 2023-04-17\n",
+        encoding="utf-8",
+    )
+    cli(made, cwd, "indicators", "import", str(indicator))
 
 
 def round_now(env: dict[str, str]) -> dict[str, str]:
