@@ -332,6 +332,11 @@ class PeopleStore:
             for row in found
         ]
 
+    async def languages(self) -> dict[int, str | None]:
+        """Every stored person's language (as their messenger last said it), by number."""
+        rows = await self.connection.execute(select(people.c.id, people.c.language))
+        return {int(row.id): row.language for row in rows}
+
     async def everyone(self) -> list[StoredPerson]:
         """Every people row, bound or not (someone unbound stays until forgotten)."""
         rows = list(

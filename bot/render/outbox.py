@@ -38,6 +38,26 @@ from storage.outbox import REPLY, OutboxRow
 Compose = Callable[[OutboxRow], Awaitable[Outgoing | None]]
 """An outbox row's message now, or None when nothing is left to say (the sender's `compose`)."""
 
+Speaks = Callable[[OutboxRow, "str | None"], Awaitable["str | None"]]
+"""The language a row is said in now, given the one it was planned in."""
+
+
+def speaks_now(snapshots: Snapshots) -> Speaks:
+    """A person's language as it is when their message goes out, not as it was when the row
+    was planned: someone who switched their messenger to English after the round was planned
+    (or while it waited for quiet hours, or in another process) reads it in English. The
+    snapshot follows the database's version, so a switch seen by another process counts
+    within the snapshots' max age. A chat's row (no person) keeps the language it was planned
+    in; so does the row of someone no longer stored."""
+
+    async def speaks(row: OutboxRow, planned: str | None) -> str | None:
+        if row.person_id is None:
+            return planned
+        languages = await snapshots.languages()
+        return languages.get(row.person_id, planned)
+
+    return speaks
+
 
 def outbox_composer(
     snapshots: Snapshots,
@@ -48,14 +68,15 @@ def outbox_composer(
     summaries: SummaryReader | None = None,
 ) -> Compose:
     """The sender's `compose` for every kind of row (a digest when the kind is no other)."""
-    digest = digest_composer(DigestReader(snapshots, shares), default_language)
+    speaks = speaks_now(snapshots)
+    digest = digest_composer(DigestReader(snapshots, shares), default_language, speaks=speaks)
     overwrites = Overwrites(reports.database, snapshots)
 
     async def nudge(row: OutboxRow) -> Outgoing | None:
         said = await shares.nudge(row.payload)
         if said is None:
             return None  # their share is done meanwhile
-        t = texts_for(said.language, default_language)
+        t = texts_for(await speaks(row, said.language), default_language)
         task = said.task
         button = Button(
             t("button.quick_done", number=task.number),
@@ -73,7 +94,7 @@ def outbox_composer(
         said = await shares.notice(row.payload)
         if said is None:
             return None
-        t = texts_for(said.language, default_language)
+        t = texts_for(await speaks(row, said.language), default_language)
         return Outgoing(split_message(render_notice(said, t))[0])
 
     async def question(row: OutboxRow, *, nudge: bool) -> Outgoing | None:
@@ -87,7 +108,7 @@ def outbox_composer(
         ]
         if not open_questions:
             return None  # answered meanwhile (by them or a colleague)
-        t = texts_for(data.get("language"), default_language)
+        t = texts_for(await speaks(row, data.get("language")), default_language)
         ids = await snapshots.organisation_ids()
         position = data.get("position")
         said = render_question(
@@ -106,7 +127,7 @@ def outbox_composer(
         found = await missing_standing(reports, snapshots, data["organisations"], due)
         if not found.standing:
             return None
-        t = texts_for(data.get("language"), default_language)
+        t = texts_for(await speaks(row, data.get("language")), default_language)
         return Outgoing(
             split_message(render_missing(found.standing, week_of(due), t))[0],
             missing_buttons(due, bool(found.named(Standing.NOBODY)), t),
@@ -116,7 +137,7 @@ def outbox_composer(
         said = await overwrites.read(row.payload)
         if said is None:
             return None
-        t = texts_for(said.language, default_language)
+        t = texts_for(await speaks(row, said.language), default_language)
         return Outgoing(split_message(render_changed(said, t))[0])
 
     async def compose(row: OutboxRow) -> Outgoing | None:
@@ -124,7 +145,7 @@ def outbox_composer(
         if kind == REPLY:
             return HeldReplies.read(row.payload)
         if kind == SUMMARY and summaries is not None:
-            return await compose_summary(summaries, row, default_language)
+            return await compose_summary(summaries, row, default_language, speaks=speaks)
         if kind == ASK:
             return await question(row, nudge=False)
         if kind == NUDGE:
@@ -142,7 +163,9 @@ def outbox_composer(
     return compose
 
 
-def digest_composer(reader: DigestReader, default_language: str) -> Compose:
+def digest_composer(
+    reader: DigestReader, default_language: str, *, speaks: Speaks | None = None
+) -> Compose:
     """A reminder digest as it stands now, or None if nothing is left.
 
     The sender sends one message per outbox row, so a digest too long for one message (or with
@@ -154,7 +177,8 @@ def digest_composer(reader: DigestReader, default_language: str) -> Compose:
         digest = await reader.current(row.payload)
         if digest is None:
             return None
-        t = texts_for(digest.language, default_language)
+        language = digest.language if speaks is None else await speaks(row, digest.language)
+        t = texts_for(language, default_language)
         message = render_digest(digest, t, max_buttons=MAX_BUTTONS)
         rows = [_task_row(line, t) for line in message.shown]
         if message.rest:

@@ -7,7 +7,7 @@ their titles while that fits, by number only when not, and the lists are cut («
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot.domain.model import Task
 from bot.messages import Attachment, Outgoing
@@ -114,13 +114,18 @@ def _decimal(value: float, t: Texts) -> str:
 
 
 async def compose_summary(
-    reader: SummaryReader, row: OutboxRow, default_language: str
+    reader: SummaryReader,
+    row: OutboxRow,
+    default_language: str,
+    *,
+    speaks: Callable[[OutboxRow, str | None], Awaitable[str | None]] | None = None,
 ) -> Outgoing | None:
-    """A summary row as one captioned chart (text alone when there is no indicator)."""
+    """A summary row as one captioned chart (text alone when there is no indicator), in the
+    language `speaks` says the person reads now (else the one it was planned in)."""
     summary = await reader.current(row.person_id, row.payload)
     if summary is None:
         return None
-    language = summary.language or ""
+    language = (summary.language if speaks is None else await speaks(row, summary.language)) or ""
     t = Texts(
         "en" if language.lower().startswith("en") or default_language == "en" else "ru", html=True
     )

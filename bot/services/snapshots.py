@@ -51,6 +51,7 @@ class Snapshots:
         self._audience: tuple[tuple[int, int], Audience] | None = None
         self._ids: tuple[tuple[int, int], Mapping[str, int]] | None = None
         self._indicators: dict[int, tuple[tuple[int, int], tuple[IndicatorHistory, ...]]] = {}
+        self._languages: tuple[tuple[int, int], Mapping[int, str | None]] | None = None
 
     async def organisation_ids(self) -> Mapping[str, int]:
         """Organisation name -> id, for storing reports (names are what people see)."""
@@ -60,6 +61,16 @@ class Snapshots:
                 ids = await OrganisationStore(connection).ids_by_name()
             self._ids = (version, ids)
         return self._ids[1]
+
+    async def languages(self) -> Mapping[int, str | None]:
+        """Each stored person's language as it is now (person number -> their messenger's
+        language code): what a message planned earlier is said in when it goes out."""
+        version = await self.database.version(max_age=self.max_age)
+        if self._languages is None or self._languages[0] != version:
+            async with self.database.transaction(write=False) as connection:
+                found = await PeopleStore(connection).languages()
+            self._languages = (version, found)
+        return self._languages[1]
 
     async def indicators(self, roadmap_id: int) -> tuple[IndicatorHistory, ...]:
         """The roadmap's indicators, each with all its versions, in the order defined."""

@@ -76,6 +76,7 @@ LOADERS: dict[str, Loader] = {
     "organisation_ids": lambda snapshots, _: snapshots.organisation_ids(),
     "indicators": lambda snapshots, seeded: snapshots.indicators(seeded.roadmap_id),
     "history": lambda snapshots, seeded: snapshots.history(seeded.task_id),
+    "languages": lambda snapshots, _: snapshots.languages(),
 }
 
 
