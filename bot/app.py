@@ -271,14 +271,18 @@ def build_dispatcher(
     app: App, menus: MenuPublisher | None = None, *, webhook: bool = False
 ) -> Dispatcher:
     from aiogram import Dispatcher
-    from aiogram.fsm.storage.memory import MemoryStorage
 
     from handlers import get_routers
+    from handlers.conversations import ConversationState, DatabaseStorage
     from handlers.menus import MenuPublisher
     from handlers.middlewares import KnowThePerson, OncePerUpdate
 
+    # Conversation state lives in the database (handlers/conversations.py): aiogram's own FSM
+    # middleware is replaced by one keyed by channel, after the ledger and KnowThePerson.
+    storage = DatabaseStorage(app.database, app.clock)
     dispatcher = Dispatcher(
-        storage=MemoryStorage(),
+        storage=storage,
+        disable_fsm=True,
         roadmaps=app.roadmaps,
         organisations=app.organisations,
         people=app.people,
@@ -293,6 +297,7 @@ def build_dispatcher(
     )
     dispatcher.update.outer_middleware(OncePerUpdate(app.ledger, write_each=webhook))
     dispatcher.update.outer_middleware(KnowThePerson(app.people, app.settings.language))
+    dispatcher.update.outer_middleware(ConversationState(storage))
     dispatcher.include_routers(*get_routers())
     return dispatcher
 

@@ -346,6 +346,18 @@ update_markers = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
+# Conversation state (aiogram's FSM) shared by every process and kept across restarts
+# (storage/conversations.py): one row per conversation key, the state and its data as JSON.
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("state", String(255)),
+    Column("data", Text, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_conversations_updated_at", "updated_at"),
+)
+
 # -- reminders -------------------------------------------------------------------------------
 
 # Every message the bot sends on its own (reminder digests, escalations) is a row here first:

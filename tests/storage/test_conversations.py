@@ -1,0 +1,129 @@
+"""Conversation state in the database (handlers/conversations.py over
+storage/conversations.py): what aiogram's FSM stores, kept apart by every part of the key."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.storage.base import StorageKey
+from sqlalchemy import func, select
+
+from bot.services.clock import FixedClock
+from handlers.conversations import ChannelKey, ConversationContext, DatabaseStorage
+from storage.conversations import KEPT_FOR, Conversation
+from storage.db import Database
+from storage.tables import conversations
+
+KEY = ChannelKey(bot_id=42, chat_id=10_000_001, user_id=10_000_001)
+
+
+class Flow(StatesGroup):
+    first = State()
+    second = State()
+
+
+async def rows(database: Database) -> int:
+    async with database.transaction(write=False) as connection:
+        return int(await connection.scalar(select(func.count()).select_from(conversations)) or 0)
+
+
+async def test_state_and_data_are_stored_and_read_back(
+    database: Database, clock: FixedClock
+) -> None:
+    storage = DatabaseStorage(database, clock)
+    assert await storage.get_state(KEY) is None
+    assert await storage.get_data(KEY) == {}
+    await storage.set_state(KEY, Flow.first)
+    await storage.set_data(KEY, {"role": "rep", "choices": ["Гимназия № 4"]})
+    assert await storage.get_state(KEY) == "Flow:first"
+    assert await storage.update_data(KEY, {"organisation": "Гимназия № 4"}) == {
+        "role": "rep",
+        "choices": ["Гимназия № 4"],
+        "organisation": "Гимназия № 4",
+    }
+    # Another process's storage over the same database sees the same.
+    other = DatabaseStorage(database, clock)
+    assert await other.get_state(KEY) == "Flow:first"
+    assert (await other.get_data(KEY))["organisation"] == "Гимназия № 4"
+    await other.set_state(KEY, "Flow:second")
+    assert await storage.get_state(KEY) == "Flow:second"
+    assert (await storage.get_data(KEY))["role"] == "rep"  # the state alone changed
+
+
+async def test_clearing_leaves_no_row(database: Database, clock: FixedClock) -> None:
+    storage = DatabaseStorage(database, clock)
+    await storage.set_state(KEY, Flow.first)
+    await storage.update_data(KEY, {"role": "rep"})
+    await storage.clear(KEY)
+    assert await storage.get_state(KEY) is None
+    assert await storage.get_data(KEY) == {}
+    assert await rows(database) == 0
+    await storage.set_state(KEY, Flow.first)
+    await storage.set_state(KEY, None)  # no state and no data: nothing kept
+    assert await rows(database) == 0
+
+
+async def test_every_part_of_the_key_is_a_conversation_of_its_own(
+    database: Database, clock: FixedClock
+) -> None:
+    storage = DatabaseStorage(database, clock)
+    await storage.set_state(KEY, Flow.first)
+    await storage.set_data(KEY, {"mine": True})
+    others = [
+        ChannelKey(bot_id=42, chat_id=10_000_001, user_id=10_000_001, channel="max"),
+        ChannelKey(bot_id=43, chat_id=10_000_001, user_id=10_000_001),
+        ChannelKey(bot_id=42, chat_id=-100_777, user_id=10_000_001),
+        ChannelKey(bot_id=42, chat_id=10_000_001, user_id=10_000_002),
+        ChannelKey(bot_id=42, chat_id=10_000_001, user_id=10_000_001, thread_id=5),
+        ChannelKey(bot_id=42, chat_id=10_000_001, user_id=10_000_001, destiny="other"),
+    ]
+    for other in others:
+        assert await storage.get_state(other) is None, other
+        assert await storage.get_data(other) == {}, other
+    await storage.set_state(others[0], Flow.second)  # the same numbers in MAX
+    assert await storage.get_state(KEY) == "Flow:first"
+    assert await storage.get_state(others[0]) == "Flow:second"
+    assert await storage.get_data(others[0]) == {}
+
+
+async def test_state_left_for_a_week_is_gone(database: Database, clock: FixedClock) -> None:
+    storage = DatabaseStorage(database, clock)
+    await storage.set_state(KEY, Flow.first)
+    clock.moment += KEPT_FOR + timedelta(minutes=1)
+    assert await storage.get_state(KEY) is None  # stale: read as none
+    other = ChannelKey(bot_id=42, chat_id=10_000_002, user_id=10_000_002)
+    await storage.set_state(other, Flow.first)  # a write sweeps the stale row away
+    assert await rows(database) == 1
+    assert await storage.get_state(other) == "Flow:first"
+
+
+async def test_one_update_reads_the_conversation_once(
+    database: Database, clock: FixedClock
+) -> None:
+    storage = DatabaseStorage(database, clock)
+    await storage.set_state(KEY, Flow.first)
+    await storage.set_data(KEY, {"role": "rep"})
+    reads = 0
+    read = storage.read
+
+    async def counted(key: StorageKey) -> Conversation:
+        nonlocal reads
+        reads += 1
+        return await read(key)
+
+    storage.read = counted  # type: ignore[method-assign]
+    context = ConversationContext(storage, KEY)
+    assert await context.get_state() == "Flow:first"
+    data = await context.get_data()
+    data["role"] = "changed here only"
+    assert await context.get_value("role") == "rep"
+    assert reads == 1
+    assert await context.update_data(organisation="Гимназия № 4") == {
+        "role": "rep",
+        "organisation": "Гимназия № 4",
+    }
+    await context.clear()
+    assert await context.get_state() is None
+    assert reads == 1
+    assert await rows(database) == 0
