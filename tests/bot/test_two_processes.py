@@ -20,7 +20,7 @@ from aiogram.types import Update
 
 from bot.app import App, bot_defaults, build_dispatcher, open_app
 from bot.config import Settings
-from bot.domain.access import Role
+from bot.domain.access import Person, Role
 from bot.render.outbox import outbox_composer
 from bot.services.clock import FixedClock
 from bot.services.people import CLI
@@ -181,3 +181,61 @@ async def test_a_flow_survives_a_restart(tmp_path: Path) -> None:
         (ask_use,) = await after.press(COORDINATOR, pick, "Гимназия № 4")
         (link,) = await after.press(COORDINATOR, ask_use, "Многоразовая")
         assert "https://t.me/roadmap_test_bot?start=" in link.text
+
+
+async def a_moment_later(process: Process) -> None:
+    """As if the snapshots' max age had passed in `process`: its next look at the database's
+    version reads the shared revision (what a second of real time would do)."""
+    await process.app.database.version(max_age=0)
+
+
+async def rep_as_seen_by(
+    process: Process, *, name: str = f"Person {REP}", username: str | None = None
+) -> Person:
+    """Who the rep is to `process` when their next update lands there."""
+    return await process.app.people.identify("telegram", REP, name, username, "ru")
+
+
+async def test_who_people_are_follows_the_other_process_within_the_bound(
+    two: tuple[Process, Process],
+) -> None:
+    one, other = two
+    assert (await rep_as_seen_by(other)).bindings == ()  # a stranger to both, known to none
+    await other.app.snapshots.audience("Europe/Moscow")
+
+    # Bound through one process: the other's next update from them knows their role.
+    invite = await one.app.people.create_invite(CLI, Role.REP, SCHOOL)
+    await one.send(REP, f"/start {invite.token}")
+    await a_moment_later(other)
+    assert [b.role for b in (await rep_as_seen_by(other)).bindings] == [Role.REP]
+    number = (await rep_as_seen_by(other)).id
+    audience = await other.app.snapshots.audience("Europe/Moscow")
+    assert [b.organisation for b in audience.people[number].bindings] == [SCHOOL]
+
+    # A second role, a new name and username, seen through one process.
+    coordinator = await one.app.people.create_invite(CLI, Role.COORDINATOR, CITY)
+    await one.send(REP, f"/start {coordinator.token}")
+    await one.app.people.identify("telegram", REP, "Ирина Петрова", "irina", "ru")
+    await a_moment_later(other)
+    seen = await rep_as_seen_by(other, name="Ирина Петрова", username="irina")
+    assert sorted(b.role.value for b in seen.bindings) == ["coordinator", "rep"]
+    audience = await other.app.snapshots.audience("Europe/Moscow")
+    assert (audience.people[number].name, audience.people[number].username) == (
+        "Ирина Петрова",
+        "irina",
+    )
+
+    # Unbound through one process: the other's next update finds no rights left.
+    admin = await one.app.people.identify("telegram", ADMIN, f"Person {ADMIN}", None, "ru")
+    await one.app.people.unbind(admin, number)
+    await a_moment_later(other)
+    assert (await rep_as_seen_by(other, name="Ирина Петрова", username="irina")).bindings == ()
+    assert number not in (await other.app.snapshots.audience("Europe/Moscow")).people
+    (refused,) = await other.send(REP, "/invite")
+    assert refused.text.startswith("Сначала подключитесь по ссылке-приглашению")
+
+    # Forgotten through one process: a stranger to the other, their language erased there too.
+    await one.app.people.forget(CLI, number)  # (the command line, or they themselves)
+    await a_moment_later(other)
+    assert (await rep_as_seen_by(other)).id == 0
+    assert (await other.app.snapshots.languages())[number] is None
