@@ -24,13 +24,17 @@ conversation never run side by side:
   next update back). Our webhook answers after handling (handle_in_background=False), so
   whichever process the proxy picks, the next update of the chat waits for this one; with
   polling, one process serves each chat in order (bot/runtime.py).
-- MAX's poller serves each chat in order too; its webhook pushes are answered after handling.
-A flow's steps therefore follow one another even when each lands on another process, and
+- MAX's poller serves each chat in order too. Its webhook pushes are answered after
+  handling, but MAX does not say it holds a chat's next push until then: with several
+  processes on MAX's webhook, two pushes of one dialog could be handled side by side.
+A flow's steps therefore follow one another even when each lands on another process (a
+step is the person's answer to what the previous step sent, so it cannot come earlier), and
 every step reads what the one before wrote (committed before its answer confirmed it).
-What could still meet is a person's two chats (a private chat and a group), which are two
-conversations anyway. As a further guard, a change is read-modify-write inside one write
-transaction (SQLite's write lock from BEGIN; PostgreSQL's row lock, FOR UPDATE), so two
-`update_data` never lose each other's keys.
+What could still meet is a double press or MAX's pushes above: as a guard, every change is
+read-modify-write inside one write transaction (SQLite's write lock from BEGIN; PostgreSQL's
+row lock, FOR UPDATE), so two `update_data` never lose each other's keys, and a flow's last
+step reads and clears its data in handlers that tolerate a step pressed twice (/invite's
+second press finds the state gone and its filter no longer matches).
 
 Stale state — a flow abandoned for more than a week (storage/conversations.KEPT_FOR) — reads
 as none and is swept away by the next write (at most once an hour per process).
