@@ -100,10 +100,13 @@ class DatabaseStorage(BaseStorage):
         self._swept_at: datetime | None = None
 
     async def read(self, key: StorageKey) -> Conversation:
-        """The conversation as stored: one unit of `Database.run` (on SQLite in place, well
-        under a millisecond)."""
+        """The conversation as stored, read in a transaction that only reads: it never waits
+        for a writer (another process importing holds SQLite's write lock for seconds, and
+        every update reads its conversation). `Database.run` would be quicker on SQLite but
+        takes the write lock, so updates would queue behind the import."""
         text, now = key_text(key), self.clock.now()
-        return await self.database.run(lambda c: ConversationStore(c).read(text, now))
+        async with self.database.transaction(write=False) as connection:
+            return await connection.run_sync(lambda c: ConversationStore(c).read(text, now))
 
     async def change(
         self, key: StorageKey, how: Callable[[Conversation], Conversation]

@@ -56,8 +56,8 @@ _READ = select(conversations.c.state, conversations.c.data, conversations.c.upda
 
 
 class ConversationStore:
-    """Plain (sync) SQLAlchemy, for `Database.run`: a read is a unit done in place on SQLite
-    (a fraction of a millisecond, where a trip through aiosqlite costs several)."""
+    """Plain (sync) SQLAlchemy: a change is one unit of `Database.run`; a read is run in a
+    read-only transaction (`run_sync`)."""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection

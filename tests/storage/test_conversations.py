@@ -3,7 +3,9 @@ storage/conversations.py): what aiogram's FSM stores, kept apart by every part o
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
+from pathlib import Path
 
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
@@ -127,3 +129,26 @@ async def test_one_update_reads_the_conversation_once(
     assert await context.get_state() is None
     assert reads == 1
     assert await rows(database) == 0
+
+
+async def test_reading_never_waits_for_another_processes_writer(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """Every update reads its conversation: a CLI import holding the write lock must not
+    stall them (nor make them fail busy)."""
+    path = tmp_path / "shared.db"
+    database = Database(f"sqlite:///{path}", lock_wait=0)
+    await database.upgrade()
+    try:
+        storage = DatabaseStorage(database, clock)
+        await storage.set_state(KEY, Flow.first)
+        importing = sqlite3.connect(path, isolation_level=None)
+        importing.execute("BEGIN IMMEDIATE")  # another process writing
+        try:
+            assert await storage.get_state(KEY) == "Flow:first"
+            assert await ConversationContext(storage, KEY).get_state() == "Flow:first"
+        finally:
+            importing.execute("ROLLBACK")
+            importing.close()
+    finally:
+        await database.dispose()
