@@ -43,7 +43,7 @@ as none and is swept away by the next write (at most once an hour per process).
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,6 +54,7 @@ from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import DEFAULT_DESTINY, BaseStorage, StateType, StorageKey
 from aiogram.fsm.storage.memory import DisabledEventIsolation
+from aiogram.types import TelegramObject, Update
 from sqlalchemy import Connection
 
 from bot.domain.channels import TELEGRAM
@@ -202,16 +203,38 @@ class ConversationContext(FSMContext):
         self._known = await self.storage.change(self.key, lambda _: Conversation())
 
 
+def _is_command(event: TelegramObject) -> bool:
+    message = event.message if isinstance(event, Update) else None
+    return message is not None and (message.text or "").startswith("/")
+
+
 class ConversationState(FSMContextMiddleware):
     """aiogram's FSM middleware, giving handlers a `ConversationContext` keyed by channel.
 
     Registered after the ledger and KnowThePerson (build_dispatcher): an update handled
-    before, or with nobody behind it, costs no read."""
+    before, or with nobody behind it, costs no read. A command costs none either unless its
+    handler asks for the state: `raw_state` (what StateFilter reads) is only read for other
+    updates, as every StateFilter here sits behind a filter that refuses commands (TEXT,
+    PRIVATE_TEXT) or behind a button's — tests/storage/test_conversations.py holds that."""
 
     storage: DatabaseStorage
 
     def __init__(self, storage: DatabaseStorage) -> None:
         super().__init__(storage=storage, events_isolation=DisabledEventIsolation())
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        data["fsm_storage"] = self.storage
+        context = self.resolve_event_context(data["bot"], data)
+        if context is not None:
+            data["state"] = context
+            if not _is_command(event):
+                data["raw_state"] = await context.get_state()
+        return await handler(event, data)
 
     def resolve_event_context(
         self, bot: Bot, data: dict[str, Any], destiny: str = DEFAULT_DESTINY

@@ -6,16 +6,29 @@ from __future__ import annotations
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from aiogram import Bot
+from aiogram.dispatcher.middlewares.user_context import EVENT_CONTEXT_KEY, EventContext
+from aiogram.filters import StateFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.fsm.storage.base import StorageKey
+from aiogram.types import TelegramObject, Update
 from sqlalchemy import func, select
 
 from bot.services.clock import FixedClock
-from handlers.conversations import ChannelKey, ConversationContext, DatabaseStorage
+from handlers import get_routers
+from handlers.conversations import (
+    ChannelKey,
+    ConversationContext,
+    ConversationState,
+    DatabaseStorage,
+)
+from handlers.filters import PRIVATE_TEXT, TEXT
 from storage.conversations import KEPT_FOR, Conversation
 from storage.db import Database
 from storage.tables import conversations
+from tests.bot.recording import text_update
 
 KEY = ChannelKey(bot_id=42, chat_id=10_000_001, user_id=10_000_001)
 
@@ -152,3 +165,52 @@ async def test_reading_never_waits_for_another_processes_writer(
             importing.close()
     finally:
         await database.dispose()
+
+
+def test_no_command_can_reach_a_state_filter() -> None:
+    """A command's update is given no `raw_state` (ConversationState reads none for it), which
+    is sound while every message handler that filters on the state also refuses commands."""
+    for router in get_routers():
+        for handler in router.message.handlers:
+            filters = [f.callback for f in handler.filters or ()]
+            if any(isinstance(f, StateFilter) for f in filters):
+                assert TEXT in filters or PRIVATE_TEXT in filters, (
+                    router.name,
+                    handler.callback.__name__,
+                )
+
+
+async def test_a_command_reads_no_conversation_unless_its_handler_asks(
+    database: Database, clock: FixedClock
+) -> None:
+    storage = DatabaseStorage(database, clock)
+    reads: list[StorageKey] = []
+    read = storage.read
+
+    async def counted(key: StorageKey) -> Conversation:
+        reads.append(key)
+        return await read(key)
+
+    storage.read = counted  # type: ignore[method-assign]
+    middleware = ConversationState(storage)
+    seen: dict[str, Any] = {}
+
+    async def handler(_event: TelegramObject, data: dict[str, Any]) -> None:
+        seen.update(data)
+
+    bot = Bot("42:TEST")
+    for text, expected in (("/status", 0), ("38", 1)):
+        update = Update.model_validate(text_update(1, 10_000_001, text, date=0))
+        data: dict[str, Any] = {
+            "bot": bot,
+            EVENT_CONTEXT_KEY: EventContext(
+                chat=update.message.chat if update.message else None,
+                user=update.message.from_user if update.message else None,
+            ),
+        }
+        reads.clear()
+        await middleware(handler, update, data)
+        assert len(reads) == expected, text
+        assert isinstance(seen["state"], ConversationContext)
+    assert reads[0] == ChannelKey(bot_id=42, chat_id=10_000_001, user_id=10_000_001)
+    await bot.session.close()
