@@ -61,6 +61,7 @@ BOOKKEEPING_TABLES = frozenset(
         "reminder_rounds",
         "question_rounds",
         "report_drafts",
+        "conversations",  # a flow's step in progress: read per update, never from a snapshot
         "data_revision",
     }
 )

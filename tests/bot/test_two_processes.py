@@ -11,7 +11,6 @@ import itertools
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -84,22 +83,22 @@ class Process:
         )
 
 
-def settings_for(path: Path) -> Settings:
-    return Settings(_env_file=None, database_url=f"sqlite:///{path / 'bot.db'}", admin_ids=(ADMIN,))
+def settings_for(database_url: str) -> Settings:
+    return Settings(_env_file=None, database_url=database_url, admin_ids=(ADMIN,))
 
 
 @pytest.fixture
-async def two(tmp_path: Path) -> AsyncIterator[tuple[Process, Process]]:
+async def two(database_url: str) -> AsyncIterator[tuple[Process, Process]]:
     """Two processes over one database, the roadmap, registry and links loaded once."""
     clock = FixedClock(datetime(2023, 4, 14, 7, 0, tzinfo=UTC))
     ids = itertools.count(1)
     async with AsyncExitStack() as stack:
-        first = await stack.enter_async_context(open_app(settings_for(tmp_path), clock=clock))
+        first = await stack.enter_async_context(open_app(settings_for(database_url), clock=clock))
         await first.roadmaps.import_document(SMOLENSK_DOCX)
         await first.organisations.import_file(EXAMPLES / "smolensk-orgs.csv")
         for index, target in PARTY_LINKS.items():
             await first.parties.assign(CLI, index, target)
-        second = await stack.enter_async_context(open_app(settings_for(tmp_path), clock=clock))
+        second = await stack.enter_async_context(open_app(settings_for(database_url), clock=clock))
         for app in (first, second):
             app.snapshots.max_age = 0  # "within max age", without sleeping through it
             await app.ledger.load()
@@ -161,10 +160,10 @@ async def test_a_guided_flow_whose_steps_land_on_both_processes_completes(
         assert said.text != "Выберите организацию:"
 
 
-async def test_a_flow_survives_a_restart(tmp_path: Path) -> None:
+async def test_a_flow_survives_a_restart(database_url: str) -> None:
     clock = FixedClock(datetime(2023, 4, 14, 7, 0, tzinfo=UTC))
     ids = itertools.count(1)
-    async with open_app(settings_for(tmp_path), clock=clock) as app:
+    async with open_app(settings_for(database_url), clock=clock) as app:
         await app.organisations.import_file(EXAMPLES / "smolensk-orgs.csv")
         await app.ledger.load()
         before = Process(app, ids)
@@ -173,7 +172,7 @@ async def test_a_flow_survives_a_restart(tmp_path: Path) -> None:
         (ask_role,) = await before.send(COORDINATOR, "/invite")
         await before.press(COORDINATOR, ask_role, "представитель организации")
         await app.ledger.close()
-    async with open_app(settings_for(tmp_path), clock=clock) as app:  # restarted
+    async with open_app(settings_for(database_url), clock=clock) as app:  # restarted
         await app.ledger.load()
         after = Process(app, ids)
         (pick,) = await after.send(COORDINATOR, "Гимназия № 4")

@@ -28,6 +28,7 @@ from handlers.filters import PRIVATE_TEXT, TEXT
 from storage.conversations import KEPT_FOR, Conversation
 from storage.db import Database
 from storage.tables import conversations
+from tests.backends import sqlite_only
 from tests.bot.recording import text_update
 
 KEY = ChannelKey(bot_id=42, chat_id=10_000_001, user_id=10_000_001)
@@ -144,6 +145,7 @@ async def test_one_update_reads_the_conversation_once(
     assert await rows(database) == 0
 
 
+@sqlite_only("holds SQLite's write lock through sqlite3, as another process would")
 async def test_reading_never_waits_for_another_processes_writer(
     tmp_path: Path, clock: FixedClock
 ) -> None:
