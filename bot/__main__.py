@@ -247,6 +247,51 @@ async def cmd_db_upgrade(app: App, args: argparse.Namespace) -> str:
     return app.texts("db.upgraded")  # opening the app has already upgraded
 
 
+async def cmd_db_copy(settings: Settings, args: argparse.Namespace) -> int:
+    """`db copy --from URL --to URL`: the two databases only; DATABASE_URL is not opened.
+
+    Refusals (storage.copy.CopyRefused) come before anything is written; the target is then
+    migrated to the newest schema, as every process does on start, and filled in one
+    transaction: a copy that fails leaves no row of it behind."""
+    from sqlalchemy.exc import DatabaseError
+
+    from storage.copy import CopyRefused, check, copy, shown
+    from storage.db import Database
+
+    t = Texts(settings.language)
+    try:
+        source, target = await asyncio.to_thread(check, args.source, args.target)
+        database = Database(args.target, lock_wait=settings.database_lock_wait)
+        try:
+            await database.upgrade()
+        except ImportError as error:  # the async driver of the scheme is not installed
+            raise CopyRefused("driver", url=shown(target), detail=str(error)) from None
+        finally:
+            await database.dispose()
+        print(t("copy.header", source=shown(source), target=shown(target)), flush=True)
+
+        def progress(table: str, rows: int) -> None:
+            print(t("copy.table", table=table, rows=rows), flush=True)
+
+        copied = await asyncio.to_thread(copy, source, target, progress=progress)
+    except CopyRefused as refused:
+        print(t(f"copy.{refused.reason}", **refused.details), file=sys.stderr)
+        return EXIT_FAILED
+    except DatabaseError as error:  # the copy's transaction was rolled back
+        detail = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else error
+        print(t("copy.failed", detail=detail), file=sys.stderr)
+        return EXIT_FAILED
+    if copied.mismatched:
+        shown_tables = "; ".join(
+            t("copy.mismatched", table=table, source=there, target=here)
+            for table, there, here in copied.mismatched
+        )
+        print(t("copy.mismatch", tables=shown_tables), file=sys.stderr)
+        return EXIT_FAILED
+    print(t("copy.done", rows=copied.rows, tables=len(copied.tables)))
+    return EXIT_OK
+
+
 async def _bot_usernames(app: App) -> dict[str, str]:
     """The bot's name in each configured messenger (ChannelSilent when one does not answer)."""
     return await app.bot_names.all_usernames()
@@ -677,6 +722,12 @@ def build_parser(language: Language = "ru") -> argparse.ArgumentParser:
     db_commands = group("db", "db_command")
     sub = db_commands.add_parser("upgrade", help=h("db.upgrade"))
     sub.set_defaults(run=cmd_db_upgrade)
+    sub = db_commands.add_parser(
+        "copy", help=h("db.copy.help"), description=h("db.copy.description")
+    )
+    sub.add_argument("--from", dest="source", required=True, metavar="URL", help=h("db.copy.from"))
+    sub.add_argument("--to", dest="target", required=True, metavar="URL", help=h("db.copy.to"))
+    sub.set_defaults(alone=cmd_db_copy)
     return parser
 
 
@@ -817,6 +868,9 @@ def _main(argv: Sequence[str] | None) -> int:
     hide_tokens(*tokens)  # messages, exception texts and tracebacks alike (bot/logs.py)
     if getattr(args, "region", False):
         args.org = None
+    alone = getattr(args, "alone", None)  # a command of its own databases (`db copy`)
+    if alone is not None:
+        return int(asyncio.run(alone(settings, args)))
     return asyncio.run(_run(settings, args, args.run))
 
 

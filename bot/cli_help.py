@@ -225,6 +225,17 @@ HELP: dict[str, dict[str, str]] = {
         "db.help": "обслуживание базы данных",
         "db.description": "Обслуживание базы данных.",
         "db.upgrade": "применить миграции (это делается и при каждом запуске)",
+        "db.copy.help": "скопировать все данные в другую, пустую базу (SQLite ↔ PostgreSQL)",
+        "db.copy.description": "Копирует все таблицы из одной базы в другую, например из "
+        "SQLite в PostgreSQL: целевая база обновляется до последней версии схемы и "
+        "заполняется одной транзакцией (при ошибке в ней не остаётся ничего), счётчики "
+        "номеров PostgreSQL продолжаются после скопированных, затем число строк сверяется. "
+        "Целевая база должна быть пустой, а исходная — на последней версии схемы (иначе "
+        "сначала `db upgrade` на ней); иначе команда отказывается и ничего не меняет. "
+        "Остановите бота на время копирования: записанное им после начала копии в неё не "
+        "попадёт. DATABASE_URL не используется.",
+        "db.copy.from": "откуда: sqlite:///data/roadmap.db или postgresql://user:pass@host/db",
+        "db.copy.to": "куда (пустая база): postgresql://user:pass@host/db или sqlite:///…",
     },
     "en": {
         "prog.description": "Run an education department's rollout roadmap: import documents, "
@@ -358,6 +369,16 @@ HELP: dict[str, dict[str, str]] = {
         "db.help": "database maintenance",
         "db.description": "Database maintenance.",
         "db.upgrade": "apply migrations (also done on every start)",
+        "db.copy.help": "copy all the data into another, empty database (SQLite ↔ PostgreSQL)",
+        "db.copy.description": "Copies every table from one database into another, e.g. from "
+        "SQLite to PostgreSQL: the target is brought to the newest schema and filled in one "
+        "transaction (a failure leaves nothing in it), PostgreSQL's id sequences continue "
+        "after the rows copied, and the row counts are compared. The target must hold no "
+        "data and the source must be at the newest schema (run `db upgrade` on it first); "
+        "otherwise the command refuses and changes nothing. Stop the bot while copying: what "
+        "it writes after the copy began is not in the copy. DATABASE_URL is not used.",
+        "db.copy.from": "from: sqlite:///data/roadmap.db or postgresql://user:pass@host/db",
+        "db.copy.to": "to (an empty database): postgresql://user:pass@host/db or sqlite:///…",
     },
 }
 

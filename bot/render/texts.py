@@ -106,6 +106,33 @@ MESSAGES: dict[str, dict[str, str]] = {
         "audit.subject.roadmap": "дорожная карта",
         "audit.subject.report": "отчёт",
         "db.upgraded": "База данных обновлена до последней версии.",
+        "copy.header": "Копирование {source} → {target} (одной транзакцией), строк по таблицам:",
+        "copy.table": "  {table}: {rows}",
+        "copy.done": "Скопировано строк: {rows} в {tables} таблицах; проверено: в каждой таблице "
+        "их столько же, сколько в исходной базе.",
+        "copy.mismatch": "Число строк не совпало: {tables}. Проверьте целевую базу, прежде чем "
+        "ею пользоваться.",
+        "copy.mismatched": "{table} — в исходной {source}, в целевой {target}",
+        "copy.failed": "Копирование не удалось: {detail}. Транзакция откачена: скопированных "
+        "строк в целевой базе нет.",
+        "copy.scheme": "«{url}» — не адрес нашей базы: нужен sqlite:///… или postgresql://…. "
+        "Ничего не скопировано.",
+        "copy.same": "Откуда и куда — одна и та же база ({url}). Ничего не скопировано.",
+        "copy.memory": "База в памяти ({url}) исчезнет вместе с командой: укажите файл "
+        "sqlite:///… или postgresql://…. Ничего не скопировано.",
+        "copy.no_source": "Исходной базы {url} нет (файл не найден). Ничего не скопировано.",
+        "copy.not_ours": "{url} — не база roadmap-bot ({detail}). Ничего не скопировано.",
+        "copy.source_behind": "Исходная база {url} на старой версии схемы ({source}, нужна "
+        "{head}). Сначала обновите её: DATABASE_URL={database_url} roadmap-bot db upgrade (или "
+        "запустите на ней бота). Ничего не скопировано.",
+        "copy.source_ahead": "Исходная база {url} новее этой версии roadmap-bot ({source}, "
+        "известна до {head}): обновите roadmap-bot. Ничего не скопировано.",
+        "copy.target_ahead": "Целевая база {url} создана более новой версией roadmap-bot "
+        "({target}): обновите roadmap-bot. Ничего не скопировано.",
+        "copy.target_not_empty": "В целевой базе {url} уже есть данные (таблица {table}, строк: "
+        "{rows}); копировать можно только в пустую. Ничего не изменено.",
+        "copy.unreachable": "Не удалось подключиться к {url}: {detail}. Ничего не скопировано.",
+        "copy.driver": "Нет драйвера базы для {url} ({detail}). Ничего не скопировано.",
         "policy.show": "Напоминания по {slug}: за {before} дн. до срока; после срока каждые "
         "{every} раб. дн., не более {limit} раз; после {escalate} дн. просрочки — вышестоящему "
         "координатору; при начале: {kickoff}; повторяющиеся: {recurring}; задачи без даты — "
@@ -546,6 +573,33 @@ MESSAGES: dict[str, dict[str, str]] = {
         "audit.subject.roadmap": "roadmap",
         "audit.subject.report": "report",
         "db.upgraded": "The database is at the newest version.",
+        "copy.header": "Copying {source} → {target} (one transaction), rows per table:",
+        "copy.table": "  {table}: {rows}",
+        "copy.done": "Rows copied: {rows} in {tables} tables; checked: each table holds as many "
+        "as in the source.",
+        "copy.mismatch": "Row counts differ: {tables}. Check the target before using it.",
+        "copy.mismatched": "{table}: {source} in the source, {target} in the target",
+        "copy.failed": "The copy failed: {detail}. The transaction was rolled back: no row of it "
+        "is in the target.",
+        "copy.scheme": "«{url}» is not one of our databases: use sqlite:///… or postgresql://…. "
+        "Nothing was copied.",
+        "copy.same": "From and to are the same database ({url}). Nothing was copied.",
+        "copy.memory": "A database in memory ({url}) is gone when the command ends: name a "
+        "sqlite:///… file or postgresql://…. Nothing was copied.",
+        "copy.no_source": "The source database {url} does not exist (no such file). Nothing was "
+        "copied.",
+        "copy.not_ours": "{url} is not a roadmap-bot database ({detail}). Nothing was copied.",
+        "copy.source_behind": "The source database {url} has an older schema ({source}, "
+        "{head} needed). Upgrade it first: DATABASE_URL={database_url} roadmap-bot db upgrade "
+        "(or run the bot on it). Nothing was copied.",
+        "copy.source_ahead": "The source database {url} is newer than this roadmap-bot "
+        "({source}; it knows up to {head}): upgrade roadmap-bot. Nothing was copied.",
+        "copy.target_ahead": "The target database {url} was made by a newer roadmap-bot "
+        "({target}): upgrade roadmap-bot. Nothing was copied.",
+        "copy.target_not_empty": "The target database {url} already holds data (table {table}, "
+        "rows: {rows}); a copy goes into an empty one only. Nothing was changed.",
+        "copy.unreachable": "Could not connect to {url}: {detail}. Nothing was copied.",
+        "copy.driver": "No database driver for {url} ({detail}). Nothing was copied.",
         "policy.show": "Reminders for {slug}: {before} days before the due date; after it every "
         "{every} working days, at most {limit} times; after {escalate} days overdue the "
         "supervising coordinator too; at the start: {kickoff}; recurring: {recurring}; tasks "
