@@ -35,6 +35,7 @@ from sqlalchemy import (
     select,
     table,
 )
+from sqlalchemy import Sequence as NamedSequence
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
 
@@ -319,7 +320,11 @@ def _continue_sequences(write: Connection) -> None:
         for column in each.columns:
             if not isinstance(column.type, Integer):
                 continue
-            sequence = write.scalar(select(func.pg_get_serial_sequence(each.name, column.name)))
+            # A sequence the schema names (a person's number, say), or one PostgreSQL made.
+            named = column.default.name if isinstance(column.default, NamedSequence) else None
+            sequence = named or write.scalar(
+                select(func.pg_get_serial_sequence(each.name, column.name))
+            )
             if sequence is None:
                 continue
             highest = select(func.max(column)).scalar_subquery()
