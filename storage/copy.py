@@ -40,6 +40,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError
 
 from storage.db import _prepare_sqlite, alembic_config
+from storage.db import sync_url as plain_driver
 from storage.tables import data_revision, metadata
 
 BATCH = 2000  # rows read and written at a time
@@ -81,7 +82,7 @@ def sync_url(url: str) -> URL:
     scheme = parsed.drivername.partition("+")[0]
     if scheme not in SCHEMES:
         raise CopyRefused("scheme", url=shown(url))
-    return parsed.set(drivername="sqlite" if scheme == "sqlite" else "postgresql+psycopg")
+    return plain_driver(parsed.set(drivername=scheme).render_as_string(hide_password=False))
 
 
 def shown(url: str | URL) -> str:
