@@ -303,7 +303,8 @@ def test_a_failing_copy_leaves_postgresql_empty(
     capsys: pytest.CaptureFixture[str], example: str, postgres: str
 ) -> None:
     """A row PostgreSQL refuses (SQLite kept a NUL character in a text, which PostgreSQL's
-    text cannot hold) rolls the whole copy back: the target stays empty and a second try, once it is fixed, succeeds."""
+    text cannot hold) rolls the whole copy back: the target stays empty and a second try,
+    once it is fixed, succeeds."""
     engine = create_engine(sync_url(example))
     with engine.begin() as connection:
         connection.execute(outbox.update().where(outbox.c.id == 3).values(kind="digest\x00"))
