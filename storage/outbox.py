@@ -378,7 +378,9 @@ class OutboxStore:
         claimable, so of two senders claiming at once each row goes to exactly one of them.
         On SQLite that UPDATE is the transaction's first statement and takes the database's
         write lock, so the second claimer waits and then sees the first one's rows as taken;
-        on PostgreSQL the re-check runs against the committed row after the lock wait. The
+        on PostgreSQL the candidates are locked with ``FOR UPDATE SKIP LOCKED``, so a second
+        claimer passes over the rows the first is taking instead of queueing behind it, and the
+        re-check runs against the committed row all the same. The
         rows are first stamped with a one-off token in ``claimed_by``, read back by it and
         then handed to `worker` — plain SQL, no RETURNING needed, and a worker claiming twice
         at the same instant gets only the rows of this claim. With `channel`, only that
@@ -398,11 +400,17 @@ class OutboxStore:
             .where(claimable)
             .order_by(outbox.c.not_before, outbox.c.id)
             .limit(limit)
+            .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's compiler leaves it out
         )
+        # Read first, then update those: inside an UPDATE's IN (…) PostgreSQL may run a
+        # locking subquery more than once, and took twice the limit.
+        ids = list(await self.connection.scalars(candidates))
+        if not ids:
+            return []
         until = now + lease
         taken = await self.connection.execute(
             update(outbox)
-            .where(outbox.c.id.in_(candidates), claimable)
+            .where(outbox.c.id.in_(ids), claimable)
             .values(
                 status=SENDING,
                 claimed_by=token,

@@ -133,3 +133,24 @@ async def test_a_change_moves_the_version_for_this_process_and_another(database_
 
 def _now() -> datetime:
     return datetime(2023, 4, 20, 7, 0, tzinfo=UTC)
+
+
+async def test_a_second_sender_claims_past_rows_another_is_taking(database_url: str) -> None:
+    """FOR UPDATE SKIP LOCKED: while one claim's transaction holds ten rows, another claimer
+    does not wait for it; it takes the other ten at once, and no row goes to both."""
+    from datetime import timedelta
+
+    from storage.outbox import OutboxStore
+    from tests.delivery.support import messages, plan
+
+    database = Database(database_url, lock_wait=5)
+    await database.upgrade()
+    now = _now()
+    await plan(database, messages(range(1, 21), now - timedelta(minutes=1)), now)
+    async with database.transaction() as first:
+        held = await OutboxStore(first).claim("first", now, timedelta(minutes=1), 10)
+        async with asyncio.timeout(2), database.transaction() as second:
+            other = await OutboxStore(second).claim("second", now, timedelta(minutes=1), 10)
+    assert len(held) == len(other) == 10
+    assert {row.id for row in held}.isdisjoint(row.id for row in other)
+    await database.dispose()
