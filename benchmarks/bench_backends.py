@@ -31,7 +31,7 @@ def add_postgres_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _plain(url: str) -> str:
+def plain(url: str) -> str:
     """The URL as libpq reads it (no SQLAlchemy driver name)."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -41,7 +41,7 @@ def postgres_answers(url: str) -> str | None:
     if url.lower() in ("", "none", "off"):
         return "not asked for (--postgres none)"
     try:
-        with psycopg.connect(_plain(url), connect_timeout=3) as connection:
+        with psycopg.connect(plain(url), connect_timeout=3) as connection:
             connection.execute("SELECT 1")
     except (psycopg.Error, ValueError) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -63,7 +63,7 @@ def sqlite_database(directory: Path | None = None) -> Iterator[str]:
 def postgres_database(server: str, purpose: str) -> Iterator[str]:
     """A fresh database `bench_<purpose>_<pid>` on `server`, as DATABASE_URL; dropped after."""
     name = f"bench_{purpose}_{os.getpid()}"
-    admin = _plain(server)
+    admin = plain(server)
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))

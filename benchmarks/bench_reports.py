@@ -1,6 +1,11 @@
 """Weekly report submissions handled per second, end to end, through the real dispatcher.
 
-    python benchmarks/bench_reports.py [submissions]
+    python benchmarks/bench_reports.py [submissions] [--postgres URL]
+
+On SQLite, then on PostgreSQL when a server answers at --postgres (default
+postgresql://postgres@127.0.0.1/postgres; a database bench_reports_<pid> is made there for the
+run and dropped after it; 'none', or no server answering, skips it with one line saying so),
+and the rates side by side at the end.
 
 The Smolensk roadmap, the region's registry and its three weekly indicators are loaded into a
 fresh SQLite database, and every school and college gets a representative, onboarded by an
@@ -17,8 +22,17 @@ week: once every school and college has answered, the clock moves on to the next
 (each answer then is checked against the previous week's value, and the previous report's
 `until_week` is closed). A week is answered before the timed runs (warm-up), then each run
 takes `submissions` (2,000) more. A bare aiogram echo runs in the same process on the same
-recording session, for reference. Target: >= 500 submissions/s. No assertions: the rows
-stored and the replies are counted and printed, so a fast run that stored nothing shows.
+recording session, for reference. Target: >= 500 submissions/s.
+
+Then three processes at once (spawned: nothing shared but the database), each with its own
+Database, services, ledger and dispatcher on the same database, as a bot run as several
+processes: each takes every third representative, answers a week untimed (from the week after
+the single process's last), waits for the other two, then feeds `submissions` more. Their
+rate together is all their submissions over the wall-clock window from the first start to the
+last end. On SQLite the three share one writer, so this shows what the lock costs.
+
+No assertions: the rows stored and the replies are counted and printed, so a fast run that
+stored nothing shows.
 """
 
 from __future__ import annotations

@@ -1,8 +1,13 @@
 """How long /status takes on a region of 40,000 organisations with a year of weekly numbers.
 
-    python benchmarks/bench_status_scale.py [organisations] [weeks]
+    python benchmarks/bench_status_scale.py [organisations] [weeks] [--postgres URL]
 
-Builds, in a fresh SQLite database, a registry of `organisations` (40,000: the department,
+On SQLite, then on PostgreSQL when a server answers at --postgres (default
+postgresql://postgres@127.0.0.1/postgres; a database bench_status_<pid> is made there for the
+run and dropped after it; 'none', or no server answering, skips it with one line saying so),
+and the figures side by side at the end.
+
+Builds, in a fresh database, a registry of `organisations` (40,000: the department,
 100 municipal bodies, schools under them with their teachers and staff), the Smolensk roadmap
 with its parties linked (the department, every body, every school), and the two headcount
 indicators of examples/smolensk-indicators.yaml — teachers (asked of schools) and staff
@@ -13,7 +18,11 @@ its own scans, roughly in proportion to its values.) The values are inserted str
 weekly_reports in one transaction, by SQLAlchemy Core's executemany in chunks of 50,000: the
 INSERT is compiled from the table, each value is converted by its column's own bind processor
 (memoised: a year has 53 weeks), and the rows go to the driver as tuples, which is four times
-faster than `insert(table)` with dicts. Some organisations skip some weeks, some report late,
+faster than `insert(table)` with dicts. On PostgreSQL they go in by COPY through psycopg's
+own connection, in the same transaction, and VACUUM ANALYZE follows the load: what
+autovacuum does soon after a bulk load (statistics, the visibility map), done before measuring.
+
+Some organisations skip some weeks, some report late,
 `until_week` is the week of the organisation's next report (FOREVER for its newest), and
 this week, on Friday 10:00, a third have answered so far.
 
@@ -42,12 +51,14 @@ from a warm one, and a call that rebuilt the snapshots twice. Target: < 300 ms. 
 tracemalloc's peak over one cold and one warm call of each (a separate pass, as tracemalloc
 slows Python down; it sees Python's allocations, not SQLite's page cache), and the resident
 set before the measurements and at its peak (ru_maxrss) of the measuring process: the
-dataset is built in a process of its own, so these are a bot's figures, not the build's.
+dataset is built in a process of its own (and measured in another, one per backend), so
+these are a bot's figures, not the build's.
 No assertions.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import dataclasses
 import gc
@@ -58,7 +69,6 @@ import random
 import resource
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -68,9 +78,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import event, func, insert, make_url, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -89,6 +100,16 @@ from storage.tables import weekly_reports
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the tests' recording session, when run as a script
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_backends import (  # noqa: E402
+    add_postgres_option,
+    backend_name,
+    plain,
+    postgres_answers,
+    postgres_database,
+    sqlite_database,
+)
+
 from tests.bot.recording import RecordingSession, text_update  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
@@ -194,8 +215,11 @@ def _memoised(convert: Callable[[Any], Any] | None) -> Callable[[Any], Any] | No
 
 
 async def insert_reports(connection: AsyncConnection, rows: Iterable[dict[str, Any]]) -> int:
-    """executemany in chunks; the values converted as SQLAlchemy would convert them."""
+    """executemany in chunks on SQLite, the values converted as SQLAlchemy would convert them;
+    COPY on PostgreSQL."""
     dialect: Dialect = connection.dialect
+    if dialect.name == "postgresql":
+        return await copy_reports(connection, rows)
     columns = [column for column in weekly_reports.c if column.name != "id"]
     sql = str(
         insert(weekly_reports).compile(dialect=dialect, column_keys=[c.name for c in columns])
@@ -219,6 +243,21 @@ async def insert_reports(connection: AsyncConnection, rows: Iterable[dict[str, A
         )
         inserted += len(chunk)
     await connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache_size or -2000)}")
+    return inserted
+
+
+async def copy_reports(connection: AsyncConnection, rows: Iterable[dict[str, Any]]) -> int:
+    """COPY … FROM STDIN through psycopg's own connection, inside the unit's transaction
+    (psycopg adapts dates, datetimes and booleans itself)."""
+    columns = [column.name for column in weekly_reports.c if column.name != "id"]
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    inserted = 0
+    statement = f"COPY weekly_reports ({', '.join(columns)}) FROM STDIN"
+    async with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            await copy.write_row([row[name] for name in columns])
+            inserted += 1
     return inserted
 
 
@@ -290,18 +329,23 @@ class Changes:
         )
 
 
-def settings_for(path: Path) -> Settings:
-    return Settings(_env_file=None, database_url=f"sqlite:///{path}", admin_ids=(ADMIN,))
+def settings_for(url: str) -> Settings:
+    return Settings(_env_file=None, database_url=url, admin_ids=(ADMIN,))
 
 
-def build_database(path: Path, organisations: int, weeks_back: int) -> tuple[int, int, str]:
+def build_database(url: str, organisations: int, weeks_back: int) -> tuple[int, int, str]:
     """`build` in a process of its own, so that the measuring process's memory is a bot's."""
 
     async def run() -> tuple[int, int, str]:
-        async with open_app(settings_for(path), clock=FixedClock(FRIDAY)) as app:
+        async with open_app(settings_for(url), clock=FixedClock(FRIDAY)) as app:
             return await build(app, organisations, weeks_back)
 
-    return asyncio.run(run())
+    built = asyncio.run(run())
+    if not url.startswith("sqlite"):
+        # What autovacuum does soon after a load (statistics, the visibility map), done now.
+        with psycopg.connect(plain(url), autocommit=True) as connection:
+            connection.execute("VACUUM ANALYZE")
+    return built
 
 
 class RegistryReads:
@@ -371,91 +415,144 @@ def resident() -> float | None:
     return None if line is None else int(line.split()[1]) / 1024
 
 
-def file_size(path: Path) -> float:
-    sizes = [p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists()]
-    return sum(sizes) / 2**20
+async def database_size(app: App) -> float:
+    """The SQLite file with its WAL, or PostgreSQL's database, in MB."""
+    url = app.settings.database_url
+    if url.startswith("sqlite"):
+        path = Path(make_url(url).database or "")
+        sizes = [p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists()]
+        return sum(sizes) / 2**20
+    async with app.database.transaction() as connection:
+        size = await connection.scalar(text("SELECT pg_database_size(current_database())"))
+    return int(size or 0) / 2**20
 
 
-async def main(organisations: int, weeks_back: int) -> None:
+@dataclass(slots=True)
+class Figures:
+    backend: str
+    orgs: int
+    rows: int
+    values: int
+    size: float
+    built: float
+    results: dict[str, tuple[Timing, Timing, Timing]]
+    peaks: dict[str, tuple[float, float]]
+    changes: str
+    before_measuring: float | None
+    rss: float
+    replies: dict[str, str]
+
+
+def measure(url: str, organisations: int, weeks_back: int) -> Figures:
+    """Build in a process of its own, measure in another: a bot's memory, not the build's."""
+    context = multiprocessing.get_context("spawn")
+    built = time.perf_counter()
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        orgs, values, school = pool.submit(build_database, url, organisations, weeks_back).result()
+    built = time.perf_counter() - built
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        figures: Figures = pool.submit(measure_built, url, orgs, values, school).result()
+    figures.built = built
+    return figures
+
+
+def measure_built(url: str, orgs: int, values: int, school: str) -> Figures:
+    return asyncio.run(timings(url, orgs, values, school))
+
+
+async def timings(url: str, orgs: int, values: int, school: str) -> Figures:
     counter = itertools.count(1)
-    with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / "bench.db"
-        built = time.perf_counter()
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            orgs, values, school = pool.submit(
-                build_database, path, organisations, weeks_back
-            ).result()
-        built = time.perf_counter() - built
-        async with open_app(settings_for(path), clock=FixedClock(FRIDAY)) as app:
-            session = RecordingSession()
-            bot = Bot(token="42:BENCH", session=session, default=bot_defaults())
-            dispatcher: Dispatcher = build_dispatcher(app)
-            await app.ledger.load()
-            await dispatcher.feed_update(bot, message(next(counter), ADMIN, "/start"))
-            admin = await app.people.identify("telegram", ADMIN, f"Человек {ADMIN}", None, "ru")
-            rep = await app.people.identify("telegram", REP, f"Человек {REP}", None, "ru")
-            await app.ledger.flush()
-            [question] = await app.reports.questions_for(school)
-            base = question.previous or question.value or 20
-            # Always a different number from the one standing, so that each one is a change.
-            first, second = (base - 1, base) if question.value == base else (base, base - 1)
-            corrections = itertools.cycle((first, second))
-            task = (await app.snapshots.roadmap()).tasks[0].id or 0
-            changes = Changes(app)
+    async with open_app(settings_for(url), clock=FixedClock(FRIDAY)) as app:
+        session = RecordingSession()
+        bot = Bot(token="42:BENCH", session=session, default=bot_defaults())
+        dispatcher: Dispatcher = build_dispatcher(app)
+        await app.ledger.load()
+        await dispatcher.feed_update(bot, message(next(counter), ADMIN, "/start"))
+        admin = await app.people.identify("telegram", ADMIN, f"Человек {ADMIN}", None, "ru")
+        rep = await app.people.identify("telegram", REP, f"Человек {REP}", None, "ru")
+        await app.ledger.flush()
+        [question] = await app.reports.questions_for(school)
+        base = question.previous or question.value or 20
+        # Always a different number from the one standing, so that each one is a change.
+        first, second = (base - 1, base) if question.value == base else (base, base - 1)
+        corrections = itertools.cycle((first, second))
+        task = (await app.snapshots.roadmap()).tasks[0].id or 0
+        changes = Changes(app)
 
-            async def fresh_report() -> None:
-                """A school corrects this week's number."""
-                before = await changes.local_version()
-                outcome = await app.reports.submit(rep, str(next(corrections)))
-                stored = isinstance(outcome, Stored)
-                changes.note("report", stored, before, await changes.local_version())
+        async def fresh_report() -> None:
+            """A school corrects this week's number."""
+            before = await changes.local_version()
+            outcome = await app.reports.submit(rep, str(next(corrections)))
+            stored = isinstance(outcome, Stored)
+            changes.note("report", stored, before, await changes.local_version())
 
-            async def fresh_change() -> None:
-                """The admin comments on a task: a change the snapshots show."""
-                before = await changes.local_version()
-                done = await app.tasks.comment(admin, task, f"комментарий {next(counter)}")
-                changes.note("comment", done, before, await changes.local_version())
+        async def fresh_change() -> None:
+            """The admin comments on a task: a change the snapshots show."""
+            before = await changes.local_version()
+            done = await app.tasks.comment(admin, task, f"комментарий {next(counter)}")
+            changes.note("comment", done, before, await changes.local_version())
 
-            async def progress() -> None:
-                await app.reports.progress(admin)
+        async def progress() -> None:
+            await app.reports.progress(admin)
 
-            replies: dict[str, str] = {}
+        replies: dict[str, str] = {}
 
-            def command(user_id: int, text: str) -> Callable[[], Awaitable[None]]:
-                async def feed() -> None:
-                    session.sent.clear()
-                    await dispatcher.feed_update(bot, message(next(counter), user_id, text))
-                    replies[text] = "\n".join(sent.text for sent in session.sent)
+        def command(user_id: int, text: str) -> Callable[[], Awaitable[None]]:
+            async def feed() -> None:
+                session.sent.clear()
+                await dispatcher.feed_update(bot, message(next(counter), user_id, text))
+                replies[text] = "\n".join(sent.text for sent in session.sent)
 
-                return feed
+            return feed
 
-            cases = {
-                "(a) progress(admin)": progress,
-                "(b) /status (admin)": command(ADMIN, "/status"),
-                "(c) /status <municipality>": command(COORDINATOR, f"/status {district(7)}"),
-            }
-            reads = RegistryReads(app)
-            before_measuring = resident()
-            results: dict[str, tuple[Timing, Timing, Timing]] = {}
-            for name, measure in cases.items():
-                await measure()  # the first call of all: imports, compiled statements
-                results[name] = (
-                    await timed(measure, fresh_report, reads),
-                    await timed(measure, fresh_change, reads),
-                    await timed(measure, None, reads),
-                )
-            peaks = {
-                name: (await peak(measure, fresh_change), await peak(measure, None))
-                for name, measure in cases.items()
-            }
-            async with app.database.transaction() as connection:
-                rows = await connection.scalar(select(func.count()).select_from(weekly_reports))
-            await app.ledger.flush()
-            size = file_size(path)
+        cases = {
+            "(a) progress(admin)": progress,
+            "(b) /status (admin)": command(ADMIN, "/status"),
+            "(c) /status <municipality>": command(COORDINATOR, f"/status {district(7)}"),
+        }
+        reads = RegistryReads(app)
+        before_measuring = resident()
+        results: dict[str, tuple[Timing, Timing, Timing]] = {}
+        for name, measure in cases.items():
+            await measure()  # the first call of all: imports, compiled statements
+            results[name] = (
+                await timed(measure, fresh_report, reads),
+                await timed(measure, fresh_change, reads),
+                await timed(measure, None, reads),
+            )
+        peaks = {
+            name: (await peak(measure, fresh_change), await peak(measure, None))
+            for name, measure in cases.items()
+        }
+        async with app.database.transaction() as connection:
+            rows = await connection.scalar(select(func.count()).select_from(weekly_reports))
+        await app.ledger.flush()
+        size = await database_size(app)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return Figures(
+        backend_name(url),
+        orgs,
+        int(rows or 0),
+        values,
+        size,
+        0.0,
+        results,
+        peaks,
+        changes.summary(),
+        before_measuring,
+        rss,
+        replies,
+    )
+
+
+def report(f: Figures, weeks_back: int) -> None:
+    orgs, rows, values, size, built = f.orgs, f.rows, f.values, f.size, f.built
+    results, peaks, replies = f.results, f.peaks, f.replies
+    before_measuring, rss = f.before_measuring, f.rss
+    where = "SQLite file" if f.backend == "SQLite" else "PostgreSQL database"
     print(
-        f"/status on {orgs:,} organisations and {rows:,} weekly values "
-        f"({values:,} inserted; {weeks_back} weeks and this one), SQLite file {size:,.0f} MB, "
+        f"{f.backend}: /status on {orgs:,} organisations and {rows:,} weekly values "
+        f"({values:,} inserted; {weeks_back} weeks and this one), {where} {size:,.0f} MB, "
         f"built in {built:.1f} s; ms, best and median of {REPEATS}, and whole-registry reads "
         f"per call:"
     )
@@ -470,16 +567,46 @@ async def main(organisations: int, weeks_back: int) -> None:
             + "   ".join(f"{t.best:6.0f} ms {t.median:6.0f} {t.reads:4.1f} r" for t in timings)
             + f"   {cold_peak:5.1f} / {warm_peak:4.1f} MB"
         )
-    print(f"  (target < {TARGET_MS} ms) {changes.summary()}")
+    print(f"  (target < {TARGET_MS} ms) {f.changes}")
     print(
         f"  memory of the measuring process (the dataset was built in another): resident "
         f"{before_measuring or 0:,.0f} MB before the measurements, peak {rss:,.0f} MB "
         f"(ru_maxrss)"
     )
-    for text, reply in replies.items():
-        print(f"  {text}: a reply of {len(reply):,} characters")
+    for said, reply in replies.items():
+        print(f"  {said}: a reply of {len(reply):,} characters")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("organisations", nargs="?", type=int, default=40_000)
+    parser.add_argument("weeks", nargs="?", type=int, default=52)
+    add_postgres_option(parser)
+    arguments = parser.parse_args()
+    results: list[Figures] = []
+    with sqlite_database() as url:
+        results.append(measure(url, arguments.organisations, arguments.weeks))
+    report(results[-1], arguments.weeks)
+    why_not = postgres_answers(arguments.postgres)
+    if why_not is not None:
+        print(f"PostgreSQL: skipped, {why_not}")
+    else:
+        with postgres_database(arguments.postgres, "status") as url:
+            results.append(measure(url, arguments.organisations, arguments.weeks))
+        report(results[-1], arguments.weeks)
+    print(f"side by side, ms, best of {REPEATS} (target < {TARGET_MS} ms warm):")
+    states = ("after a report", "cold", "warm")
+    print(f"  {'':27}" + "".join(f"{state:>{14 * len(results)}}" for state in states))
+    print(f"  {'':27}" + "".join(f"{f.backend:>14}" for _ in states for f in results))
+    for name in results[0].results:
+        print(
+            f"  {name:27}"
+            + "".join(
+                f"{f.results[name][state].best:11.0f} ms" for state in range(3) for f in results
+            )
+        )
+    print(f"  {'built in':27}" + "".join(f"{f.built:12.1f} s" for f in results))
 
 
 if __name__ == "__main__":
-    arguments = [int(value) for value in sys.argv[1:3]]
-    asyncio.run(main(*(arguments or [40_000, 52])))
+    main()
