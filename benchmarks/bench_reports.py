@@ -428,7 +428,7 @@ def report(f: Figures) -> None:
         print(
             f"  {PROCESSES} processes at once ({PROCESSES} x {f.count:,} submissions, each its own "
             f"Database, services and dispatcher): {PROCESSES * f.count / p.wall:8,.0f}/s "
-            f"together over {p.wall:.1f} s (each alone: {each}/s); replies: "
+            f"together over {p.wall:.1f} s (each process: {each}/s); replies: "
             f"{p.accepted:,} 'Принято', {p.other:,} other"
         )
     expected = f.expected_values + (p.expected_values if p is not None else 0)
