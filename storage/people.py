@@ -17,6 +17,7 @@ from bot.domain.access import Binding, Person, Role
 from bot.domain.channels import EventKey, Identity
 from bot.domain.links import PartyLink
 from bot.domain.model import OrganisationKind
+from storage.locks import lock_rows
 from storage.tables import (
     bindings,
     channel_invites,
@@ -281,7 +282,11 @@ class PeopleStore:
         *,
         invite_id: int | None = None,
     ) -> bool:
-        """Add a binding; False when the person already holds exactly this one."""
+        """Add a binding; False when the person already holds exactly this one.
+
+        On PostgreSQL the person's row is locked before the check (storage.locks): the
+        same invite opened twice at once (a double tap) binds once."""
+        await lock_rows(self.connection, people, [person_id])
         org_id = await self._org_id(binding.organisation)
         same_org = (
             bindings.c.organisation_id.is_(None)

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.indicators import Indicator, IndicatorTarget, Rollup
 from bot.domain.model import Measure, OrganisationKind
 from storage.audit import AuditLog
+from storage.locks import lock_rows_sync
 from storage.tables import (
     audit_log,
     indicator_versions,
@@ -371,10 +372,18 @@ class ReportWriter:
     Every report reads its organisation's standing once and writes in as few statements as
     the change needs — a new value closes the one before it (`until_week`) and is inserted; a
     correction updates in place; the history goes to the audit log in one statement.
+
+    What it writes follows from the standing it read, so on PostgreSQL a writer locks the
+    organisations' rows before it reads their standing (storage.locks): two reports for one
+    organisation at once are taken one after the other, the second reading what the first
+    wrote — else both would close the same report, or insert the same week twice. A writer
+    made with `locking=False` only reads (the questions asked).
     """
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, *, locking: bool = True) -> None:
         self.connection = connection
+        self._locking = locking
+        self._locked: set[int] = set()  # organisations whose rows this unit holds
         # The last read, until this writer writes: `near` then `store` read once.
         self._read: tuple[frozenset[tuple[int, int]], date, dict[tuple[int, int], list[_Row]]]
         self._read = (frozenset(), FOREVER, {})
@@ -391,6 +400,9 @@ class ReportWriter:
         if pairs <= read_pairs and read_since <= since:
             return read
         organisation_ids = sorted({key[1] for key in keys})
+        if self._locking and not self._locked.issuperset(organisation_ids):
+            lock_rows_sync(self.connection, organisations, organisation_ids)
+            self._locked.update(organisation_ids)
         reads = (
             [(_STANDING_OF_ONE, {"organisation": organisation_ids[0], "since": since})]
             if len(organisation_ids) == 1

@@ -566,14 +566,15 @@ class PeopleService:
             raise NoSuchPerson(person_id)
         joined = replace(person, id=person_id)
         new = await store.bind(person_id, binding, now, invite_id=invite.id)
-        await AuditLog(connection).record(
-            at=now,
-            actor=actor_name(joined),
-            action="bound",
-            subject="person",
-            subject_id=person_id,
-            new=f"{binding.role.value}@{binding.organisation or '*'}",
-        )
+        if new:  # the history says what changed: a binding held already is not bound again
+            await AuditLog(connection).record(
+                at=now,
+                actor=actor_name(joined),
+                action="bound",
+                subject="person",
+                subject_id=person_id,
+                new=f"{binding.role.value}@{binding.organisation or '*'}",
+            )
         updated = await store.get(person_id)
         assert updated is not None
         return Joined(replace(updated, via=person.via), binding, new)

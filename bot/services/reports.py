@@ -517,7 +517,7 @@ class ReportService:
             return ()
 
         def read(connection: Connection) -> tuple[Question, ...]:
-            near = ReportWriter(connection).near([ask.key for ask in asks])
+            near = ReportWriter(connection, locking=False).near([ask.key for ask in asks])
             return tuple(ask.question(near[ask.key]) for ask in asks)
 
         return await self.database.run(read)

@@ -38,10 +38,12 @@ from bot.services.people import CLI, Forbidden, actor_name, person_of
 from bot.services.snapshots import RoadmapView, Snapshots
 from storage.audit import AuditLog
 from storage.db import Database
+from storage.locks import lock_rows
 from storage.outbox import NewMessage, OutboxStore
 from storage.people import PeopleStore
 from storage.roadmaps import RoadmapStore
 from storage.shares import MarkEvent, MarkRecord, ShareStore
+from storage.tables import tasks as task_rows
 
 NOTICE = "notice"
 MAX_TALLIES = 1_000
@@ -477,6 +479,10 @@ class ShareService:
         actor = actor_name(person)
         audience = await self.snapshots.audience(self.timezone)
         async with self.database.transaction() as connection:
+            # What is marked follows from the marks read: on PostgreSQL the task's row is
+            # locked first, so two marks of its shares at once are taken one after the other
+            # (the second sees the first's; the history's "old" is what was there).
+            await lock_rows(connection, task_rows, [task.id])
             store = ShareStore(connection)
             records = await store.records(task.id, occurrence, ids)
             before = {
@@ -538,6 +544,7 @@ class ShareService:
             raise Forbidden(action)
         assert task.id is not None
         async with self.database.transaction() as connection:
+            await lock_rows(connection, task_rows, [task.id])  # the status read stays true
             store = RoadmapStore(connection)
             fresh = await store.tasks(view.roadmap.id, task.id)
             if not fresh or fresh[0].status is status:

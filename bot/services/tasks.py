@@ -25,8 +25,10 @@ from bot.services.shares import MarkOutcome, ShareLedger, ShareService, TaskShar
 from bot.services.snapshots import RoadmapView, Snapshots
 from storage.audit import AuditLog, Entry
 from storage.db import Database
+from storage.locks import lock_rows
 from storage.people import PeopleStore
 from storage.roadmaps import RoadmapHeader, RoadmapStore
+from storage.tables import tasks as task_rows
 
 MAX_REPORTS = 1_000
 
@@ -395,7 +397,13 @@ class TaskService:
                 raise DateInThePast(due)
         async with self.database.transaction() as connection:
             now = self.clock.now()
-            await RoadmapStore(connection).set_agreed_due(task_id, due, now)
+            # The history's "old" is the date stored when this one is: read under the task's
+            # row lock (PostgreSQL), not from the snapshot, which another writer may have
+            # outdated a moment ago (another coordinator, another process).
+            await lock_rows(connection, task_rows, [task_id])
+            store = RoadmapStore(connection)
+            stored = await store.tasks(view.roadmap.id, task_id)
+            await store.set_agreed_due(task_id, due, now)
             await AuditLog(connection).record(
                 at=now,
                 actor=actor_name(person),
@@ -403,7 +411,7 @@ class TaskService:
                 subject="task",
                 subject_id=task_id,
                 field="deadline",
-                old=_agreed(task),
+                old=_agreed(stored[0] if stored else task),
                 new=due.isoformat() if due else None,
             )
         found, _ = await self._view_of(task_id)
