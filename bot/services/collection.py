@@ -122,21 +122,23 @@ class QuestionPlanner:
             if not due:
                 return CollectionOutcome((), 0)
             headers = await RoadmapStore(connection).headers()
-        messages: list[NewMessage] = []
+        messages: dict[str, list[NewMessage]] = {zone: [] for zone in due}
         for header in headers:
             histories = await self.snapshots.indicators(header.id)
             if not histories:
                 continue
             for zone, today in due.items():
-                messages.extend(
+                messages[zone].extend(
                     await self._messages(header.id, histories, audience, zone, today, now)
                 )
         async with self.database.transaction() as connection:
-            planned = await OutboxStore(connection).add(messages, now)
-            await self.rounds.mark(connection, due)
+            # The days first: a zone another planner recorded meanwhile is not planned twice.
+            won = await self.rounds.claim(connection, due)
+            wanted = [message for zone in won for message in messages[zone]]
+            planned = await OutboxStore(connection).add(wanted, now)
         if planned and self.wake_sender is not None:
             self.wake_sender()
-        return CollectionOutcome(tuple(sorted(due)), planned)
+        return CollectionOutcome(tuple(sorted(won)), planned)
 
     async def _messages(
         self,

@@ -122,8 +122,8 @@ class ReminderPlanner:
         views = [await self.snapshots.roadmap(header.slug) for header in headers]
         indexes = {view.roadmap.id: await self.shares.index(view) for view in views}
         await self.shares.ledger.catch_up()
-        messages: list[NewMessage] = []
-        listeners: set[Listener] = set()
+        messages: dict[str, list[NewMessage]] = {zone: [] for zone in due}
+        listeners: dict[str, set[Listener]] = {zone: set() for zone in due}
         for zone, today in due.items():
             last = self.rounds.last.get(zone)
             first = (
@@ -136,8 +136,8 @@ class ReminderPlanner:
                 lines = self._lines(view, indexes[view.roadmap.id], audience, days, zone)
                 encoded: dict[int, str] = {}  # most listeners share most lines
                 for listener, said in lines.items():
-                    listeners.add(listener)
-                    messages.append(
+                    listeners[zone].add(listener)
+                    messages[zone].append(
                         self._message(
                             view,
                             listener,
@@ -150,11 +150,14 @@ class ReminderPlanner:
                         )
                     )
         async with self.database.transaction() as connection:
-            planned = await OutboxStore(connection).add(messages, now)
-            await self.rounds.mark(connection, due)
+            # The days first: a zone another planner recorded meanwhile is not planned twice.
+            won = await self.rounds.claim(connection, due)
+            wanted = [message for zone in won for message in messages[zone]]
+            planned = await OutboxStore(connection).add(wanted, now)
         if planned and self.wake_sender is not None:
             self.wake_sender()
-        return PlanOutcome(tuple(sorted(due)), len(listeners), planned)
+        heard = set().union(*(listeners[zone] for zone in won))
+        return PlanOutcome(tuple(sorted(won)), len(heard), planned)
 
     def _lines(
         self,

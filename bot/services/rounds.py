@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, select
+from sqlalchemy import Insert, Table, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.domain.reminders import WorkCalendar
@@ -46,12 +47,35 @@ class PlannedDays:
                 found[zone] = today
         return found
 
-    async def mark(self, connection: AsyncConnection, due: dict[str, date]) -> None:
-        """Record the days planned, in the planning transaction."""
+    async def claim(self, connection: AsyncConnection, due: dict[str, date]) -> dict[str, date]:
+        """Record the days planned, in the planning transaction, before its messages: the
+        zones whose day this unit records, that is, the ones it plans. A zone whose day is
+        recorded already (another planner — another process — got there first) is left out,
+        and its messages are not planned twice.
+
+        One statement decides each zone: an UPDATE whose condition (an earlier day) is checked
+        again after a concurrent writer committed, then an INSERT that does nothing on a
+        conflict. On PostgreSQL the second planner waits for the first's row lock and finds
+        the day recorded; on SQLite the write lock held since BEGIN does the same."""
+        table = self.table
+        won: dict[str, date] = {}
         for zone, day in due.items():
             updated = await connection.execute(
-                self.table.update().where(self.table.c.timezone == zone).values(day=day)
+                table.update().where(table.c.timezone == zone, table.c.day < day).values(day=day)
             )
             if updated.rowcount == 0:
-                await connection.execute(self.table.insert().values(timezone=zone, day=day))
-        self.last.update(due)
+                inserted = await connection.execute(
+                    _insert_new(connection, table), {"timezone": zone, "day": day}
+                )
+                if inserted.rowcount == 0:
+                    continue
+            won[zone] = day
+        self.last.update(due)  # planned: by us or by whoever got there first
+        return won
+
+
+def _insert_new(connection: AsyncConnection, table: Table) -> Insert:
+    """INSERT that does nothing when the zone has its row already."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=["timezone"])
+    return table.insert().prefix_with("OR IGNORE", dialect="sqlite")
