@@ -35,9 +35,11 @@ from bot.services.clock import Clock
 from bot.services.snapshots import Snapshots
 from storage.audit import AuditLog
 from storage.db import Database
+from storage.locks import lock_rows
 from storage.outbox import OutboxStore
 from storage.people import ChatBinding, PeopleStore, StoredChannelInvite, StoredPerson
 from storage.people import StoredInvite as StoredInvite  # handlers list invites
+from storage.tables import people as people_rows
 
 # The command line acts with the department's full rights.
 CLI = Person(id=0, name="cli", bindings=(Binding(Role.ADMIN),))
@@ -323,7 +325,8 @@ class PeopleService:
                     for identity in known_as.get(person_id, ())
                 ):
                     continue
-                await store.drop_settings_admin(person_id)
+                if not await store.drop_settings_admin(person_id):
+                    continue  # another process starting with the same settings did it
                 await AuditLog(connection).record(
                     at=now,
                     actor="settings:ADMIN_IDS",
@@ -657,6 +660,8 @@ class PeopleService:
         if organisation is not None and organisation not in tree.by_name:
             raise UnknownOrganisation(organisation)
         async with self.database.transaction() as connection:
+            # The bindings read are the ones taken away (a bind waits on the same row lock).
+            await lock_rows(connection, people_rows, [person_id])
             store = PeopleStore(connection)
             person = await store.get(person_id)
             if person is None or not person.known:
