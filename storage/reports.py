@@ -33,13 +33,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.domain.indicators import Indicator, IndicatorTarget, Rollup
 from bot.domain.model import Measure, OrganisationKind
 from storage.audit import AuditLog
-from storage.locks import lock_rows_sync
+from storage.locks import lock_rows, lock_rows_sync
 from storage.tables import (
     audit_log,
     indicator_versions,
     indicators,
     organisations,
     report_drafts,
+    roadmaps,
     weekly_reports,
 )
 
@@ -150,7 +151,11 @@ class ReportStore:
         self, roadmap_id: int, indicator: Indicator, now: datetime, actor: str
     ) -> tuple[int, bool]:
         """Store a version of an indicator (created on first sight). A version for a week that
-        already has one replaces it. Returns the indicator's id and whether anything changed."""
+        already has one replaces it. Returns the indicator's id and whether anything changed.
+
+        The roadmap's row is locked first (PostgreSQL): two definitions at once (the same file
+        imported twice) are taken in turn, the second finding the first's."""
+        await lock_rows(self.connection, roadmaps, [roadmap_id])
         indicator_id = await self.connection.scalar(
             select(indicators.c.id).where(
                 indicators.c.roadmap_id == roadmap_id, indicators.c.code == indicator.code

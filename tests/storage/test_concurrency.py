@@ -317,6 +317,36 @@ async def test_many_writers_at_once_leave_exact_totals_history_and_audit(
                 assert days == [FRIDAYS[0].date()], table.name
 
 
+async def test_the_same_indicators_defined_twice_at_once_are_defined_once(
+    database_url: str,
+) -> None:
+    """The indicators' file imported by two processes at once: each indicator and its history
+    once; one of the two says it changed them, the other that nothing changed."""
+    async with AsyncExitStack() as stack:
+        apps = [
+            await stack.enter_async_context(
+                open_app(
+                    Settings(_env_file=None, database_url=database_url),
+                    clock=FixedClock(FRIDAYS[0]),
+                )
+            )
+            for _ in range(2)
+        ]
+        await apps[0].roadmaps.import_document(SMOLENSK_DOCX)
+        await apps[0].organisations.import_file(EXAMPLES / "smolensk-orgs.csv")
+        wanted = read_indicators(EXAMPLES / "smolensk-indicators.yaml")
+        changed = await asyncio.gather(
+            *(app.reports.define_all(CLI, wanted) for app in apps), return_exceptions=True
+        )
+        counts = [c for c in changed if isinstance(c, int)]
+        assert sorted(counts) == [0, len(wanted)], changed
+        async with apps[0].database.transaction(write=False) as connection:
+            count = select(func.count())
+            assert await connection.scalar(count.select_from(indicators)) == len(wanted)
+            defined = count.select_from(audit_log).where(audit_log.c.action == "define")
+            assert await connection.scalar(defined) == len(wanted)
+
+
 def _gate(gate: asyncio.Semaphore) -> Callable[[Awaitable[T]], Awaitable[T]]:
     """Run an app's unit when one of its IN_FLIGHT places is free."""
 
