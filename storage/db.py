@@ -195,6 +195,12 @@ class Database:
                 self._track_changes(self._unit_engine)
         self._track_changes(self.engine.sync_engine)
 
+    @property
+    def shared(self) -> bool:
+        """Several processes may use this database at once (PostgreSQL); an SQLite file is one
+        process's (the leader lock keeps a second from sending, see `leader_lock`)."""
+        return not self.is_sqlite
+
     def _track_changes(self, engine: Engine) -> None:
         @event.listens_for(engine, "after_cursor_execute")
         def _after(

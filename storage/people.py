@@ -41,9 +41,16 @@ NEW_PEOPLE_LOCK = 0x0EA5_0001
 # Built once (every report claims its event): insert unless noted, in one statement. The
 # SQLite dialect's own on_conflict_do_nothing() is not cacheable (compiled on every call),
 # so SQLite gets the generic insert with its "OR IGNORE" prefix.
+# On PostgreSQL an event may be in hand, claimed by the ledger before handling (claimed_by set,
+# see storage/events.py): the effects' claim then takes that row and marks it handled, so the
+# effects are stored once whoever holds it. (On SQLite the ledger claims nothing: one process.)
 _CLAIM = {
     "sqlite": insert(processed_events).prefix_with("OR IGNORE", dialect="sqlite"),
-    "postgresql": postgresql.insert(processed_events).on_conflict_do_nothing(),
+    "postgresql": postgresql.insert(processed_events).on_conflict_do_update(
+        index_elements=[processed_events.c.channel, processed_events.c.event_key],
+        set_={"claimed_by": None},
+        where=processed_events.c.claimed_by.is_not(None),
+    ),
 }
 
 

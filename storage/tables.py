@@ -326,13 +326,16 @@ chat_bindings = Table(
 
 # A channel may deliver an event twice (a retry after a restart, a webhook redelivery); its
 # key (Telegram: the update id; MAX: the message or callback id) is claimed in the same
-# transaction as the event's effects.
+# transaction as the event's effects. Where several processes share the database, an event is
+# also claimed before it is handled: `claimed_by` names the process holding it (since
+# `processed_at`) and is NULL once it was handled (at `processed_at`); see storage/events.py.
 processed_events = Table(
     "processed_events",
     metadata,
     Column("channel", String(16), primary_key=True),
     Column("event_key", String(64), primary_key=True),
     Column("processed_at", UtcDateTime(), nullable=False),
+    Column("claimed_by", String(64)),
 )
 
 # Where a channel without update ids stands in its stream of updates (MAX's `GET /updates`

@@ -7,6 +7,13 @@ checked in memory (no database read per update) and written in groups — before
 getUpdates (polling) or before the answer (webhook) — so it is on disk before Telegram forgets
 the update, at one write per batch instead of one per update.
 
+That holds for one process per database (SQLite). Where several processes share it
+(PostgreSQL: webhook processes behind a proxy, and a redelivered update may land on another
+one), an event is claimed in the database before it is handled (storage/events.py): one
+statement, skipped when the event was handled or is in hand elsewhere; marked handled when the
+block succeeded, deleted when it failed (so the redelivery is handled), and taken over when its
+claim is older than `lease` and was never marked (its process died).
+
 A crash before that write means the updates were not confirmed either: Telegram delivers them
 again and they are handled again. Replies may then repeat; changes may not, so every handler
 that changes something is idempotent on its own (the same status twice is one change, a
@@ -16,6 +23,9 @@ comment claims its event — see `TaskService.comment`).
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
+import uuid
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +35,7 @@ from sqlalchemy import delete, select
 
 from bot.domain.channels import EventKey
 from bot.services.clock import Clock
+from storage import events
 from storage.db import Database
 from storage.people import PeopleStore
 from storage.tables import processed_events
@@ -33,12 +44,32 @@ from storage.tables import processed_events
 # keys is plenty to recognise one.
 KEPT_FOR = timedelta(days=7)
 REMEMBERED = 100_000
+# A claim not marked within this long is taken to belong to a dead process. Longer than any
+# update takes to handle (a Bot API call is bounded at 20 s; a sheet's import a few seconds).
+CLAIM_LEASE = timedelta(seconds=60)
+
+
+def process_name() -> str:
+    """Who holds a claim: host, pid and a random part (a pid is reused after a restart)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class UpdateLedger:
-    def __init__(self, database: Database, clock: Clock) -> None:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        *,
+        shared: bool | None = None,
+        lease: timedelta = CLAIM_LEASE,
+        holder: str | None = None,
+    ) -> None:
         self.database = database
         self.clock = clock
+        # Claims in the database when other processes may share it (the driver decides).
+        self.shared = database.shared if shared is None else shared
+        self.lease = lease
+        self.holder = holder or process_name()
         self._handled: set[EventKey] = set()
         self._order: deque[EventKey] = deque()
         self._in_hand: set[EventKey] = set()
@@ -60,6 +91,8 @@ class UpdateLedger:
                 .order_by(processed_events.c.processed_at.desc())
                 .limit(REMEMBERED)
             )
+            if self.shared:  # the database decides each time; nothing to preload
+                return
             for channel, key in reversed(list(rows)):
                 self._remember(EventKey(channel, key))
 
@@ -102,6 +135,12 @@ class UpdateLedger:
         self._in_hand.add(event)
         self._idle.clear()
         try:
+            if self.shared:
+                async with self._claimed(event) as claimed:
+                    yield claimed
+                    if claimed:
+                        self._remember(event)
+                return
             yield True
             self._remember(event)
             self._unsaved.append((event, self.clock.now()))
@@ -109,3 +148,24 @@ class UpdateLedger:
             self._in_hand.discard(event)
             if not self._in_hand:
                 self._idle.set()
+
+    @asynccontextmanager
+    async def _claimed(self, event: EventKey) -> AsyncIterator[bool]:
+        now = self.clock.now()
+        async with self.database.transaction() as connection:
+            claimed = await events.claim(connection, event, self.holder, now, now - self.lease)
+        if not claimed:
+            yield False
+            return
+        try:
+            yield True
+        except BaseException:
+            # Shielded: a cancelled handler still lets its claim go for the redelivery.
+            await asyncio.shield(self._release(event))
+            raise
+        async with self.database.transaction() as connection:
+            await events.mark_handled(connection, event, self.holder, self.clock.now())
+
+    async def _release(self, event: EventKey) -> None:
+        async with self.database.transaction() as connection:
+            await events.release(connection, event, self.holder)
