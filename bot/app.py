@@ -12,12 +12,14 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.channels.names import bot_names
 from bot.config import Settings
 from bot.domain.channels import TELEGRAM
+from bot.leadership import Leadership
 from bot.render.texts import Texts
 from bot.services.clock import Clock, SystemClock
 from bot.services.collection import QuestionPlanner
@@ -50,6 +52,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 API_TIMEOUT = 20  # seconds for one Bot API call (long polling asks for its own, longer)
+# How long the sender's claim of an outbox row holds (renewed while it is in hand). When the
+# leader dies, the rows its sender had claimed wait this long for the next leader's sender:
+# seconds, not the sender's default minute. A send in flight longer than this (a hung call,
+# up to API_TIMEOUT) may be taken over after a failover and sent twice: it was in flight.
+SEND_LEASE = timedelta(seconds=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +229,7 @@ class Reminders:
                     settings.send_per_chat_per_second,
                     settings.send_per_group_per_minute,
                 ),
+                lease=SEND_LEASE,
             )
             senders.append(self.sender)
         self.max_api = max_api(settings)
@@ -230,7 +238,9 @@ class Reminders:
             from bot.channels.max.transport import MaxTransport
 
             transport = MaxDelivery(MaxTransport(self.max_api))
-            senders.append(Sender(app.database, transport, app.clock, compose, hours=hours))
+            senders.append(
+                Sender(app.database, transport, app.clock, compose, hours=hours, lease=SEND_LEASE)
+            )
         self.delivery = Delivery(senders)
         app.planner.wake_sender = self.delivery.wake
         app.questions.wake_sender = self.delivery.wake
@@ -342,12 +352,18 @@ async def run_bot(app: App) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    reminders = Reminders(app)
-    reminders.start()
+    # Planning and sending only while this process leads (one process at a time, whichever
+    # holds the database's leader lock; bot/leadership.py).
+    leadership = Leadership(
+        app.database.leader_lock(), lambda: Reminders(app), retry=settings.leader_retry
+    )
+    done = asyncio.Event()
+    leading = asyncio.create_task(leadership.run(done))
     try:
         await _serve(app, bot, dispatcher, allowed, stop, max_channel)
     finally:
-        await reminders.stop()
+        done.set()
+        await leading
         if bot is not None:  # polling left its session open (a webhook's runner closed it)
             await bot.session.close()
         log.info("stopped")

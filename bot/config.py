@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     send_per_second: float = Field(default=25, gt=0, le=1000)
     send_per_chat_per_second: float = Field(default=1, gt=0, le=30)
     send_per_group_per_minute: float = Field(default=20, gt=0, le=60)
+    # Seconds between a standing-by process's tries for the lead (bot/leadership.py): how soon
+    # another process plans and sends after the leader died.
+    leader_retry: float = Field(default=2, gt=0, le=60)
     # MAX (max.ru): the bot speaks there too when MAX_TOKEN is set.
     max_token: SecretStr | None = None
     max_api_url: str = MAX_API_URL

@@ -41,7 +41,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.pool import NullPool
 
+from storage.leader import AdvisoryLock, AlwaysLeads, FileLock, LeaderLock
 from storage.tables import data_revision
 
 T = TypeVar("T")
@@ -200,6 +202,22 @@ class Database:
         """Several processes may use this database at once (PostgreSQL); an SQLite file is one
         process's (the leader lock keeps a second from sending, see `leader_lock`)."""
         return not self.is_sqlite
+
+    def leader_lock(self) -> LeaderLock:
+        """The lock whose holder leads (plans rounds, runs the senders; see storage/leader.py):
+        PostgreSQL's advisory lock on a connection of its own, or a flock beside the SQLite
+        file. Not yet taken."""
+        if not self.is_sqlite:
+            engine = create_async_engine(
+                self.url,
+                poolclass=NullPool,  # closing the connection ends the session and the lock
+                connect_args={"options": "-c timezone=UTC"},
+            )
+            return AdvisoryLock(engine)
+        database = self.url.database
+        if not database or database == ":memory:":
+            return AlwaysLeads()
+        return FileLock(Path(f"{database}.leader"))
 
     def _track_changes(self, engine: Engine) -> None:
         @event.listens_for(engine, "after_cursor_execute")
