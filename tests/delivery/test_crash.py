@@ -105,7 +105,10 @@ async def max_round(database: Database, now: datetime) -> AsyncIterator[Round]:
 ROUNDS = {TELEGRAM: telegram_round, MAX: max_round}
 
 
-async def start_sender(round_: Round, db_url: str, log: Path) -> asyncio.subprocess.Process:
+async def start_sender(
+    round_: Round, db_url: str, log: Path, *options: str
+) -> asyncio.subprocess.Process:
+    """tests/delivery/sender_process.py on the round's channel; `options` added to its own."""
     with log.open("ab") as output:
         return await asyncio.create_subprocess_exec(
             sys.executable,
@@ -124,6 +127,7 @@ async def start_sender(round_: Round, db_url: str, log: Path) -> asyncio.subproc
             str(IN_FLIGHT),
             "--batch",
             str(BATCH),
+            *options,
             cwd=ROOT,
             stdout=output,
             stderr=output,
@@ -150,34 +154,56 @@ async def test_a_killed_sender_loses_nothing_and_doubles_only_what_was_in_flight
                 first.send_signal(signal.SIGKILL)
                 await first.wait()
             assert first.returncode == -signal.SIGKILL
-            await asyncio.sleep(0.3)  # requests already on the wire arrive and are counted
-
-            at_kill = Counter(round_.landed())
-            assert len(at_kill) < CHATS, "killed too late to test anything"
-            assert set(at_kill.values()) == {1}
-            rows = {row.chat_id: row for row in await all_rows(database)}
-            assert set(rows) == round_.chats
-            assert {row.channel for row in rows.values()} == {channel}
-            # Sent and recorded: delivered. Sent and not yet recorded: these are in flight.
-            assert all(at_kill[chat] == 1 for chat, row in rows.items() if row.status == "sent")
-            in_flight = {
-                chat for chat, row in rows.items() if row.status == "sending" and at_kill[chat]
-            }
-            assert len(in_flight) <= IN_FLIGHT
+            in_flight = await in_flight_at_the_kill(round_, database)
 
             second = await start_sender(round_, db_url, log)
             assert await asyncio.wait_for(second.wait(), WAIT) == 0, log.read_text()
             assert round_.fake.internal_errors == []
             final = Counter(round_.landed())
 
-        assert set(final) == round_.chats, "a message was lost"
-        doubled = {chat for chat, count in final.items() if count > 1}
-        assert max(final.values()) <= 2
-        assert doubled == in_flight  # exactly the ones sent and not recorded at the kill
-        assert len(doubled) <= IN_FLIGHT <= BATCH
-        rows_after = await all_rows(database)
-        assert {row.status for row in rows_after} == {"sent"}
-        taken_over = [row for row in rows_after if row.attempts == 2]
-        assert len(taken_over) >= len(in_flight)
+        await nothing_lost(round_, database, final, in_flight)
     finally:
         await database.dispose()
+
+
+async def in_flight_at_the_kill(
+    round_: Round, database: Database, worker: str | None = None
+) -> set[int]:
+    """Just after the sender was killed: each chat served at most once so far, and the chats
+    sent to and not yet recorded (in flight; at most IN_FLIGHT) — those may be sent again.
+
+    `worker`: the killed sender's, when another sender may already be sending (a failover):
+    its rows are told from the dead one's by whose claim they are in."""
+    rows = {row.chat_id: row for row in await all_rows(database)}  # as the dead one left them
+    await asyncio.sleep(0.3)  # requests already on the wire arrive and are counted
+    at_kill = Counter(round_.landed())
+    assert len(at_kill) < CHATS, "killed too late to test anything"
+    assert set(at_kill.values()) == {1}
+    assert set(rows) == round_.chats
+    assert {row.channel for row in rows.values()} == {round_.channel}
+    # Sent and recorded: delivered. Sent and not yet recorded: these are in flight.
+    assert all(at_kill[chat] == 1 for chat, row in rows.items() if row.status == "sent")
+    in_flight = {
+        chat
+        for chat, row in rows.items()
+        if row.status == "sending"
+        and at_kill[chat]
+        and (worker is None or row.claimed_by == worker)
+    }
+    assert len(in_flight) <= IN_FLIGHT
+    return in_flight
+
+
+async def nothing_lost(
+    round_: Round, database: Database, final: Counter[int], in_flight: set[int]
+) -> None:
+    """Every chat served; twice only those in flight at the kill; every row recorded sent."""
+    assert set(final) == round_.chats, "a message was lost"
+    doubled = {chat for chat, count in final.items() if count > 1}
+    assert max(final.values()) <= 2
+    assert doubled == in_flight  # exactly the ones sent and not recorded at the kill
+    assert len(doubled) <= IN_FLIGHT <= BATCH
+    rows_after = await all_rows(database)
+    assert {row.status for row in rows_after} == {"sent"}
+    taken_over = [row for row in rows_after if row.attempts == 2]
+    assert len(taken_over) >= len(in_flight)
