@@ -86,13 +86,13 @@ class UpdateLedger:
             await connection.execute(
                 delete(processed_events).where(processed_events.c.processed_at < cutoff)
             )
+            if self.shared:  # the database decides each time (a claim); nothing to preload
+                return
             rows = await connection.execute(
                 select(processed_events.c.channel, processed_events.c.event_key)
                 .order_by(processed_events.c.processed_at.desc())
                 .limit(REMEMBERED)
             )
-            if self.shared:  # the database decides each time; nothing to preload
-                return
             for channel, key in reversed(list(rows)):
                 self._remember(EventKey(channel, key))
 
