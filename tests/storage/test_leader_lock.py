@@ -55,7 +55,8 @@ async def test_a_broken_lock_connection_is_noticed_and_the_lock_goes_to_another(
         ended = await connection.scalar(
             text(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_locks "
-                "WHERE locktype = 'advisory' AND objid = :key AND granted"
+                "WHERE locktype = 'advisory' AND objid = :key AND granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             ),
             {"key": LEADER_LOCK},
         )
@@ -132,7 +133,8 @@ async def test_a_leader_whose_lock_connection_broke_stops_at_once(
         await connection.execute(
             text(
                 "SELECT pg_terminate_backend(pid) FROM pg_locks "
-                "WHERE locktype = 'advisory' AND objid = :key AND granted"
+                "WHERE locktype = 'advisory' AND objid = :key AND granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
             ),
             {"key": LEADER_LOCK},
         )

@@ -1,7 +1,7 @@
 """processed_events.claimed_by: an event in hand, claimed in the database across processes
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-11-30
 
 Several processes behind one proxy share a PostgreSQL database, and a redelivered update may
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
