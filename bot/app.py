@@ -124,7 +124,10 @@ async def open_app(settings: Settings, *, clock: Clock | None = None) -> AsyncIt
             tasks=tasks,
             shares=shares,
             parties=PartyService(database, clock, snapshots),
-            ledger=UpdateLedger(database, clock),
+            # Behind webhooks several processes may serve the bot (a proxy in front of them) and
+            # a redelivered update may land on another one than its first copy: each update is
+            # claimed in the database then, SQLite too. Polling is one process per bot.
+            ledger=UpdateLedger(database, clock, shared=database.shared or _on_webhooks(settings)),
             snapshots=snapshots,
             planner=ReminderPlanner(database, clock, snapshots, shares, reminder_settings),
             reports=reports,
@@ -367,6 +370,12 @@ async def run_bot(app: App) -> None:
         if bot is not None:  # polling left its session open (a webhook's runner closed it)
             await bot.session.close()
         log.info("stopped")
+
+
+def _on_webhooks(settings: Settings) -> bool:
+    """Are updates pushed to us (Telegram's or MAX's webhook) rather than polled?"""
+    telegram = settings.bot_token is not None and settings.webhook_url is not None
+    return telegram or (settings.max_token is not None and settings.max_webhook_url is not None)
 
 
 def _max_channel(app: App) -> MaxChannel | None:

@@ -7,9 +7,10 @@ checked in memory (no database read per update) and written in groups — before
 getUpdates (polling) or before the answer (webhook) — so it is on disk before Telegram forgets
 the update, at one write per batch instead of one per update.
 
-That holds for one process per database (SQLite). Where several processes share it
-(PostgreSQL: webhook processes behind a proxy, and a redelivered update may land on another
-one), an event is claimed in the database before it is handled (storage/events.py): one
+That holds for one process per database and bot (SQLite with polling). Where several processes
+may share it (PostgreSQL; or webhooks, SQLite too: processes behind a proxy, and a redelivered
+update may land on another one), an event is claimed in the database before it is handled
+(storage/events.py, `shared`): one
 statement, skipped when the event was handled or is in hand elsewhere; marked handled when the
 block succeeded, deleted when it failed (so the redelivery is handled), and taken over when its
 claim is older than `lease` and was never marked (its process died).
