@@ -13,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import csv
 import shutil
-import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
+from storage.db import sync_url
 from tests.conftest import EXAMPLES, SMOLENSK_DOCX
 from tests.e2e.test_bot_process import CITY, WAIT, bot_process, cli
 from tests.e2e.test_under_load import invite_token, registry_in
@@ -156,9 +157,14 @@ def round_now(env: dict[str, str]) -> dict[str, str]:
     }
 
 
-def rows(database: Path, query: str, *args: object) -> list[tuple[object, ...]]:
-    with sqlite3.connect(database) as connection:
-        return list(connection.execute(query, args))
+def rows(database_url: str, query: str) -> list[tuple[object, ...]]:
+    """What `query` finds in the process's database (SQLite's file or PostgreSQL's)."""
+    engine = create_engine(sync_url(database_url))
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(query))]
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
@@ -347,7 +353,7 @@ async def test_a_weekly_answer_and_the_reminder_digest_in_max(
         said = [sent.text or "" for sent in fake.messages_to(dialog)[since:]]
         assert sum("Напоминание по дорожной карте" in text for text in said) == 1
         assert sum("Сколько педагогов написали" in text for text in said) == 1
-        database = tmp_path / "bot.db"
+        database = env["DATABASE_URL"]
         assert rows(
             database,
             "SELECT o.name, r.value, r.source FROM weekly_reports r "
@@ -384,7 +390,7 @@ async def test_a_person_who_stopped_the_bot_is_not_written_to_until_they_start_i
         fake.stop_bot(gone)
         fake.fail("POST /messages", status=403, chat_id=fake.dialog_id(silent), times=1000)
         dialogs = {fake.dialog_id(user) for user in (gone, silent)}
-        database = tmp_path / "bot.db"
+        database = env["DATABASE_URL"]
 
         def settled() -> bool:
             """Both chats unreachable in MAX, none of their rows waiting."""
