@@ -618,6 +618,12 @@ class PeopleStore:
         channel: str = TELEGRAM,
     ) -> bool:
         org_id = await self._org_id(organisation)
+        # Checked, then inserted: the party's or organisation's row keeps a second /bind of
+        # the same chat out until this one commits (PostgreSQL; SQLite's writer is alone).
+        if party_id is not None:
+            await lock_rows(self.connection, parties, [party_id])
+        elif org_id is not None:
+            await lock_rows(self.connection, organisations, [org_id])
         target = and_(
             chat_bindings.c.channel == channel,
             chat_bindings.c.chat_id == chat_id,

@@ -17,9 +17,10 @@ from bot.services.roadmaps import resolve_roadmap
 from bot.services.snapshots import Snapshots
 from storage.audit import AuditLog
 from storage.db import Database
+from storage.locks import lock_rows
 from storage.people import PeopleStore
 from storage.roadmaps import RoadmapStore
-from storage.tables import parties
+from storage.tables import parties, roadmaps
 
 
 class NoSuchParty(Exception):
@@ -85,6 +86,10 @@ class PartyService:
         async with self.database.transaction() as connection:
             if not may(person, Action.EDIT_PARTIES, tree):
                 raise Forbidden(Action.EDIT_PARTIES)
+            # The links read below are what the audit calls old: another edit of the roadmap's
+            # parties waits on its row until this one commits (PostgreSQL).
+            header = await resolve_roadmap(RoadmapStore(connection), None)
+            await lock_rows(connection, roadmaps, [header.id])
             views = await self._views(connection, tree)
             if not 1 <= index <= len(views):
                 raise NoSuchParty(index)
@@ -107,7 +112,6 @@ class PartyService:
                 if len(matches) > 1:
                     raise AmbiguousOrganisation(target, matches)
                 links = [PartyLink(view.name, matches[0])]
-            header = await resolve_roadmap(RoadmapStore(connection), None)
             party_id = await connection.scalar(
                 select(parties.c.id).where(
                     parties.c.roadmap_id == header.id, parties.c.name == view.name

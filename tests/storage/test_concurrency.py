@@ -42,6 +42,7 @@ from storage.reports import ReportStore
 from storage.tables import (
     audit_log,
     bindings,
+    chat_bindings,
     indicators,
     invites,
     organisations,
@@ -345,6 +346,49 @@ async def test_the_same_indicators_defined_twice_at_once_are_defined_once(
             assert await connection.scalar(count.select_from(indicators)) == len(wanted)
             defined = count.select_from(audit_log).where(audit_log.c.action == "define")
             assert await connection.scalar(defined) == len(wanted)
+
+
+async def test_the_same_group_bound_twice_at_once_and_two_link_edits_at_once(
+    database_url: str,
+) -> None:
+    """/bind of one group to one party from two processes at once: one binding, one "bound" in
+    the audit. Two edits of one party's links at once: the second one's "old" is the first
+    one's "new", so the audit tells the links' history without a gap."""
+    async with AsyncExitStack() as stack:
+        apps = [
+            await stack.enter_async_context(
+                open_app(
+                    Settings(_env_file=None, database_url=database_url),
+                    clock=FixedClock(FRIDAYS[0]),
+                )
+            )
+            for _ in range(2)
+        ]
+        await apps[0].roadmaps.import_document(SMOLENSK_DOCX)
+        await apps[0].organisations.import_file(EXAMPLES / "smolensk-orgs.csv")
+        bound = await asyncio.gather(
+            *(app.parties.bind_chat(CLI, -100_777, "Школы района", 3, FRIDAYS[0]) for app in apps)
+        )
+        assert sorted(new for _, new in bound) == [False, True]
+        edits = await asyncio.gather(
+            apps[0].parties.assign(CLI, 2, "все органы"),
+            apps[1].parties.assign(CLI, 2, "все школы"),
+        )
+        assert len(edits) == 2
+        async with apps[0].database.transaction(write=False) as connection:
+            count = select(func.count())
+            assert await connection.scalar(count.select_from(chat_bindings)) == 1
+            said = count.select_from(audit_log).where(audit_log.c.action == "bound")
+            assert await connection.scalar(said) == 1
+            history = list(
+                await connection.execute(
+                    select(audit_log.c.old, audit_log.c.new)
+                    .where(audit_log.c.action == "links")
+                    .order_by(audit_log.c.id)
+                )
+            )
+        assert len(history) == 2
+        assert history[1].old == history[0].new
 
 
 def _gate(gate: asyncio.Semaphore) -> Callable[[Awaitable[T]], Awaitable[T]]:
