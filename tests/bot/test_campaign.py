@@ -916,8 +916,14 @@ async def delivered_twice(campaign: Campaign, org: Org, week: int, moment: datet
     took(first, org, week, {code: value_of(code, org, week) for code in org.codes}, late=False)
     campaign.book.record(org, week, late=False)
     world.app.ledger._handled.clear()  # as after a crash before the ledger was written
-    [second] = await world.feed(update)
-    assert second.text == "Это сообщение уже учтено."
+    again = await world.feed(update)
+    if world.app.ledger.shared:
+        # Claimed in the database (PostgreSQL): the report's own commit marked its update
+        # handled, so the redelivery is passed over without a word.
+        assert again == []
+    else:
+        [second] = again
+        assert second.text == "Это сообщение уже учтено."
     # Two values a week (teachers, chats), each written once.
     assert len(await report_history(campaign, org)) == 2 * week
 
