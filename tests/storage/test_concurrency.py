@@ -19,8 +19,8 @@ import asyncio
 import re
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
@@ -323,18 +323,7 @@ async def test_the_same_indicators_defined_twice_at_once_are_defined_once(
 ) -> None:
     """The indicators' file imported by two processes at once: each indicator and its history
     once; one of the two says it changed them, the other that nothing changed."""
-    async with AsyncExitStack() as stack:
-        apps = [
-            await stack.enter_async_context(
-                open_app(
-                    Settings(_env_file=None, database_url=database_url),
-                    clock=FixedClock(FRIDAYS[0]),
-                )
-            )
-            for _ in range(2)
-        ]
-        await apps[0].roadmaps.import_document(SMOLENSK_DOCX)
-        await apps[0].organisations.import_file(EXAMPLES / "smolensk-orgs.csv")
+    async with _two_apps(database_url) as apps:
         wanted = read_indicators(EXAMPLES / "smolensk-indicators.yaml")
         changed = await asyncio.gather(
             *(app.reports.define_all(CLI, wanted) for app in apps), return_exceptions=True
@@ -354,18 +343,7 @@ async def test_the_same_group_bound_twice_at_once_and_two_link_edits_at_once(
     """/bind of one group to one party from two processes at once: one binding, one "bound" in
     the audit. Two edits of one party's links at once: the second one's "old" is the first
     one's "new", so the audit tells the links' history without a gap."""
-    async with AsyncExitStack() as stack:
-        apps = [
-            await stack.enter_async_context(
-                open_app(
-                    Settings(_env_file=None, database_url=database_url),
-                    clock=FixedClock(FRIDAYS[0]),
-                )
-            )
-            for _ in range(2)
-        ]
-        await apps[0].roadmaps.import_document(SMOLENSK_DOCX)
-        await apps[0].organisations.import_file(EXAMPLES / "smolensk-orgs.csv")
+    async with _two_apps(database_url) as apps:
         bound = await asyncio.gather(
             *(app.parties.bind_chat(CLI, -100_777, "Школы района", 3, FRIDAYS[0]) for app in apps)
         )
@@ -389,6 +367,24 @@ async def test_the_same_group_bound_twice_at_once_and_two_link_edits_at_once(
             )
         assert len(history) == 2
         assert history[1].old == history[0].new
+
+
+@asynccontextmanager
+async def _two_apps(database_url: str) -> AsyncIterator[list[App]]:
+    """Two processes' apps on one database, the order and its registry imported by the first."""
+    async with AsyncExitStack() as stack:
+        apps = [
+            await stack.enter_async_context(
+                open_app(
+                    Settings(_env_file=None, database_url=database_url),
+                    clock=FixedClock(FRIDAYS[0]),
+                )
+            )
+            for _ in range(2)
+        ]
+        await apps[0].roadmaps.import_document(SMOLENSK_DOCX)
+        await apps[0].organisations.import_file(EXAMPLES / "smolensk-orgs.csv")
+        yield apps
 
 
 def _gate(gate: asyncio.Semaphore) -> Callable[[Awaitable[T]], Awaitable[T]]:
